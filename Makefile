@@ -1,0 +1,72 @@
+# SUTASOMA - the two commands: `make run` and `make test`. Everything else is set up on demand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13: pyenv's install if there is one (its python3.13 shim refuses without
+# PYENV_VERSION), else whatever python3.13 is on PATH, else let uv find or fetch one.
+PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13 "$$(command -v python3.13 2>/dev/null)"; do \
+            if [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then echo "$$p"; break; fi; done)
+UV_PYTHON := $(if $(PY313),$(PY313),3.13)
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+TOOL_BIN := $(HOME)/.local/bin
+SAM := $(TOOL_BIN)/sam
+VENV := .venv
+STAMP := $(VENV)/.synced
+
+# Nothing here may reach real AWS.
+export UV_PYTHON
+export AWS_EC2_METADATA_DISABLED := true
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= ap-southeast-3
+export PATH := $(TOOL_BIN):$(dir $(PY313)):$(PATH)
+
+.PHONY: help run test lint typecheck validate unit integration e2e bench build clean
+help:
+	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
+	@echo "make test   - lint, type-check, validate the template, run every test"
+	@echo "make bench  - print the benchmark figures"
+	@echo "make build  - sam build (Python 3.13 on PATH)"
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --compile-bytecode
+	@touch $@
+
+$(SAM): | $(UV)
+	$(UV) tool install --quiet aws-sam-cli
+
+run: $(STAMP)
+	$(VENV)/bin/python -m local
+
+test: lint typecheck validate
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy layers/common/sutasoma functions
+
+validate: $(SAM)
+	$(SAM) validate --lint --template template.yaml
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest tests/unit
+
+integration: $(STAMP)
+	$(VENV)/bin/pytest tests/integration
+
+e2e: $(STAMP)
+	$(VENV)/bin/pytest tests/e2e
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench
+
+build: $(SAM)
+	$(SAM) build --template template.yaml
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
