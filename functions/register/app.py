@@ -1,0 +1,99 @@
+"""Farmer registration: /farmers routes, plus /health, /docs and /openapi.json.
+
+Thin: parse the request, call FarmerService, shape the response.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+from sutasoma import wiring
+from sutasoma.api import build_resolver, current_caller, header, lambda_entry
+from sutasoma.coverage import CoverageState
+from sutasoma.farmers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListFilters
+from sutasoma.idempotency import IDEMPOTENCY_HEADER
+from sutasoma.models import (
+    Farmer,
+    FarmerCreate,
+    FarmerDetail,
+    FarmerPage,
+    FarmerPatch,
+    Health,
+    RegistrationStatus,
+    UploadUrl,
+)
+
+app = build_resolver()
+app.enable_swagger(
+    path="/docs",
+    title="SUTASOMA API",
+    version="1.0.0",
+    description="Perlindungan BPJS Ketenagakerjaan bagi petani Kabupaten Soppeng.",
+)
+
+FarmerId = Annotated[str, Path(description="ULID of the farmer")]
+
+
+class KtpUploadRequest(BaseModel):
+    content_type: str = Field(default="image/jpeg", description="image/jpeg, image/png or application/pdf")
+
+
+@app.get("/health", tags=["Operations"])
+def health() -> Health:
+    return Health(status="ok")
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=app.get_openapi_json_schema(title="SUTASOMA API"),
+    )
+
+
+@app.post("/farmers", tags=["Farmers"], responses={201: {"description": "Registered"}})
+def register_farmer(body: Annotated[FarmerCreate, Body()]) -> Response[Farmer]:
+    farmer = wiring.farmer_service().register(current_caller(app), body, header(app, IDEMPOTENCY_HEADER))
+    return Response(status_code=201, content_type="application/json", body=farmer)
+
+
+@app.get("/farmers", tags=["Farmers"])
+def list_farmers(
+    kecamatan_code: Annotated[str | None, Query()] = None,
+    village_code: Annotated[str | None, Query()] = None,
+    registration_status: Annotated[RegistrationStatus | None, Query()] = None,
+    coverage_state: Annotated[CoverageState | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> FarmerPage:
+    filters = ListFilters(kecamatan_code, village_code, registration_status, coverage_state, q, limit, cursor)
+    return wiring.farmer_service().search(current_caller(app), filters)
+
+
+@app.get("/farmers/<farmer_id>", tags=["Farmers"])
+def get_farmer(farmer_id: FarmerId) -> FarmerDetail:
+    return wiring.farmer_service().get(current_caller(app), farmer_id)
+
+
+@app.patch("/farmers/<farmer_id>", tags=["Farmers"])
+def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Farmer:
+    return wiring.farmer_service().patch(current_caller(app), farmer_id, body)
+
+
+@app.post("/farmers/<farmer_id>/ktp", tags=["Farmers"])
+def ktp_upload_url(farmer_id: FarmerId, body: Annotated[KtpUploadRequest | None, Body()] = None) -> UploadUrl:
+    content_type = body.content_type if body else "image/jpeg"
+    return wiring.farmer_service().ktp_upload_url(current_caller(app), farmer_id, content_type)
+
+
+def _on_invoke(context: LambdaContext) -> None:
+    wiring.idempotency_runner().register_lambda_context(context)
+
+
+lambda_handler: Any = lambda_entry(app, on_invoke=_on_invoke)

@@ -1,0 +1,161 @@
+"""What every HTTP function shares: the resolver, problem+json errors, the caller.
+
+One place maps exceptions to HTTP: domain errors keep their status and code, request
+validation becomes 422 VALIDATION_ERROR with Bahasa Indonesia messages per field, anything
+else is a 500 whose detail reveals nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sutasoma.errors import DomainError, FieldError
+from sutasoma.identity import Caller, caller_from_claims
+from sutasoma.observability import logger, metrics
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://sutasoma.soppengkab.go.id/problems/"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+    extra: dict[str, Any] | None = None,
+) -> Response[str]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.lower().replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = [e.as_dict() for e in errors]
+    body.update(extra or {})
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body, ensure_ascii=False))
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    field = _field_name(error.get("loc", ()))
+    if kind == "value_error" and "consent_required" in str(error.get("msg", "")):
+        return "Persetujuan petani (consent) wajib bernilai true."
+    if kind == "string_pattern_mismatch" and field.endswith("phone"):
+        return "Nomor HP tidak valid (contoh 081234567890)."
+    messages: dict[str, str] = {
+        "missing": "Wajib diisi.",
+        "extra_forbidden": "Kolom ini tidak dikenal atau tidak boleh diubah di sini.",
+        "json_invalid": "Isi permintaan bukan JSON yang sah.",
+        "string_type": "Harus berupa teks.",
+        "string_too_short": "Terlalu pendek.",
+        "string_too_long": "Terlalu panjang.",
+        "string_pattern_mismatch": "Format tidak valid.",
+        "int_type": "Harus berupa bilangan bulat.",
+        "int_parsing": "Harus berupa bilangan bulat.",
+        "int_from_float": "Harus berupa bilangan bulat.",
+        "greater_than_equal": f"Minimal {ctx.get('ge')}.",
+        "less_than_equal": f"Maksimal {ctx.get('le')}.",
+        "greater_than": f"Harus lebih dari {ctx.get('gt')}.",
+        "less_than": f"Harus kurang dari {ctx.get('lt')}.",
+        "date_type": "Tanggal harus berformat YYYY-MM-DD.",
+        "date_parsing": "Tanggal harus berformat YYYY-MM-DD.",
+        "date_from_datetime_parsing": "Tanggal harus berformat YYYY-MM-DD.",
+        "date_from_datetime_inexact": "Tanggal harus berformat YYYY-MM-DD.",
+        "datetime_type": "Waktu harus berformat ISO 8601.",
+        "datetime_parsing": "Waktu harus berformat ISO 8601.",
+        "datetime_from_date_parsing": "Waktu harus berformat ISO 8601.",
+        "literal_error": f"Pilihan yang sah: {ctx.get('expected')}.",
+        "enum": f"Pilihan yang sah: {ctx.get('expected')}.",
+        "bool_type": "Harus true atau false.",
+        "bool_parsing": "Harus true atau false.",
+        "dict_type": "Harus berupa objek JSON.",
+        "model_type": "Harus berupa objek JSON.",
+        "model_attributes_type": "Harus berupa objek JSON.",
+        "list_type": "Harus berupa daftar.",
+        "too_long": "Terlalu banyak item.",
+        "too_short": "Terlalu sedikit item.",
+    }
+    return messages.get(kind, "Nilai tidak valid.")
+
+
+def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
+    return [FieldError(_field_name(e.get("loc", ())), _message(e)) for e in raw]
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response[str]:
+        return problem(error.status, error.code, error.title, error.detail, error.errors, error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[str]:
+        errors = validation_errors(error.errors())
+        malformed = any(e.get("type") == "json_invalid" for e in error.errors())
+        detail = "Isi permintaan bukan JSON yang sah." if malformed else "Periksa kembali data yang dikirim."
+        return problem(422, "VALIDATION_ERROR", "Data tidak valid", detail, errors)
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response[str]:
+        return problem(404, "NOT_FOUND", "Tidak ditemukan", "Alamat yang diminta tidak ada.")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response[str]:
+        # The type only: messages of some library errors echo the input, which may be personal data.
+        logger.error("unhandled error", extra={"error": type(error).__name__})
+        return problem(
+            500, "INTERNAL_ERROR", "Kesalahan sistem", "Terjadi kesalahan pada sistem; silakan coba lagi."
+        )
+
+    return app
+
+
+def current_caller(app: APIGatewayHttpResolver) -> Caller:
+    context = app.current_event.request_context
+    return caller_from_claims(context.authorizer.jwt_claim if context.authorizer else None)
+
+
+def header(app: APIGatewayHttpResolver, name: str) -> str | None:
+    headers = app.current_event.headers or {}
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def lambda_entry(
+    app: APIGatewayHttpResolver, on_invoke: Callable[[LambdaContext], None] | None = None
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler of an HTTP function: logging context, metrics, then the router."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if on_invoke is not None:
+            on_invoke(context)
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -1,0 +1,41 @@
+"""Private document buckets (KTP copies, claim documents): presigned uploads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sutasoma import aws
+
+
+class DocumentBucket:
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("s3")
+        return self._client
+
+    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str:
+        # Signing is local (no AWS call); the content type is part of the signature, so the
+        # app must send the same Content-Type header with its PUT.
+        url: str = self.client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self.bucket, "Key": object_key, "ContentType": content_type},
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+        return url
+
+    def exists(self, object_key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=object_key)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True

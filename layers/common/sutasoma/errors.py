@@ -1,0 +1,106 @@
+"""Domain errors. Each carries the HTTP status, the stable `code` of CONTRACT.md and a
+message in Bahasa Indonesia; the API layer turns them into RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class DomainError(Exception):
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    status = 400
+    code = "BAD_REQUEST"
+    title = "Permintaan tidak valid"
+
+    def __str__(self) -> str:  # never includes field values: they may be personal data
+        return f"{self.code}: {self.detail}"
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "VALIDATION_ERROR"
+    title = "Data tidak valid"
+
+
+class NikInvalid(ValidationFailed):
+    code = "NIK_INVALID"
+    title = "NIK tidak valid"
+
+
+class NikMismatch(ValidationFailed):
+    code = "NIK_MISMATCH"
+    title = "NIK tidak sesuai data diri"
+
+
+class AgeOutOfRange(ValidationFailed):
+    code = "AGE_OUT_OF_RANGE"
+    title = "Usia di luar ketentuan"
+
+
+class PlaceInvalid(ValidationFailed):
+    code = "PLACE_INVALID"
+    title = "Wilayah tidak valid"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "UNAUTHORIZED"
+    title = "Tidak terautentikasi"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "FORBIDDEN"
+    title = "Akses ditolak"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "NOT_FOUND"
+    title = "Tidak ditemukan"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "CONFLICT"
+    title = "Konflik"
+
+
+class NikAlreadyRegistered(Conflict):
+    code = "NIK_ALREADY_REGISTERED"
+    title = "NIK sudah terdaftar"
+
+
+class RequestInProgress(Conflict):
+    code = "REQUEST_IN_PROGRESS"
+    title = "Permintaan sedang diproses"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    title = "Idempotency-Key sudah dipakai"
+
+
+class IdempotencyKeyInvalid(DomainError):
+    status = 400
+    code = "IDEMPOTENCY_KEY_INVALID"
+    title = "Idempotency-Key tidak valid"
+
+
+class ConcurrentUpdate(Conflict):
+    code = "CONCURRENT_UPDATE"
+    title = "Data diubah bersamaan"

@@ -1,0 +1,49 @@
+"""Logger, Metrics and Tracer, shared by every function; personal data never reaches a log.
+
+Defence in depth: besides never passing NIK, phone or bank account to the logger, every
+serialised log line is scrubbed of digit runs that look like one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+# 16-digit NIK, Indonesian mobile numbers, and long digit runs such as bank accounts.
+_PERSONAL_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\+?62|0)8\d{7,12}(?!\d)|(?<!\d)\d{10,20}(?!\d)")
+
+
+def redact(text: str) -> str:
+    return _PERSONAL_DIGITS.sub("[REDACTED]", text)
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: Any) -> str:
+        return redact(super().serialize(log))
+
+
+logger = Logger(logger_formatter=RedactingFormatter(), utc=True)
+metrics = Metrics()
+
+
+class _LazyTracer:
+    """Powertools Tracer imports the X-Ray SDK (~0.4 s): pay for it only when tracing is on."""
+
+    def __init__(self) -> None:
+        self._tracer: Any = None
+
+    def _get(self) -> Any:
+        if self._tracer is None:
+            from aws_lambda_powertools import Tracer
+
+            self._tracer = Tracer()
+        return self._tracer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+tracer: Any = _LazyTracer()

@@ -1,0 +1,49 @@
+"""Typed configuration, read once from the environment. Logic never reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class Settings(BaseModel):
+    stage: str = "dev"
+    table_name: str
+    idempotency_table_name: str = ""
+    ktp_bucket: str = ""
+    bpjs_queue_url: str = ""
+    # Production: the key lives in Secrets Manager; locally and in tests it may be given directly.
+    nik_hash_secret_arn: str = ""
+    nik_hash_key: SecretStr | None = None
+    min_registration_age: int = Field(default=17, ge=0, le=120)
+    max_registration_age: int = Field(default=65, ge=0, le=120)
+    upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
+    idempotency_expires_seconds: int = Field(default=86_400, ge=60)
+
+
+_ENV_NAMES = {
+    "stage": "STAGE",
+    "table_name": "TABLE_NAME",
+    "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
+    "ktp_bucket": "KTP_BUCKET",
+    "bpjs_queue_url": "BPJS_QUEUE_URL",
+    "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+    "nik_hash_key": "NIK_HASH_KEY",
+    "min_registration_age": "MIN_REGISTRATION_AGE",
+    "max_registration_age": "MAX_REGISTRATION_AGE",
+    "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
+    "idempotency_expires_seconds": "IDEMPOTENCY_EXPIRES_SECONDS",
+}
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values = {field: env[name] for field, name in _ENV_NAMES.items() if env.get(name)}
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env()

@@ -1,0 +1,358 @@
+"""The single-table store (see docs/data-model.md for the key design).
+
+The only module (with queue/secrets/idempotency) that talks to DynamoDB. Items in and out
+are plain dicts; rules live in the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from botocore.exceptions import ClientError
+
+from sutasoma import aws
+from sutasoma.dynamo import Expression, from_dynamo, key, to_dynamo
+from sutasoma.errors import ConcurrentUpdate
+
+PROFILE = "PROFILE"
+GSI_BY_KECAMATAN = "GSI1"
+GSI_OUTBOX_PENDING = "GSI2"
+OUTBOX_PENDING_PK = "OUTBOX#PENDING"
+
+
+def farmer_pk(farmer_id: str) -> str:
+    return f"FARMER#{farmer_id}"
+
+
+def kecamatan_pk(kecamatan_code: str) -> str:
+    return f"KEC#{kecamatan_code}"
+
+
+def farmer_list_sk(village_code: str, farmer_id: str) -> str:
+    # Village first so one kecamatan's list can be narrowed to a village with begins_with.
+    return f"FARMER#{village_code}#{farmer_id}"
+
+
+def nik_pk(nik_hash: str) -> str:
+    return f"NIK#{nik_hash}"
+
+
+def counter_pk(period: str) -> str:
+    return f"COUNTER#{period}"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A message owed to BPJS, written in the same transaction as the change it reports."""
+
+    op_id: str
+    op_type: str
+    farmer_id: str
+    created_at: str
+    payload: dict[str, Any]
+
+    def message(self) -> dict[str, Any]:
+        return {
+            "op_id": self.op_id,
+            "op_type": self.op_type,
+            "farmer_id": self.farmer_id,
+            "created_at": self.created_at,
+            "payload": self.payload,
+        }
+
+
+@dataclass(frozen=True)
+class CounterIncrement:
+    """`ADD` to a monthly counter item, e.g. registrations of one kecamatan in one month."""
+
+    period: str
+    scope: str  # "KEC#73.12.04" or "AGENT#<sub>"
+    amounts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FarmerQuery:
+    kecamatan_code: str
+    village_code: str | None = None
+    registration_status: str | None = None
+    name_contains: str | None = None  # lower-case
+    paid_through_missing: bool = False
+    paid_through_min: str | None = None  # inclusive, YYYY-MM
+    paid_through_max: str | None = None  # inclusive, YYYY-MM
+    start_after: tuple[str, str] | None = None  # (village_code, farmer_id) of the last item seen
+
+
+class NikTaken(Exception):
+    def __init__(self, farmer_id: str | None) -> None:
+        super().__init__("NIK already registered")
+        self.farmer_id = farmer_id
+
+
+def _cancellation_codes(error: ClientError) -> list[str]:
+    reasons = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+class DomainStore:
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("dynamodb")
+        return self._client
+
+    # ------------------------------------------------------------------ farmers
+    def put_registration(
+        self,
+        farmer: dict[str, Any],
+        nik_hash: str,
+        outbox: OutboxEntry,
+        counters: list[CounterIncrement],
+    ) -> None:
+        """Farmer, NIK claim, outbox entry and counters: all or nothing."""
+        farmer_id = farmer["farmer_id"]
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_dynamo(
+                        {
+                            "PK": nik_pk(nik_hash),
+                            "SK": "NIK",
+                            "type": "NIK_CLAIM",
+                            "farmer_id": farmer_id,
+                            "created_at": farmer["registered_at"],
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_dynamo(
+                        {
+                            "PK": farmer_pk(farmer_id),
+                            "SK": PROFILE,
+                            "type": "FARMER",
+                            "GSI1PK": kecamatan_pk(farmer["kecamatan_code"]),
+                            "GSI1SK": farmer_list_sk(farmer["village_code"], farmer_id),
+                            **farmer,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            self._outbox_put(outbox),
+            *(self._counter_update(c) for c in counters),
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancellation_codes(error)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                reasons = error.response.get("CancellationReasons") or []
+                old = reasons[0].get("Item") if reasons else None
+                existing = from_dynamo(dict(old))["farmer_id"] if old else self.farmer_id_for_nik(nik_hash)
+                raise NikTaken(existing) from None
+            if "TransactionConflict" in codes:
+                # Another registration of the same NIK is committing right now.
+                raise NikTaken(self.farmer_id_for_nik(nik_hash)) from None
+            raise
+
+    def farmer_id_for_nik(self, nik_hash: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=key(nik_pk(nik_hash), "NIK"), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return str(from_dynamo(item)["farmer_id"]) if item else None
+
+    def get_farmer(self, farmer_id: str) -> dict[str, Any] | None:
+        response = self.client.get_item(TableName=self.table_name, Key=key(farmer_pk(farmer_id), PROFILE))
+        item = response.get("Item")
+        return _strip_keys(from_dynamo(item)) if item else None
+
+    def query_farmers(self, query: FarmerQuery, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` farmers of one kecamatan in list order, and whether more may follow."""
+        expression = Expression()
+        key_condition: ConditionBase = Key("GSI1PK").eq(kecamatan_pk(query.kecamatan_code))
+        if query.village_code:
+            key_condition = key_condition & Key("GSI1SK").begins_with(f"FARMER#{query.village_code}#")
+        else:
+            key_condition = key_condition & Key("GSI1SK").begins_with("FARMER#")
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": GSI_BY_KECAMATAN,
+            "KeyConditionExpression": expression.render(key_condition, is_key_condition=True),
+        }
+        filter_condition = _farmer_filter(query)
+        if filter_condition is not None:
+            params["FilterExpression"] = expression.render(filter_condition)
+        params["ExpressionAttributeNames"] = expression.names
+        params["ExpressionAttributeValues"] = expression.values
+        if query.start_after:
+            village_code, farmer_id = query.start_after
+            params["ExclusiveStartKey"] = to_dynamo(
+                {
+                    "PK": farmer_pk(farmer_id),
+                    "SK": PROFILE,
+                    "GSI1PK": kecamatan_pk(query.kecamatan_code),
+                    "GSI1SK": farmer_list_sk(village_code, farmer_id),
+                }
+            )
+        found: list[dict[str, Any]] = []
+        # Filters apply after the read, so keep reading pages until the page is full.
+        while True:
+            params["Limit"] = max(limit - len(found), 10) if filter_condition is None else max(limit * 2, 50)
+            response = self.client.query(**params)
+            for raw in response.get("Items", []):
+                found.append(_strip_keys(from_dynamo(raw)))
+                if len(found) == limit:
+                    # More may follow unless this was the very last item of the index.
+                    is_last = raw is response["Items"][-1] and "LastEvaluatedKey" not in response
+                    return found, not is_last
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return found, False
+            params["ExclusiveStartKey"] = last_key
+
+    def update_farmer(
+        self, current: dict[str, Any], changes: dict[str, Any], updated_at: str, outbox: OutboxEntry
+    ) -> dict[str, Any]:
+        """Apply `changes` and record the outbox entry, if nobody changed the farmer meanwhile."""
+        farmer_id = current["farmer_id"]
+        fields = dict(changes)
+        if "village_code" in changes:
+            fields["GSI1SK"] = farmer_list_sk(changes["village_code"], farmer_id)
+        names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at"}
+        values: dict[str, Any] = {":expected": current["version"], ":next": current["version"] + 1}
+        values[":updated_at"] = updated_at
+        assignments = ["#updated_at = :updated_at", "#version = :next"]
+        for index, (field, value) in enumerate(fields.items()):
+            names[f"#f{index}"] = field
+            values[f":v{index}"] = value
+            assignments.append(f"#f{index} = :v{index}")
+        update = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key(farmer_pk(farmer_id), PROFILE),
+                "UpdateExpression": "SET " + ", ".join(assignments),
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_dynamo(values),
+            }
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[update, self._outbox_put(outbox)])
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise ConcurrentUpdate(
+                    "Data petani baru saja diubah orang lain; muat ulang lalu coba lagi."
+                ) from None
+            raise
+        return {**current, **changes, "version": current["version"] + 1, "updated_at": updated_at}
+
+    # ------------------------------------------------------------------ outbox
+    def _outbox_put(self, entry: OutboxEntry) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_dynamo(
+                    {
+                        "PK": farmer_pk(entry.farmer_id),
+                        "SK": f"OUTBOX#{entry.op_id}",
+                        "type": "OUTBOX",
+                        # Sparse index: present until the message is handed to SQS.
+                        "GSI2PK": OUTBOX_PENDING_PK,
+                        "GSI2SK": f"{entry.created_at}#{entry.op_id}",
+                        **entry.message(),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def mark_outbox_sent(self, entry: OutboxEntry, sent_at: str) -> None:
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=key(farmer_pk(entry.farmer_id), f"OUTBOX#{entry.op_id}"),
+            UpdateExpression="SET sent_at = :sent_at REMOVE GSI2PK, GSI2SK",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=to_dynamo({":sent_at": sent_at}),
+        )
+
+    def pending_outbox(self, created_before: str, limit: int = 100) -> list[OutboxEntry]:
+        """Entries written before `created_before` and not yet marked sent, oldest first."""
+        response = self.client.query(
+            TableName=self.table_name,
+            IndexName=GSI_OUTBOX_PENDING,
+            KeyConditionExpression="GSI2PK = :pk AND GSI2SK < :before",
+            ExpressionAttributeValues=to_dynamo({":pk": OUTBOX_PENDING_PK, ":before": created_before}),
+            Limit=limit,
+        )
+        return [
+            OutboxEntry(
+                op_id=item["op_id"],
+                op_type=item["op_type"],
+                farmer_id=item["farmer_id"],
+                created_at=item["created_at"],
+                payload=item.get("payload") or {},
+            )
+            for item in map(from_dynamo, response.get("Items", []))
+        ]
+
+    # ------------------------------------------------------------------ counters
+    def _counter_update(self, increment: CounterIncrement) -> dict[str, Any]:
+        names = {f"#c{i}": name for i, name in enumerate(increment.amounts)}
+        values = {f":c{i}": amount for i, amount in enumerate(increment.amounts.values())}
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key(counter_pk(increment.period), increment.scope),
+                "UpdateExpression": "ADD "
+                + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_dynamo(values),
+            }
+        }
+
+    def get_counter(self, period: str, scope: str) -> dict[str, int]:
+        response = self.client.get_item(TableName=self.table_name, Key=key(counter_pk(period), scope))
+        item = response.get("Item")
+        if not item:
+            return {}
+        return {k: int(v) for k, v in from_dynamo(item).items() if k not in ("PK", "SK")}
+
+
+def _farmer_filter(query: FarmerQuery) -> ConditionBase | None:
+    conditions: list[ConditionBase] = []
+    if query.registration_status:
+        conditions.append(Attr("registration_status").eq(query.registration_status))
+    if query.name_contains:
+        conditions.append(Attr("name_search").contains(query.name_contains))
+    if query.paid_through_missing:
+        conditions.append(Attr("paid_through").not_exists())
+    if query.paid_through_min:
+        conditions.append(Attr("paid_through").gte(query.paid_through_min))
+    if query.paid_through_max:
+        conditions.append(Attr("paid_through").lte(query.paid_through_max))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined = combined & condition
+    return combined
+
+
+def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v for k, v in item.items() if k not in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type")
+    }

@@ -1,0 +1,145 @@
+"""Handlers on moto: the template's resources created in an embedded moto server, and each
+function's handler called in-process with that function's own environment."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from local.aws import Clients, Created, create_resources, start_moto
+from local.template import FunctionSpec, Template
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-southeast-3",
+    "AWS_REGION": "ap-southeast-3",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_s: int = 10
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/test"
+    log_stream_name: str = "test"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:ap-southeast-3:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_s * 1000
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+
+@dataclass
+class MotoStack:
+    url: str
+    template: Template
+    created: Created
+    functions: dict[str, FunctionSpec]
+    clients: Clients
+
+    def env_for(self, logical_id: str) -> dict[str, str]:
+        return {**FAKE_AWS_ENV, **self.functions[logical_id].environment, "AWS_ENDPOINT_URL": self.url}
+
+    def ref(self, logical_id: str) -> str:
+        return str(self.created.physical[logical_id].ref)
+
+
+def start_stack() -> tuple[Any, MotoStack]:
+    os.environ.update(FAKE_AWS_ENV)
+    server, url = start_moto(0)
+    template = Template(ROOT / "template.yaml")
+    clients = Clients(url)
+    created = create_resources(template, clients)
+    functions = {f.logical_id: f for f in template.functions(created.physical)}
+    return server, MotoStack(url, template, created, functions, clients)
+
+
+_modules: dict[str, ModuleType] = {}
+_active_function: str | None = None
+
+
+def load_function(spec: FunctionSpec) -> ModuleType:
+    """Each function is an `app.py`: load it by path under a name of its own."""
+    if spec.logical_id not in _modules:
+        name = f"fn_{spec.logical_id}"
+        module_spec = importlib.util.spec_from_file_location(name, spec.module_file)
+        assert module_spec and module_spec.loader
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        _modules[spec.logical_id] = module
+    return _modules[spec.logical_id]
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class FunctionInvoker:
+    def __init__(self, stack: MotoStack, logical_id: str) -> None:
+        self.stack = stack
+        self.spec = stack.functions[logical_id]
+        self.env = stack.env_for(logical_id)
+        with environment(self.env):
+            self.module = load_function(self.spec)
+
+    def raw(self, event: dict[str, Any]) -> dict[str, Any]:
+        from sutasoma import wiring
+
+        global _active_function
+        with environment(self.env):
+            if _active_function != self.spec.logical_id:
+                # Services are built once per execution environment, as in Lambda.
+                wiring.reset()
+                _active_function = self.spec.logical_id
+            context = LambdaContext(self.spec.function_name, self.spec.memory_mb, self.spec.timeout_s)
+            result: dict[str, Any] = self.module.lambda_handler(event, context)
+            return result
+
+    def __call__(self, event: dict[str, Any]) -> HttpResult:
+        response = self.raw(event)
+        text = response.get("body") or ""
+        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+        body: Any = text
+        if "json" in headers.get("content-type", ""):
+            body = json.loads(text) if text else None
+        return HttpResult(response["statusCode"], headers, body)
