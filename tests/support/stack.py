@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,8 +75,35 @@ class MotoStack:
         return str(self.created.physical[logical_id].ref)
 
 
+_DYNAMODB_ITEM_METHODS = (
+    "get_item", "put_item", "update_item", "delete_item", "query", "scan",
+    "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item",
+)  # fmt: skip
+
+
+def serialize_moto_dynamodb() -> None:
+    """moto's DynamoDB is not thread-safe (a transaction deep-copies tables other threads are
+    changing). Real DynamoDB is; a lock around moto's item operations restores that, so
+    concurrency tests exercise our conditions and transactions rather than moto's races."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
+        return
+    lock = threading.RLock()
+    for name in _DYNAMODB_ITEM_METHODS:
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+
+
 def start_stack() -> tuple[Any, MotoStack]:
     os.environ.update(FAKE_AWS_ENV)
+    serialize_moto_dynamodb()
     server, url = start_moto(0)
     template = Template(ROOT / "template.yaml")
     clients = Clients(url)

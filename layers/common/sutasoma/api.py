@@ -101,7 +101,11 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
-    return [FieldError(_field_name(e.get("loc", ())), _message(e)) for e in raw]
+    # A JSON syntax error's location is a character offset, not a field.
+    return [
+        FieldError("body" if e.get("type") == "json_invalid" else _field_name(e.get("loc", ())), _message(e))
+        for e in raw
+    ]
 
 
 def build_resolver() -> APIGatewayHttpResolver:

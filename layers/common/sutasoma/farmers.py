@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from sutasoma.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.coverage import MAX_ARREARS_MONTHS, CoverageState, coverage_on
 from sutasoma.documents import DocumentBucket
@@ -34,6 +36,7 @@ from sutasoma.models import (
     UploadUrl,
 )
 from sutasoma.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
+from sutasoma.observability import metrics
 from sutasoma.outbox import OpType, dispatch
 from sutasoma.periods import add_months
 from sutasoma.places import check_place, is_kecamatan, kecamatan_codes, places
@@ -202,6 +205,7 @@ class FarmerService:
                 [FieldError("nik", "NIK sudah terdaftar.")],
                 extra={"farmer_id": taken.farmer_id},
             ) from None
+        metrics.add_metric(name="FarmerRegistered", unit=MetricUnit.Count, value=1)
         dispatch(self.store, self.queue, outbox)
         return to_resource(farmer, today)
 
