@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
+
 from sutasoma import wiring
 from sutasoma.api import build_resolver, current_caller, header, lambda_entry
 from sutasoma.coverage import CoverageState

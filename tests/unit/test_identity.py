@@ -20,7 +20,9 @@ def test_groups_in_every_form(raw: object, groups: list[str]) -> None:
 
 
 def test_widest_role_wins() -> None:
-    caller = caller_from_claims({"sub": "s", "cognito:groups": "[agent coordinator]", "custom:kecamatan": "73.12.04"})
+    caller = caller_from_claims(
+        {"sub": "s", "cognito:groups": "[agent coordinator]", "custom:kecamatan": "73.12.04"}
+    )
     assert caller.role is Role.COORDINATOR and caller.kecamatan == "73.12.04"
 
 

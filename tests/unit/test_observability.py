@@ -6,7 +6,9 @@ from sutasoma.observability import RedactingFormatter, redact
 
 
 def test_redacts_nik_phone_and_account_numbers() -> None:
-    text = 'nik 7312045708800003 hp 081234567890 +6281234567890 rek 1234567890123 ok 2026-11-29 id 01M8K3XSY4RZ'
+    text = (
+        "nik 7312045708800003 hp 081234567890 +6281234567890 rek 1234567890123 ok 2026-11-29 id 01M8K3XSY4RZ"
+    )
     cleaned = redact(text)
     for secret in ("7312045708800003", "081234567890", "6281234567890", "1234567890123"):
         assert secret not in cleaned

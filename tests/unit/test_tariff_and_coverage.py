@@ -23,7 +23,11 @@ def test_tariff_at_minimum_income(period: str, amount: int) -> None:
 
 
 def test_quote_nov_2026_to_jan_2027() -> None:
-    assert [contribution_for(p, 1_000_000).amount for p in ("2026-11", "2026-12", "2027-01")] == [8_400, 8_400, 16_800]
+    assert [contribution_for(p, 1_000_000).amount for p in ("2026-11", "2026-12", "2027-01")] == [
+        8_400,
+        8_400,
+        16_800,
+    ]
 
 
 def test_components_and_sources() -> None:
