@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,7 @@ from sutasoma.queue import OutboundQueue
 from sutasoma.store import OutboxEntry
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.stack import FunctionInvoker, start_stack
+from tests.support.stack import FunctionInvoker
 
 AGENT_LALABATA = claims_for("agent", "73.12.04", username="agen.lalabata")
 AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
@@ -23,11 +22,10 @@ ADMIN = claims_for("admin", username="admin.dinas")
 
 
 @pytest.fixture(scope="module")
-def fresh() -> Iterator[FunctionInvoker]:
-    """A stack of its own, so list contents and counts are exact."""
-    server, stack = start_stack()
-    yield FunctionInvoker(stack, "RegisterFunction")
-    server.stop()
+def fresh(moto_stack: MotoStack) -> FunctionInvoker:
+    """Empty resources, so list contents and counts are exact."""
+    moto_stack.reset()
+    return FunctionInvoker(moto_stack, "RegisterFunction")
 
 
 def register_one(fn: FunctionInvoker, claims: dict[str, str] = AGENT_LALABATA, **kw: Any) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
+
 from local.aws import Clients, Created, create_resources, start_moto
 from local.template import FunctionSpec, Template
 
@@ -73,6 +75,17 @@ class MotoStack:
 
     def ref(self, logical_id: str) -> str:
         return str(self.created.physical[logical_id].ref)
+
+    def reset(self) -> None:
+        """Empty every moto backend and create the template's resources again.
+
+        moto's backends are per process, not per server: a second server would share them.
+        """
+        global _active_function
+        httpx.post(f"{self.url}/moto-api/reset").raise_for_status()
+        self.created = create_resources(self.template, self.clients)
+        self.functions = {f.logical_id: f for f in self.template.functions(self.created.physical)}
+        _active_function = None  # rebuild services: names and ARNs may have changed
 
 
 _DYNAMODB_ITEM_METHODS = (
@@ -145,10 +158,17 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 class FunctionInvoker:
     def __init__(self, stack: MotoStack, logical_id: str) -> None:
         self.stack = stack
-        self.spec = stack.functions[logical_id]
-        self.env = stack.env_for(logical_id)
+        self.logical_id = logical_id
         with environment(self.env):
             self.module = load_function(self.spec)
+
+    @property
+    def spec(self) -> FunctionSpec:
+        return self.stack.functions[self.logical_id]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.stack.env_for(self.logical_id)
 
     def raw(self, event: dict[str, Any]) -> dict[str, Any]:
         from sutasoma import wiring

@@ -36,7 +36,7 @@ from sutasoma.models import (
     UploadUrl,
 )
 from sutasoma.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
-from sutasoma.observability import metrics
+from sutasoma.observability import logger, metrics
 from sutasoma.outbox import OpType, dispatch
 from sutasoma.periods import add_months
 from sutasoma.places import check_place, is_kecamatan, kecamatan_codes, places
@@ -206,6 +206,9 @@ class FarmerService:
                 extra={"farmer_id": taken.farmer_id},
             ) from None
         metrics.add_metric(name="FarmerRegistered", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "farmer registered", extra={"farmer_id": farmer_id, "kecamatan_code": data.kecamatan_code}
+        )
         dispatch(self.store, self.queue, outbox)
         return to_resource(farmer, today)
 
@@ -327,6 +330,7 @@ class FarmerService:
             payload={"fields": sorted(changes)},
         )
         updated = self.store.update_farmer(item, changes, iso_utc(now), outbox)
+        logger.info("farmer updated", extra={"farmer_id": farmer_id, "fields": sorted(changes)})
         dispatch(self.store, self.queue, outbox)
         return to_resource(updated, today_wita(now))
 
