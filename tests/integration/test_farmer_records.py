@@ -14,7 +14,7 @@ from sutasoma.queue import OutboundQueue
 from sutasoma.store import OutboxEntry
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.stack import FunctionInvoker
+from tests.support.stack import FunctionInvoker, MotoStack
 
 AGENT_LALABATA = claims_for("agent", "73.12.04", username="agen.lalabata")
 AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
