@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import string
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +36,40 @@ log = logging.getLogger("local.aws")
 # ---------------------------------------------------------------------------------- moto server
 
 
+_DYNAMODB_ITEM_METHODS = (
+    "get_item", "put_item", "update_item", "delete_item", "query", "scan",
+    "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item",
+)  # fmt: skip
+
+
+def serialize_moto_dynamodb() -> None:
+    """One DynamoDB item operation at a time inside moto.
+
+    moto's DynamoDB is not thread-safe (a transaction deep-copies tables that other threads are
+    changing), while the threaded moto server and the threaded gateway run requests in
+    parallel. Real DynamoDB is safe here; a lock restores that, so concurrent local requests
+    exercise our conditions and transactions rather than moto's races. Idempotent; the flag
+    name is shared with tests/support so the two never wrap twice.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
+        return
+    lock = threading.RLock()
+    for name in _DYNAMODB_ITEM_METHODS:
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+
+
 def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
     """Start moto on 127.0.0.1 (port 0 picks a free port); return the server and its URL."""
+    serialize_moto_dynamodb()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     real_host, real_port = server.get_host_and_port()
