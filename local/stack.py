@@ -219,7 +219,8 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         "SUTASOMA local stack is up",
         f"  API            {descriptor['api_url']}   (Swagger UI: {descriptor['api_url']}/docs)",
         f"  AWS (moto)     {descriptor['aws_endpoint_url']}   region {descriptor['region']}",
-        f"  User pool      {descriptor['user_pool_id']}   client {descriptor['user_pool_client_id']}",
+        # No ids here (user pool, client): they are in stack.json, and long digit runs in
+        # them would look like account numbers to the log scan for personal data.
         f"  BPJS simulator {descriptor['bpjs_simulator_url'] or 'not started (not built yet)'}",
         f"  Demo logins    password {users[0]['password']!r} for every user:",
         f"                 admin; {agents[0]} … ({len(agents)} agents: agen.<kecamatan>);"

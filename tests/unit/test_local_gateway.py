@@ -42,7 +42,7 @@ class RecordingFunction:
         self.result = result if result is not None else {"statusCode": 200, "body": "{}"}
         self.error = error
 
-    def invoke(self, event: dict[str, Any], request_id: str) -> Any:
+    def invoke(self, event: dict[str, Any], aws_request_id: str) -> Any:
         self.events.append(event)
         if self.error:
             raise self.error
