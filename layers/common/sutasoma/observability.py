@@ -13,7 +13,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 # 16-digit NIK, Indonesian mobile numbers, and long digit runs such as bank accounts.
-_PERSONAL_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\+?62|0)8\d{7,12}(?!\d)|(?<!\d)\d{10,20}(?!\d)")
+# Only whole runs count: digits inside a UUID or ULID (bounded by letters or hyphens) do not.
+_PERSONAL_DIGITS = re.compile(r"(?<![\w-])(?:\+?62|0)8\d{7,12}(?![\w-])|(?<![\w-])\d{10,20}(?![\w-])")
 
 
 def redact(text: str) -> str:
