@@ -47,5 +47,7 @@ def test_no_personal_data_in_any_log() -> None:
     logs.extend(path.read_text(errors="replace") for path in EXTRA_LOG_FILES if path.exists())
     if not any('"farmer registered"' in text for text in logs):
         pytest.skip("no registration was logged in this run: run the whole suite for this check")
-    findings = [(found, line[:200]) for text in logs for line in text.splitlines() for found in personal_data_in(line)]
+    findings = [
+        (found, line[:200]) for text in logs for line in text.splitlines() for found in personal_data_in(line)
+    ]
     assert findings == []
