@@ -1,0 +1,54 @@
+"""`python -m bench` (what `make bench` runs): every benchmark, one readable report.
+
+Figures only, never a pass/fail on time: compare medians and ratios from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench import aws_calls, cold_start
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{f' ({cpu})' if cpu else ''}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--runs", type=int, default=cold_start.DEFAULT_RUNS, help="fresh interpreters per scenario"
+    )
+    parser.add_argument("--warm", type=int, default=aws_calls.WARM_RUNS, help="warm requests per scenario")
+    parser.add_argument("--only", choices=("cold", "calls"), help="run one benchmark")
+    parser.add_argument("--no-profile", action="store_true", help="skip the -X importtime breakdown")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    print(f"SUTASOMA benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
+    if args.only in (None, "cold"):
+        print()
+        print(cold_start.run(args.runs, profile=not args.no_profile), flush=True)
+    if args.only in (None, "calls"):
+        print()
+        print(aws_calls.run(args.warm), flush=True)
+    print(f"\ntotal {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
