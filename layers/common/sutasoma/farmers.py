@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,14 +125,14 @@ class FarmerService:
         queue: OutboundQueue,
         idempotency: IdempotentRunner,
         documents: DocumentBucket,
-        nik_key: bytes,
+        nik_key: Callable[[], bytes],
     ) -> None:
         self.settings = settings
         self.store = store
         self.queue = queue
         self.idempotency = idempotency
         self.documents = documents
-        self._nik_key = nik_key
+        self._nik_key = nik_key  # fetched only by the routes that hash a NIK
 
     # ------------------------------------------------------------------ register
     def register(self, caller: Caller, data: FarmerCreate, idempotency_key: str | None = None) -> Farmer:
@@ -198,7 +199,7 @@ class FarmerService:
             CounterIncrement(period, f"AGENT#{caller.username}", {"registrations": 1}),
         ]
         try:
-            self.store.put_registration(farmer, nik_lookup_hash(data.nik, self._nik_key), outbox, counters)
+            self.store.put_registration(farmer, nik_lookup_hash(data.nik, self._nik_key()), outbox, counters)
         except NikTaken as taken:
             raise NikAlreadyRegistered(
                 "NIK ini sudah terdaftar di SUTASOMA.",

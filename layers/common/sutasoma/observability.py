@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 # 16-digit NIK, Indonesian mobile numbers, and long digit runs such as bank accounts.
@@ -30,21 +30,6 @@ logger = Logger(logger_formatter=RedactingFormatter(), utc=True)
 metrics = Metrics()
 
 
-class _LazyTracer:
-    """Powertools Tracer imports the X-Ray SDK (~0.4 s): pay for it only when tracing is on."""
-
-    def __init__(self) -> None:
-        self._tracer: Any = None
-
-    def _get(self) -> Any:
-        if self._tracer is None:
-            from aws_lambda_powertools import Tracer
-
-            self._tracer = Tracer()
-        return self._tracer
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._get(), name)
-
-
-tracer: Any = _LazyTracer()
+# Patches boto3 and httpx so each DynamoDB, SQS and BPJS call is a subsegment of the trace.
+# Disabled (a no-op) outside Lambda and where POWERTOOLS_TRACE_DISABLED=true.
+tracer = Tracer()

@@ -1,10 +1,35 @@
-"""Secrets: the NIK lookup key. Secrets Manager in production (cached), env locally."""
+"""Secrets from Secrets Manager (cached by Powertools Parameters), or given directly locally."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from typing import Any
+
+from sutasoma import aws
 from sutasoma.settings import Settings
 
-_SECRET_MAX_AGE_SECONDS = 3600
+SECRET_MAX_AGE_SECONDS = 300
+
+
+@cache
+def _provider() -> Any:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    # Our client: shared session and the fail-fast timeouts, not botocore's 60 s defaults.
+    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
+
+
+def secret_text(secret_arn: str) -> str:
+    value = _provider().get(secret_arn, max_age=SECRET_MAX_AGE_SECONDS)
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def secret_json(secret_arn: str) -> dict[str, Any]:
+    value = json.loads(secret_text(secret_arn))
+    if not isinstance(value, dict):
+        raise ValueError("secret is not a JSON object")
+    return value
 
 
 def nik_hash_key(settings: Settings) -> bytes:
@@ -12,7 +37,8 @@ def nik_hash_key(settings: Settings) -> bytes:
         return settings.nik_hash_key.get_secret_value().encode()
     if not settings.nik_hash_secret_arn:
         raise RuntimeError("NIK hash key not configured (NIK_HASH_KEY or NIK_HASH_SECRET_ARN)")
-    from aws_lambda_powertools.utilities.parameters import get_secret
+    return secret_text(settings.nik_hash_secret_arn).encode()
 
-    value = get_secret(settings.nik_hash_secret_arn, max_age=_SECRET_MAX_AGE_SECONDS)
-    return value.encode() if isinstance(value, str) else bytes(value)
+
+def reset() -> None:
+    _provider.cache_clear()
