@@ -30,3 +30,52 @@ class OutboundQueue:
             MessageGroupId=entry.farmer_id,
             MessageDeduplicationId=entry.op_id,
         )
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """Make a received message visible again only after `seconds` (retry backoff)."""
+        self.client.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
+
+class DeadLetters:
+    """Moves messages from the DLQ back to the queue they failed in, oldest first per farmer."""
+
+    def __init__(self, dlq_url: str, target: OutboundQueue, client: Any | None = None) -> None:
+        self.dlq_url = dlq_url
+        self.target = target
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("sqs")
+        return self._client
+
+    def redrive(self, max_messages: int) -> int:
+        moved = 0
+        while moved < max_messages:
+            received = self.client.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=min(10, max_messages - moved),
+                AttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+                VisibilityTimeout=60,
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not received:
+                break
+            for message in received:
+                attributes = message.get("Attributes", {})
+                group = attributes.get("MessageGroupId") or json.loads(message["Body"]).get(
+                    "farmer_id", "redrive"
+                )
+                # A fresh deduplication id: the original one may still be remembered by SQS.
+                self.target.client.send_message(
+                    QueueUrl=self.target.queue_url,
+                    MessageBody=message["Body"],
+                    MessageGroupId=group,
+                    MessageDeduplicationId=f"{message['MessageId']}-redrive",
+                )
+                self.client.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+                moved += 1
+        return moved

@@ -17,6 +17,14 @@ class Settings(BaseModel):
     # Production: the key lives in Secrets Manager; locally and in tests it may be given directly.
     nik_hash_secret_arn: str = ""
     nik_hash_key: SecretStr | None = None
+    bpjs_base_url: str = ""
+    bpjs_credentials_secret_arn: str = ""
+    bpjs_callback_secret_arn: str = ""
+    bpjs_dlq_url: str = ""
+    # Seconds a callback's timestamp may differ from our clock (CONTRACT: 300).
+    bpjs_callback_window_seconds: int = Field(default=300, ge=30, le=3600)
+    # Outbox entries younger than this are left to the request that wrote them.
+    outbox_grace_seconds: int = Field(default=60, ge=0)
     min_registration_age: int = Field(default=17, ge=0, le=120)
     max_registration_age: int = Field(default=65, ge=0, le=120)
     upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
@@ -31,6 +39,12 @@ _ENV_NAMES = {
     "bpjs_queue_url": "BPJS_QUEUE_URL",
     "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
     "nik_hash_key": "NIK_HASH_KEY",
+    "bpjs_base_url": "BPJS_BASE_URL",
+    "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
+    "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",
+    "bpjs_dlq_url": "BPJS_DLQ_URL",
+    "bpjs_callback_window_seconds": "BPJS_CALLBACK_WINDOW_SECONDS",
+    "outbox_grace_seconds": "OUTBOX_GRACE_SECONDS",
     "min_registration_age": "MIN_REGISTRATION_AGE",
     "max_registration_age": "MAX_REGISTRATION_AGE",
     "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",

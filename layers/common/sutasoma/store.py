@@ -289,6 +289,96 @@ class DomainStore:
             ExpressionAttributeValues=to_dynamo({":sent_at": sent_at}),
         )
 
+    def get_outbox(self, farmer_id: str, op_id: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=key(farmer_pk(farmer_id), f"OUTBOX#{op_id}"), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _strip_keys(from_dynamo(item)) if item else None
+
+    def complete_operation(
+        self, farmer_id: str, op_id: str, outcome: str, at: str, farmer_changes: dict[str, Any] | None = None
+    ) -> bool:
+        """Record a BPJS outcome once: the outbox entry is marked delivered and the farmer
+        changed in one transaction. False if the operation had already been completed."""
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": key(farmer_pk(farmer_id), f"OUTBOX#{op_id}"),
+                    "UpdateExpression": "SET delivered_at = :at, outcome = :outcome",
+                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(delivered_at)",
+                    "ExpressionAttributeValues": to_dynamo({":at": at, ":outcome": outcome}),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        ]
+        if farmer_changes:
+            items.append(self._farmer_change(farmer_id, farmer_changes, at))
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            if _cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    def apply_callback(
+        self, event_id: str, event_type: str, received_at: str, farmer_id: str, farmer_changes: dict[str, Any]
+    ) -> bool:
+        """Apply a BPJS callback once: the event id is claimed in the same transaction as the
+        change. False if that event had already been applied."""
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": to_dynamo(
+                                {
+                                    "PK": f"CALLBACK#{event_id}",
+                                    "SK": "CALLBACK",
+                                    "type": "CALLBACK",
+                                    "event_type": event_type,
+                                    "farmer_id": farmer_id,
+                                    "received_at": received_at,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    self._farmer_change(farmer_id, farmer_changes, received_at),
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancellation_codes(error)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    def _farmer_change(self, farmer_id: str, changes: dict[str, Any], at: str) -> dict[str, Any]:
+        names = {f"#f{i}": field for i, field in enumerate(changes)}
+        values = {f":v{i}": value for i, value in enumerate(changes.values())}
+        assignments = [f"#f{i} = :v{i}" for i in range(len(changes))]
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key(farmer_pk(farmer_id), PROFILE),
+                # The version moves too, so a PATCH based on an older read is refused.
+                "UpdateExpression": "SET "
+                + ", ".join([*assignments, "#updated_at = :updated_at"])
+                + " ADD #version :one",
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": {**names, "#updated_at": "updated_at", "#version": "version"},
+                "ExpressionAttributeValues": to_dynamo({**values, ":updated_at": at, ":one": 1}),
+            }
+        }
+
     def pending_outbox(self, created_before: str, limit: int = 100) -> list[OutboxEntry]:
         """Entries written before `created_before` and not yet marked sent, oldest first."""
         response = self.client.query(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
+from sutasoma.bpjs import BpjsClient, Credentials
+from sutasoma.bpjs_sync import BpjsSync
+from sutasoma.callbacks import CallbackService
 from sutasoma.documents import DocumentBucket
 from sutasoma.farmers import FarmerService
 from sutasoma.idempotency import IdempotentRunner
-from sutasoma.queue import OutboundQueue
-from sutasoma.secrets import nik_hash_key
+from sutasoma.queue import DeadLetters, OutboundQueue
+from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
 from sutasoma.store import DomainStore
 
@@ -24,20 +27,65 @@ def farmer_service() -> FarmerService:
     settings = get_settings()
     return FarmerService(
         settings=settings,
-        store=DomainStore(settings.table_name),
-        queue=OutboundQueue(settings.bpjs_queue_url),
+        store=domain_store(),
+        queue=outbound_queue(),
         idempotency=idempotency_runner(),
         documents=DocumentBucket(settings.ktp_bucket),
-        nik_key=nik_hash_key(settings),
+        nik_key=lambda: nik_hash_key(settings),
     )
 
 
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
-    from sutasoma import aws
+    from sutasoma import aws, secrets
     from sutasoma.settings import get_settings as settings_cache
 
-    farmer_service.cache_clear()
-    idempotency_runner.cache_clear()
+    for built in (
+        farmer_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
+        callback_service, dead_letters,
+    ):  # fmt: skip
+        built.cache_clear()
     settings_cache.cache_clear()
     aws.reset_clients()
+    secrets.reset()
+
+
+@cache
+def outbound_queue() -> OutboundQueue:
+    return OutboundQueue(get_settings().bpjs_queue_url)
+
+
+@cache
+def domain_store() -> DomainStore:
+    return DomainStore(get_settings().table_name)
+
+
+@cache
+def bpjs_client() -> BpjsClient:
+    settings = get_settings()
+
+    def credentials() -> Credentials:
+        secret = secret_json(settings.bpjs_credentials_secret_arn)
+        return Credentials(cons_id=str(secret["cons_id"]), secret_key=str(secret["secret_key"]))
+
+    return BpjsClient(settings.bpjs_base_url, credentials)
+
+
+@cache
+def bpjs_sync() -> BpjsSync:
+    return BpjsSync(domain_store(), bpjs_client())
+
+
+@cache
+def callback_service() -> CallbackService:
+    settings = get_settings()
+    return CallbackService(
+        domain_store(),
+        secret=lambda: secret_text(settings.bpjs_callback_secret_arn).encode(),
+        window_seconds=settings.bpjs_callback_window_seconds,
+    )
+
+
+@cache
+def dead_letters() -> DeadLetters:
+    return DeadLetters(get_settings().bpjs_dlq_url, outbound_queue())

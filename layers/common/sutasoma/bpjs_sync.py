@@ -1,0 +1,145 @@
+"""Delivering outbox operations to BPJS and recording what BPJS answered.
+
+Called once per SQS message by functions/bpjs_sync. Exactly-once in effect: BPJS applies our
+operation id once (X-Request-Id), and the outcome is recorded with a conditional write that
+only the first delivery wins. Raising means "try this message again later"; the FIFO group
+(one per farmer) keeps the farmer's later operations waiting behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from sutasoma.bpjs import BpjsClient, BpjsRejected
+from sutasoma.clock import iso_utc, now_utc
+from sutasoma.models import RegistrationStatus
+from sutasoma.observability import logger, metrics
+from sutasoma.outbox import OpType
+from sutasoma.store import DomainStore
+
+# Backoff of a failed message: its visibility timeout grows with each receive, so a long
+# BPJS outage costs few calls; SQS allows at most 12 hours.
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 12 * 3600
+
+
+def backoff_seconds(receive_count: int) -> int:
+    return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, receive_count - 1)))
+
+
+class WaitForRegistration(Exception):
+    """A later operation of a farmer whose registration BPJS has not confirmed yet."""
+
+
+class UnknownOperation(Exception):
+    """A message this version of the consumer cannot handle: for a person, via the DLQ."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    op_id: str
+    op_type: str
+    farmer_id: str
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> Operation:
+        try:
+            return cls(
+                op_id=str(body["op_id"]), op_type=str(body["op_type"]), farmer_id=str(body["farmer_id"])
+            )
+        except KeyError:
+            raise UnknownOperation("message without op_id, op_type and farmer_id") from None
+
+
+def participant_payload(farmer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reference_id": farmer["farmer_id"],
+        "nik": farmer["nik"],
+        "full_name": farmer["full_name"],
+        "birth_date": farmer["birth_date"],
+        "sex": farmer["sex"],
+        "phone": farmer["phone"],
+        "address": farmer["address"],
+        "village_code": farmer["village_code"],
+        "kecamatan_code": farmer["kecamatan_code"],
+        "occupation": "PETANI",
+        "commodity": farmer["commodity"],
+        "monthly_income": farmer["monthly_income"],
+        "programs": ["JKK", "JKM"],
+    }
+
+
+UPDATABLE_FIELDS = ("phone", "address", "village_code", "commodity", "monthly_income")
+
+
+class BpjsSync:
+    def __init__(self, store: DomainStore, client: BpjsClient) -> None:
+        self.store = store
+        self.client = client
+
+    def process(self, body: dict[str, Any]) -> str:
+        """Deliver one operation; returns the recorded outcome. Raises to be retried."""
+        operation = Operation.from_message(body)
+        entry = self.store.get_outbox(operation.farmer_id, operation.op_id)
+        if entry is None:
+            raise UnknownOperation("no outbox entry for this operation")
+        if entry.get("delivered_at"):
+            return "DUPLICATE"
+        farmer = self.store.get_farmer(operation.farmer_id)
+        if farmer is None:
+            raise UnknownOperation("operation for a farmer that does not exist")
+        match operation.op_type:
+            case OpType.PARTICIPANT_REGISTRATION:
+                outcome, changes = self._register(operation, farmer)
+            case OpType.PARTICIPANT_UPDATE:
+                outcome, changes = self._update(operation, farmer, entry.get("payload") or {})
+            case _:
+                raise UnknownOperation(f"unknown operation type {operation.op_type}")
+        applied = self.store.complete_operation(
+            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes
+        )
+        if not applied:
+            return "DUPLICATE"
+        metrics.add_metric(name=f"Bpjs{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "bpjs operation completed",
+            extra={"op_id": operation.op_id, "op_type": operation.op_type, "farmer_id": operation.farmer_id,
+                   "outcome": outcome},
+        )  # fmt: skip
+        return outcome
+
+    def _register(self, operation: Operation, farmer: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        if farmer["registration_status"] == RegistrationStatus.CONFIRMED.value and farmer.get("kpj_number"):
+            return "ALREADY_CONFIRMED", None  # e.g. BPJS's callback came first
+        try:
+            registration = self.client.register_participant(operation.op_id, participant_payload(farmer))
+        except BpjsRejected as rejected:
+            return "REJECTED", {
+                "registration_status": RegistrationStatus.REJECTED.value,
+                "rejection_code": rejected.reason_code,
+                "rejection_reason": rejected.reason,
+            }
+        if registration.status == "PENDING":
+            return "PENDING_DECISION", None  # BPJS will call back with its decision
+        return "CONFIRMED", {
+            "registration_status": RegistrationStatus.CONFIRMED.value,
+            "kpj_number": registration.kpj_number,
+            "confirmed_at": iso_utc(now_utc()),
+        }
+
+    def _update(
+        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[str, dict[str, Any] | None]:
+        if farmer["registration_status"] == RegistrationStatus.REJECTED.value:
+            return "SKIPPED_NOT_PARTICIPANT", None
+        if not farmer.get("kpj_number"):
+            raise WaitForRegistration("registration not confirmed by BPJS yet")
+        fields = [f for f in payload.get("fields", UPDATABLE_FIELDS) if f in UPDATABLE_FIELDS]
+        if not fields:
+            return "NOTHING_TO_SEND", None
+        # The current values: a later change supersedes an earlier one, and order is per farmer.
+        self.client.update_participant(operation.op_id, farmer["kpj_number"], {f: farmer[f] for f in fields})
+        return "UPDATED", None

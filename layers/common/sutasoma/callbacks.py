@@ -1,0 +1,119 @@
+"""BPJS callbacks (CONTRACT.md "BPJS callbacks"): verify, then apply each event once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sutasoma.clock import iso_utc, now_utc
+from sutasoma.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from sutasoma.ids import is_id
+from sutasoma.models import RegistrationStatus
+from sutasoma.observability import logger
+from sutasoma.store import DomainStore
+from sutasoma.validation import validation_errors
+
+EventType = Literal[
+    "PARTICIPANT_CONFIRMED", "PARTICIPANT_REJECTED", "CLAIM_APPROVED", "CLAIM_REJECTED", "CLAIM_PAID"
+]
+
+
+class CallbackEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: str = Field(min_length=1, max_length=128)
+    type: EventType
+    data: dict[str, Any]
+
+
+class CallbackResult(BaseModel):
+    event_id: str
+    status: Literal["APPLIED", "DUPLICATE"]
+
+
+def expected_signature(secret: bytes, timestamp: str, raw_body: bytes) -> str:
+    return hmac.new(secret, timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    secret: bytes, timestamp: str | None, signature: str | None, raw_body: bytes, now: float, window: int
+) -> None:
+    if not timestamp or not signature:
+        raise Unauthorized("Header X-Bpjs-Timestamp dan X-Bpjs-Signature wajib ada.")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise Unauthorized("X-Bpjs-Timestamp bukan detik Unix.") from None
+    if abs(now - sent_at) > window:
+        raise Unauthorized("Callback kedaluwarsa atau jam pengirim tidak sinkron.")
+    if not hmac.compare_digest(expected_signature(secret, timestamp, raw_body), signature.strip().lower()):
+        raise Unauthorized("Tanda tangan callback tidak valid.")
+
+
+def _require(data: dict[str, Any], field: str, check: Callable[[Any], bool], message: str) -> Any:
+    value = data.get(field)
+    if not check(value):
+        raise ValidationFailed("Isi callback tidak valid.", [FieldError(f"data.{field}", message)])
+    return value
+
+
+class CallbackService:
+    def __init__(self, store: DomainStore, secret: Callable[[], bytes], window_seconds: int) -> None:
+        self.store = store
+        self._secret = secret
+        self.window_seconds = window_seconds
+
+    def receive(
+        self, timestamp: str | None, signature: str | None, raw_body: bytes, now: float
+    ) -> CallbackResult:
+        verify_signature(self._secret(), timestamp, signature, raw_body, now, self.window_seconds)
+        try:
+            event = CallbackEvent.model_validate_json(raw_body)
+        except ValidationError as invalid:
+            raise ValidationFailed("Isi callback tidak valid.", validation_errors(invalid.errors())) from None
+        if event.type.startswith("CLAIM_"):
+            claim_id = _require(event.data, "claim_id", lambda v: isinstance(v, str), "claim_id wajib diisi.")
+            # Claims arrive with the claims capability; until then no claim can exist.
+            logger.warning(
+                "callback for an unknown claim", extra={"event_id": event.event_id, "type": event.type}
+            )
+            raise NotFound(f"Klaim {claim_id} tidak ditemukan.")
+        farmer_id = _require(
+            event.data, "farmer_id", lambda v: isinstance(v, str) and is_id(v), "farmer_id tidak valid."
+        )
+        if self.store.get_farmer(farmer_id) is None:
+            raise NotFound("Petani tidak ditemukan.")
+        if event.type == "PARTICIPANT_CONFIRMED":
+            kpj = _require(
+                event.data,
+                "kpj_number",
+                lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
+                "kpj_number harus 11 digit.",
+            )
+            changes = {"registration_status": RegistrationStatus.CONFIRMED.value, "kpj_number": kpj}
+        else:
+            reason = _require(
+                event.data, "reason", lambda v: isinstance(v, str) and bool(v.strip()), "reason wajib diisi."
+            )
+            changes = {
+                "registration_status": RegistrationStatus.REJECTED.value,
+                "rejection_code": str(event.data.get("reason_code") or "REJECTED"),
+                "rejection_reason": reason,
+            }
+        applied = self.store.apply_callback(
+            event.event_id, event.type, iso_utc(now_utc()), farmer_id, changes
+        )
+        logger.info(
+            "bpjs callback",
+            extra={
+                "event_id": event.event_id,
+                "type": event.type,
+                "farmer_id": farmer_id,
+                "applied": applied,
+            },
+        )
+        return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
