@@ -246,6 +246,6 @@ def test_enqueue_failure_keeps_registration_and_leaves_outbox_pending(fresh: Fun
     finally:
         service.queue = real_queue
     assert result.status == 201
-    pending = service.store.pending_outbox(created_before=iso_utc(now_utc()) + "~")
+    pending = service.store.pending_outbox(created_up_to=iso_utc(now_utc()))
     assert [e.farmer_id for e in pending] == [result.body["farmer_id"]]
     assert pending[0].op_type == "PARTICIPANT_REGISTRATION"

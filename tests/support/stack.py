@@ -69,9 +69,15 @@ class MotoStack:
     created: Created
     functions: dict[str, FunctionSpec]
     clients: Clients
+    env_overrides: dict[str, str] = field(default_factory=dict)
 
     def env_for(self, logical_id: str) -> dict[str, str]:
-        return {**FAKE_AWS_ENV, **self.functions[logical_id].environment, "AWS_ENDPOINT_URL": self.url}
+        return {
+            **FAKE_AWS_ENV,
+            **self.functions[logical_id].environment,
+            "AWS_ENDPOINT_URL": self.url,
+            **self.env_overrides,
+        }
 
     def ref(self, logical_id: str) -> str:
         return str(self.created.physical[logical_id].ref)
@@ -126,7 +132,7 @@ def start_stack() -> tuple[Any, MotoStack]:
 
 
 _modules: dict[str, ModuleType] = {}
-_active_function: str | None = None
+_active_function: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
 
 def load_function(spec: FunctionSpec) -> ModuleType:
@@ -174,11 +180,13 @@ class FunctionInvoker:
         from sutasoma import wiring
 
         global _active_function
-        with environment(self.env):
-            if _active_function != self.spec.logical_id:
+        env = self.env
+        with environment(env):
+            signature = (self.spec.logical_id, tuple(sorted(env.items())))
+            if _active_function != signature:
                 # Services are built once per execution environment, as in Lambda.
                 wiring.reset()
-                _active_function = self.spec.logical_id
+                _active_function = signature
             context = LambdaContext(self.spec.function_name, self.spec.memory_mb, self.spec.timeout_s)
             result: dict[str, Any] = self.module.lambda_handler(event, context)
             return result

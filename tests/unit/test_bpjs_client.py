@@ -120,7 +120,7 @@ def test_network_failures_are_retryable(error: Exception) -> None:
         client.register_participant("op", {})
 
 
-def test_backoff_grows_to_twelve_hours() -> None:
+def test_backoff_grows_to_six_hours() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert backoff_seconds(30) == 12 * 3600
-    assert sum(backoff_seconds(n) for n in range(1, 12)) > 16 * 3600  # the DLQ only after ~17 h
+    assert backoff_seconds(30) == 6 * 3600
+    assert sum(backoff_seconds(n) for n in range(1, 12)) > 14 * 3600  # the DLQ only after ~14 h

@@ -21,9 +21,9 @@ from sutasoma.outbox import OpType
 from sutasoma.store import DomainStore
 
 # Backoff of a failed message: its visibility timeout grows with each receive, so a long
-# BPJS outage costs few calls; SQS allows at most 12 hours.
+# BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
 BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 12 * 3600
+BACKOFF_MAX_SECONDS = 6 * 3600
 
 
 def backoff_seconds(receive_count: int) -> int:

@@ -20,7 +20,7 @@ def sweep(store: DomainStore, queue: OutboundQueue, now: datetime, grace_seconds
     cutoff = iso_utc(now - timedelta(seconds=grace_seconds))
     sent = failed = 0
     while True:
-        pending = store.pending_outbox(created_before=cutoff, limit=PAGE)
+        pending = store.pending_outbox(created_up_to=cutoff, limit=PAGE)
         for entry in pending:
             if dispatch(store, queue, entry):
                 sent += 1

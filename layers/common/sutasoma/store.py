@@ -379,13 +379,14 @@ class DomainStore:
             }
         }
 
-    def pending_outbox(self, created_before: str, limit: int = 100) -> list[OutboxEntry]:
-        """Entries written before `created_before` and not yet marked sent, oldest first."""
+    def pending_outbox(self, created_up_to: str, limit: int = 100) -> list[OutboxEntry]:
+        """Entries written at or before `created_up_to` and not yet marked sent, oldest first."""
         response = self.client.query(
             TableName=self.table_name,
             IndexName=GSI_OUTBOX_PENDING,
-            KeyConditionExpression="GSI2PK = :pk AND GSI2SK < :before",
-            ExpressionAttributeValues=to_dynamo({":pk": OUTBOX_PENDING_PK, ":before": created_before}),
+            KeyConditionExpression="GSI2PK = :pk AND GSI2SK <= :upto",
+            # "~" sorts after every ULID character: the whole last second is included.
+            ExpressionAttributeValues=to_dynamo({":pk": OUTBOX_PENDING_PK, ":upto": f"{created_up_to}#~"}),
             Limit=limit,
         )
         return [

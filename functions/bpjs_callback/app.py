@@ -1,0 +1,28 @@
+"""POST /bpjs/callbacks: BPJS's signed decisions (no JWT: the HMAC signature authenticates)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from sutasoma import wiring
+from sutasoma.api import build_resolver, header, lambda_entry
+from sutasoma.callbacks import CallbackResult
+
+app = build_resolver()
+
+
+@app.post("/bpjs/callbacks", tags=["BPJS"])
+def bpjs_callback() -> Response[CallbackResult]:
+    # The signature covers the raw bytes: read them before any parsing.
+    event = app.current_event
+    raw = event.decoded_body.encode() if isinstance(event.decoded_body, str) else (event.decoded_body or b"")
+    result = wiring.callback_service().receive(
+        header(app, "x-bpjs-timestamp"), header(app, "x-bpjs-signature"), raw, time.time()
+    )
+    return Response(status_code=200, content_type="application/json", body=result)
+
+
+lambda_handler: Any = lambda_entry(app)

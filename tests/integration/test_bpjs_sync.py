@@ -1,0 +1,369 @@
+"""The road to BPJS on moto with the BPJS simulator: outbox -> FIFO queue -> bpjs_sync ->
+simulator, and back through signed callbacks. Time is fast-forwarded: a failed message's
+backoff is cut to zero instead of waited for."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, callback_signature, serve
+from local.poller import build_sqs_event, settle
+from sutasoma import wiring
+from sutasoma.queue import OutboundQueue
+from sutasoma.store import OutboxEntry
+from tests.support.events import claims_for, http_event
+from tests.support.farmers import farmer_body, make_nik
+from tests.support.stack import FunctionInvoker, MotoStack
+
+AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
+MAX_RECEIVES = 12  # template.yaml: the queue's redrive policy
+
+
+@dataclass
+class Bpjs:
+    server: SimulatorServer
+    callback_secret: str
+
+    @property
+    def sim(self) -> Simulator:
+        return self.server.simulator
+
+    def configure(self, **switches: Any) -> None:
+        self.sim.configure(switches)
+
+    def answered(self, route: str) -> list[dict[str, Any]]:
+        """Requests on `route` that BPJS acted on (not replays, not failures), in order."""
+        return [
+            r
+            for r in self.sim.request_log()["requests"]
+            if r["route"] == route and r["status"] < 500 and r["status"] != 401 and not r["replayed"]
+        ]
+
+
+@dataclass
+class Road:
+    stack: MotoStack
+    bpjs: Bpjs
+    register: FunctionInvoker
+    sync: FunctionInvoker
+    sweeper: FunctionInvoker
+    redrive: FunctionInvoker
+    callback: FunctionInvoker
+
+    @property
+    def queue_url(self) -> str:
+        return self.stack.ref("BpjsOutboundQueue")
+
+    @property
+    def dlq_url(self) -> str:
+        return self.stack.ref("BpjsOutboundDlq")
+
+    def pump(self, rounds: int = 50) -> tuple[int, int]:
+        """Play the SQS event source: receive, invoke, delete what succeeded. Failed messages are
+        made visible again at once (their backoff is skipped). Returns (done, failed)."""
+        sqs = self.stack.clients("sqs")
+        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        done = failed = 0
+        for _ in range(rounds):
+            messages = sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=180
+            ).get("Messages", [])
+            if not messages:
+                break
+            result = self.sync.raw(build_sqs_event(messages, arn, "ap-southeast-3"))
+            settlement = settle(result, [m["MessageId"] for m in messages], report_batch_item_failures=True)
+            for message in messages:
+                if message["MessageId"] in settlement.delete:
+                    sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                    done += 1
+                else:
+                    sqs.change_message_visibility(
+                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
+                    failed += 1
+        return done, failed
+
+    def depth(self, url: str) -> int:
+        attributes = self.stack.clients("sqs").get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    def new_farmer(self, serial: int, **overrides: Any) -> dict[str, Any]:
+        birth = date(1984, 6, 1 + serial % 28)
+        body = farmer_body(nik=make_nik(birth, "M", serial=serial), birth=birth, sex="M", **overrides)
+        result = self.register(http_event("POST", "/farmers", body=body, claims=AGENT))
+        assert result.status == 201, result.body
+        farmer: dict[str, Any] = result.body
+        return farmer
+
+    def farmer(self, farmer_id: str) -> dict[str, Any]:
+        result = self.register(
+            http_event("GET", "/farmers/{farmer_id}", path_params={"farmer_id": farmer_id}, claims=AGENT)
+        )
+        assert result.status == 200
+        body: dict[str, Any] = result.body
+        return body
+
+    def patch(self, farmer_id: str, **changes: Any) -> None:
+        result = self.register(
+            http_event(
+                "PATCH",
+                "/farmers/{farmer_id}",
+                path_params={"farmer_id": farmer_id},
+                body=changes,
+                claims=AGENT,
+            )
+        )
+        assert result.status == 200, result.body
+
+    def send_callback(self, body: dict[str, Any], *, age: int = 0, secret: str | None = None) -> Any:
+        raw = json.dumps(body)
+        timestamp = str(int(time.time()) - age)
+        signature = callback_signature(secret or self.bpjs.callback_secret, timestamp, raw.encode())
+        headers = {"X-Bpjs-Timestamp": timestamp, "X-Bpjs-Signature": signature}
+        return self.callback(http_event("POST", "/bpjs/callbacks", raw_body=raw, headers=headers))
+
+
+@pytest.fixture(scope="module")
+def road(moto_stack: MotoStack) -> Iterator[Road]:
+    moto_stack.reset()
+    secrets = moto_stack.clients("secretsmanager")
+    credentials = json.loads(
+        secrets.get_secret_value(SecretId=moto_stack.ref("BpjsCredentialsSecret"))["SecretString"]
+    )
+    callback_secret = secrets.get_secret_value(SecretId=moto_stack.ref("BpjsCallbackSecret"))["SecretString"]
+    simulator = Simulator(
+        Credentials(credentials["cons_id"], credentials["secret_key"], callback_secret), SimConfig()
+    )
+    server = serve(simulator)
+    moto_stack.env_overrides.update(BPJS_BASE_URL=server.url, OUTBOX_GRACE_SECONDS="0")
+    road = Road(
+        moto_stack,
+        Bpjs(server, callback_secret),
+        *(
+            FunctionInvoker(moto_stack, name)
+            for name in (
+                "RegisterFunction",
+                "BpjsSyncFunction",
+                "OutboxSweeperFunction",
+                "DlqRedriveFunction",
+                "BpjsCallbackFunction",
+            )
+        ),
+    )
+    yield road
+    moto_stack.env_overrides.clear()
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def calm_bpjs(road: Road) -> None:
+    road.bpjs.sim.reset()
+    road.bpjs.sim.deliver = lambda url, body, headers: 599  # callbacks go nowhere unless a test says so
+    road.pump()  # nothing left over from an earlier test
+
+
+def test_registered_farmer_becomes_confirmed_with_a_kpj_number(road: Road) -> None:
+    farmer = road.new_farmer(8001)
+    assert road.pump() == (1, 0)
+    confirmed = road.farmer(farmer["farmer_id"])
+    assert confirmed["registration_status"] == "CONFIRMED"
+    assert len(confirmed["kpj_number"]) == 11 and confirmed["kpj_number"].isdigit()
+    assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 1
+
+
+def test_unknown_nik_is_rejected_with_the_reason(road: Road) -> None:
+    farmer = road.new_farmer(9999)  # the simulator's rule: serial 9999 is unknown to Dukcapil
+    road.pump()
+    rejected = road.farmer(farmer["farmer_id"])
+    assert rejected["registration_status"] == "REJECTED" and rejected["kpj_number"] is None
+
+
+def test_outage_loses_nothing_and_delivers_in_order_once_bpjs_is_back(road: Road) -> None:
+    road.bpjs.configure(outage=True)
+    farmers = [road.new_farmer(8100 + i) for i in range(3)]
+    road.patch(farmers[0]["farmer_id"], phone="085211110000")
+    road.patch(farmers[0]["farmer_id"], address="Jalan Baru 2")
+
+    done, failed = road.pump(rounds=4)
+    assert done == 0 and failed > 0
+    assert {road.farmer(f["farmer_id"])["registration_status"] for f in farmers} == {"PENDING"}
+    assert road.depth(road.queue_url) == 5 and road.depth(road.dlq_url) == 0
+
+    road.bpjs.configure(outage=False)
+    assert road.pump()[0] == 5
+    assert {road.farmer(f["farmer_id"])["registration_status"] for f in farmers} == {"CONFIRMED"}
+    assert road.depth(road.queue_url) == 0
+    # Farmer 0's registration reached BPJS before its two updates, each exactly once.
+    ops = _op_ids(road, farmers[0]["farmer_id"])
+    log = road.bpjs.sim.request_log()["requests"]
+    routes = [r["route"] for r in log if r["status"] < 300 and r["request_id"] in ops]
+    assert routes == [
+        "POST /bpu/v1/participants",
+        "PUT /bpu/v1/participants/{kpj_number}",
+        "PUT /bpu/v1/participants/{kpj_number}",
+    ]
+
+
+def _op_ids(road: Road, farmer_id: str) -> set[str]:
+    items = road.stack.clients("dynamodb").query(
+        TableName=road.stack.ref("DomainTable"),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :outbox)",
+        ExpressionAttributeValues={":pk": {"S": f"FARMER#{farmer_id}"}, ":outbox": {"S": "OUTBOX#"}},
+    )["Items"]
+    return {i["op_id"]["S"] for i in items}
+
+
+def test_message_that_always_fails_ends_in_the_dlq_and_redrive_delivers_it(road: Road) -> None:
+    road.bpjs.configure(outage=True)
+    farmer = road.new_farmer(8201)
+    road.pump(rounds=MAX_RECEIVES + 2)
+    assert road.depth(road.queue_url) == 0 and road.depth(road.dlq_url) == 1
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "PENDING"
+
+    road.bpjs.configure(outage=False)
+    assert road.redrive.raw({"max_messages": 100}) == {"moved": 1}
+    assert road.depth(road.dlq_url) == 0
+    assert road.pump() == (1, 0)
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
+
+
+class DeadQueue(OutboundQueue):
+    def send(self, entry: OutboxEntry) -> None:
+        raise ConnectionError("the function died here")
+
+
+def test_crash_between_write_and_enqueue_is_recovered_by_the_sweeper(road: Road) -> None:
+    road.register(http_event("GET", "/health"))
+    service = wiring.farmer_service()
+    service.queue = DeadQueue("unused")
+    try:
+        farmer = road.new_farmer(8301)
+    finally:
+        wiring.reset()  # the next invocation builds a healthy service again
+    assert road.depth(road.queue_url) == 0  # written, never enqueued
+
+    assert road.sweeper.raw({}) == {"sent": 1, "failed": 0}
+    assert road.sweeper.raw({}) == {"sent": 0, "failed": 0}  # sent entries leave the sweep list
+    assert road.pump() == (1, 0)
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
+
+
+def test_a_message_delivered_twice_reaches_bpjs_once(road: Road) -> None:
+    farmer = road.new_farmer(8401)
+    sqs = road.stack.clients("sqs")
+    message = sqs.receive_message(QueueUrl=road.queue_url, VisibilityTimeout=0)["Messages"][0]
+    sqs.send_message(  # the same operation again, as a redrive or a sweeper race would
+        QueueUrl=road.queue_url,
+        MessageBody=message["Body"],
+        MessageGroupId=farmer["farmer_id"],
+        MessageDeduplicationId="again-" + json.loads(message["Body"])["op_id"],
+    )
+    assert road.pump() == (2, 0)
+    assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 1
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
+
+
+def test_async_decision_arrives_by_signed_callback_and_is_applied_once(road: Road) -> None:
+    # The simulator calls back from its own thread; the handlers here share one process, so
+    # the callback is handed to this thread to run, and its real status goes back to BPJS.
+    inbox: queue.Queue[tuple[bytes, dict[str, str], queue.Queue[int]]] = queue.Queue()
+
+    def deliver(url: str, body: bytes, headers: dict[str, str]) -> int:
+        reply: queue.Queue[int] = queue.Queue()
+        inbox.put((body, headers, reply))
+        return reply.get(timeout=30)
+
+    road.bpjs.sim.deliver = deliver
+    road.bpjs.configure(
+        async_registration=True, callback_url="http://127.0.0.1:1/bpjs/callbacks", callback_delay_ms=0
+    )
+    farmer = road.new_farmer(8501)
+    assert road.pump() == (1, 0)
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "PENDING"
+    body, headers, reply = inbox.get(timeout=10)
+    result = road.callback(http_event("POST", "/bpjs/callbacks", raw_body=body.decode(), headers=headers))
+    reply.put(result.status)
+    assert (result.status, result.body["status"]) == (200, "APPLIED")
+    confirmed = road.farmer(farmer["farmer_id"])
+    assert confirmed["registration_status"] == "CONFIRMED" and len(confirmed["kpj_number"]) == 11
+
+    # BPJS sends the same event again: applied once, nothing changes.
+    event_id = json.loads(body)["event_id"]
+    assert road.bpjs.sim.resend_callback(event_id)
+    body, headers, reply = inbox.get(timeout=10)
+    replay = road.callback(http_event("POST", "/bpjs/callbacks", raw_body=body.decode(), headers=headers))
+    reply.put(replay.status)
+    assert (replay.status, replay.body["status"]) == (200, "DUPLICATE")
+    assert road.farmer(farmer["farmer_id"]) == confirmed
+
+
+def test_callbacks_applied_once_and_bad_signatures_change_nothing(road: Road) -> None:
+    road.bpjs.configure(async_registration=True)  # no callback URL: we play BPJS here
+    farmer = road.new_farmer(8601)
+    road.pump()
+    before = road.farmer(farmer["farmer_id"])
+    assert before["registration_status"] == "PENDING"
+    event = {
+        "event_id": "evt-8601-1",
+        "type": "PARTICIPANT_CONFIRMED",
+        "data": {"farmer_id": farmer["farmer_id"], "kpj_number": "26000008601"},
+    }
+    for bad in (road.send_callback(event, secret="not-the-secret"), road.send_callback(event, age=301)):
+        assert bad.status == 401 and bad.body["code"] == "UNAUTHORIZED"
+    unsigned = road.callback(http_event("POST", "/bpjs/callbacks", body=event))
+    assert unsigned.status == 401
+    assert road.farmer(farmer["farmer_id"]) == before
+
+    first = road.send_callback(event)
+    assert (first.status, first.body["status"]) == (200, "APPLIED")
+    after = road.farmer(farmer["farmer_id"])
+    assert (after["registration_status"], after["kpj_number"]) == ("CONFIRMED", "26000008601")
+    again = road.send_callback(event)
+    assert (again.status, again.body["status"]) == (200, "DUPLICATE")
+    assert road.farmer(farmer["farmer_id"]) == after
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"event_id": "e", "type": "SOMETHING", "data": {}}, 422, "VALIDATION_ERROR"),
+        (
+            {"event_id": "e", "type": "PARTICIPANT_CONFIRMED", "data": {"farmer_id": "x"}},
+            422,
+            "VALIDATION_ERROR",
+        ),
+        (
+            {
+                "event_id": "e",
+                "type": "PARTICIPANT_CONFIRMED",
+                "data": {"farmer_id": "01M8K3XSY4RZ411Z5Y5R2137YY", "kpj_number": "26000000001"},
+            },
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            {"event_id": "e", "type": "CLAIM_PAID", "data": {"claim_id": "01M8K3XSY4RZ411Z5Y5R2137YY"}},
+            404,
+            "NOT_FOUND",
+        ),
+        ([1, 2], 422, "VALIDATION_ERROR"),
+    ],
+)
+def test_signed_but_invalid_callbacks(road: Road, body: Any, status: int, code: str) -> None:
+    result = road.send_callback(body)
+    assert (result.status, result.body["code"]) == (status, code), result.body
