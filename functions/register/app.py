@@ -87,6 +87,11 @@ def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> F
     return wiring.farmer_service().patch(current_caller(app), farmer_id, body)
 
 
+@app.post("/farmers/<farmer_id>/reactivate", tags=["Farmers"])
+def reactivate_farmer(farmer_id: FarmerId) -> Farmer:
+    return wiring.farmer_service().reactivate(current_caller(app), farmer_id)
+
+
 @app.post("/farmers/<farmer_id>/ktp", tags=["Farmers"])
 def ktp_upload_url(farmer_id: FarmerId, body: Annotated[KtpUploadRequest | None, Body()] = None) -> UploadUrl:
     content_type = body.content_type if body else "image/jpeg"

@@ -6,168 +6,22 @@ from __future__ import annotations
 
 import json
 import queue
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
 
-from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, callback_signature, serve
-from local.poller import build_sqs_event, settle
 from sutasoma import wiring
 from sutasoma.queue import OutboundQueue
 from sutasoma.store import OutboxEntry
-from tests.support.events import claims_for, http_event
-from tests.support.farmers import farmer_body, make_nik
-from tests.support.stack import FunctionInvoker, MotoStack
-
-AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
-MAX_RECEIVES = 12  # template.yaml: the queue's redrive policy
-
-
-@dataclass
-class Bpjs:
-    server: SimulatorServer
-    callback_secret: str
-
-    @property
-    def sim(self) -> Simulator:
-        return self.server.simulator
-
-    def configure(self, **switches: Any) -> None:
-        self.sim.configure(switches)
-
-    def answered(self, route: str) -> list[dict[str, Any]]:
-        """Requests on `route` that BPJS acted on (not replays, not failures), in order."""
-        return [
-            r
-            for r in self.sim.request_log()["requests"]
-            if r["route"] == route and r["status"] < 500 and r["status"] != 401 and not r["replayed"]
-        ]
-
-
-@dataclass
-class Road:
-    stack: MotoStack
-    bpjs: Bpjs
-    register: FunctionInvoker
-    sync: FunctionInvoker
-    sweeper: FunctionInvoker
-    redrive: FunctionInvoker
-    callback: FunctionInvoker
-
-    @property
-    def queue_url(self) -> str:
-        return self.stack.ref("BpjsOutboundQueue")
-
-    @property
-    def dlq_url(self) -> str:
-        return self.stack.ref("BpjsOutboundDlq")
-
-    def pump(self, rounds: int = 50) -> tuple[int, int]:
-        """Play the SQS event source: receive, invoke, delete what succeeded. Failed messages are
-        made visible again at once (their backoff is skipped). Returns (done, failed)."""
-        sqs = self.stack.clients("sqs")
-        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        done = failed = 0
-        for _ in range(rounds):
-            messages = sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=180
-            ).get("Messages", [])
-            if not messages:
-                break
-            result = self.sync.raw(build_sqs_event(messages, arn, "ap-southeast-3"))
-            settlement = settle(result, [m["MessageId"] for m in messages], report_batch_item_failures=True)
-            for message in messages:
-                if message["MessageId"] in settlement.delete:
-                    sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-                    done += 1
-                else:
-                    sqs.change_message_visibility(
-                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                    failed += 1
-        return done, failed
-
-    def depth(self, url: str) -> int:
-        attributes = self.stack.clients("sqs").get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
-
-    def new_farmer(self, serial: int, **overrides: Any) -> dict[str, Any]:
-        birth = date(1984, 6, 1 + serial % 28)
-        body = farmer_body(nik=make_nik(birth, "M", serial=serial), birth=birth, sex="M", **overrides)
-        result = self.register(http_event("POST", "/farmers", body=body, claims=AGENT))
-        assert result.status == 201, result.body
-        farmer: dict[str, Any] = result.body
-        return farmer
-
-    def farmer(self, farmer_id: str) -> dict[str, Any]:
-        result = self.register(
-            http_event("GET", "/farmers/{farmer_id}", path_params={"farmer_id": farmer_id}, claims=AGENT)
-        )
-        assert result.status == 200
-        body: dict[str, Any] = result.body
-        return body
-
-    def patch(self, farmer_id: str, **changes: Any) -> None:
-        result = self.register(
-            http_event(
-                "PATCH",
-                "/farmers/{farmer_id}",
-                path_params={"farmer_id": farmer_id},
-                body=changes,
-                claims=AGENT,
-            )
-        )
-        assert result.status == 200, result.body
-
-    def send_callback(self, body: dict[str, Any], *, age: int = 0, secret: str | None = None) -> Any:
-        raw = json.dumps(body)
-        timestamp = str(int(time.time()) - age)
-        signature = callback_signature(secret or self.bpjs.callback_secret, timestamp, raw.encode())
-        headers = {"X-Bpjs-Timestamp": timestamp, "X-Bpjs-Signature": signature}
-        return self.callback(http_event("POST", "/bpjs/callbacks", raw_body=raw, headers=headers))
+from tests.support.events import http_event
+from tests.support.road import MAX_RECEIVES, Road, open_road
+from tests.support.stack import MotoStack
 
 
 @pytest.fixture(scope="module")
 def road(moto_stack: MotoStack) -> Iterator[Road]:
-    moto_stack.reset()
-    secrets = moto_stack.clients("secretsmanager")
-    credentials = json.loads(
-        secrets.get_secret_value(SecretId=moto_stack.ref("BpjsCredentialsSecret"))["SecretString"]
-    )
-    callback_secret = secrets.get_secret_value(SecretId=moto_stack.ref("BpjsCallbackSecret"))["SecretString"]
-    simulator = Simulator(
-        Credentials(credentials["cons_id"], credentials["secret_key"], callback_secret), SimConfig()
-    )
-    server = serve(simulator)
-    moto_stack.env_overrides.update(BPJS_BASE_URL=server.url, OUTBOX_GRACE_SECONDS="0")
-    road = Road(
-        moto_stack,
-        Bpjs(server, callback_secret),
-        *(
-            FunctionInvoker(moto_stack, name)
-            for name in (
-                "RegisterFunction",
-                "BpjsSyncFunction",
-                "OutboxSweeperFunction",
-                "DlqRedriveFunction",
-                "BpjsCallbackFunction",
-            )
-        ),
-    )
-    yield road
-    moto_stack.env_overrides.clear()
-    server.stop()
+    yield from open_road(moto_stack)
 
 
 @pytest.fixture(autouse=True)

@@ -91,15 +91,20 @@ class BpjsSync:
         farmer = self.store.get_farmer(operation.farmer_id)
         if farmer is None:
             raise UnknownOperation("operation for a farmer that does not exist")
+        payload = entry.get("payload") or {}
+        payment_changes: tuple[str, dict[str, Any]] | None = None
         match operation.op_type:
             case OpType.PARTICIPANT_REGISTRATION:
                 outcome, changes = self._register(operation, farmer)
             case OpType.PARTICIPANT_UPDATE:
-                outcome, changes = self._update(operation, farmer, entry.get("payload") or {})
+                outcome, changes = self._update(operation, farmer, payload)
+            case OpType.CONTRIBUTION_POSTING:
+                changes = None
+                outcome, payment_changes = self._post_contribution(operation, farmer, payload)
             case _:
                 raise UnknownOperation(f"unknown operation type {operation.op_type}")
         applied = self.store.complete_operation(
-            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes
+            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes, payment_changes
         )
         if not applied:
             return "DUPLICATE"
@@ -143,3 +148,36 @@ class BpjsSync:
         # The current values: a later change supersedes an earlier one, and order is per farmer.
         self.client.update_participant(operation.op_id, farmer["kpj_number"], {f: farmer[f] for f in fields})
         return "UPDATED", None
+
+    def _post_contribution(
+        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[str, tuple[str, dict[str, Any]]]:
+        payment_id = str(payload.get("payment_id", ""))
+        payment = self.store.get_payment(operation.farmer_id, payment_id) if payment_id else None
+        if payment is None:
+            raise UnknownOperation("contribution posting for a payment that does not exist")
+        if farmer["registration_status"] == RegistrationStatus.REJECTED.value:
+            # Money was collected for someone BPJS refused: a refund case for the BPP.
+            return "FAILED", (payment_id, {"bpjs_status": "FAILED", "bpjs_failure": "PARTICIPANT_REJECTED"})
+        if (
+            not farmer.get("kpj_number")
+            or farmer["registration_status"] != RegistrationStatus.CONFIRMED.value
+        ):
+            raise WaitForRegistration("registration not confirmed by BPJS yet")
+        try:
+            posting_id = self.client.post_contribution(
+                operation.op_id,
+                {
+                    "kpj_number": farmer["kpj_number"],
+                    "receipt_number": payment["receipt_number"],
+                    "periods": payment["periods"],
+                    "amount": payment["amount"],
+                    "paid_at": payment["paid_at"],
+                },
+            )
+        except BpjsRejected as rejected:
+            return "FAILED", (payment_id, {"bpjs_status": "FAILED", "bpjs_failure": rejected.reason_code})
+        return "POSTED", (
+            payment_id,
+            {"bpjs_status": "POSTED", "posting_id": posting_id, "posted_at": iso_utc(now_utc())},
+        )

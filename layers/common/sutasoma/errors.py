@@ -104,3 +104,39 @@ class IdempotencyKeyInvalid(DomainError):
 class ConcurrentUpdate(Conflict):
     code = "CONCURRENT_UPDATE"
     title = "Data diubah bersamaan"
+
+
+class IdempotencyKeyRequired(DomainError):
+    status = 400
+    code = "IDEMPOTENCY_KEY_REQUIRED"
+    title = "Idempotency-Key wajib"
+
+
+class FarmerLapsed(Conflict):
+    code = "FARMER_LAPSED"
+    title = "Kepesertaan berakhir"
+
+
+class FarmerRejected(Conflict):
+    code = "FARMER_REJECTED"
+    title = "Pendaftaran ditolak BPJS"
+
+
+class FarmerNotLapsed(Conflict):
+    code = "FARMER_NOT_LAPSED"
+    title = "Kepesertaan masih berjalan"
+
+
+class TooFarAhead(ValidationFailed):
+    code = "TOO_FAR_AHEAD"
+    title = "Terlalu jauh ke depan"
+
+
+class AmountMismatch(ValidationFailed):
+    code = "AMOUNT_MISMATCH"
+    title = "Jumlah iuran tidak sesuai"
+
+
+class PaidAtInvalid(ValidationFailed):
+    code = "PAID_AT_INVALID"
+    title = "Waktu pembayaran tidak valid"

@@ -17,6 +17,8 @@ from sutasoma.coverage import MAX_ARREARS_MONTHS, CoverageState, coverage_on
 from sutasoma.documents import DocumentBucket
 from sutasoma.errors import (
     AgeOutOfRange,
+    FarmerNotLapsed,
+    FarmerRejected,
     FieldError,
     NikAlreadyRegistered,
     NotFound,
@@ -117,6 +119,15 @@ def decode_cursor(cursor: str) -> tuple[str, str, str]:
     return kecamatan_code, village_code, farmer_id
 
 
+def load_farmer(store: DomainStore, caller: Caller, farmer_id: str) -> dict[str, Any]:
+    """The farmer, if it exists and the caller may act in its kecamatan (404 / 403)."""
+    item = store.get_farmer(farmer_id) if is_id(farmer_id) else None
+    if item is None:
+        raise NotFound("Petani tidak ditemukan.")
+    caller.require_kecamatan(item["kecamatan_code"])
+    return item
+
+
 class FarmerService:
     def __init__(
         self,
@@ -215,11 +226,7 @@ class FarmerService:
 
     # ------------------------------------------------------------------ read
     def _load(self, caller: Caller, farmer_id: str) -> dict[str, Any]:
-        item = self.store.get_farmer(farmer_id) if is_id(farmer_id) else None
-        if item is None:
-            raise NotFound("Petani tidak ditemukan.")
-        caller.require_kecamatan(item["kecamatan_code"])
-        return item
+        return load_farmer(self.store, caller, farmer_id)
 
     def get(self, caller: Caller, farmer_id: str) -> FarmerDetail:
         item = self._load(caller, farmer_id)
@@ -334,6 +341,41 @@ class FarmerService:
         logger.info("farmer updated", extra={"farmer_id": farmer_id, "fields": sorted(changes)})
         dispatch(self.store, self.queue, outbox)
         return to_resource(updated, today_wita(now))
+
+    def reactivate(self, caller: Caller, farmer_id: str) -> Farmer:
+        """A lapsed farmer registers again with BPJS; coverage starts afresh with the next payment."""
+        item = self._load(caller, farmer_id)
+        if item["registration_status"] == RegistrationStatus.REJECTED.value:
+            raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; tidak dapat diaktifkan kembali.")
+        now = now_utc()
+        today = today_wita(now)
+        coverage = coverage_on(item.get("paid_through"), today)
+        if coverage.state is not CoverageState.LAPSED:
+            raise FarmerNotLapsed(
+                f"Kepesertaan petani berstatus {coverage.state.value}; hanya yang berakhir (LAPSED) yang diaktifkan kembali."
+            )
+        stamp = iso_utc(now)
+        outbox = OutboxEntry(
+            op_id=new_id(),
+            op_type=OpType.PARTICIPANT_REGISTRATION,
+            farmer_id=farmer_id,
+            created_at=stamp,
+            payload={"reactivation": True},
+        )
+        changes = {
+            "registration_status": RegistrationStatus.PENDING.value,
+            "reactivated_at": stamp,
+            "previous_paid_through": item["paid_through"],
+        }
+        counters = (
+            CounterIncrement(period_of(today), f"KEC#{item['kecamatan_code']}", {"reactivations": 1}),
+        )
+        updated = self.store.update_farmer(
+            item, changes, stamp, outbox, remove=("paid_through", "coverage_start"), counters=counters
+        )
+        logger.info("farmer reactivated", extra={"farmer_id": farmer_id})
+        dispatch(self.store, self.queue, outbox)
+        return to_resource(updated, today)
 
     def ktp_upload_url(self, caller: Caller, farmer_id: str, content_type: str) -> UploadUrl:
         self._load(caller, farmer_id)

@@ -7,6 +7,7 @@ Built lazily (not at import) so handlers import fast and tests can point it at m
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from sutasoma import aws
 from sutasoma.errors import FieldError, IdempotencyKeyInvalid, IdempotencyKeyReused, RequestInProgress
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+IN_PROGRESS_WAIT_SECONDS = 8.0
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 
@@ -81,10 +83,25 @@ class IdempotentRunner:
         body: dict[str, Any],
         operation: Callable[[], dict[str, Any]],
     ) -> dict[str, Any]:
+        request = {"caller": caller, "key": check_key(key), "body": body}
+        waited = 0.0
+        while True:
+            try:
+                return self._attempt(scope, request, operation)
+            except RequestInProgress:
+                # The same request is being processed right now (a retry racing the original):
+                # wait for it and answer with its result rather than a conflict.
+                if waited >= IN_PROGRESS_WAIT_SECONDS:
+                    raise
+                pause = 0.1 if waited < 1 else 0.25
+                time.sleep(pause)
+                waited += pause
+
+    def _attempt(
+        self, scope: str, request: dict[str, Any], operation: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
         try:
-            return self._runner(scope)(
-                request={"caller": caller, "key": check_key(key), "body": body}, operation=operation
-            )
+            return self._runner(scope)(request=request, operation=operation)
         except IdempotencyValidationError:
             raise IdempotencyKeyReused(
                 "Idempotency-Key ini sudah dipakai untuk permintaan dengan isi yang berbeda.",

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from sutasoma.coverage import CoverageState
 from sutasoma.tariff import MIN_REPORTED_INCOME
@@ -139,3 +139,53 @@ class UploadUrl(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class BpjsPostingStatus(StrEnum):
+    QUEUED = "QUEUED"
+    POSTED = "POSTED"
+    FAILED = "FAILED"
+
+
+class QuoteLine(BaseModel):
+    period: str
+    jkk: int
+    jkm: int
+    amount: int
+
+
+class Quote(BaseModel):
+    periods: list[str]
+    lines: list[QuoteLine]
+    amount: int
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    months: Annotated[int, Field(ge=1, le=12, strict=True)] = 1
+    amount: Annotated[int, Field(ge=1, strict=True)] = Field(
+        description="Rupiah collected; must equal the quote"
+    )
+    paid_at: AwareDatetime | None = Field(
+        default=None, description="When the money was received (ISO 8601 with offset); default now"
+    )
+
+
+class Payment(BaseModel):
+    payment_id: str
+    receipt_number: str = Field(examples=["BPP04-2026-000123"])
+    farmer_id: str
+    periods: list[str]
+    lines: list[QuoteLine]
+    amount: int
+    paid_at: str
+    recorded_at: str
+    collected_by: str
+    coverage: CoverageOut
+    bpjs_status: BpjsPostingStatus
+
+
+class PaymentPage(BaseModel):
+    items: list[Payment]
+    next_cursor: str | None

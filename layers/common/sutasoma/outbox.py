@@ -15,6 +15,7 @@ from sutasoma.store import DomainStore, OutboxEntry
 class OpType:
     PARTICIPANT_REGISTRATION = "PARTICIPANT_REGISTRATION"
     PARTICIPANT_UPDATE = "PARTICIPANT_UPDATE"
+    CONTRIBUTION_POSTING = "CONTRIBUTION_POSTING"
 
 
 def dispatch(store: DomainStore, queue: OutboundQueue, entry: OutboxEntry) -> bool:

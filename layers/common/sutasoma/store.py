@@ -35,6 +35,10 @@ def farmer_list_sk(village_code: str, farmer_id: str) -> str:
     return f"FARMER#{village_code}#{farmer_id}"
 
 
+def payment_sk(payment_id: str) -> str:
+    return f"PAYMENT#{payment_id}"
+
+
 def nik_pk(nik_hash: str) -> str:
     return f"NIK#{nik_hash}"
 
@@ -225,40 +229,146 @@ class DomainStore:
             params["ExclusiveStartKey"] = last_key
 
     def update_farmer(
-        self, current: dict[str, Any], changes: dict[str, Any], updated_at: str, outbox: OutboxEntry
+        self,
+        current: dict[str, Any],
+        changes: dict[str, Any],
+        updated_at: str,
+        outbox: OutboxEntry,
+        *,
+        remove: tuple[str, ...] = (),
+        counters: tuple[CounterIncrement, ...] = (),
     ) -> dict[str, Any]:
-        """Apply `changes` and record the outbox entry, if nobody changed the farmer meanwhile."""
+        """Apply `changes` (and remove `remove`) with the outbox entry and counters, if nobody
+        changed the farmer since `current` was read (optimistic locking on `version`)."""
         farmer_id = current["farmer_id"]
         fields = dict(changes)
         if "village_code" in changes:
             fields["GSI1SK"] = farmer_list_sk(changes["village_code"], farmer_id)
+        update = self._versioned_update(farmer_id, current["version"], fields, updated_at, remove)
+        items = [update, self._outbox_put(outbox), *(self._counter_update(c) for c in counters)]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException" and _cancellation_codes(
+                error
+            )[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
+                raise ConcurrentUpdate(
+                    "Data petani baru saja diubah orang lain; muat ulang lalu coba lagi."
+                ) from None
+            raise
+        updated = {**current, **changes, "version": current["version"] + 1, "updated_at": updated_at}
+        for name in remove:
+            updated.pop(name, None)
+        return updated
+
+    def _versioned_update(
+        self,
+        farmer_id: str,
+        version: int,
+        fields: dict[str, Any],
+        updated_at: str,
+        remove: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at"}
-        values: dict[str, Any] = {":expected": current["version"], ":next": current["version"] + 1}
-        values[":updated_at"] = updated_at
+        values: dict[str, Any] = {":expected": version, ":next": version + 1, ":updated_at": updated_at}
         assignments = ["#updated_at = :updated_at", "#version = :next"]
         for index, (field, value) in enumerate(fields.items()):
             names[f"#f{index}"] = field
             values[f":v{index}"] = value
             assignments.append(f"#f{index} = :v{index}")
-        update = {
+        expression = "SET " + ", ".join(assignments)
+        if remove:
+            names.update({f"#r{i}": name for i, name in enumerate(remove)})
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        return {
             "Update": {
                 "TableName": self.table_name,
                 "Key": key(farmer_pk(farmer_id), PROFILE),
-                "UpdateExpression": "SET " + ", ".join(assignments),
+                "UpdateExpression": expression,
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_dynamo(values),
             }
         }
+
+    # ------------------------------------------------------------------ payments
+    def next_receipt_sequence(self, kecamatan_code: str, year: int) -> int:
+        """The next number of a BPP's receipts in a year (atomic; a failed payment leaves a gap)."""
+        response = self.client.update_item(
+            TableName=self.table_name,
+            Key=key(f"SEQ#RECEIPT#{kecamatan_code}#{year}", "SEQ"),
+            UpdateExpression="ADD #seq :one",
+            ExpressionAttributeNames={"#seq": "seq"},
+            ExpressionAttributeValues=to_dynamo({":one": 1}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(from_dynamo(response["Attributes"])["seq"])
+
+    def record_payment(
+        self,
+        current: dict[str, Any],
+        payment: dict[str, Any],
+        farmer_changes: dict[str, Any],
+        outbox: OutboxEntry,
+        counters: list[CounterIncrement],
+    ) -> None:
+        """Payment, the farmer's paid-through, the outbox entry and the counters: all or nothing."""
+        farmer_id = current["farmer_id"]
+        items = [
+            self._versioned_update(farmer_id, current["version"], farmer_changes, payment["recorded_at"]),
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_dynamo(
+                        {
+                            "PK": farmer_pk(farmer_id),
+                            "SK": payment_sk(payment["payment_id"]),
+                            "type": "PAYMENT",
+                            **payment,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            self._outbox_put(outbox),
+            *(self._counter_update(c) for c in counters),
+        ]
         try:
-            self.client.transact_write_items(TransactItems=[update, self._outbox_put(outbox)])
+            self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
+            if error.response["Error"]["Code"] == "TransactionCanceledException" and _cancellation_codes(
+                error
+            )[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
                 raise ConcurrentUpdate(
-                    "Data petani baru saja diubah orang lain; muat ulang lalu coba lagi."
+                    "Pembayaran lain untuk petani ini baru saja tercatat; minta rincian iuran lagi lalu ulangi."
                 ) from None
             raise
-        return {**current, **changes, "version": current["version"] + 1, "updated_at": updated_at}
+
+    def get_payment(self, farmer_id: str, payment_id: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=key(farmer_pk(farmer_id), payment_sk(payment_id))
+        )
+        item = response.get("Item")
+        return _strip_keys(from_dynamo(item)) if item else None
+
+    def list_payments(
+        self, farmer_id: str, limit: int, before_payment_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """A farmer's payments, newest first."""
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": to_dynamo({":pk": farmer_pk(farmer_id), ":prefix": "PAYMENT#"}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if before_payment_id:
+            params["ExclusiveStartKey"] = to_dynamo(
+                {"PK": farmer_pk(farmer_id), "SK": payment_sk(before_payment_id)}
+            )
+        response = self.client.query(**params)
+        items = [_strip_keys(from_dynamo(i)) for i in response.get("Items", [])]
+        return items, "LastEvaluatedKey" in response
 
     # ------------------------------------------------------------------ outbox
     def _outbox_put(self, entry: OutboxEntry) -> dict[str, Any]:
@@ -297,7 +407,13 @@ class DomainStore:
         return _strip_keys(from_dynamo(item)) if item else None
 
     def complete_operation(
-        self, farmer_id: str, op_id: str, outcome: str, at: str, farmer_changes: dict[str, Any] | None = None
+        self,
+        farmer_id: str,
+        op_id: str,
+        outcome: str,
+        at: str,
+        farmer_changes: dict[str, Any] | None = None,
+        payment_changes: tuple[str, dict[str, Any]] | None = None,
     ) -> bool:
         """Record a BPJS outcome once: the outbox entry is marked delivered and the farmer
         changed in one transaction. False if the operation had already been completed."""
@@ -315,6 +431,23 @@ class DomainStore:
         ]
         if farmer_changes:
             items.append(self._farmer_change(farmer_id, farmer_changes, at))
+        if payment_changes:
+            payment_id, changes = payment_changes
+            names = {f"#f{i}": field for i, field in enumerate(changes)}
+            values = {f":v{i}": value for i, value in enumerate(changes.values())}
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": key(farmer_pk(farmer_id), payment_sk(payment_id)),
+                        "UpdateExpression": "SET "
+                        + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": to_dynamo(values),
+                    }
+                }
+            )
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:

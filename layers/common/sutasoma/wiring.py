@@ -10,6 +10,7 @@ from sutasoma.callbacks import CallbackService
 from sutasoma.documents import DocumentBucket
 from sutasoma.farmers import FarmerService
 from sutasoma.idempotency import IdempotentRunner
+from sutasoma.payments import PaymentService
 from sutasoma.queue import DeadLetters, OutboundQueue
 from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
@@ -41,13 +42,18 @@ def reset() -> None:
     from sutasoma.settings import get_settings as settings_cache
 
     for built in (
-        farmer_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
+        farmer_service, payment_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
         callback_service, dead_letters,
     ):  # fmt: skip
         built.cache_clear()
     settings_cache.cache_clear()
     aws.reset_clients()
     secrets.reset()
+
+
+@cache
+def payment_service() -> PaymentService:
+    return PaymentService(domain_store(), outbound_queue(), idempotency_runner())
 
 
 @cache
