@@ -67,9 +67,63 @@ def serialize_moto_dynamodb() -> None:
     DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
 
 
+_SQS_MESSAGE_METHODS = (
+    "send_message", "send_message_batch", "receive_message", "delete_message", "delete_message_batch",
+    "change_message_visibility", "change_message_visibility_batch", "purge_queue",
+)  # fmt: skip
+
+# How often a waiting long poll looks again when nothing woke it (a visibility timeout or a
+# message delay running out wakes nobody).
+SQS_LONG_POLL_RECHECK_S = 0.1
+
+
+def serialize_moto_sqs() -> None:
+    """One SQS message operation at a time inside moto, with long polls that wait outside the lock.
+
+    moto's queues are not thread-safe either: a receive iterates the set of in-flight messages
+    that a concurrent delete changes ("Set changed size during iteration"), and two receives
+    could hand out the same message. The SQS pollers, the gateway's functions and the functions
+    they call all use SQS at once, so message operations take one lock. A long poll
+    (WaitTimeSeconds) must not hold it while it waits: moto's wait is replaced by a wait on a
+    condition of that lock, which releases it, and which every other message operation
+    notifies. moto's own wait also spins when the visible messages all belong to FIFO groups
+    that are in flight; this one sleeps until something changes. Idempotent.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    if getattr(SQSBackend, "_sutasoma_serialized", False):
+        return
+    condition = threading.Condition(threading.RLock())
+
+    for name in _SQS_MESSAGE_METHODS:
+        original = getattr(SQSBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with condition:
+                try:
+                    return __original(self, *args, **kwargs)
+                finally:
+                    condition.notify_all()
+
+        setattr(SQSBackend, name, locked)
+
+    original_wait = Queue.wait_for_messages
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        try:
+            # Releases the lock (all levels) while waiting, takes it back before returning.
+            condition.wait(timeout=min(float(timeout), SQS_LONG_POLL_RECHECK_S))
+        except RuntimeError:  # not called under the lock (not through SQSBackend): moto's own wait
+            original_wait(self, timeout)
+
+    Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
+    SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+
+
 def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
     """Start moto on 127.0.0.1 (port 0 picks a free port); return the server and its URL."""
     serialize_moto_dynamodb()
+    serialize_moto_sqs()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     real_host, real_port = server.get_host_and_port()
@@ -399,6 +453,107 @@ def create_secret(clients: Clients, logical_id: str, props: dict[str, Any]) -> P
     return Physical(ref=arn, attrs={"Id": arn})
 
 
+# CloudFormation property -> SNS topic attribute of the same meaning.
+_SNS_TOPIC_ATTRIBUTES = (
+    "DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication", "SignatureVersion",
+    "TracingConfig", "ArchivePolicy", "FifoThroughputScope",
+)  # fmt: skip
+
+
+def _attribute_str(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, dict | list) else env_str(value)
+
+
+def create_sns_topic(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
+    sns = clients("sns")
+    fifo = str(props.get("FifoTopic", "false")).lower() == "true"
+    name = props.get("TopicName") or physical_name(logical_id) + (".fifo" if fifo else "")
+    attributes = {k: _attribute_str(props[k]) for k in _SNS_TOPIC_ATTRIBUTES if k in props}
+    kwargs: dict[str, Any] = {"Name": name, "Attributes": attributes}
+    if props.get("Tags"):
+        kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in _tags_dict(props["Tags"]).items()]
+    arn = sns.create_topic(**kwargs)["TopicArn"]
+    for inline in props.get("Subscription") or []:
+        _subscribe(sns, logical_id, arn, inline["Protocol"], inline["Endpoint"], {})
+    _warn_unapplied(
+        logical_id, props, {*_SNS_TOPIC_ATTRIBUTES, "TopicName", "Tags", "Subscription"},
+        # Nothing publishes locally: delivery logging and data protection have nothing to act on.
+        {"DeliveryStatusLogging", "DataProtectionPolicy"},
+    )  # fmt: skip
+    return Physical(ref=arn, attrs={"TopicArn": arn, "TopicName": name})
+
+
+# Protocols whose endpoint moto would call on a publish: not created, since a local stack
+# contacts nothing but 127.0.0.1 (and nothing publishes locally anyway).
+_SNS_REMOTE_PROTOCOLS = frozenset({"http", "https", "lambda", "firehose", "application"})
+
+_SNS_SUBSCRIPTION_ATTRIBUTES = (
+    "DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
+    "SubscriptionRoleArn", "ReplayPolicy",
+)  # fmt: skip
+
+
+def _subscribe(
+    sns: Any, logical_id: str, topic_arn: str, protocol: str, endpoint: str, attributes: dict[str, str]
+) -> str | None:
+    if protocol.lower() in _SNS_REMOTE_PROTOCOLS:
+        log.warning(
+            "%s: %s subscription not created locally (it would call its endpoint)", logical_id, protocol
+        )
+        return None
+    result = sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol=protocol,
+        Endpoint=endpoint,
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )
+    return str(result["SubscriptionArn"])
+
+
+def create_sns_subscription(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
+    """An email (or SMS, SQS) subscription is recorded in moto: moto sends no mail."""
+    sns = clients("sns")
+    attributes = {k: _attribute_str(props[k]) for k in _SNS_SUBSCRIPTION_ATTRIBUTES if k in props}
+    arn = _subscribe(sns, logical_id, props["TopicArn"], props["Protocol"], props["Endpoint"], attributes)
+    _warn_unapplied(
+        logical_id,
+        props,
+        {*_SNS_SUBSCRIPTION_ATTRIBUTES, "TopicArn", "Protocol", "Endpoint"},
+        {"Region"},  # one region locally
+    )
+    return Physical(ref=arn or f"{props['TopicArn']}:not-subscribed-locally")
+
+
+# CloudFormation property -> PutMetricAlarm parameter: the same names, these types.
+_ALARM_PARAMETERS: dict[str, Callable[[Any], Any]] = {
+    "AlarmDescription": str, "ActionsEnabled": lambda v: str(v).lower() == "true",
+    "OKActions": list, "AlarmActions": list, "InsufficientDataActions": list,
+    "MetricName": str, "Namespace": str, "Statistic": str, "ExtendedStatistic": str,
+    "Dimensions": list, "Period": int, "Unit": str, "EvaluationPeriods": int,
+    "DatapointsToAlarm": int, "Threshold": float, "ComparisonOperator": str,
+    "TreatMissingData": str, "EvaluateLowSampleCountPercentile": str, "Metrics": list,
+    "ThresholdMetricId": str,
+}  # fmt: skip
+
+
+def create_cloudwatch_alarm(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
+    """The alarm exists in moto (describe_alarms shows it); moto never evaluates it, so it
+    stays in its initial state and its actions never run."""
+    cloudwatch = clients("cloudwatch")
+    name = props.get("AlarmName") or physical_name(logical_id)
+    kwargs: dict[str, Any] = {"AlarmName": name}
+    for key, convert in _ALARM_PARAMETERS.items():
+        if key in props:
+            kwargs[key] = convert(props[key])
+    if props.get("Tags"):
+        kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in _tags_dict(props["Tags"]).items()]
+    cloudwatch.put_metric_alarm(**kwargs)
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    _warn_unapplied(logical_id, props, {*_ALARM_PARAMETERS, "AlarmName", "Tags"}, set())
+    return Physical(ref=name, attrs={"Arn": alarm["AlarmArn"]})
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": create_dynamodb_table,
     "AWS::SQS::Queue": create_sqs_queue,
@@ -407,16 +562,19 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPoolClient": create_user_pool_client,
     "AWS::Cognito::UserPoolGroup": create_user_pool_group,
     "AWS::SecretsManager::Secret": create_secret,
+    "AWS::SNS::Topic": create_sns_topic,
+    "AWS::SNS::Subscription": create_sns_subscription,
+    "AWS::CloudWatch::Alarm": create_cloudwatch_alarm,
 }
 
 # Types with no local counterpart in moto, and why. They still answer Ref/GetAtt with plausible
 # values so that whatever refers to them (env vars, the HttpApi's access log) resolves.
 SKIPPED_TYPES: dict[str, str] = {
-    "AWS::Serverless::Function": "run in-process by local.gateway",
+    "AWS::Serverless::Function": "run in-process (local.gateway, local.poller, local.scheduler)",
     "AWS::Serverless::HttpApi": "served by local.gateway",
     "AWS::Serverless::LayerVersion": "its ContentUri is put on sys.path",
     "AWS::Lambda::LayerVersion": "its content is put on sys.path",
-    "AWS::Lambda::Permission": "nothing invokes functions but the local gateway",
+    "AWS::Lambda::Permission": "functions are invoked in-process, without Lambda's permission check",
     "AWS::Logs::LogGroup": "function and access logs go to this process's stdout/stderr",
     # moto does not enforce policies; DenyInsecureTransport would refuse the plain-HTTP local calls.
     "AWS::S3::BucketPolicy": "policies are not enforced locally",
@@ -424,7 +582,6 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::IAM::Role": "IAM is not enforced locally",
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
-    "AWS::CloudWatch::Alarm": "no metrics locally",
     "AWS::CloudWatch::Dashboard": "no metrics locally",
 }
 
