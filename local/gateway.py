@@ -370,10 +370,13 @@ class LocalFunction:
 
     One invocation at a time per function, as one Lambda execution environment handles one
     event at a time: module-level state (Powertools' resolver holds the current event) is safe.
+    Concurrent invocations need more instances (`instance=1, 2…`), each importing its own copy
+    of the module, as Lambda starts more execution environments.
     """
 
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, instance: int = 0) -> None:
         self.spec = spec
+        self.instance = instance
         self.name = spec.function_name
         self._lock = threading.Lock()
         self._handler: Any = None
@@ -391,7 +394,7 @@ class LocalFunction:
             if str(layer) not in sys.path:
                 sys.path.append(str(layer))
         # Every function's file is app.py: a unique module name keeps them apart in sys.modules.
-        module_name = f"_sutasoma_local_fn_{spec.logical_id}"
+        module_name = f"_sutasoma_local_fn_{spec.logical_id}" + (f"_{self.instance}" if self.instance else "")
         import_spec = importlib.util.spec_from_file_location(module_name, module_file)
         if import_spec is None or import_spec.loader is None:
             self.load_error = f"cannot import {module_file}"

@@ -176,6 +176,62 @@ class FunctionSpec:
     log_group_name: str
     routes: tuple[Route, ...]
     other_events: dict[str, str]  # event name -> type (SQS, Schedule…): not served by the gateway
+    # event name -> resolved Properties of each of those events (queue ARN, schedule expression…)
+    event_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def events_of_type(self, *types: str) -> dict[str, dict[str, Any]]:
+        """Event name -> resolved Properties, for the non-HttpApi events of these types."""
+        return {
+            name: self.event_properties.get(name, {})
+            for name, event_type in self.other_events.items()
+            if event_type in types
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """What another process needs to run this function (see from_json)."""
+        return {
+            "logical_id": self.logical_id,
+            "function_name": self.function_name,
+            "code_uri": str(self.code_uri),
+            "handler": self.handler,
+            "timeout_s": self.timeout_s,
+            "memory_mb": self.memory_mb,
+            "environment": dict(self.environment),
+            "layer_dirs": [str(d) for d in self.layer_dirs],
+            "log_group_name": self.log_group_name,
+            "routes": [
+                {
+                    "method": r.method,
+                    "path": r.path,
+                    "authorizer": r.authorizer,
+                    "scopes": list(r.scopes),
+                    "event_name": r.event_name,
+                }
+                for r in self.routes
+            ],
+            "other_events": dict(self.other_events),
+            "event_properties": self.event_properties,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FunctionSpec:
+        return cls(
+            logical_id=data["logical_id"],
+            function_name=data["function_name"],
+            code_uri=Path(data["code_uri"]),
+            handler=data["handler"],
+            timeout_s=int(data["timeout_s"]),
+            memory_mb=int(data["memory_mb"]),
+            environment=dict(data["environment"]),
+            layer_dirs=tuple(Path(d) for d in data["layer_dirs"]),
+            log_group_name=data["log_group_name"],
+            routes=tuple(
+                Route(r["method"], r["path"], r["authorizer"], tuple(r["scopes"]), r["event_name"])
+                for r in data["routes"]
+            ),
+            other_events=dict(data["other_events"]),
+            event_properties=dict(data.get("event_properties", {})),
+        )
 
     @property
     def module_file(self) -> Path:
@@ -251,6 +307,19 @@ class Template:
         self.globals: dict[str, Any] = self.raw.get("Globals", {}) or {}
 
     # ------------------------------------------------------------------ parameters & conditions
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Override a parameter after construction, e.g. a URL known only once a server runs.
+
+        Affects what is resolved from now on (functions' environment), not resources already
+        created. Conditions are evaluated again.
+        """
+        overrides = {k: v for k, v in self.parameters.items()}
+        overrides[name] = value
+        self.parameters = self._resolve_parameters(overrides)
+        self.conditions = {}
+        for condition in self.raw.get("Conditions", {}):
+            self._condition(condition, set())
 
     def _resolve_parameters(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         declared: dict[str, Any] = self.raw.get("Parameters", {}) or {}
@@ -542,9 +611,11 @@ class Template:
             log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{function_name}"
             routes: list[Route] = []
             other_events: dict[str, str] = {}
+            event_properties: dict[str, dict[str, Any]] = {}
             for event_name, event in (props.get("Events") or {}).items():
                 if event.get("Type") != "HttpApi":
                     other_events[event_name] = event.get("Type", "?")
+                    event_properties[event_name] = dict(event.get("Properties") or {})
                     continue
                 routes.append(self._route(event_name, event.get("Properties") or {}, api, logical_id))
             specs.append(
@@ -560,6 +631,7 @@ class Template:
                     log_group_name=str(log_group),
                     routes=tuple(routes),
                     other_events=other_events,
+                    event_properties=event_properties,
                 )
             )
         return specs
