@@ -1,6 +1,9 @@
 """`python -m local`: start the Docker-free local stack (what `make run` runs).
 
-    python -m local [--api-port 3000] [--aws-port 4566] [--state-dir .local] [--no-seed]
+    python -m local [--api-port 3000] [--aws-port 4566] [--bpjs-port 3001] [--state-dir .local]
+                    [--no-seed] [--bpjs-latency-ms N] [--bpjs-error-rate R] [--bpjs-outage]
+                    [--bpjs-async-registration] [--no-bpjs-simulator] [--sqs-concurrency N]
+                    [--no-sqs-pollers] [--schedule-rate-seconds N] [--no-schedules]
 
 Port 0 picks a free port; the real ports are in <state-dir>/stack.json, written once the stack
 is ready and removed when it stops (Ctrl-C or SIGTERM).
@@ -32,6 +35,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="override a template parameter (repeatable), e.g. --parameter Stage=staging",
     )
+    bpjs = parser.add_argument_group(
+        "BPJS simulator (switches can also be changed at run time: POST /_sim/config)"
+    )
+    bpjs.add_argument("--bpjs-port", type=int, default=3001, help="simulator port (0 = any free port)")
+    bpjs.add_argument("--bpjs-latency-ms", type=int, default=0, help="added to every BPJS answer")
+    bpjs.add_argument(
+        "--bpjs-error-rate", type=float, default=0.0, help="share of BPJS calls answered 503 (0..1)"
+    )
+    bpjs.add_argument("--bpjs-outage", action="store_true", help="every BPJS call answered 503")
+    bpjs.add_argument(
+        "--bpjs-async-registration",
+        action="store_true",
+        help="registrations answered 202, decided by callback",
+    )
+    bpjs.add_argument(
+        "--no-bpjs-simulator",
+        action="store_true",
+        help="no simulator: BPJS calls fail (never reach a real BPJS)",
+    )
+    events = parser.add_argument_group("event sources and schedules")
+    events.add_argument(
+        "--sqs-concurrency",
+        type=int,
+        default=None,
+        help="batches at once per SQS event (default: MaximumConcurrency)",
+    )
+    events.add_argument("--no-sqs-pollers", action="store_true", help="leave SQS messages in their queues")
+    events.add_argument(
+        "--schedule-rate-seconds",
+        type=float,
+        default=None,
+        metavar="N",
+        help="fire rate() schedules every N seconds instead of their rate (cron schedules keep their times)",
+    )
+    events.add_argument("--no-schedules", action="store_true", help="fire no schedule")
     parser.add_argument("--verbose", action="store_true", help="debug logging (e.g. why a token was refused)")
     return parser.parse_args(argv)
 
@@ -78,6 +116,18 @@ def main(argv: list[str] | None = None) -> int:
             state_dir=args.state_dir,
             seed=not args.no_seed,
             parameter_overrides=overrides,
+            bpjs_simulator=not args.no_bpjs_simulator,
+            bpjs_port=args.bpjs_port,
+            bpjs_switches={
+                "latency_ms": args.bpjs_latency_ms,
+                "error_rate": args.bpjs_error_rate,
+                "outage": args.bpjs_outage,
+                "async_registration": args.bpjs_async_registration,
+            },
+            sqs_pollers=not args.no_sqs_pollers,
+            sqs_concurrency=args.sqs_concurrency,
+            schedules=not args.no_schedules,
+            schedule_rate_seconds=args.schedule_rate_seconds,
         )
     )
     try:

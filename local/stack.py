@@ -10,10 +10,13 @@ import functools
 import json
 import logging
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local.auth import JwtVerifier, cognito_jwks_url, fetch_json
 from local.template import REGION, Template
@@ -53,6 +56,18 @@ def isolate_environment() -> None:
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(no_proxy)
 
 
+# The template parameter that points the functions at BPJS, and the Globals variables naming
+# the secrets BPJS and SUTASOMA share (read back from moto and handed to the simulator).
+BPJS_BASE_URL_PARAMETER = "BpjsBaseUrl"
+BPJS_CREDENTIALS_ENV = "BPJS_CREDENTIALS_SECRET_ARN"
+BPJS_CALLBACK_SECRET_ENV = "BPJS_CALLBACK_SECRET_ARN"
+BPJS_CALLBACK_ROUTE = "POST /bpjs/callbacks"
+# Where the functions send BPJS calls when the simulator is off: a loopback port nothing
+# listens on (connection refused, a retryable error), never the real BPJS.
+BPJS_NOWHERE_URL = "http://127.0.0.1:9"
+SIMULATOR_START_TIMEOUT_S = 20.0
+
+
 @dataclass
 class StackOptions:
     api_port: int = 3000
@@ -61,6 +76,15 @@ class StackOptions:
     seed: bool = True
     template_path: Path = REPO_ROOT / "template.yaml"
     parameter_overrides: dict[str, Any] = field(default_factory=dict)
+    # BPJS simulator (local/bpjs_simulator.py) and its switches at start.
+    bpjs_simulator: bool = True
+    bpjs_port: int = 3001
+    bpjs_switches: dict[str, Any] = field(default_factory=dict)  # latency_ms, error_rate, outage…
+    # SQS event sources (local/poller.py) and schedules (local/scheduler.py).
+    sqs_pollers: bool = True
+    sqs_concurrency: int | None = None  # None: each event's ScalingConfig.MaximumConcurrency
+    schedules: bool = True
+    schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
 
 
 class LocalStack:
@@ -68,8 +92,13 @@ class LocalStack:
         self.options = options
         self.state_dir = options.state_dir.resolve()
         self.descriptor_path = self.state_dir / "stack.json"
+        self.functions_path = self.state_dir / "functions.json"
+        self.simulator_state_path = self.state_dir / "bpjs-simulator.json"
         self._moto: Any = None
         self._gateway: Any = None
+        self._simulator: subprocess.Popen[bytes] | None = None
+        self._pollers: list[Any] = []
+        self._scheduler: Any = None
         self.descriptor: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ start
@@ -94,6 +123,9 @@ class LocalStack:
         refs = created.physical
         log.info("created %d resources from %s", len(refs), template.path.name)
 
+        # Before the functions' environment is resolved: BPJS_BASE_URL is the simulator's URL.
+        bpjs_simulator_url = self._start_bpjs_simulator(template, clients, refs)
+
         # The process env holds the Globals (shared by all functions); each function's own
         # variables are applied while its module is imported.
         os.environ.update(template.global_function_environment(refs))
@@ -104,9 +136,10 @@ class LocalStack:
                 log.error("function %s could not be imported; its routes answer 500:\n%s",
                           fn.spec.logical_id, fn.load_error)  # fmt: skip
             for event_name, event_type in fn.spec.other_events.items():
-                log.warning(
-                    "%s.%s (%s) is not run by the local stack yet", fn.spec.logical_id, event_name, event_type
-                )
+                if event_type not in ("SQS", "Schedule", "ScheduleV2"):
+                    log.warning(
+                        "%s.%s (%s) is not run by the local stack", fn.spec.logical_id, event_name, event_type
+                    )
 
         api = template.http_api(refs)
         verifiers: dict[str, JwtVerifier] = {}
@@ -124,13 +157,23 @@ class LocalStack:
         api_url = self._gateway.url
         log.info("API gateway listening on %s (%d routes)", api_url, len(bound))
 
+        if bpjs_simulator_url is not None:
+            if any(r.route.route_key == BPJS_CALLBACK_ROUTE for r in bound):
+                self._configure_simulator(bpjs_simulator_url, {"callback_url": f"{api_url}/bpjs/callbacks"})
+            else:
+                log.warning(
+                    "no %s route in the template: the simulator sends no callbacks", BPJS_CALLBACK_ROUTE
+                )
+
         pool_id, client_id = self._cognito_ids(created)
         idp = clients("cognito-idp")
         wilayah = Wilayah.load(template.base_dir / WILAYAH_CSV)
         users = demo_users(wilayah)
         create_demo_users(idp, pool_id, users)
 
-        bpjs_simulator_url = self._start_bpjs_simulator()
+        # Event sources and schedules start before seeding: seeded farmers flow on to BPJS.
+        event_sources = self._start_pollers(functions, created, clients)
+        schedules = self._start_scheduler(functions)
 
         if self.options.seed:
             if any(r.route.route_key == "POST /farmers" for r in bound):
@@ -154,27 +197,182 @@ class LocalStack:
             "queues": self._names(created, "AWS::SQS::Queue"),
             "buckets": self._names(created, "AWS::S3::Bucket"),
             "secrets": self._names(created, "AWS::SecretsManager::Secret"),
+            "topics": self._names(created, "AWS::SNS::Topic"),
+            "alarms": self._names(created, "AWS::CloudWatch::Alarm"),
             "functions": {
                 fn.spec.logical_id: {
                     "function_name": fn.spec.function_name,
                     "loaded": fn.load_error is None,
                     "routes": [r.route_key for r in fn.spec.routes],
+                    "events": dict(fn.spec.other_events),
                 }
                 for fn in functions
             },
+            "event_sources": event_sources,
+            "schedules": schedules,
             "seeded": self.options.seed,
             "startup_seconds": round(time.monotonic() - started, 2),
         }
+        # For `python -m local.invoke`: each function's resolved configuration.
+        self._write_json(
+            self.functions_path, {"functions": {fn.spec.logical_id: fn.spec.to_json() for fn in functions}}
+        )
         self._write_descriptor()
         return self.descriptor
 
-    def _start_bpjs_simulator(self) -> str | None:
-        """Start the BPJS host-to-host simulator and return its URL.
+    # ------------------------------------------------------------------ BPJS simulator
 
-        Not built yet: when it is, start it here (a separate process on 127.0.0.1, port 0 allowed)
-        and stop it in stop(); stack.json then carries its URL.
-        """
-        return None
+    def _start_bpjs_simulator(self, template: Template, clients: Any, refs: dict[str, Any]) -> str | None:
+        """Start the BPJS simulator (a separate process) with the secrets the functions will read,
+        and point the template's BpjsBaseUrl at it. Returns its URL, or None if not started."""
+        if BPJS_BASE_URL_PARAMETER not in template.parameters:
+            log.info("no %s parameter in the template: no BPJS simulator", BPJS_BASE_URL_PARAMETER)
+            return None
+        if BPJS_BASE_URL_PARAMETER in self.options.parameter_overrides:
+            log.warning(
+                "%s given on the command line (%s): the BPJS simulator is not started",
+                BPJS_BASE_URL_PARAMETER, template.parameters[BPJS_BASE_URL_PARAMETER],
+            )  # fmt: skip
+            return None
+        if not self.options.bpjs_simulator:
+            template.set_parameter(BPJS_BASE_URL_PARAMETER, BPJS_NOWHERE_URL)
+            log.warning("BPJS simulator off: BPJS calls go to %s and fail (retryable)", BPJS_NOWHERE_URL)
+            return None
+        env = template.global_function_environment(refs)
+        try:
+            sm = clients("secretsmanager")
+            credentials = json.loads(sm.get_secret_value(SecretId=env[BPJS_CREDENTIALS_ENV])["SecretString"])
+            callback_secret = sm.get_secret_value(SecretId=env[BPJS_CALLBACK_SECRET_ENV])["SecretString"]
+            cons_id, secret_key = credentials["cons_id"], credentials["secret_key"]
+        except (KeyError, ValueError) as error:
+            raise RuntimeError(
+                f"the BPJS secrets ({BPJS_CREDENTIALS_ENV} = JSON with cons_id and secret_key, "
+                f"{BPJS_CALLBACK_SECRET_ENV}) are not as the simulator needs them: {error!r}"
+            ) from None
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.simulator_state_path.unlink(missing_ok=True)
+        args = [
+            sys.executable, "-m", "local.bpjs_simulator",
+            "--port", str(self.options.bpjs_port),
+            "--state-file", str(self.simulator_state_path),
+            # Served under the path of the real base URL (/partner): requests signed with the
+            # base path in them fail locally as they would against BPJS.
+            "--base-path", urlsplit(str(template.parameters[BPJS_BASE_URL_PARAMETER])).path,
+            "--exit-with-parent",  # never outlive a stack that was killed
+        ]  # fmt: skip
+        switches = self.options.bpjs_switches
+        if switches.get("latency_ms"):
+            args += ["--latency-ms", str(switches["latency_ms"])]
+        if switches.get("error_rate"):
+            args += ["--error-rate", str(switches["error_rate"])]
+        if switches.get("outage"):
+            args.append("--outage")
+        if switches.get("async_registration"):
+            args.append("--async-registration")
+        # Secrets by environment, not argv (argv shows in ps).
+        sim_env = {
+            **os.environ,
+            "BPJS_SIM_CONS_ID": cons_id,
+            "BPJS_SIM_SECRET_KEY": secret_key,
+            "BPJS_SIM_CALLBACK_SECRET": callback_secret,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self._simulator = subprocess.Popen(args, cwd=REPO_ROOT, env=sim_env)
+        deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
+        while not self.simulator_state_path.exists():
+            if self._simulator.poll() is not None:
+                raise RuntimeError(f"the BPJS simulator exited with {self._simulator.returncode} at start")
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the BPJS simulator was not ready after {SIMULATOR_START_TIMEOUT_S:.0f} s"
+                )
+            time.sleep(0.05)
+        url = str(json.loads(self.simulator_state_path.read_text(encoding="utf-8"))["url"])
+        template.set_parameter(BPJS_BASE_URL_PARAMETER, url)
+        log.info("BPJS simulator listening on %s (%s = %s)", url, BPJS_BASE_URL_PARAMETER, url)
+        return url
+
+    @staticmethod
+    def _configure_simulator(url: str, changes: dict[str, Any]) -> None:
+        import httpx
+
+        response = httpx.post(f"{url}/_sim/config", json=changes, timeout=5.0, trust_env=False)
+        response.raise_for_status()
+
+    # ------------------------------------------------------------------ event sources, schedules
+
+    def _start_pollers(self, functions: list[Any], created: Any, clients: Any) -> list[dict[str, Any]]:
+        from local.gateway import LocalFunction
+        from local.poller import sqs_event_sources, start_pollers
+
+        sources = sqs_event_sources(fn.spec for fn in functions)
+        described = [
+            {
+                "function": s.function_id,
+                "event": s.event_name,
+                "queue": s.queue_name,
+                "batch_size": s.batch_size,
+                "report_batch_item_failures": s.report_batch_item_failures,
+                "maximum_concurrency": s.maximum_concurrency,
+                "polled": self.options.sqs_pollers and s.enabled,
+            }
+            for s in sources
+        ]
+        if not sources:
+            return described
+        if not self.options.sqs_pollers:
+            log.warning(
+                "SQS pollers off: %s not fed", ", ".join(f"{s.function_id}.{s.event_name}" for s in sources)
+            )
+            return described
+        by_id = {fn.spec.logical_id: fn for fn in functions}
+
+        def instances(function_id: str, count: int) -> list[Any]:
+            first = by_id[function_id]
+            if first.load_error is not None:
+                return []
+            found = [first]
+            for n in range(1, count):
+                extra = LocalFunction(first.spec, instance=n)
+                extra.load()
+                if extra.load_error is None:
+                    found.append(extra)
+            return found
+
+        queue_urls = {str(p.attrs["Arn"]): str(p.ref) for p in created.of_type("AWS::SQS::Queue").values()}
+        self._pollers = start_pollers(
+            sources,
+            instances,
+            clients("sqs"),
+            queue_urls=queue_urls,
+            concurrency_override=self.options.sqs_concurrency,
+        )
+        return described
+
+    def _start_scheduler(self, functions: list[Any]) -> dict[str, Any]:
+        from local.scheduler import Scheduler, schedules_of
+
+        schedules = schedules_of(fn.spec for fn in functions)
+        described: dict[str, Any] = {
+            s.key: {"expression": s.expression, "timezone": s.timezone, "enabled": s.enabled, "next": None}
+            for s in schedules
+        }
+        if not schedules:
+            return described
+        if not self.options.schedules:
+            log.warning("schedules off: %s not fired", ", ".join(described))
+            return described
+        invokers = {fn.spec.logical_id: fn for fn in functions if fn.load_error is None}
+        self._scheduler = Scheduler(schedules, invokers, rate_seconds=self.options.schedule_rate_seconds)
+        self._scheduler.start()
+        for key, moment in self._scheduler.upcoming().items():
+            described[key]["next"] = moment
+        if self.options.schedule_rate_seconds:
+            for s in schedules:
+                if s.expression.startswith("rate("):
+                    described[s.key]["local_every_seconds"] = self.options.schedule_rate_seconds
+        return described
 
     @staticmethod
     def _cognito_ids(created: Any) -> tuple[str, str]:
@@ -194,21 +392,44 @@ class LocalStack:
         return {lid: str(p.ref) for lid, p in created.of_type(resource_type).items()}
 
     def _write_descriptor(self) -> None:
+        self._write_json(self.descriptor_path, self.descriptor)
+
+    def _write_json(self, path: Path, data: dict[str, Any]) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.descriptor_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.descriptor, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.descriptor_path)  # atomic: readers never see half a file
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)  # atomic: readers never see half a file
 
     # ------------------------------------------------------------------ stop
 
     def stop(self) -> None:
         self.descriptor_path.unlink(missing_ok=True)
+        self.functions_path.unlink(missing_ok=True)
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
+        if self._simulator is not None:
+            self._stop_simulator(self._simulator)
+            self._simulator = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+
+    def _stop_simulator(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        self.simulator_state_path.unlink(missing_ok=True)
 
 
 def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
@@ -221,7 +442,8 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         f"  AWS (moto)     {descriptor['aws_endpoint_url']}   region {descriptor['region']}",
         # No ids here (user pool, client): they are in stack.json, and long digit runs in
         # them would look like account numbers to the log scan for personal data.
-        f"  BPJS simulator {descriptor['bpjs_simulator_url'] or 'not started (not built yet)'}",
+        f"  BPJS simulator {descriptor['bpjs_simulator_url'] or 'not started'}"
+        + ("   (switches: POST /_sim/config)" if descriptor["bpjs_simulator_url"] else ""),
         f"  Demo logins    password {users[0]['password']!r} for every user:",
         f"                 admin; {agents[0]} … ({len(agents)} agents: agen.<kecamatan>);"
         " koordinator.<kecamatan>",

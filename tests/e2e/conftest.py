@@ -1,8 +1,12 @@
 """The local stack as a subprocess (`python -m local`), shared by the whole e2e session.
 
-It runs on free ports (`--api-port 0 --aws-port 0`) in a temporary state dir, so it never
-clashes with a `make run` on the same machine. Its stdout+stderr go to a log file, exposed as
-`local_stack_log`: tests scan it for personal data.
+It runs on free ports (`--api-port 0 --aws-port 0 --bpjs-port 0`) in a temporary state dir, so
+it never clashes with a `make run` on the same machine. Its stdout+stderr go to a log file,
+exposed as `local_stack_log`: tests scan it for personal data.
+
+The shared stack runs without SQS pollers and schedules, so that the messages the API puts on
+the queue stay there for tests to read; tests of what happens downstream (bpjs_sync, the BPJS
+simulator, callbacks, schedules) start their own complete stack (tests/e2e/test_local_bpjs.py).
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def start_local_stack(state_dir: Path, *extra_args: str) -> StackProcess:
     EXTRA_LOG_FILES.append(log_path)  # the session's last test scans it for personal data
     descriptor_path = state_dir / "stack.json"
     with log_path.open("wb") as log_file:
-        ports = ["--api-port", "0", "--aws-port", "0"]  # free ports: never clash with `make run`
+        ports = ["--api-port", "0", "--aws-port", "0", "--bpjs-port", "0"]  # never clash with `make run`
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "local", *ports, "--state-dir", str(state_dir), *extra_args],
             cwd=REPO_ROOT,
@@ -109,7 +113,9 @@ def stop_local_stack(process: subprocess.Popen[bytes]) -> int:
 
 @pytest.fixture(scope="session")
 def local_stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    running = start_local_stack(tmp_path_factory.mktemp("local-stack"), "--no-seed")
+    running = start_local_stack(
+        tmp_path_factory.mktemp("local-stack"), "--no-seed", "--no-sqs-pollers", "--no-schedules"
+    )
     try:
         yield running
     finally:

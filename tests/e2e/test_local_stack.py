@@ -55,7 +55,10 @@ def test_descriptor_has_the_contract_keys(local_stack: dict[str, Any]) -> None:
         assert url.port and url.port > 0  # port 0 was asked for: the real port is reported
     assert local_stack["region"] == "ap-southeast-3"
     assert local_stack["user_pool_id"].startswith("ap-southeast-3_")
-    assert local_stack["bpjs_simulator_url"] is None  # not built yet; the key is already there
+    simulator = httpx.URL(local_stack["bpjs_simulator_url"])
+    assert simulator.host == "127.0.0.1" and simulator.port
+    health = httpx.get(f"{local_stack['bpjs_simulator_url']}/_sim/health", trust_env=False)
+    assert health.json() == {"status": "ok"}
 
 
 def test_demo_users_cover_every_kecamatan_and_can_log_in(local_stack: dict[str, Any]) -> None:
@@ -151,9 +154,16 @@ def test_bucket_secret_user_pool_groups_and_client_exist(
     assert set(local_stack["buckets"]) == set(template.resources_of_type("AWS::S3::Bucket"))
 
     sm = aws_client(local_stack, "secretsmanager")
-    for arn in local_stack["secrets"].values():
+    declared_secrets = template.resources_of_type("AWS::SecretsManager::Secret")
+    assert set(local_stack["secrets"]) == set(declared_secrets)
+    for logical_id, arn in local_stack["secrets"].items():
         value = sm.get_secret_value(SecretId=arn)["SecretString"]
-        assert len(value) == 64 and value.isalnum()  # PasswordLength 64, ExcludePunctuation
+        spec = declared_secrets[logical_id]["Properties"]["GenerateSecretString"]
+        if "SecretStringTemplate" in spec:  # JSON: the template's keys plus the generated one
+            document = json.loads(value)
+            value = document.pop(spec["GenerateStringKey"])
+            assert document == json.loads(spec["SecretStringTemplate"])
+        assert len(value) == spec["PasswordLength"] and value.isalnum()  # ExcludePunctuation
 
     idp = aws_client(local_stack, "cognito-idp")
     pool_id = local_stack["user_pool_id"]
