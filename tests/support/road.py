@@ -51,6 +51,7 @@ class Road:
     redrive: FunctionInvoker
     callback: FunctionInvoker
     pay: FunctionInvoker
+    claim: FunctionInvoker
 
     @property
     def queue_url(self) -> str:
@@ -156,6 +157,7 @@ def open_road(moto_stack: MotoStack) -> Iterator[Road]:
                 "DlqRedriveFunction",
                 "BpjsCallbackFunction",
                 "PayFunction",
+                "ClaimFunction",
             )
         ),
     )

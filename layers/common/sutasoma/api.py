@@ -8,6 +8,7 @@ else is a 500 whose detail reveals nothing.
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -68,7 +69,9 @@ def build_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response[str]:
         # The type only: messages of some library errors echo the input, which may be personal data.
-        logger.error("unhandled error", extra={"error": type(error).__name__})
+        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}" if frame else "?"
+        logger.error("unhandled error", extra={"error": type(error).__name__, "where": where})
         return problem(
             500, "INTERNAL_ERROR", "Kesalahan sistem", "Terjadi kesalahan pada sistem; silakan coba lagi."
         )

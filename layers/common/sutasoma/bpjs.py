@@ -110,6 +110,13 @@ class BpjsClient:
         response = self._call("POST", "/bpu/v1/contributions", request_id, contribution, ok={201})
         return str(_json(response).get("posting_id", ""))
 
+    def submit_claim(self, request_id: str, claim: dict[str, Any]) -> str:
+        response = self._call("POST", "/bpu/v1/claims", request_id, claim, ok={201, 202})
+        claim_ref = _json(response).get("claim_ref")
+        if not isinstance(claim_ref, str) or not claim_ref:
+            raise BpjsRequestError("claim submission answer without claim_ref", response.status_code)
+        return claim_ref
+
     # ------------------------------------------------------------------ transport
     def _call(self, method: str, path: str, request_id: str, payload: Any, ok: set[int]) -> httpx.Response:
         body = (

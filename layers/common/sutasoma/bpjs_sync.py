@@ -14,11 +14,11 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.bpjs import BpjsClient, BpjsRejected
+from sutasoma.claim_store import ClaimStore
 from sutasoma.clock import iso_utc, now_utc
 from sutasoma.models import RegistrationStatus
 from sutasoma.observability import logger, metrics
 from sutasoma.outbox import OpType
-from sutasoma.store import DomainStore
 
 # Backoff of a failed message: its visibility timeout grows with each receive, so a long
 # BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
@@ -76,7 +76,7 @@ UPDATABLE_FIELDS = ("phone", "address", "village_code", "commodity", "monthly_in
 
 
 class BpjsSync:
-    def __init__(self, store: DomainStore, client: BpjsClient) -> None:
+    def __init__(self, store: ClaimStore, client: BpjsClient) -> None:
         self.store = store
         self.client = client
 
@@ -93,6 +93,7 @@ class BpjsSync:
             raise UnknownOperation("operation for a farmer that does not exist")
         payload = entry.get("payload") or {}
         payment_changes: tuple[str, dict[str, Any]] | None = None
+        extra: tuple[dict[str, Any], ...] = ()
         match operation.op_type:
             case OpType.PARTICIPANT_REGISTRATION:
                 outcome, changes = self._register(operation, farmer)
@@ -101,10 +102,13 @@ class BpjsSync:
             case OpType.CONTRIBUTION_POSTING:
                 changes = None
                 outcome, payment_changes = self._post_contribution(operation, farmer, payload)
+            case OpType.CLAIM_SUBMISSION:
+                changes = None
+                outcome, extra = self._submit_claim(operation, farmer, payload)
             case _:
                 raise UnknownOperation(f"unknown operation type {operation.op_type}")
         applied = self.store.complete_operation(
-            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes, payment_changes
+            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes, payment_changes, extra
         )
         if not applied:
             return "DUPLICATE"
@@ -180,4 +184,44 @@ class BpjsSync:
         return "POSTED", (
             payment_id,
             {"bpjs_status": "POSTED", "posting_id": posting_id, "posted_at": iso_utc(now_utc())},
+        )
+
+    def _submit_claim(
+        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[str, tuple[dict[str, Any], ...]]:
+        claim_id = str(payload.get("claim_id", ""))
+        claim = self.store.get_claim(claim_id) if claim_id else None
+        if claim is None:
+            raise UnknownOperation("claim submission for a claim that does not exist")
+        if claim["status"] != "VERIFIED":
+            return "ALREADY_SENT", ()
+        if not farmer.get("kpj_number"):
+            raise WaitForRegistration("registration not confirmed by BPJS yet")
+        stamp = iso_utc(now_utc())
+        try:
+            claim_ref = self.client.submit_claim(
+                operation.op_id,
+                {
+                    "claim_id": claim_id,
+                    "kpj_number": farmer["kpj_number"],
+                    "type": claim["claim_type"],
+                    "incident_date": claim["incident_date"],
+                    "outcome": claim.get("outcome"),
+                    "claimant": claim["claimant"],
+                    "documents": claim["required_documents"],
+                },
+            )
+        except BpjsRejected as rejected:
+            reason = rejected.reason or rejected.reason_code
+            refused = {"status": "REJECTED", "at": stamp, "by": "BPJS", "reason": reason}
+            return "REJECTED", (
+                self.store.transition(
+                    claim_id, ("VERIFIED",), {"status": "REJECTED", "rejection_reason": reason}, refused
+                ),
+            )
+        sent: dict[str, Any] = {"status": "SENT_TO_BPJS", "at": stamp, "by": "system", "reason": None}
+        return "SENT", (
+            self.store.transition(
+                claim_id, ("VERIFIED",), {"status": "SENT_TO_BPJS", "bpjs_claim_ref": claim_ref}, sent
+            ),
         )

@@ -9,12 +9,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sutasoma.clock import iso_utc, now_utc
+from sutasoma.claim_store import ClaimStore
+from sutasoma.claims import InvalidTransition
+from sutasoma.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from sutasoma.ids import is_id
 from sutasoma.models import RegistrationStatus
 from sutasoma.observability import logger
-from sutasoma.store import DomainStore
+from sutasoma.store import CounterIncrement
 from sutasoma.validation import validation_errors
 
 EventType = Literal[
@@ -62,7 +64,7 @@ def _require(data: dict[str, Any], field: str, check: Callable[[Any], bool], mes
 
 
 class CallbackService:
-    def __init__(self, store: DomainStore, secret: Callable[[], bytes], window_seconds: int) -> None:
+    def __init__(self, store: ClaimStore, secret: Callable[[], bytes], window_seconds: int) -> None:
         self.store = store
         self._secret = secret
         self.window_seconds = window_seconds
@@ -76,12 +78,7 @@ class CallbackService:
         except ValidationError as invalid:
             raise ValidationFailed("Isi callback tidak valid.", validation_errors(invalid.errors())) from None
         if event.type.startswith("CLAIM_"):
-            claim_id = _require(event.data, "claim_id", lambda v: isinstance(v, str), "claim_id wajib diisi.")
-            # Claims arrive with the claims capability; until then no claim can exist.
-            logger.warning(
-                "callback for an unknown claim", extra={"event_id": event.event_id, "type": event.type}
-            )
-            raise NotFound(f"Klaim {claim_id} tidak ditemukan.")
+            return self._claim_event(event)
         farmer_id = _require(
             event.data, "farmer_id", lambda v: isinstance(v, str) and is_id(v), "farmer_id tidak valid."
         )
@@ -117,3 +114,62 @@ class CallbackService:
             },
         )
         return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
+
+    # ------------------------------------------------------------------ claims
+    def _claim_event(self, event: CallbackEvent) -> CallbackResult:
+        claim_id = _require(
+            event.data, "claim_id", lambda v: isinstance(v, str) and is_id(v), "claim_id tidak valid."
+        )
+        claim = self.store.get_claim(claim_id)
+        if claim is None:
+            raise NotFound("Klaim tidak ditemukan.")
+        received_at = iso_utc(now_utc())
+        claim_type = claim["claim_type"]
+        month = period_of(today_wita())
+        scope = f"KEC#{claim['kecamatan_code']}"
+        if event.type == "CLAIM_APPROVED":
+            amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
+            allowed, status = ("SENT_TO_BPJS",), "APPROVED"
+            changes: dict[str, Any] = {"status": status, "approved_amount": amount}
+            counters = {f"claims_approved_{claim_type}": 1, f"claims_approved_amount_{claim_type}": amount}
+            reason = None
+        elif event.type == "CLAIM_REJECTED":
+            reason = _require(
+                event.data, "reason", lambda v: isinstance(v, str) and bool(v.strip()), "reason wajib diisi."
+            )
+            allowed, status = ("SENT_TO_BPJS",), "REJECTED"
+            changes = {"status": status, "rejection_reason": reason}
+            counters = {f"claims_rejected_{claim_type}": 1}
+        else:  # CLAIM_PAID
+            amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
+            paid_at = _require(
+                event.data, "paid_at", lambda v: isinstance(v, str) and bool(v), "paid_at wajib diisi."
+            )
+            allowed, status = ("APPROVED",), "PAID"
+            changes = {"status": status, "paid_amount": amount, "paid_at": paid_at}
+            counters = {f"claims_paid_{claim_type}": 1, f"claims_amount_{claim_type}": amount}
+            reason = None
+        if claim["status"] not in allowed:
+            if self.store.callback_seen(event.event_id):
+                return CallbackResult(event_id=event.event_id, status="DUPLICATE")
+            raise InvalidTransition(
+                f"Klaim berstatus {claim['status']}; {event.type} hanya berlaku dari {', '.join(allowed)}."
+            )
+        history = {"status": status, "at": received_at, "by": "BPJS", "reason": reason}
+        applied = self.store.apply_callback(
+            event.event_id,
+            event.type,
+            received_at,
+            claim["farmer_id"],
+            change_items=(
+                self.store.transition(claim_id, allowed, changes, history),
+                self.store.counter_update(CounterIncrement(month, scope, counters)),
+            ),
+        )
+        logger.info("bpjs claim callback", extra={"event_id": event.event_id, "type": event.type, "claim_id": claim_id,
+                                                    "applied": applied})  # fmt: skip
+        return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
+
+
+def _is_amount(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000_000

@@ -39,3 +39,14 @@ class DocumentBucket:
                 return False
             raise
         return True
+
+    def uploaded_types(self, prefix: str) -> set[str]:
+        """The document types present under `prefix` (keys `<prefix><doc_type>/<file>`)."""
+        found: set[str] = set()
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                rest = item["Key"][len(prefix) :]
+                if "/" in rest and item.get("Size", 0) > 0:
+                    found.add(rest.split("/", 1)[0])
+        return found

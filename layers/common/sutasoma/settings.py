@@ -13,6 +13,9 @@ class Settings(BaseModel):
     table_name: str
     idempotency_table_name: str = ""
     ktp_bucket: str = ""
+    claims_bucket: str = ""
+    # Policy: sources disagree (2 or 5 years).
+    claim_deadline_years: int = Field(default=5, ge=1, le=10)
     bpjs_queue_url: str = ""
     # Production: the key lives in Secrets Manager; locally and in tests it may be given directly.
     nik_hash_secret_arn: str = ""
@@ -36,6 +39,8 @@ _ENV_NAMES = {
     "table_name": "TABLE_NAME",
     "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
     "ktp_bucket": "KTP_BUCKET",
+    "claims_bucket": "CLAIMS_BUCKET",
+    "claim_deadline_years": "CLAIM_DEADLINE_YEARS",
     "bpjs_queue_url": "BPJS_QUEUE_URL",
     "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
     "nik_hash_key": "NIK_HASH_KEY",

@@ -414,6 +414,7 @@ class DomainStore:
         at: str,
         farmer_changes: dict[str, Any] | None = None,
         payment_changes: tuple[str, dict[str, Any]] | None = None,
+        extra_items: tuple[dict[str, Any], ...] = (),
     ) -> bool:
         """Record a BPJS outcome once: the outbox entry is marked delivered and the farmer
         changed in one transaction. False if the operation had already been completed."""
@@ -448,6 +449,7 @@ class DomainStore:
                     }
                 }
             )
+        items.extend(extra_items)
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -459,10 +461,17 @@ class DomainStore:
         return True
 
     def apply_callback(
-        self, event_id: str, event_type: str, received_at: str, farmer_id: str, farmer_changes: dict[str, Any]
+        self,
+        event_id: str,
+        event_type: str,
+        received_at: str,
+        farmer_id: str,
+        farmer_changes: dict[str, Any] | None = None,
+        change_items: tuple[dict[str, Any], ...] = (),
     ) -> bool:
         """Apply a BPJS callback once: the event id is claimed in the same transaction as the
         change. False if that event had already been applied."""
+        changes = (self._farmer_change(farmer_id, farmer_changes, received_at),) if farmer_changes else ()
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -482,7 +491,8 @@ class DomainStore:
                             "ConditionExpression": "attribute_not_exists(PK)",
                         }
                     },
-                    self._farmer_change(farmer_id, farmer_changes, received_at),
+                    *changes,
+                    *change_items,
                 ]
             )
         except ClientError as error:
@@ -491,8 +501,19 @@ class DomainStore:
             codes = _cancellation_codes(error)
             if codes[:1] == ["ConditionalCheckFailed"]:
                 return False
+            if "ConditionalCheckFailed" in codes[1:]:
+                raise ConcurrentUpdate("Status berubah sebelum callback diterapkan.") from None
             raise
         return True
+
+    def callback_seen(self, event_id: str) -> bool:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=key(f"CALLBACK#{event_id}", "CALLBACK"), ConsistentRead=True
+        )
+        return "Item" in response
+
+    def counter_update(self, increment: CounterIncrement) -> dict[str, Any]:
+        return self._counter_update(increment)
 
     def _farmer_change(self, farmer_id: str, changes: dict[str, Any], at: str) -> dict[str, Any]:
         names = {f"#f{i}": field for i, field in enumerate(changes)}

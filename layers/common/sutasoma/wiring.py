@@ -7,6 +7,8 @@ from functools import cache
 from sutasoma.bpjs import BpjsClient, Credentials
 from sutasoma.bpjs_sync import BpjsSync
 from sutasoma.callbacks import CallbackService
+from sutasoma.claim_store import ClaimStore
+from sutasoma.claims import ClaimService
 from sutasoma.documents import DocumentBucket
 from sutasoma.farmers import FarmerService
 from sutasoma.idempotency import IdempotentRunner
@@ -14,7 +16,6 @@ from sutasoma.payments import PaymentService
 from sutasoma.queue import DeadLetters, OutboundQueue
 from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
-from sutasoma.store import DomainStore
 
 
 @cache
@@ -42,7 +43,7 @@ def reset() -> None:
     from sutasoma.settings import get_settings as settings_cache
 
     for built in (
-        farmer_service, payment_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
+        farmer_service, payment_service, claim_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
         callback_service, dead_letters,
     ):  # fmt: skip
         built.cache_clear()
@@ -62,8 +63,21 @@ def outbound_queue() -> OutboundQueue:
 
 
 @cache
-def domain_store() -> DomainStore:
-    return DomainStore(get_settings().table_name)
+def domain_store() -> ClaimStore:
+    return ClaimStore(get_settings().table_name)
+
+
+@cache
+def claim_service() -> ClaimService:
+    settings = get_settings()
+    return ClaimService(
+        domain_store(),
+        outbound_queue(),
+        idempotency_runner(),
+        DocumentBucket(settings.claims_bucket),
+        settings.upload_url_expires_seconds,
+        settings.claim_deadline_years,
+    )
 
 
 @cache

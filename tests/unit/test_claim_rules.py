@@ -1,0 +1,232 @@
+"""Claim rules without AWS: eligibility, every benefit formula, documents, late reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from sutasoma.benefits import ClaimType, DocType, JkkOutcome, estimate, required_documents
+from sutasoma.claims import (
+    IncidentDateInvalid,
+    NotCovered,
+    check_eligibility,
+    covered_periods,
+    report_warnings,
+)
+from sutasoma.clock import WITA
+
+TODAY = date(2026, 11, 29)
+CONFIRMED = {"registration_status": "CONFIRMED"}
+
+
+def payment(periods: list[str], recorded_at: str) -> dict[str, Any]:
+    return {"periods": periods, "recorded_at": recorded_at}
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "outcome", "income", "total", "codes_in_total"),
+    [
+        (ClaimType.JKM, None, 1_000_000, 42_000_000, {"JKM_DEATH", "JKM_PERIODIC", "FUNERAL"}),
+        (ClaimType.JKM, None, 5_000_000, 42_000_000, {"JKM_DEATH", "JKM_PERIODIC", "FUNERAL"}),  # flat
+        (
+            ClaimType.JKK,
+            JkkOutcome.DEATH,
+            1_000_000,
+            48_000_000 + 10_000_000 + 12_000_000,
+            {"JKK_DEATH", "FUNERAL", "JKK_PERIODIC"},
+        ),
+        (
+            ClaimType.JKK,
+            JkkOutcome.DEATH,
+            3_000_000,
+            144_000_000 + 22_000_000,
+            {"JKK_DEATH", "FUNERAL", "JKK_PERIODIC"},
+        ),
+        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1_000_000, 56_000_000, {"JKK_TOTAL_DISABILITY"}),
+        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 2_000_000, 112_000_000, {"JKK_TOTAL_DISABILITY"}),
+        (ClaimType.JKK, JkkOutcome.TEMPORARY_DISABILITY, 1_000_000, 0, set()),
+        (ClaimType.JKK, JkkOutcome.TREATMENT, 1_000_000, 0, set()),
+    ],
+)
+def test_benefit_totals(
+    claim_type: ClaimType, outcome: JkkOutcome | None, income: int, total: int, codes_in_total: set[str]
+) -> None:
+    got, items = estimate(claim_type, outcome, income, contribution_months=12)
+    assert got == total
+    assert {i.code for i in items if i.in_total} == codes_in_total
+    assert all(i.rule.startswith("PP 82/2019") for i in items)
+
+
+def test_jkk_death_has_a_minimum_of_20_million() -> None:
+    _, items = estimate(ClaimType.JKK, JkkOutcome.DEATH, 300_000, 12)  # an income below the floor
+    assert next(i for i in items if i.code == "JKK_DEATH").amount == 20_000_000
+
+
+def test_care_stmb_and_transport_are_items_not_total() -> None:
+    total, items = estimate(ClaimType.JKK, JkkOutcome.TEMPORARY_DISABILITY, 1_500_000, 5)
+    by_code = {i.code: i for i in items}
+    assert total == 0
+    assert by_code["JKK_CARE"].amount is None and not by_code["JKK_CARE"].in_total
+    assert by_code["JKK_STMB"].amount == 1_500_000 and "12 bulan" in by_code["JKK_STMB"].rule
+    assert {by_code[f"JKK_TRANSPORT_{m}"].amount for m in ("LAND", "SEA", "AIR")} == {
+        5_000_000,
+        2_000_000,
+        10_000_000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "outcome", "months", "scholarship"),
+    [
+        (ClaimType.JKM, None, 35, False),
+        (ClaimType.JKM, None, 36, True),
+        (ClaimType.JKK, JkkOutcome.DEATH, 1, True),
+        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1, True),
+        (ClaimType.JKK, JkkOutcome.TREATMENT, 100, False),
+    ],
+)
+def test_scholarship_eligibility(
+    claim_type: ClaimType, outcome: JkkOutcome | None, months: int, scholarship: bool
+) -> None:
+    _, items = estimate(claim_type, outcome, 1_000_000, months)
+    levels = {
+        i.code: i.amount
+        for i in items
+        if i.code.startswith("SCHOLARSHIP_") and i.code != "SCHOLARSHIP_NOT_YET"
+    }
+    if scholarship:
+        assert levels == {
+            "SCHOLARSHIP_TK_SD": 1_500_000,
+            "SCHOLARSHIP_SMP": 2_000_000,
+            "SCHOLARSHIP_SMA": 3_000_000,
+            "SCHOLARSHIP_PERGURUAN": 12_000_000,
+            "SCHOLARSHIP_CAP": 174_000_000,
+        }
+        assert not any(i.in_total for i in items if i.code.startswith("SCHOLARSHIP"))
+    else:
+        assert levels == {}
+
+
+def test_required_documents() -> None:
+    jkm = required_documents(ClaimType.JKM, None, False, "child")
+    assert DocType.DEATH_CERTIFICATE in jkm and DocType.MARRIAGE_BOOK not in jkm
+    assert DocType.MARRIAGE_BOOK in required_documents(ClaimType.JKM, None, False, "spouse")
+    road = required_documents(ClaimType.JKK, JkkOutcome.TREATMENT, True, "self")
+    assert DocType.POLICE_REPORT in road and DocType.RECEIPTS in road
+    field = required_documents(ClaimType.JKK, JkkOutcome.TREATMENT, False, "self")
+    assert DocType.POLICE_REPORT not in field
+    assert {
+        DocType.KPJ_CARD,
+        DocType.KTP,
+        DocType.ACCIDENT_CHRONOLOGY,
+        DocType.MEDICAL_REPORT,
+        DocType.BANK_BOOK,
+    } <= set(field)
+    death = required_documents(ClaimType.JKK, JkkOutcome.DEATH, False, "spouse")
+    assert {DocType.DEATH_CERTIFICATE, DocType.HEIR_STATEMENT, DocType.MARRIAGE_BOOK} <= set(death)
+
+
+def test_covered_only_by_payments_recorded_on_or_before_the_incident() -> None:
+    payments = [
+        payment(["2026-11"], "2026-11-10T02:00:00Z"),
+        payment(["2026-12"], "2026-11-29T15:59:00Z"),  # 23:59 WITA on 29 Nov
+        payment(["2027-01"], "2026-11-29T16:01:00Z"),  # 00:01 WITA on 30 Nov
+    ]
+    assert covered_periods(payments, date(2026, 11, 29)) == {"2026-11", "2026-12"}
+    assert covered_periods(payments, date(2026, 11, 9)) == set()
+
+
+@pytest.mark.parametrize(
+    ("farmer", "payments", "incident", "error", "fields"),
+    [
+        (
+            CONFIRMED,
+            [payment(["2026-11"], "2026-11-01T01:00:00Z")],
+            date(2026, 11, 30),
+            IncidentDateInvalid,
+            ["incident_date"],
+        ),
+        (
+            CONFIRMED,
+            [payment(["2021-11"], "2021-11-01T01:00:00Z")],
+            date(2021, 11, 28),
+            IncidentDateInvalid,
+            ["incident_date"],
+        ),
+        (CONFIRMED, [], date(2026, 11, 20), NotCovered, ["incident_date"]),
+        (
+            CONFIRMED,
+            [payment(["2026-11"], "2026-11-21T01:00:00Z")],
+            date(2026, 11, 20),
+            NotCovered,
+            ["incident_date"],
+        ),  # paid after
+        (
+            CONFIRMED,
+            [payment(["2026-10"], "2026-10-01T01:00:00Z")],
+            date(2026, 11, 2),
+            NotCovered,
+            ["incident_date"],
+        ),  # in arrears
+        (
+            {"registration_status": "PENDING"},
+            [payment(["2026-11"], "2026-11-01T01:00:00Z")],
+            date(2026, 11, 20),
+            NotCovered,
+            ["farmer_id"],
+        ),
+        (
+            {"registration_status": "REJECTED"},
+            [],
+            date(2026, 11, 20),
+            NotCovered,
+            ["farmer_id", "incident_date"],
+        ),
+    ],
+)
+def test_not_eligible(
+    farmer: dict[str, str], payments: list[dict[str, Any]], incident: date, error: type, fields: list[str]
+) -> None:
+    with pytest.raises(error) as caught:
+        check_eligibility(farmer, payments, incident, TODAY, deadline_years=5)
+    assert [e.field for e in caught.value.errors] == fields
+
+
+@pytest.mark.parametrize(
+    "incident",
+    [date(2026, 11, 29), date(2026, 11, 1), date(2021, 11, 29)],  # today, month start, exactly 5 years ago
+)
+def test_eligible(incident: date) -> None:
+    period = f"{incident.year}-{incident.month:02d}"
+    check_eligibility(
+        CONFIRMED, [payment([period], f"{period}-01T00:00:00Z")], incident, TODAY, deadline_years=5
+    )
+
+
+def test_deadline_is_a_policy() -> None:
+    with pytest.raises(IncidentDateInvalid):
+        check_eligibility(
+            CONFIRMED,
+            [payment(["2024-06"], "2024-06-01T00:00:00Z")],
+            date(2024, 6, 5),
+            TODAY,
+            deadline_years=2,
+        )
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "now", "warned"),
+    [
+        (
+            ClaimType.JKK,
+            datetime(2026, 11, 21, 23, 0, tzinfo=WITA),
+            False,
+        ),  # within 2 x 24 h of the day's end
+        (ClaimType.JKK, datetime(2026, 11, 22, 0, 30, tzinfo=WITA), True),
+        (ClaimType.JKM, datetime(2026, 12, 29, 0, 0, tzinfo=WITA), False),  # deaths have no such rule
+    ],
+)
+def test_late_jkk_report_is_a_warning(claim_type: ClaimType, now: datetime, warned: bool) -> None:
+    assert bool(report_warnings(claim_type, date(2026, 11, 19), now)) is warned
