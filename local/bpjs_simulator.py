@@ -2,7 +2,8 @@
 
     python -m local.bpjs_simulator [--port 0] [--cons-id ID] [--callback-url URL]
                                    [--state-file PATH] [--latency-ms N] [--error-rate R] [--outage]
-                                   [--async-registration] [--seed N]
+                                   [--async-registration] [--no-auto-decide-claims]
+                                   [--claim-decision-delay-ms N] [--claim-payment-delay-ms N] [--seed N]
 
 The signing key and the callback secret come from `--secret-key` / `--callback-secret` or, so
 that they do not show in `ps`, from BPJS_SIM_SECRET_KEY / BPJS_SIM_CALLBACK_SECRET (every option
@@ -14,7 +15,12 @@ once): POST /bpu/v1/participants, PUT /bpu/v1/participants/{kpj_number},
 POST /bpu/v1/contributions, POST /bpu/v1/claims, GET /bpu/v1/claims/{claim_ref}.
 Control endpoints (no signature, loopback clients only): GET/POST /_sim/config,
 GET /_sim/requests, GET /_sim/callbacks, POST /_sim/callbacks/{event_id}/resend,
-POST /_sim/claims/{claim_ref}/decision, POST /_sim/reset, GET /_sim/health.
+GET /_sim/claims, POST /_sim/claims/{claim_ref}/decision, POST /_sim/reset, GET /_sim/health.
+
+Claims decide themselves (unless `auto_decide_claims` is off): `claim_decision_delay_ms` after a
+claim is received, CLAIM_APPROVED (amount: `claim_amount`) or CLAIM_REJECTED (`claim_decision`),
+then `claim_payment_delay_ms` after the approval was delivered, CLAIM_PAID. docs/bpjs-h2h.md
+"Simulator rules" has the rules.
 
 NIKs, names, phone numbers and KPJ numbers are never logged, nor returned by the request log:
 it has method, route (the template, e.g. PUT /bpu/v1/participants/{kpj_number}), request id,
@@ -42,6 +48,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -65,6 +72,14 @@ REQUEST_LOG_SIZE = 10_000
 CALLBACK_ATTEMPTS = 6
 CALLBACK_RETRY_BASE_S = 1.0
 CALLBACK_TIMEOUT_S = 5.0
+
+# Claim decisions (docs/bpjs-h2h.md "Simulator rules").
+CLAIM_REJECTION_REASON = "Klaim ditolak: dokumen tidak sesuai"
+FLAT_CARE_REIMBURSEMENT = 2_500_000  # JKK treatment / temporary disability without an estimate
+JKM_DEFAULT_AMOUNT = 42_000_000  # 20 M death benefit + 12 M periodic at once + 10 M funeral
+JKK_DEATH_DEFAULT_AMOUNT = 70_000_000  # 48 x Rp 1,000,000 + 10 M funeral + 12 M periodic at once
+JKK_PERMANENT_DISABILITY_DEFAULT_AMOUNT = 56_000_000  # 56 x Rp 1,000,000
+_REJECT_WORD = re.compile(r"\btolak\b", re.IGNORECASE)
 
 _NIK = re.compile(r"^\d{16}$")
 _KPJ = re.compile(r"^\d{11}$")
@@ -122,6 +137,9 @@ class SimConfig:
     unknown_niks: list[str] = field(default_factory=list)
     callback_delay_ms: int = 500
     callback_url: str | None = None
+    auto_decide_claims: bool = True
+    claim_decision_delay_ms: int = 1000
+    claim_payment_delay_ms: int = 1000
 
     def as_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -142,7 +160,7 @@ class SimConfig:
 
 
 def _validated(name: str, value: Any) -> Any:
-    if name in ("latency_ms", "callback_delay_ms"):
+    if name in ("latency_ms", "callback_delay_ms", "claim_decision_delay_ms", "claim_payment_delay_ms"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120_000:
             raise ConfigError(f"{name} must be an integer from 0 to 120000")
         return value
@@ -150,7 +168,7 @@ def _validated(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError("error_rate must be a number from 0 to 1")
         return float(value)
-    if name in ("outage", "async_registration"):
+    if name in ("outage", "async_registration", "auto_decide_claims"):
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false")
         return value
@@ -194,9 +212,56 @@ class Claim:
     claim_id: str
     kpj_number: str
     claim_type: str
+    outcome: str = ""
+    estimated_amount: int | None = None
+    description: str | None = None
     status: str = "RECEIVED"
     amount: int | None = None
     reason: str | None = None
+    automatic: bool = False  # decided and paid by the rules; a manual decision turns it off
+
+    def as_json(self) -> dict[str, Any]:
+        """For GET /_sim/claims: no KPJ number, claimant or description."""
+        return {
+            "claim_ref": self.claim_ref,
+            "claim_id": self.claim_id,
+            "type": self.claim_type,
+            "status": self.status,
+            "amount": self.amount,
+            "reason": self.reason,
+            "automatic": self.automatic,
+        }
+
+
+@dataclass(frozen=True)
+class ClaimDecision:
+    status: str  # APPROVED | REJECTED
+    amount: int | None = None
+    reason: str | None = None
+
+
+def claim_amount(claim_type: str, outcome: str | None, estimated_amount: int | None) -> int:
+    """The amount approved: the claim's estimate (the cash paid at once) if it has one above 0,
+    else a documented default for its type and outcome."""
+    if estimated_amount is not None and estimated_amount > 0:
+        return estimated_amount
+    if claim_type == "JKM":
+        return JKM_DEFAULT_AMOUNT
+    if outcome == "death":
+        return JKK_DEATH_DEFAULT_AMOUNT
+    if outcome == "permanent_disability":
+        return JKK_PERMANENT_DISABILITY_DEFAULT_AMOUNT
+    return FLAT_CARE_REIMBURSEMENT  # treatment, temporary disability (or an outcome not named)
+
+
+def claim_decision(
+    claim_type: str, outcome: str | None, estimated_amount: int | None, description: str | None
+) -> ClaimDecision:
+    """What the simulator decides for a received claim (its KPJ is known: an unknown KPJ is
+    refused when the claim is submitted)."""
+    if description and _REJECT_WORD.search(description):
+        return ClaimDecision("REJECTED", reason=CLAIM_REJECTION_REASON)
+    return ClaimDecision("APPROVED", amount=claim_amount(claim_type, outcome, estimated_amount))
 
 
 @dataclass
@@ -207,6 +272,7 @@ class CallbackRecord:
     status: str = "SCHEDULED"  # SCHEDULED | DELIVERED | FAILED
     attempts: int = 0
     last_http_status: int | None = None
+    on_delivered: Callable[[], None] | None = None  # run once, at the first 2xx
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -318,6 +384,10 @@ class Simulator:
                 "counts": dict(sorted(self.counts.items())),
                 "requests": list(self.requests),
             }
+
+    def claim_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [claim.as_json() for claim in self.claims.values()]
 
     def callback_log(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -536,7 +606,7 @@ class Simulator:
                       "type": lambda v: v in CLAIM_TYPES, "incident_date": _matches(_DATE),
                       "outcome": _non_empty_str, "claimant": lambda v: isinstance(v, dict),
                       "documents": lambda v: isinstance(v, list) and all(isinstance(d, str) for d in v)},
-            optional={},
+            optional={"estimated_amount": _non_negative_int, "description": _is_str},
         )  # fmt: skip
         if problems:
             return _invalid(problems)
@@ -545,8 +615,21 @@ class Simulator:
         claim_id = payload["claim_id"]
         if claim_id not in self.claims_by_id:  # a claim is received once, whatever the request id
             claim_ref = f"KLM{len(self.claims) + 1:06d}"
-            self.claims[claim_ref] = Claim(claim_ref, claim_id, payload["kpj_number"], payload["type"])
+            claim = Claim(
+                claim_ref, claim_id, payload["kpj_number"], payload["type"], payload["outcome"],
+                payload.get("estimated_amount"), payload.get("description"),
+                automatic=self.config.auto_decide_claims,
+            )  # fmt: skip
+            self.claims[claim_ref] = claim
             self.claims_by_id[claim_id] = claim_ref
+            if claim.automatic:
+                self._later(self.config.claim_decision_delay_ms / 1000, self._decide_automatically, claim)
+            log.info(
+                "claim %s received (%s, %s)",
+                claim_ref,
+                claim.claim_type,
+                "rules" if claim.automatic else "by hand",
+            )
         return Answer(202, {"status": "RECEIVED", "claim_ref": self.claims_by_id[claim_id]})
 
     def _claim_status(self, payload: None, claim_ref: str) -> Answer:
@@ -563,8 +646,9 @@ class Simulator:
     # ------------------------------------------------------------------ claim decisions (control)
 
     def decide_claim(self, claim_ref: str, decision: Mapping[str, Any]) -> Answer:
-        """Provisional (claims decisions get their own specification later): move a claim
-        RECEIVED -> APPROVED | REJECTED, APPROVED -> PAID, and send the matching callback."""
+        """A person's decision (POST /_sim/claims/{ref}/decision): RECEIVED -> APPROVED | REJECTED,
+        APPROVED -> PAID, with the matching callback. The claim is then the person's: the rules
+        take no further step on it."""
         with self._lock:
             claim = self.claims.get(claim_ref)
             if claim is None:
@@ -573,31 +657,90 @@ class Simulator:
             allowed = {"RECEIVED": {"APPROVED", "REJECTED"}, "APPROVED": {"PAID"}}.get(claim.status, set())
             if status not in allowed:
                 return _error(409, "INVALID_TRANSITION", detail=f"{claim.status} -> {status}")
-            data: dict[str, Any] = {"claim_id": claim.claim_id}
-            if status == "REJECTED":
-                reason = decision.get("reason")
-                if not _non_empty_str(reason):
-                    return _invalid(["reason"])
-                claim.reason = str(reason)
-                data["reason"] = claim.reason
-            else:
-                amount = decision.get("amount", claim.amount)
-                if not _positive_int(amount):
-                    return _invalid(["amount"])
-                claim.amount = int(amount)
-                data["amount"] = claim.amount
-                if status == "PAID":
-                    data["paid_at"] = iso_now(self.clock)
-            claim.status = str(status)
-            event_id = self._schedule_callback(f"CLAIM_{status}", data)
+            reason = decision.get("reason")
+            amount = decision.get("amount", claim.amount)
+            if status == "REJECTED" and not _non_empty_str(reason):
+                return _invalid(["reason"])
+            if status != "REJECTED" and not _positive_int(amount):
+                return _invalid(["amount"])
+            claim.automatic = False
+            event_id = self._apply_decision(
+                claim, str(status), amount=amount, reason=reason, delay_s=self.config.callback_delay_ms / 1000
+            )
             return Answer(200, {"claim_ref": claim_ref, "status": claim.status, "event_id": event_id})
+
+    def _apply_decision(
+        self,
+        claim: Claim,
+        status: str,
+        *,
+        amount: int | None = None,
+        reason: str | None = None,
+        delay_s: float = 0.0,
+        on_delivered: Callable[[], None] | None = None,
+    ) -> str:
+        """Record a decision (valid, checked by the caller) and schedule its callback."""
+        data: dict[str, Any] = {"claim_id": claim.claim_id}
+        if status == "REJECTED":
+            claim.reason = str(reason)
+            data["reason"] = claim.reason
+        else:
+            claim.amount = int(amount) if amount is not None else claim.amount
+            data["amount"] = claim.amount
+            if status == "PAID":
+                data["paid_at"] = iso_now(self.clock)
+        claim.status = status
+        return self._schedule_callback(f"CLAIM_{status}", data, delay_s, on_delivered)
+
+    def _current(self, claim: Claim, status: str) -> bool:
+        """Is this claim (not one from before a reset) still automatic and in this status?"""
+        if self.claims.get(claim.claim_ref) is not claim or claim.status != status or not claim.automatic:
+            return False
+        if not self.config.auto_decide_claims:  # switched off since: a person decides
+            claim.automatic = False
+            return False
+        return True
+
+    def _decide_automatically(self, claim: Claim) -> None:
+        with self._lock:
+            if not self._current(claim, "RECEIVED"):
+                return
+            decision = claim_decision(
+                claim.claim_type, claim.outcome, claim.estimated_amount, claim.description
+            )
+            # BPJS pays once we have acknowledged the approval (so PAID never overtakes APPROVED).
+            on_delivered = partial(self._schedule_payment, claim) if decision.status == "APPROVED" else None
+            self._apply_decision(
+                claim,
+                decision.status,
+                amount=decision.amount,
+                reason=decision.reason,
+                on_delivered=on_delivered,
+            )
+        log.info("claim %s decided by the rules: %s", claim.claim_ref, decision.status)
+
+    def _schedule_payment(self, claim: Claim) -> None:
+        self._later(self.config.claim_payment_delay_ms / 1000, self._pay_automatically, claim)
+
+    def _pay_automatically(self, claim: Claim) -> None:
+        with self._lock:
+            if not self._current(claim, "APPROVED"):
+                return
+            self._apply_decision(claim, "PAID")
+        log.info("claim %s paid by the rules", claim.claim_ref)
 
     # ------------------------------------------------------------------ callbacks
 
-    def _schedule_callback(self, event_type: str, data: dict[str, Any], delay_s: float | None = None) -> str:
+    def _schedule_callback(
+        self,
+        event_type: str,
+        data: dict[str, Any],
+        delay_s: float | None = None,
+        on_delivered: Callable[[], None] | None = None,
+    ) -> str:
         event_id = f"evt_{uuid.uuid4().hex}"
         raw = json.dumps({"event_id": event_id, "type": event_type, "data": data}, separators=(",", ":"))
-        record = CallbackRecord(event_id, event_type, raw.encode())
+        record = CallbackRecord(event_id, event_type, raw.encode(), on_delivered=on_delivered)
         self.callbacks[event_id] = record
         self._arm(record, self.config.callback_delay_ms / 1000 if delay_s is None else delay_s)
         return event_id
@@ -613,14 +756,22 @@ class Simulator:
             return True
 
     def _arm(self, record: CallbackRecord, delay_s: float) -> None:
-        timer = threading.Timer(delay_s, self._deliver, args=(record,))
+        self._later(delay_s, self._deliver, record)
+
+    def _later(self, delay_s: float, action: Callable[..., None], *args: Any) -> None:
+        """Run `action(*args)` on its own thread after `delay_s` (cancelled by reset and close)."""
+        timer = threading.Timer(delay_s, self._run_timer, args=(action, args))
         timer.daemon = True
         self._timers.add(timer)
         timer.start()
 
+    def _run_timer(self, action: Callable[..., None], args: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._timers.discard(threading.current_thread())
+        action(*args)
+
     def _deliver(self, record: CallbackRecord) -> None:
         with self._lock:
-            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
             url = self.config.callback_url
             if self.callbacks.get(record.event_id) is not record:
                 return  # reset in the meantime
@@ -647,6 +798,9 @@ class Simulator:
             record.last_http_status = status
             if status is not None and 200 <= status < 300:
                 record.status = "DELIVERED"
+                then, record.on_delivered = record.on_delivered, None
+                if then is not None:
+                    then()
             elif record.attempts >= CALLBACK_ATTEMPTS:
                 record.status = "FAILED"
             else:
@@ -772,6 +926,8 @@ class SimulatorApp:
                 return _json(200, config)
         if path == "/_sim/requests" and method == "GET":
             return _json(200, sim.request_log())
+        if path == "/_sim/claims" and method == "GET":
+            return _json(200, {"claims": sim.claim_list()})
         if path == "/_sim/callbacks" and method == "GET":
             return _json(200, {"callbacks": sim.callback_log()})
         if path == "/_sim/reset" and method == "POST":
@@ -893,6 +1049,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--callback-delay-ms", type=int, default=int(_env_default("CALLBACK_DELAY_MS", "500"))
     )
     parser.add_argument(
+        "--no-auto-decide-claims",
+        action="store_true",
+        default=_env_flag("NO_AUTO_DECIDE_CLAIMS"),
+        help="claims wait for POST /_sim/claims/{ref}/decision",
+    )
+    parser.add_argument(
+        "--claim-decision-delay-ms", type=int, default=int(_env_default("CLAIM_DECISION_DELAY_MS", "1000"))
+    )
+    parser.add_argument(
+        "--claim-payment-delay-ms", type=int, default=int(_env_default("CLAIM_PAYMENT_DELAY_MS", "1000"))
+    )
+    parser.add_argument(
         "--seed", type=int, default=int(_env_default("SEED", "0")), help="for error_rate draws"
     )
     parser.add_argument(
@@ -926,6 +1094,9 @@ def main(argv: list[str] | None = None) -> int:
                 "async_registration": args.async_registration,
                 "callback_delay_ms": args.callback_delay_ms,
                 "callback_url": args.callback_url,
+                "auto_decide_claims": not args.no_auto_decide_claims,
+                "claim_decision_delay_ms": args.claim_decision_delay_ms,
+                "claim_payment_delay_ms": args.claim_payment_delay_ms,
             }
         )
     except ConfigError as error:

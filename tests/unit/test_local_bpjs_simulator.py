@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -436,6 +437,317 @@ def test_claim_decisions_are_sent_by_signed_callback(bpjs: Bpjs, sink: Sink) -> 
     }
 
 
+# ---------------------------------------------------------------------------------- claims decided by the rules
+
+CLAIMS = "/bpu/v1/claims"
+
+
+def claim_payload(kpj: str, serial: int, **overrides: Any) -> dict[str, Any]:
+    """A claim as bpjs_sync submits it (layers/common/sutasoma/bpjs_sync.py `_submit_claim`)."""
+    return {
+        "claim_id": f"01JCLAIM{serial:018d}",
+        "kpj_number": kpj,
+        "type": "JKM",
+        "incident_date": "2026-11-20",
+        "outcome": "death",
+        "claimant": {"full_name": "Baso Lamade", "relationship": "spouse", "phone": "081298765432"},
+        "description": "Meninggal dunia karena sakit di rumah.",
+        "estimated_amount": 42_000_000,
+        "documents": ["kpj_card", "death_certificate"],
+        **overrides,
+    }
+
+
+def events(sink: Sink) -> list[dict[str, Any]]:
+    return [json.loads(raw) for _, raw in sink.received]
+
+
+@pytest.mark.parametrize(
+    ("claim_type", "outcome", "estimated", "description", "expected"),
+    [
+        # The estimate (the cash paid at once) when there is one above 0.
+        ("JKM", "death", 42_000_000, "Meninggal dunia.", ("APPROVED", 42_000_000, None)),
+        ("JKK", "death", 166_000_000, "Tertimpa pohon.", ("APPROVED", 166_000_000, None)),
+        ("JKK", "permanent_disability", 84_000_000, "Jari putus.", ("APPROVED", 84_000_000, None)),
+        ("JKK", "treatment", 1_234_567, "Terluka cangkul.", ("APPROVED", 1_234_567, None)),
+        # Otherwise the defaults: care reimbursement, JKM, JKK death (48 x 1 M + 10 M + 12 M)…
+        ("JKK", "treatment", 0, "Terluka cangkul.", ("APPROVED", 2_500_000, None)),
+        ("JKK", "temporary_disability", None, None, ("APPROVED", 2_500_000, None)),
+        ("JKK", "luka", None, None, ("APPROVED", 2_500_000, None)),
+        ("JKM", "death", None, None, ("APPROVED", 42_000_000, None)),
+        ("JKM", "death", 0, "", ("APPROVED", 42_000_000, None)),
+        ("JKK", "death", None, None, ("APPROVED", 70_000_000, None)),
+        ("JKK", "permanent_disability", None, None, ("APPROVED", 56_000_000, None)),
+        # TOLAK, as a word, in any case: rejected, whatever the amount.
+        ("JKM", "death", 42_000_000, "TOLAK: akta palsu", ("REJECTED", None, "Klaim ditolak: dokumen tidak sesuai")),
+        ("JKK", "treatment", 0, "uji coba tolak", ("REJECTED", None, "Klaim ditolak: dokumen tidak sesuai")),
+        ("JKK", "treatment", 0, "(Tolak.)", ("REJECTED", None, "Klaim ditolak: dokumen tidak sesuai")),
+        ("JKK", "treatment", 0, "Sempat ditolak puskesmas", ("APPROVED", 2_500_000, None)),
+        ("JKK", "treatment", 0, "TOLAKAN", ("APPROVED", 2_500_000, None)),
+    ],
+)  # fmt: skip
+def test_the_decision_rules(
+    claim_type: str, outcome: str, estimated: int | None, description: str | None, expected: tuple[Any, ...]
+) -> None:
+    decision = simulator_module.claim_decision(claim_type, outcome, estimated, description)
+    assert (decision.status, decision.amount, decision.reason) == expected
+
+
+def test_a_received_claim_is_approved_then_paid_by_signed_callbacks(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=200, claim_payment_delay_ms=200)
+    kpj = bpjs.register(participant(91)).json()["kpj_number"]
+    claim = claim_payload(kpj, 91, estimated_amount=42_000_000)
+    started = time.monotonic()
+    received = bpjs.call("POST", CLAIMS, claim)
+    assert received.status_code == 202 and received.json()["status"] == "RECEIVED"
+    claim_ref = received.json()["claim_ref"]
+    assert bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json() == {"status": "RECEIVED"}
+    sink.wait(1)
+    assert time.monotonic() - started >= 0.2  # claim_decision_delay_ms
+    sink.wait(2)
+    assert time.monotonic() - started >= 0.4  # then claim_payment_delay_ms
+    approved, paid = events(sink)
+    assert all(callback_signature_ok(headers, raw) for headers, raw in sink.received)
+    assert all(abs(int(headers["X-Bpjs-Timestamp"]) - time.time()) < 5 for headers, _ in sink.received)
+    assert approved["type"] == "CLAIM_APPROVED"
+    assert approved["data"] == {"claim_id": claim["claim_id"], "amount": 42_000_000}
+    assert paid["type"] == "CLAIM_PAID"
+    assert set(paid["data"]) == {"claim_id", "amount", "paid_at"}
+    assert paid["data"]["claim_id"] == claim["claim_id"] and paid["data"]["amount"] == 42_000_000
+    paid_at = datetime.strptime(paid["data"]["paid_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - paid_at).total_seconds()) < 5
+    assert approved["event_id"] != paid["event_id"]
+    assert bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json() == {"status": "PAID", "amount": 42_000_000}
+    assert bpjs.http.get("/_sim/claims").json() == {
+        "claims": [
+            {"claim_ref": claim_ref, "claim_id": claim["claim_id"], "type": "JKM", "status": "PAID",
+             "amount": 42_000_000, "reason": None, "automatic": True}
+        ]
+    }  # fmt: skip
+    callbacks = bpjs.http.get("/_sim/callbacks").json()["callbacks"]
+    assert [(c["type"], c["status"]) for c in callbacks] == [
+        ("CLAIM_APPROVED", "DELIVERED"),
+        ("CLAIM_PAID", "DELIVERED"),
+    ]
+    time.sleep(0.3)
+    assert len(sink.received) == 2  # nothing more
+
+
+def test_without_an_estimate_the_default_amount_is_approved(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(92)).json()["kpj_number"]
+    payload = claim_payload(kpj, 92, type="JKK", outcome="treatment")
+    del payload["estimated_amount"], payload["description"]  # both optional
+    assert bpjs.call("POST", CLAIMS, payload).status_code == 202
+    sink.wait(2)
+    assert [(e["type"], e["data"]["amount"]) for e in events(sink)] == [
+        ("CLAIM_APPROVED", 2_500_000),
+        ("CLAIM_PAID", 2_500_000),
+    ]
+
+
+def test_a_claim_saying_tolak_is_rejected_by_callback_with_the_reason(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(93)).json()["kpj_number"]
+    claim = claim_payload(kpj, 93, description="Uji coba: tolak klaim ini.")
+    claim_ref = bpjs.call("POST", CLAIMS, claim).json()["claim_ref"]
+    sink.wait(1)
+    headers, raw = sink.received[0]
+    assert callback_signature_ok(headers, raw)
+    event = json.loads(raw)
+    assert event["type"] == "CLAIM_REJECTED"
+    assert event["data"] == {"claim_id": claim["claim_id"], "reason": "Klaim ditolak: dokumen tidak sesuai"}
+    assert bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json() == {
+        "status": "REJECTED",
+        "reason": "Klaim ditolak: dokumen tidak sesuai",
+    }
+    time.sleep(0.3)
+    assert len(sink.received) == 1
+
+
+def test_a_claim_of_an_unknown_kpj_is_rejected_at_once(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0)
+    refused = bpjs.call("POST", CLAIMS, claim_payload("26999999999", 94))
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "code": "REJECTED",
+        "reason_code": "KPJ_NOT_FOUND",
+        "reason": "Nomor KPJ tidak terdaftar",
+    }
+    time.sleep(0.3)
+    assert sink.received == []
+
+
+def test_a_claim_is_decided_once_however_often_it_is_submitted(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=100, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(95)).json()["kpj_number"]
+    claim = claim_payload(kpj, 95)
+    request_id = new_request_id()
+    refs = {
+        bpjs.call("POST", CLAIMS, claim, request_id=rid).json()["claim_ref"]
+        for rid in (request_id, request_id, None)
+    }
+    assert len(refs) == 1
+    sink.wait(2)
+    time.sleep(0.4)
+    assert [e["type"] for e in events(sink)] == ["CLAIM_APPROVED", "CLAIM_PAID"]
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        {"estimated_amount": -1},
+        {"estimated_amount": "42000000"},
+        {"estimated_amount": True},
+        {"description": 7},
+    ],
+)
+def test_a_malformed_estimate_or_description_is_a_400(bpjs: Bpjs, problem: dict[str, Any]) -> None:
+    kpj = bpjs.register(participant(96)).json()["kpj_number"]
+    response = bpjs.call("POST", CLAIMS, claim_payload(kpj, 96, **problem))
+    assert response.status_code == 400
+    assert response.json()["errors"] == [f"{next(iter(problem))}: invalid"]
+
+
+def test_with_auto_decide_claims_off_only_a_person_decides(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(
+        callback_url=sink.url, auto_decide_claims=False, claim_decision_delay_ms=0, claim_payment_delay_ms=0
+    )
+    kpj = bpjs.register(participant(97)).json()["kpj_number"]
+    claim_ref = bpjs.call("POST", CLAIMS, claim_payload(kpj, 97)).json()["claim_ref"]
+    time.sleep(0.3)
+    assert sink.received == []
+    assert bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json() == {"status": "RECEIVED"}
+    approved = bpjs.http.post(
+        f"/_sim/claims/{claim_ref}/decision", json={"status": "APPROVED", "amount": 30_000_000}
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "APPROVED"
+    sink.wait(1)
+    time.sleep(0.3)
+    assert [e["type"] for e in events(sink)] == ["CLAIM_APPROVED"]  # no payment by itself
+    assert bpjs.http.post(f"/_sim/claims/{claim_ref}/decision", json={"status": "PAID"}).status_code == 200
+    sink.wait(2)
+    paid = events(sink)[1]
+    assert paid["type"] == "CLAIM_PAID" and paid["data"]["amount"] == 30_000_000
+
+
+def test_a_manual_decision_takes_the_claim_over_from_the_rules(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=300, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(98)).json()["kpj_number"]
+    first = bpjs.call("POST", CLAIMS, claim_payload(kpj, 98)).json()["claim_ref"]
+    second = bpjs.call("POST", CLAIMS, claim_payload(kpj, 99)).json()["claim_ref"]
+    assert (
+        bpjs.http.post(
+            f"/_sim/claims/{first}/decision", json={"status": "REJECTED", "reason": "Uji"}
+        ).status_code
+        == 200
+    )
+    assert (
+        bpjs.http.post(
+            f"/_sim/claims/{second}/decision", json={"status": "APPROVED", "amount": 1_000_000}
+        ).status_code
+        == 200
+    )
+    sink.wait(2)
+    time.sleep(0.6)  # past the rules' decision time: they do nothing
+    assert sorted((e["type"], e["data"].get("amount")) for e in events(sink)) == [
+        ("CLAIM_APPROVED", 1_000_000),
+        ("CLAIM_REJECTED", None),
+    ]
+    assert bpjs.call("GET", f"{CLAIMS}/{second}").json() == {"status": "APPROVED", "amount": 1_000_000}
+
+
+def test_switching_the_rules_off_stops_the_steps_not_yet_taken(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=200)
+    kpj = bpjs.register(participant(100)).json()["kpj_number"]
+    claim_ref = bpjs.call("POST", CLAIMS, claim_payload(kpj, 100)).json()["claim_ref"]
+    bpjs.configure(auto_decide_claims=False)
+    time.sleep(0.4)
+    assert sink.received == []
+    bpjs.configure(auto_decide_claims=True)
+    time.sleep(0.4)
+    assert sink.received == []  # it waits for a person now
+    assert (
+        bpjs.http.post(
+            f"/_sim/claims/{claim_ref}/decision", json={"status": "APPROVED", "amount": 5}
+        ).status_code
+        == 200
+    )
+
+
+def test_payment_waits_until_the_approval_was_acknowledged(
+    bpjs: Bpjs, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(simulator_module, "CALLBACK_RETRY_BASE_S", 0.2)
+    sink.statuses = [409]  # e.g. our side had not recorded SENT_TO_BPJS yet
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(101)).json()["kpj_number"]
+    bpjs.call("POST", CLAIMS, claim_payload(kpj, 101))
+    sink.wait(3)
+    first, again, paid = sink.received
+    assert first[1] == again[1] and json.loads(first[1])["type"] == "CLAIM_APPROVED"
+    assert json.loads(paid[1])["type"] == "CLAIM_PAID"
+    assert all(callback_signature_ok(headers, raw) for headers, raw in sink.received)
+
+
+def test_an_approval_never_acknowledged_is_not_paid_until_it_is_resent(
+    bpjs: Bpjs, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(simulator_module, "CALLBACK_RETRY_BASE_S", 0.01)
+    sink.statuses = [500] * simulator_module.CALLBACK_ATTEMPTS
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
+    kpj = bpjs.register(participant(102)).json()["kpj_number"]
+    claim_ref = bpjs.call("POST", CLAIMS, claim_payload(kpj, 102)).json()["claim_ref"]
+    sink.wait(simulator_module.CALLBACK_ATTEMPTS)
+    deadline = time.monotonic() + 5
+    while (callbacks := bpjs.http.get("/_sim/callbacks").json()["callbacks"])[0]["status"] != "FAILED":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.2)
+    assert len(callbacks) == 1 and bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json()["status"] == "APPROVED"
+    assert bpjs.http.post(f"/_sim/callbacks/{callbacks[0]['event_id']}/resend").status_code == 202
+    sink.wait(simulator_module.CALLBACK_ATTEMPTS + 2)
+    assert json.loads(sink.received[-1][1])["type"] == "CLAIM_PAID"
+
+
+def test_reset_cancels_the_decisions_to_come(bpjs: Bpjs, sink: Sink) -> None:
+    bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=300)
+    kpj = bpjs.register(participant(103)).json()["kpj_number"]
+    bpjs.call("POST", CLAIMS, claim_payload(kpj, 103))
+    assert bpjs.http.post("/_sim/reset").status_code == 200
+    time.sleep(0.5)
+    assert sink.received == []
+    config = bpjs.http.get("/_sim/config").json()
+    assert (
+        config["auto_decide_claims"],
+        config["claim_decision_delay_ms"],
+        config["claim_payment_delay_ms"],
+    ) == (
+        True,
+        1000,
+        1000,
+    )
+
+
+def test_the_claim_switches_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = simulator_module.parse_args([])
+    assert (
+        defaults.no_auto_decide_claims,
+        defaults.claim_decision_delay_ms,
+        defaults.claim_payment_delay_ms,
+    ) == (
+        False,
+        1000,
+        1000,
+    )
+    args = simulator_module.parse_args(["--no-auto-decide-claims", "--claim-decision-delay-ms", "0"])
+    assert args.no_auto_decide_claims and args.claim_decision_delay_ms == 0
+    monkeypatch.setenv("BPJS_SIM_CLAIM_PAYMENT_DELAY_MS", "250")
+    monkeypatch.setenv("BPJS_SIM_NO_AUTO_DECIDE_CLAIMS", "1")
+    from_env = simulator_module.parse_args([])
+    assert from_env.claim_payment_delay_ms == 250 and from_env.no_auto_decide_claims
+
+
 # ---------------------------------------------------------------------------------- switches
 
 
@@ -481,6 +793,10 @@ def test_latency_is_added_to_every_answer(bpjs: Bpjs) -> None:
         {"outage": "yes"},
         {"unknown_niks": ["123"]},
         {"callback_url": "https://example.com/bpjs/callbacks"},
+        {"auto_decide_claims": "yes"},
+        {"claim_decision_delay_ms": -1},
+        {"claim_payment_delay_ms": 120_001},
+        {"claim_payment_delay_ms": 1.5},
         {"colour": "blue"},
     ],
 )
