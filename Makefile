@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 export PATH := $(TOOL_BIN):$(dir $(PY313)):$(PATH)
 
-.PHONY: help run test lint typecheck validate unit integration e2e bench build clean
+.PHONY: help run redrive test lint typecheck validate unit integration e2e bench build clean
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
 	@echo "make test   - lint, type-check, validate the template, run every test"
@@ -39,6 +39,9 @@ $(SAM): | $(UV)
 
 run: $(STAMP)
 	$(VENV)/bin/python -m local
+
+redrive: $(STAMP)
+	$(VENV)/bin/python -m local.invoke DlqRedriveFunction
 
 test: lint typecheck validate
 	$(VENV)/bin/pytest
