@@ -73,3 +73,13 @@ build: $(SAM)
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+
+# The sample report's files in .local/ (report-sample.csv/.xlsx/.html) and the HTML as a PNG
+# (1240x1754, A4 at 150 dpi) through Debian's headless Chromium, installed here if missing.
+.PHONY: report-png
+report-png: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "no chromium: apt-get install -y chromium (as root); writing the files without the PNG"; fi; }
+	$(VENV)/bin/python -m tests.support.report_preview --out-dir .local
