@@ -1,6 +1,7 @@
 """`python -m bench` (what `make bench` runs): every benchmark, one readable report.
 
-Figures only, never a pass/fail on time: compare medians and ratios from the same run.
+Figures only, never a pass/fail on time: compare medians and ratios from the same run. The one
+failure is a correctness one: the queue benchmark exits 1 if a message was lost or not confirmed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import aws_calls, cold_start
+from bench import aws_calls, cold_start, queue_throughput
 
 
 def machine() -> str:
@@ -34,7 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         "--runs", type=int, default=cold_start.DEFAULT_RUNS, help="fresh interpreters per scenario"
     )
     parser.add_argument("--warm", type=int, default=aws_calls.WARM_RUNS, help="warm requests per scenario")
-    parser.add_argument("--only", choices=("cold", "calls"), help="run one benchmark")
+    parser.add_argument("--only", choices=("cold", "calls", "queue"), help="run one benchmark")
+    parser.add_argument(
+        "--farmers",
+        type=int,
+        default=queue_throughput.DEFAULT_FARMERS,
+        help="messages per queue throughput scenario",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the -X importtime breakdown")
     args = parser.parse_args(argv)
 
@@ -46,8 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "calls"):
         print()
         print(aws_calls.run(args.warm), flush=True)
+    ok = True
+    if args.only in (None, "queue"):
+        print(flush=True)
+        queue = queue_throughput.run(args.farmers)  # its own interpreter: a moto stack of its own
+        print(queue.text, flush=True)
+        ok = queue.ok
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
-    return 0
+    return 0 if ok else 1  # timings never fail a run; a lost or unconfirmed message does
 
 
 if __name__ == "__main__":

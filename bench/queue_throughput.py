@@ -1,0 +1,741 @@
+"""Queue throughput of the BPJS consumer: farmers registered, then the FIFO queue drained by
+bpjs_sync against the BPJS simulator answering after a set latency (50 ms by default).
+
+The template's resources live in an embedded moto server (tests.support.stack) and the BPJS
+simulator (local.bpjs_simulator) runs next to it, both in this process. N farmers are registered
+through the register handler (each registration writes the farmer and its outbox entry and sends
+one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
+source does it: receive up to 10 messages -> one handler invocation with the SQS event
+(local.poller.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
+
+Each concurrent "execution environment" is its own child interpreter (`python -m
+bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
+and runs one poller loop. Not threads: in one interpreter the handlers would share the module-level
+SqsFifoPartialProcessor, `sutasoma.wiring`'s services and os.environ (FunctionInvoker switches
+it per call), which two concurrent invocations cannot. moto and the simulator stay in this
+process, shared by the children as DynamoDB, SQS and BPJS are.
+
+Inside a child, botocore `before-call` hooks count every AWS call (split into the handler's own
+calls and the event source's ReceiveMessage/DeleteMessageBatch), `before-call`/`after-call` time
+them, and httpx's `Client.send` is timed for the BPJS calls. The children start, import and report
+ready before the clock starts; each one's first batch is cold (clients, secret, connection).
+
+Each scenario starts from an empty table (the stack is reset) and a fresh simulator. moto's
+TransactWriteItems is patched in this process to back up the items a transaction touches instead
+of deep-copying the whole table (`item_level_transaction_backup`): unpatched it costs ~100 ms per
+transaction at 200 farmers and would be most of what is measured.
+
+At the end every registered farmer is read back: the run is only worth its figures if all of them
+are CONFIRMED, BPJS registered each NIK once, and the queue and its DLQ are empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import io
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTION_ID = "BpjsSyncFunction"
+DEFAULT_FARMERS = 200
+DEFAULT_LATENCY_MS = 50
+REGION = "ap-southeast-3"
+
+
+# ============================================================================== the child
+# One execution environment of bpjs_sync plus its share of the event source's polling.
+
+
+class _Context:
+    """The attributes of Lambda's context object that Powertools reads."""
+
+    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, request_id: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "bench"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _Meter:
+    """AWS calls by phase and operation (botocore events) and time spent in AWS and BPJS calls.
+    A child is single-threaded: one call in flight at a time."""
+
+    def __init__(self) -> None:
+        self.phase = "source"
+        self.calls: dict[str, Counter[str]] = {"handler": Counter(), "source": Counter()}
+        self.sends: Counter[str] = Counter()
+        self.aws_s = 0.0
+        self.aws_s_by_operation: Counter[str] = Counter()  # handler phase only
+        self.bpjs_s = 0.0
+        self.bpjs_calls = 0
+        self._call_started = 0.0
+
+    def before_call(self, event_name: str, **kwargs: Any) -> None:
+        operation = event_name.split(".", 2)[2]
+        self.calls[self.phase][operation] += 1
+        self._call_started = time.perf_counter()
+
+    def after_call(self, event_name: str, **kwargs: Any) -> None:
+        elapsed = time.perf_counter() - self._call_started
+        if self.phase == "handler":
+            self.aws_s += elapsed
+            self.aws_s_by_operation[event_name.split(".", 2)[2]] += elapsed
+
+    def before_send(self, event_name: str, **kwargs: Any) -> None:
+        self.sends[event_name.split(".", 2)[2]] += 1
+
+
+def _install_meter(meter: _Meter) -> None:
+    import botocore.session
+    import httpx
+
+    create_client = botocore.session.Session.create_client
+
+    def counted_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-call", meter.before_call)
+        client.meta.events.register("after-call", meter.after_call)
+        client.meta.events.register("after-call-error", meter.after_call)
+        client.meta.events.register("before-send", meter.before_send)
+        return client
+
+    send = httpx.Client.send
+
+    def timed_send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return send(self, *args, **kwargs)
+        finally:
+            meter.bpjs_s += time.perf_counter() - started
+            meter.bpjs_calls += 1
+
+    botocore.session.Session.create_client = counted_client  # type: ignore[method-assign]
+    httpx.Client.send = timed_send  # type: ignore[method-assign]
+
+
+def worker() -> int:
+    """Read the config (one JSON line on stdin), import the handler, say `ready`, wait for `go`,
+    drain until a receive comes back empty, print the result (one JSON line)."""
+    import importlib.util
+    import uuid
+
+    config = json.loads(sys.stdin.readline())
+    # The function's logs go to a file (Lambda's go to CloudWatch); stdout is the protocol.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    log_file = open(config["log_path"], "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the child
+    os.dup2(log_file.fileno(), 1)
+
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    meter = _Meter()
+    _install_meter(meter)
+    sys.path[:0] = [config["code_uri"], *config["layer_dirs"]]  # /var/task, /opt/python
+    spec = importlib.util.spec_from_file_location("app", Path(config["code_uri"]) / "app.py")
+    assert spec and spec.loader
+    app = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = app
+    spec.loader.exec_module(app)
+    handler = getattr(app, config["handler_name"])
+
+    import boto3
+
+    from local.poller import build_sqs_event, settle
+
+    sqs = boto3.client("sqs", region_name=REGION)  # the event source's own client
+    queue_url, queue_arn = config["queue_url"], config["queue_arn"]
+
+    protocol.write("ready\n")
+    if sys.stdin.readline().strip() != "go":
+        return 1
+    batches: list[dict[str, Any]] = []
+    op_types: Counter[str] = Counter()
+    message_ids: list[str] = []
+    while True:
+        meter.phase = "source"
+        received_at = time.monotonic()
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=config["batch_size"],
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not messages:
+            break
+        ids = [m["MessageId"] for m in messages]
+        message_ids.extend(ids)
+        op_types.update(str(json.loads(m["Body"]).get("op_type")) for m in messages)
+        event = build_sqs_event(messages, queue_arn, REGION)
+        context = _Context(
+            config["function_name"], config["memory_mb"], config["timeout_s"], str(uuid.uuid4())
+        )
+        aws_before, bpjs_before = meter.aws_s, meter.bpjs_s
+        meter.phase = "handler"
+        started = time.monotonic()
+        error = None
+        try:
+            result: Any = handler(event, context)
+        except Exception as raised:  # Lambda: the whole batch comes back after its visibility timeout
+            result, error = None, f"{type(raised).__name__}: {raised}"
+        handled = time.monotonic()
+        meter.phase = "source"
+        batch = {
+            "size": len(messages),
+            "handler_s": handled - started,
+            "aws_s": meter.aws_s - aws_before,
+            "bpjs_s": meter.bpjs_s - bpjs_before,
+            "error": error,
+        }
+        if error is None:
+            settlement = settle(result, ids, config["report_batch_item_failures"])
+            done = [m["ReceiptHandle"] for m in messages if m["MessageId"] in settlement.delete]
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=queue_url,
+                    Entries=[{"Id": str(n), "ReceiptHandle": h} for n, h in enumerate(done)],
+                )
+            batch["deleted"], batch["failed"] = len(done), len(settlement.failed)
+        else:
+            batch["deleted"], batch["failed"] = 0, len(messages)
+        batch["received_at"], batch["finished_at"] = received_at, time.monotonic()
+        batches.append(batch)
+    result_line = {
+        "finished_at": time.monotonic(),
+        "batches": batches,
+        "message_ids": message_ids,
+        "op_types": dict(op_types),
+        "calls": {phase: dict(c) for phase, c in meter.calls.items()},
+        "sends": dict(meter.sends),
+        "aws_s_by_operation": dict(meter.aws_s_by_operation),
+        "bpjs_calls": meter.bpjs_calls,
+    }
+    protocol.write(json.dumps(result_line) + "\n")
+    log_file.flush()
+    return 0
+
+
+# ============================================================================== the parent
+
+
+@dataclass
+class Scenario:
+    label: str
+    instances: int
+    latency_ms: int
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    farmers: int
+    register_s: float
+    drain_s: float
+    children: list[dict[str, Any]]
+    confirmed: int
+    statuses: Counter[str]
+    bpjs_registrations: int
+    bpjs_replays: int
+    queue_depth: int
+    dlq_depth: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        return [b for child in self.children for b in child["batches"]]
+
+    @property
+    def warm_batches(self) -> list[dict[str, Any]]:
+        return [b for child in self.children for b in child["batches"][1:]]
+
+    @property
+    def delivered(self) -> int:
+        return sum(b["deleted"] for b in self.batches)
+
+    @property
+    def throughput(self) -> float:
+        return self.delivered / self.drain_s if self.drain_s else 0.0
+
+    @property
+    def ideal(self) -> float | None:
+        """Messages/s if a batch cost only its BPJS calls, one after another: 1/latency per
+        concurrent invocation (10 x 50 ms per batch of 10 -> 20 msg/s)."""
+        return 1000 / self.scenario.latency_ms * self.scenario.instances if self.scenario.latency_ms else None
+
+    def calls(self, phase: str) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for child in self.children:
+            total.update(child["calls"][phase])
+        return total
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def item_level_transaction_backup() -> bool:
+    """Make moto's TransactWriteItems cost what the transaction touches, not the whole table.
+
+    moto backs up every table a transaction names with `copy.deepcopy`, once per item, before
+    applying it (and puts the copy back if the transaction is cancelled): ~100 ms per transaction
+    with 200 farmers in the table here, growing with the table, where DynamoDB takes a few ms
+    whatever the table's size. Left alone it dominates this benchmark. Instead: copy the items the
+    transaction names, skip the table copy, and put those items back if it fails. Same outcome
+    (the table has no stream; its indexes are computed from the items). Must run before
+    `serialize_moto_dynamodb` so that its lock wraps this; returns False (and changes nothing)
+    if moto was serialized already in this process.
+    """
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend, "_bench_item_backup", False):
+        return True
+    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
+        return False
+
+    class _CopyWithoutTables:
+        """`copy` as moto's dynamodb models module sees it: a Table is not copied."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    original = DynamoDBBackend.transact_write_items
+
+    def touched(self: Any, entry: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+        """(table, hash key, range key, a copy of the item now) of one transaction item."""
+        try:
+            op_type, op = next(iter(entry.items()))
+            table = self.tables[op["TableName"]]
+            attrs = op["Item"] if op_type == "Put" else op["Key"]
+            hash_value = DynamoType(attrs[table.hash_key_attr])
+            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
+        except Exception:  # malformed: moto's own validation answers it, before any change
+            return None
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = [b for b in (touched(self, entry) for entry in transact_items) if b is not None]
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, before in reversed(backups):
+                if range_value is None:
+                    table.items.pop(hash_value, None)
+                    if before is not None:
+                        table.items[hash_value] = before
+                else:
+                    table.items[hash_value].pop(range_value, None)
+                    if before is not None:
+                        table.items[hash_value][range_value] = before
+            raise
+
+    models.copy = _CopyWithoutTables  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend._bench_item_backup = True  # type: ignore[attr-defined]
+    return True
+
+
+def _quiet() -> None:
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's and the simulator's access logs
+    logging.getLogger("local").setLevel(logging.WARNING)  # the simulator's line per request
+
+
+def _child_environment(stack: Any) -> dict[str, str]:
+    """The function's environment as the tests resolve it (fake credentials, moto endpoint,
+    BPJS_BASE_URL = the simulator), on top of this process's environment without AWS/Lambda
+    variables."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "POWERTOOLS_", "LAMBDA_", "_X_AMZN", "PYTHON"))
+    }
+    return {**base, **stack.env_for(FUNCTION_ID), "PYTHONUNBUFFERED": "1"}
+
+
+def _register(stack: Any, count: int, year: int) -> tuple[list[str], float]:
+    """`count` farmers through the register handler (POST /farmers, 201), NIKs unique per run."""
+    from tests.support.events import claims_for, http_event
+    from tests.support.farmers import farmer_body, make_nik
+    from tests.support.stack import FunctionInvoker
+
+    register = FunctionInvoker(stack, "RegisterFunction")
+    # Only now: sutasoma.observability must first be imported with the function's environment
+    # (Powertools reads the metrics namespace once; without one, its flush at the 100th value fails).
+    from sutasoma.observability import logger
+
+    logger.setLevel(logging.WARNING)  # the register handler's line per request, in this process
+    claims = claims_for("agent", "73.12.04", username="agen.bench")
+    ids = []
+    started = time.perf_counter()
+    for serial in range(1, count + 1):
+        birth = date(year, 1 + serial % 12, 1 + serial % 28)
+        body = farmer_body(birth=birth, sex="M", nik=make_nik(birth, "M", serial=serial))
+        # With POWERTOOLS_METRICS_DISABLED Powertools never clears its metric set, and prints
+        # it every 100 values: stdout here is the report.
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = register(http_event("POST", "/farmers", body=body, claims=claims))
+        if result.status != 201:
+            raise RuntimeError(f"registration {serial}: {result.status} {result.body}")
+        ids.append(result.body["farmer_id"])
+    return ids, time.perf_counter() - started
+
+
+def _depth(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def _statuses(stack: Any, farmer_ids: list[str]) -> tuple[int, Counter[str]]:
+    """How many of these farmers are CONFIRMED with an 11-digit KPJ number, and all statuses."""
+    dynamodb = stack.clients("dynamodb")
+    table = stack.ref("DomainTable")
+    statuses: Counter[str] = Counter()
+    confirmed = 0
+    for start in range(0, len(farmer_ids), 100):
+        keys = [{"PK": {"S": f"FARMER#{i}"}, "SK": {"S": "PROFILE"}} for i in farmer_ids[start : start + 100]]
+        pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+        while pending:
+            answer = dynamodb.batch_get_item(RequestItems=pending)
+            for item in answer["Responses"].get(table, []):
+                status = item.get("registration_status", {}).get("S", "?")
+                kpj = item.get("kpj_number", {}).get("S", "")
+                statuses[status] += 1
+                confirmed += status == "CONFIRMED" and len(kpj) == 11 and kpj.isdigit()
+            pending = answer.get("UnprocessedKeys") or {}
+    statuses["(missing)"] = len(farmer_ids) - sum(statuses.values())
+    return confirmed, +statuses
+
+
+def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict[str, Any]]]:
+    """Start `instances` children, let them import and get ready, then start the clock."""
+    from local.poller import sqs_event_sources
+
+    spec = stack.functions[FUNCTION_ID]
+    (source,) = sqs_event_sources([spec])
+    config = {
+        "code_uri": str(spec.code_uri),
+        "layer_dirs": [str(d) for d in spec.layer_dirs],
+        "handler_name": spec.handler.rsplit(".", 1)[1],
+        "function_name": spec.function_name,
+        "memory_mb": spec.memory_mb,
+        "timeout_s": spec.timeout_s,
+        "queue_url": stack.ref("BpjsOutboundQueue"),
+        "queue_arn": source.queue_arn,
+        "batch_size": source.batch_size,
+        "report_batch_item_failures": source.report_batch_item_failures,
+        "log_path": str(log_path),
+    }
+    env = _child_environment(stack)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.queue_throughput", "--worker"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(instances)
+    ]
+    try:
+        for child in children:
+            assert child.stdin and child.stdout
+            child.stdin.write(json.dumps(config) + "\n")
+            child.stdin.flush()
+        for child in children:
+            assert child.stdout
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"a worker did not start; see {log_path}")
+        started = time.monotonic()
+        for child in children:
+            assert child.stdin
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        results = []
+        for child in children:
+            assert child.stdout
+            line = child.stdout.readline()
+            if not line:
+                raise RuntimeError(f"a worker died; see {log_path}")
+            results.append(json.loads(line))
+            child.wait(timeout=30)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    return max(r["finished_at"] for r in results) - started, results
+
+
+def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_path: Path) -> Outcome:
+    from local.bpjs_simulator import Credentials, SimConfig, Simulator, serve
+
+    # An empty table for each scenario: moto copies a whole table for every transaction, so its
+    # cost grows with the table (real DynamoDB's does not); scenarios stay comparable.
+    stack.reset()
+    secrets = stack.clients("secretsmanager")
+    credentials = json.loads(
+        secrets.get_secret_value(SecretId=stack.ref("BpjsCredentialsSecret"))["SecretString"]
+    )
+    callback_secret = secrets.get_secret_value(SecretId=stack.ref("BpjsCallbackSecret"))["SecretString"]
+    simulator = Simulator(
+        Credentials(credentials["cons_id"], credentials["secret_key"], callback_secret), SimConfig()
+    )
+    simulator.deliver = lambda url, body, headers: 599  # no callbacks in this run
+    server = serve(simulator)
+    stack.env_overrides.update(BPJS_BASE_URL=server.url)
+    try:
+        farmer_ids, register_s = _register(stack, farmers, year)
+        sqs = stack.clients("sqs")
+        queue_url, dlq_url = stack.ref("BpjsOutboundQueue"), stack.ref("BpjsOutboundDlq")
+        queued = _depth(sqs, queue_url)
+        simulator.configure({"latency_ms": scenario.latency_ms})
+        drain_s, children = _drain(stack, scenario.instances, log_path)
+        confirmed, statuses = _statuses(stack, farmer_ids)
+        counts = simulator.request_log()["counts"]
+        replays = sum(1 for r in simulator.request_log()["requests"] if r["replayed"])
+        outcome = Outcome(
+            scenario=scenario,
+            farmers=farmers,
+            register_s=register_s,
+            drain_s=drain_s,
+            children=children,
+            confirmed=confirmed,
+            statuses=statuses,
+            bpjs_registrations=counts.get("POST /bpu/v1/participants 201", 0),
+            bpjs_replays=replays,
+            queue_depth=_depth(sqs, queue_url),
+            dlq_depth=_depth(sqs, dlq_url),
+        )
+    finally:
+        stack.env_overrides.pop("BPJS_BASE_URL", None)
+        server.stop()
+    ids = [i for child in children for i in child["message_ids"]]
+    registrations = sum(child["op_types"].get("PARTICIPANT_REGISTRATION", 0) for child in children)
+    checks = [
+        (queued == farmers, f"{queued} messages queued after {farmers} registrations"),
+        (len(ids) == farmers, f"{len(ids)} deliveries for {farmers} messages"),
+        (len(set(ids)) == len(ids), f"{len(ids) - len(set(ids))} messages delivered twice"),
+        (registrations == farmers, f"{registrations} PARTICIPANT_REGISTRATION messages"),
+        (outcome.delivered == farmers, f"{outcome.delivered} messages deleted as done"),
+        (confirmed == farmers, f"{confirmed}/{farmers} farmers CONFIRMED ({dict(statuses)})"),
+        (outcome.bpjs_registrations == farmers, f"BPJS registered {outcome.bpjs_registrations} participants"),
+        (
+            outcome.queue_depth == 0 and outcome.dlq_depth == 0,
+            f"queue {outcome.queue_depth}, DLQ {outcome.dlq_depth}",
+        ),
+    ]
+    outcome.problems = [text for good, text in checks if not good]
+    errors = [b["error"] for b in outcome.batches if b["error"]]
+    outcome.problems += [f"a batch raised: {e}" for e in errors[:3]]
+    return outcome
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _per_message(batches: list[dict[str, Any]], key: str) -> list[float]:
+    return [b[key] / b["size"] for b in batches]
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))]
+
+
+def _ops(calls: Counter[str], per: int) -> str:
+    return ", ".join(f"{op} {n / per:.2f}" for op, n in sorted(calls.items())) or "-"
+
+
+def report(outcomes: list[Outcome]) -> str:
+    first = outcomes[0]
+    lines = [
+        f"BPJS queue throughput: {first.farmers} farmers registered, then the FIFO queue drained by "
+        f"bpjs_sync (batches of 10, one invocation per batch, each instance its own interpreter)",
+        f"  {'scenario':<30} {'msg/s':>6} {'ideal':>6} {'% ideal':>7} {'drain':>6} {'batches':>7} "
+        f"{'ms/msg med':>10} {'p99':>6} {'cold batch':>10}",
+        "  " + "-" * 96,
+    ]
+    for o in outcomes:
+        warm = _per_message(o.warm_batches, "handler_s")
+        median, p99 = (_ms(statistics.median(warm)), _ms(_p99(warm))) if warm else ("-", "-")
+        cold = [
+            child["batches"][0]["handler_s"] / child["batches"][0]["size"]
+            for child in o.children
+            if child["batches"]
+        ]
+        ideal = f"{o.ideal:.0f}" if o.ideal else "-"
+        share = f"{o.throughput / o.ideal:.0%}" if o.ideal else "-"
+        lines.append(
+            f"  {o.scenario.label:<30} {o.throughput:>6.1f} {ideal:>6} {share:>7} {o.drain_s:>5.1f}s "
+            f"{len(o.batches):>7} {median:>10} {p99:>6} "
+            f"{'/'.join(_ms(c) for c in cold):>10}"
+        )
+    lines.append(
+        "  ms/msg = handler time of a batch / its size, warm batches (each instance's first is the cold "
+        "column); ideal = 1/latency per instance"
+    )
+    lines.append("")
+    lines.append("  where a warm message's time goes (per message, medians over warm batches)")
+    lines.append(f"  {'scenario':<30} {'handler':>8} {'BPJS HTTP':>9} {'AWS calls':>9} {'rest':>6}")
+    for o in outcomes:
+        warm = o.warm_batches or o.batches
+        handler = statistics.median(_per_message(warm, "handler_s"))
+        bpjs = statistics.median(_per_message(warm, "bpjs_s"))
+        aws = statistics.median(_per_message(warm, "aws_s"))
+        rest = statistics.median([(b["handler_s"] - b["bpjs_s"] - b["aws_s"]) / b["size"] for b in warm])
+        lines.append(
+            f"  {o.scenario.label:<30} {_ms(handler):>8} {_ms(bpjs):>9} {_ms(aws):>9} {_ms(rest):>6}"
+        )
+    lines.append("  mean time per AWS call in the handler (all batches; moto on 127.0.0.1, not DynamoDB):")
+    for o in outcomes:
+        seconds: Counter[str] = Counter()
+        for child in o.children:
+            seconds.update(child["aws_s_by_operation"])
+        calls = o.calls("handler")
+        means = ", ".join(f"{op} {_ms(seconds[op] / calls[op])} ms" for op in sorted(seconds) if calls[op])
+        lines.append(f"    {o.scenario.label}: {means}")
+    lines.append("")
+    lines.append("  AWS calls per message (botocore before-call, summed over the instances)")
+    for o in outcomes:
+        handler, source = o.calls("handler"), o.calls("source")
+        sends: Counter[str] = Counter()
+        for child in o.children:
+            sends.update(child["sends"])
+        total = handler + source
+        once = Counter({op: n for op, n in handler.items() if n <= o.scenario.instances})
+        lines.append(
+            f"  {o.scenario.label}: handler {sum((handler - once).values()) / o.farmers:.2f} "
+            f"({_ops(handler - once, o.farmers)}) + per instance, cold: {_ops(once, o.scenario.instances)}; "
+            f"event source {sum(source.values()) / o.farmers:.2f} ({_ops(source, o.farmers)})"
+            + ("" if sends == total else f"  [HTTP attempts differ: {dict(sends - total)} retries]")
+        )
+        bpjs_calls = sum(child["bpjs_calls"] for child in o.children)
+        lines.append(f"    BPJS HTTP calls {bpjs_calls} for {o.farmers} messages")
+    lines.append("")
+    lines.append("  check (every farmer must come out CONFIRMED, each NIK registered at BPJS once)")
+    for o in outcomes:
+        verdict = "OK" if o.ok else "FAILED: " + "; ".join(o.problems)
+        lines.append(
+            f"  {o.scenario.label}: {o.confirmed}/{o.farmers} CONFIRMED, BPJS 201s {o.bpjs_registrations} "
+            f"(replays {o.bpjs_replays}), queue {o.queue_depth}, DLQ {o.dlq_depth}, "
+            f"{o.delivered} deleted -> {verdict}"
+        )
+    lines.append(
+        "  registration (register handler in-process, before the clock): "
+        + ", ".join(f"{o.farmers / o.register_s:.0f}/s" for o in outcomes)
+    )
+    return "\n".join(lines)
+
+
+@dataclass
+class Result:
+    text: str
+    ok: bool
+
+
+def scenarios(latency_ms: int, instances: int) -> list[Scenario]:
+    chosen = [Scenario(f"1 instance, BPJS {latency_ms} ms", 1, latency_ms)]
+    if instances > 1:
+        chosen.append(Scenario(f"{instances} instances, BPJS {latency_ms} ms", instances, latency_ms))
+    if latency_ms:  # the same without BPJS latency: what our side (and moto) costs
+        chosen.append(Scenario("1 instance, BPJS 0 ms", 1, 0))
+        if instances > 1:
+            chosen.append(Scenario(f"{instances} instances, BPJS 0 ms", instances, 0))
+    return chosen
+
+
+def measure(
+    farmers: int = DEFAULT_FARMERS, latency_ms: int = DEFAULT_LATENCY_MS, instances: int | None = None
+) -> Result:
+    """Every scenario, in this process (moto and the simulator here, the consumers in children)."""
+    started = time.perf_counter()
+    patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
+    from local.poller import sqs_event_sources
+    from tests.support.stack import start_stack
+
+    _quiet()
+    server, stack = start_stack()
+    try:
+        (source,) = sqs_event_sources([stack.functions[FUNCTION_ID]])
+        concurrency = instances or source.maximum_concurrency  # the template's default: 2
+        outcomes = []
+        with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+            for n, scenario in enumerate(scenarios(latency_ms, concurrency)):
+                log_path = Path(tmp) / f"scenario-{n}.log"
+                outcomes.append(run_scenario(stack, scenario, farmers, 1975 + n, log_path))
+    finally:
+        server.stop()
+    text = report(outcomes)
+    if not patched:
+        text += "\n  (moto was started before: its TransactWriteItems copies whole tables, times inflated)"
+    return Result(f"{text}\n  ({time.perf_counter() - started:.0f}s)", all(o.ok for o in outcomes))
+
+
+def run(
+    farmers: int = DEFAULT_FARMERS, latency_ms: int = DEFAULT_LATENCY_MS, instances: int | None = None
+) -> Result:
+    """`measure` in a fresh interpreter: moto's backends are per process (another benchmark's
+    stack would collide with this one's) and the moto patch must come before any stack."""
+    command = [sys.executable, "-m", "bench.queue_throughput", "--farmers", str(farmers)]
+    command += ["--latency-ms", str(latency_ms)]
+    if instances:
+        command += ["--instances", str(instances)]
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    text = done.stdout.rstrip()
+    if done.returncode not in (0, 1):
+        text += f"\n  the benchmark failed (exit {done.returncode}); its errors are above"
+    return Result(text, done.returncode == 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.queue_throughput", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--farmers", type=int, default=DEFAULT_FARMERS, help="messages per scenario")
+    parser.add_argument("--latency-ms", type=int, default=DEFAULT_LATENCY_MS, help="BPJS's simulated latency")
+    parser.add_argument("--instances", type=int, help="concurrent invocations (default: the template's)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker()
+    result = measure(args.farmers, args.latency_ms, args.instances)
+    print(result.text)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
