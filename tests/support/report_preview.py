@@ -23,7 +23,9 @@ from sutasoma.report_files import render_csv, render_html, render_xlsx
 from sutasoma.report_models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
 
 PNG_WIDTH, PNG_HEIGHT = 1240, 1754  # A4 at 150 dpi
-MONTHLY_CONTRIBUTION = 16_800  # JKK 1 % of Rp 1.000.000 + JKM Rp 6.800
+# Rp 16.800 (JKK 1 % of Rp 1.000.000 + JKM Rp 6.800) less the 50 % relief of Apr-Dec 2026
+# (docs/payments.md): what a member at the minimum income owes for November 2026.
+MONTHLY_CONTRIBUTION = 8_400
 INCENTIVE_RATE = 0.05
 RANKING_FORMULA = (
     "Skor = 0,6 × kolektibilitas + 0,3 × (iuran terkumpul ÷ iuran wajib, maks. 1) "

@@ -693,6 +693,7 @@ h2 { font-size: 1.2em; color: #102a43; margin: 16px 0 6px; break-after: avoid; p
   margin: 0 0 14px; break-inside: avoid; }
 .best-bpp strong { font-size: 1.25em; color: #1e6b3a; }
 .best-bpp.none { border-color: #9aa5b1; background: #f0f4f8; }
+.best-bpp.none strong { color: #3e4c59; font-size: 1.1em; }
 .kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 0 0 6px; break-inside: avoid; }
 .kpi { border: 1px solid #d9e2ec; border-radius: 6px; padding: 8px 10px; }
 .kpi .label { color: #52606d; font-size: 0.85em; }
