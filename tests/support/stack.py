@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from local.aws import Clients, Created, create_resources, start_moto
+from local.aws import Clients, Created, create_resources, serialize_moto_dynamodb, start_moto
 from local.template import FunctionSpec, Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +29,8 @@ FAKE_AWS_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
+    # Set before any function module imports sutasoma: the shared Metrics needs a namespace.
+    "POWERTOOLS_METRICS_NAMESPACE": "Sutasoma",
 }
 
 
@@ -92,32 +93,6 @@ class MotoStack:
         self.created = create_resources(self.template, self.clients)
         self.functions = {f.logical_id: f for f in self.template.functions(self.created.physical)}
         _active_function = None  # rebuild services: names and ARNs may have changed
-
-
-_DYNAMODB_ITEM_METHODS = (
-    "get_item", "put_item", "update_item", "delete_item", "query", "scan",
-    "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item",
-)  # fmt: skip
-
-
-def serialize_moto_dynamodb() -> None:
-    """moto's DynamoDB is not thread-safe (a transaction deep-copies tables other threads are
-    changing). Real DynamoDB is; a lock around moto's item operations restores that, so
-    concurrency tests exercise our conditions and transactions rather than moto's races."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
-        return
-    lock = threading.RLock()
-    for name in _DYNAMODB_ITEM_METHODS:
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, locked)
-    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
 
 
 def start_stack() -> tuple[Any, MotoStack]:

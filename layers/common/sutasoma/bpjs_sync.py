@@ -15,10 +15,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.bpjs import BpjsClient, BpjsRejected
 from sutasoma.claim_store import ClaimStore
-from sutasoma.clock import iso_utc, now_utc
+from sutasoma.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.models import RegistrationStatus
 from sutasoma.observability import logger, metrics
 from sutasoma.outbox import OpType
+from sutasoma.store import population_change
 
 # Backoff of a failed message: its visibility timeout grows with each receive, so a long
 # BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
@@ -107,8 +108,21 @@ class BpjsSync:
                 outcome, extra = self._submit_claim(operation, farmer, payload)
             case _:
                 raise UnknownOperation(f"unknown operation type {operation.op_type}")
+        if changes:
+            # A rejection takes the farmer out of the population counters, in the same write.
+            moves = population_change(
+                farmer["kecamatan_code"], period_of(today_wita()), farmer, {**farmer, **changes}
+            )
+            extra = (*extra, *(self.store.counter_update(move) for move in moves))
         applied = self.store.complete_operation(
-            operation.farmer_id, operation.op_id, outcome, iso_utc(now_utc()), changes, payment_changes, extra
+            operation.farmer_id,
+            operation.op_id,
+            outcome,
+            iso_utc(now_utc()),
+            changes,
+            payment_changes,
+            extra,
+            farmer_version=farmer["version"] if changes else None,
         )
         if not applied:
             return "DUPLICATE"
@@ -208,6 +222,8 @@ class BpjsSync:
                     "incident_date": claim["incident_date"],
                     "outcome": claim.get("outcome"),
                     "claimant": claim["claimant"],
+                    "description": claim["description"],
+                    "estimated_amount": claim["estimated_benefit"]["total"],
                     "documents": claim["required_documents"],
                 },
             )

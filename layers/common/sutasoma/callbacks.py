@@ -16,7 +16,7 @@ from sutasoma.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from sutasoma.ids import is_id
 from sutasoma.models import RegistrationStatus
 from sutasoma.observability import logger
-from sutasoma.store import CounterIncrement
+from sutasoma.store import CounterIncrement, population_change
 from sutasoma.validation import validation_errors
 
 EventType = Literal[
@@ -82,7 +82,8 @@ class CallbackService:
         farmer_id = _require(
             event.data, "farmer_id", lambda v: isinstance(v, str) and is_id(v), "farmer_id tidak valid."
         )
-        if self.store.get_farmer(farmer_id) is None:
+        farmer = self.store.get_farmer(farmer_id)
+        if farmer is None:
             raise NotFound("Petani tidak ditemukan.")
         if event.type == "PARTICIPANT_CONFIRMED":
             kpj = _require(
@@ -101,8 +102,18 @@ class CallbackService:
                 "rejection_code": str(event.data.get("reason_code") or "REJECTED"),
                 "rejection_reason": reason,
             }
+        # A rejection (or its reversal) moves the farmer in the population counters, in the same write.
+        moves = population_change(
+            farmer["kecamatan_code"], period_of(today_wita()), farmer, {**farmer, **changes}
+        )
         applied = self.store.apply_callback(
-            event.event_id, event.type, iso_utc(now_utc()), farmer_id, changes
+            event.event_id,
+            event.type,
+            iso_utc(now_utc()),
+            farmer_id,
+            changes,
+            change_items=tuple(self.store.counter_update(move) for move in moves),
+            farmer_version=farmer["version"],
         )
         logger.info(
             "bpjs callback",

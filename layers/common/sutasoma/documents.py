@@ -50,3 +50,6 @@ class DocumentBucket:
                 if "/" in rest and item.get("Size", 0) > 0:
                     found.add(rest.split("/", 1)[0])
         return found
+
+    def put(self, object_key: str, body: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=object_key, Body=body, ContentType=content_type)

@@ -45,7 +45,14 @@ from sutasoma.periods import add_months
 from sutasoma.places import check_place, is_kecamatan, kecamatan_codes, places
 from sutasoma.queue import OutboundQueue
 from sutasoma.settings import Settings
-from sutasoma.store import CounterIncrement, DomainStore, FarmerQuery, NikTaken, OutboxEntry
+from sutasoma.store import (
+    CounterIncrement,
+    DomainStore,
+    FarmerQuery,
+    NikTaken,
+    OutboxEntry,
+    population_change,
+)
 from sutasoma.tariff import contribution_for
 
 KTP_CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -207,7 +214,8 @@ class FarmerService:
         period = period_of(today)
         counters = [
             CounterIncrement(period, f"KEC#{data.kecamatan_code}", {"new_registrations": 1}),
-            CounterIncrement(period, f"AGENT#{caller.username}", {"registrations": 1}),
+            CounterIncrement(period, f"AGENT#{data.kecamatan_code}#{caller.username}", {"registrations": 1}),
+            *population_change(data.kecamatan_code, period, None, farmer),
         ]
         try:
             self.store.put_registration(farmer, nik_lookup_hash(data.nik, self._nik_key()), outbox, counters)
@@ -337,7 +345,10 @@ class FarmerService:
             created_at=iso_utc(now),
             payload={"fields": sorted(changes)},
         )
-        updated = self.store.update_farmer(item, changes, iso_utc(now), outbox)
+        counters = population_change(
+            item["kecamatan_code"], period_of(today_wita(now)), item, {**item, **changes}
+        )
+        updated = self.store.update_farmer(item, changes, iso_utc(now), outbox, counters=tuple(counters))
         logger.info("farmer updated", extra={"farmer_id": farmer_id, "fields": sorted(changes)})
         dispatch(self.store, self.queue, outbox)
         return to_resource(updated, today_wita(now))
@@ -367,8 +378,10 @@ class FarmerService:
             "reactivated_at": stamp,
             "previous_paid_through": item["paid_through"],
         }
+        after = {key: value for key, value in {**item, **changes}.items() if key != "paid_through"}
         counters = (
             CounterIncrement(period_of(today), f"KEC#{item['kecamatan_code']}", {"reactivations": 1}),
+            *population_change(item["kecamatan_code"], period_of(today), item, after),
         )
         updated = self.store.update_farmer(
             item, changes, stamp, outbox, remove=("paid_through", "coverage_start"), counters=counters

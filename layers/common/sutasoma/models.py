@@ -16,7 +16,8 @@ PHONE_PATTERN = r"^(\+62|62|0)8[0-9]{7,12}$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
-Income = Annotated[int, Field(ge=MIN_REPORTED_INCOME, le=1_000_000_000, strict=True)]
+# Whole thousands: contributions then come out in whole Rupiah, for one farmer and for a sum.
+Income = Annotated[int, Field(ge=MIN_REPORTED_INCOME, le=1_000_000_000, multiple_of=1000, strict=True)]
 
 
 class Relationship(StrEnum):

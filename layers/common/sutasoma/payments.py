@@ -42,7 +42,7 @@ from sutasoma.models import (
 from sutasoma.observability import logger, metrics
 from sutasoma.outbox import OpType, dispatch
 from sutasoma.queue import OutboundQueue
-from sutasoma.store import CounterIncrement, DomainStore, OutboxEntry
+from sutasoma.store import CounterIncrement, DomainStore, OutboxEntry, population_change
 from sutasoma.tariff import contribution_for
 
 # A clock a few minutes fast on the agent's phone is not a future payment.
@@ -192,8 +192,11 @@ class PaymentService:
                 {"contributions_collected": quote.amount, "payments": 1, "contribution_months": data.months},
             ),
             CounterIncrement(
-                month, f"AGENT#{caller.username}", {"collections_amount": quote.amount, "payments": 1}
+                month,
+                f"AGENT#{kecamatan}#{caller.username}",
+                {"collections_amount": quote.amount, "payments": 1},
             ),
+            *population_change(kecamatan, month, farmer, {**farmer, **farmer_changes}),
         ]
         self.store.record_payment(farmer, payment, farmer_changes, outbox, counters)
         metrics.add_metric(name="ContributionCollected", unit=MetricUnit.Count, value=1)

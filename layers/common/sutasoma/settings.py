@@ -14,6 +14,9 @@ class Settings(BaseModel):
     idempotency_table_name: str = ""
     ktp_bucket: str = ""
     claims_bucket: str = ""
+    reports_bucket: str = ""
+    # Agent incentive as a share of collected contributions (Perisai pays 0.075); 0 by default.
+    incentive_rate: float = Field(default=0.0, ge=0, le=0.5)
     # Policy: sources disagree (2 or 5 years).
     claim_deadline_years: int = Field(default=5, ge=1, le=10)
     bpjs_queue_url: str = ""
@@ -40,6 +43,8 @@ _ENV_NAMES = {
     "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
     "ktp_bucket": "KTP_BUCKET",
     "claims_bucket": "CLAIMS_BUCKET",
+    "reports_bucket": "REPORTS_BUCKET",
+    "incentive_rate": "INCENTIVE_RATE",
     "claim_deadline_years": "CLAIM_DEADLINE_YEARS",
     "bpjs_queue_url": "BPJS_QUEUE_URL",
     "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from sutasoma import aws
 from sutasoma.dynamo import Expression, from_dynamo, key, to_dynamo
 from sutasoma.errors import ConcurrentUpdate
+from sutasoma.population import population_delta
 
 PROFILE = "PROFILE"
 GSI_BY_KECAMATAN = "GSI1"
@@ -72,8 +73,30 @@ class CounterIncrement:
     """`ADD` to a monthly counter item, e.g. registrations of one kecamatan in one month."""
 
     period: str
-    scope: str  # "KEC#73.12.04" or "AGENT#<sub>"
+    scope: str  # "KEC#73.12.04" or "AGENT#73.12.04#<username>"
     amounts: dict[str, int]
+
+    def item_key(self) -> tuple[str, str]:
+        return counter_pk(self.period), self.scope
+
+
+@dataclass(frozen=True)
+class PopulationDelta(CounterIncrement):
+    """`ADD` to a kecamatan's population deltas of a month (see population.py)."""
+
+    def item_key(self) -> tuple[str, str]:
+        return population_pk(self.scope), self.period
+
+
+def population_pk(kecamatan_code: str) -> str:
+    return f"POP#{kecamatan_code}"
+
+
+def population_change(
+    kecamatan_code: str, period: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[CounterIncrement]:
+    delta = population_delta(before, after)
+    return [PopulationDelta(period, kecamatan_code, delta)] if delta else []
 
 
 @dataclass(frozen=True)
@@ -415,6 +438,7 @@ class DomainStore:
         farmer_changes: dict[str, Any] | None = None,
         payment_changes: tuple[str, dict[str, Any]] | None = None,
         extra_items: tuple[dict[str, Any], ...] = (),
+        farmer_version: int | None = None,
     ) -> bool:
         """Record a BPJS outcome once: the outbox entry is marked delivered and the farmer
         changed in one transaction. False if the operation had already been completed."""
@@ -431,7 +455,7 @@ class DomainStore:
             }
         ]
         if farmer_changes:
-            items.append(self._farmer_change(farmer_id, farmer_changes, at))
+            items.append(self._farmer_change(farmer_id, farmer_changes, at, farmer_version))
         if payment_changes:
             payment_id, changes = payment_changes
             names = {f"#f{i}": field for i, field in enumerate(changes)}
@@ -468,10 +492,15 @@ class DomainStore:
         farmer_id: str,
         farmer_changes: dict[str, Any] | None = None,
         change_items: tuple[dict[str, Any], ...] = (),
+        farmer_version: int | None = None,
     ) -> bool:
         """Apply a BPJS callback once: the event id is claimed in the same transaction as the
         change. False if that event had already been applied."""
-        changes = (self._farmer_change(farmer_id, farmer_changes, received_at),) if farmer_changes else ()
+        changes = (
+            (self._farmer_change(farmer_id, farmer_changes, received_at, farmer_version),)
+            if farmer_changes
+            else ()
+        )
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -515,7 +544,9 @@ class DomainStore:
     def counter_update(self, increment: CounterIncrement) -> dict[str, Any]:
         return self._counter_update(increment)
 
-    def _farmer_change(self, farmer_id: str, changes: dict[str, Any], at: str) -> dict[str, Any]:
+    def _farmer_change(
+        self, farmer_id: str, changes: dict[str, Any], at: str, expected_version: int | None = None
+    ) -> dict[str, Any]:
         names = {f"#f{i}": field for i, field in enumerate(changes)}
         values = {f":v{i}": value for i, value in enumerate(changes.values())}
         assignments = [f"#f{i} = :v{i}" for i in range(len(changes))]
@@ -527,9 +558,14 @@ class DomainStore:
                 "UpdateExpression": "SET "
                 + ", ".join([*assignments, "#updated_at = :updated_at"])
                 + " ADD #version :one",
-                "ConditionExpression": "attribute_exists(PK)",
+                # With a version: the change was computed from that read (population counters).
+                "ConditionExpression": "attribute_exists(PK)"
+                + ("" if expected_version is None else " AND #version = :expected"),
                 "ExpressionAttributeNames": {**names, "#updated_at": "updated_at", "#version": "version"},
-                "ExpressionAttributeValues": to_dynamo({**values, ":updated_at": at, ":one": 1}),
+                "ExpressionAttributeValues": to_dynamo(
+                    {**values, ":updated_at": at, ":one": 1}
+                    | ({} if expected_version is None else {":expected": expected_version})
+                ),
             }
         }
 
@@ -561,13 +597,86 @@ class DomainStore:
         return {
             "Update": {
                 "TableName": self.table_name,
-                "Key": key(counter_pk(increment.period), increment.scope),
+                "Key": key(*increment.item_key()),
                 "UpdateExpression": "ADD "
                 + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_dynamo(values),
             }
         }
+
+    def counters_of(self, period: str) -> dict[str, dict[str, int]]:
+        """Every counter item of a month, by scope (KEC#…, AGENT#…)."""
+        found: dict[str, dict[str, int]] = {}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": to_dynamo({":pk": counter_pk(period)}),
+        }
+        while True:
+            response = self.client.query(**params)
+            for item in map(from_dynamo, response.get("Items", [])):
+                found[item["SK"]] = {k: int(v) for k, v in item.items() if k not in ("PK", "SK")}
+            if "LastEvaluatedKey" not in response:
+                return found
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def population_deltas(self, kecamatan_code: str, up_to: str) -> dict[str, dict[str, int]]:
+        """A kecamatan's population deltas by month, for the months up to `up_to`."""
+        found: dict[str, dict[str, int]] = {}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND SK <= :upto",
+            "ExpressionAttributeValues": to_dynamo({":pk": population_pk(kecamatan_code), ":upto": up_to}),
+        }
+        while True:
+            response = self.client.query(**params)
+            for item in map(from_dynamo, response.get("Items", [])):
+                found[item["SK"]] = {k: int(v) for k, v in item.items() if k not in ("PK", "SK")}
+            if "LastEvaluatedKey" not in response:
+                return found
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------------ reports
+    def put_report(self, period: str, report_json: str, generated_at: str) -> None:
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=to_dynamo(
+                {
+                    "PK": f"REPORT#{period}",
+                    "SK": "REPORT",
+                    "type": "REPORT",
+                    "report": report_json,
+                    "generated_at": generated_at,
+                }
+            ),
+        )
+
+    def get_report(self, period: str) -> str | None:
+        response = self.client.get_item(TableName=self.table_name, Key=key(f"REPORT#{period}", "REPORT"))
+        item = response.get("Item")
+        return str(from_dynamo(item)["report"]) if item else None
+
+    def scan_all(self, segments: int = 4) -> list[dict[str, Any]]:
+        """Every item, read by a parallel scan. Only the explicit reconcile uses this."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def segment(number: int) -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = []
+            params: dict[str, Any] = {
+                "TableName": self.table_name,
+                "Segment": number,
+                "TotalSegments": segments,
+            }
+            while True:
+                response = self.client.scan(**params)
+                items.extend(from_dynamo(i) for i in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    return items
+                params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            return [item for part in pool.map(segment, range(segments)) for item in part]
 
     def get_counter(self, period: str, scope: str) -> dict[str, int]:
         response = self.client.get_item(TableName=self.table_name, Key=key(counter_pk(period), scope))

@@ -14,6 +14,7 @@ from sutasoma.farmers import FarmerService
 from sutasoma.idempotency import IdempotentRunner
 from sutasoma.payments import PaymentService
 from sutasoma.queue import DeadLetters, OutboundQueue
+from sutasoma.reports import ReportDesk, ReportService
 from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
 
@@ -43,7 +44,7 @@ def reset() -> None:
     from sutasoma.settings import get_settings as settings_cache
 
     for built in (
-        farmer_service, payment_service, claim_service, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
+        farmer_service, payment_service, claim_service, report_desk, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
         callback_service, dead_letters,
     ):  # fmt: skip
         built.cache_clear()
@@ -55,6 +56,14 @@ def reset() -> None:
 @cache
 def payment_service() -> PaymentService:
     return PaymentService(domain_store(), outbound_queue(), idempotency_runner())
+
+
+@cache
+def report_desk() -> ReportDesk:
+    settings = get_settings()
+    return ReportDesk(
+        ReportService(domain_store(), settings.incentive_rate), DocumentBucket(settings.reports_bucket)
+    )
 
 
 @cache

@@ -1,0 +1,78 @@
+"""The 5th-of-month evaluation: scheduled generation, /reports routes, and reconcile.
+
+Scheduled (EventBridge Scheduler, 5th 08:00 Asia/Makassar): the period is the month before
+the event's scheduled `time`, never "now", so a late or repeated run gives the same report.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sutasoma import wiring
+from sutasoma.api import build_resolver, current_caller, lambda_entry
+from sutasoma.clock import now_utc
+from sutasoma.errors import Forbidden
+from sutasoma.identity import Role
+from sutasoma.observability import logger
+from sutasoma.reconcile import reconcile
+from sutasoma.report_models import Report
+from sutasoma.reports import check_period, period_for_schedule
+
+app = build_resolver()
+
+Period = Annotated[str, Path(description="YYYY-MM", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _admin() -> None:
+    if current_caller(app).role is not Role.ADMIN:
+        raise Forbidden("Hanya admin Dinas Pertanian yang dapat membuat laporan.")
+
+
+@app.post("/reports/<period>", tags=["Reports"], responses={201: {"description": "Generated"}})
+def generate(period: Period) -> Response[Report]:
+    _admin()
+    report = wiring.report_desk().generate(check_period(period), now_utc())
+    return Response(status_code=201, content_type="application/json", body=report)
+
+
+@app.get("/reports/<period>", tags=["Reports"])
+def read(period: Period) -> Report:
+    return wiring.report_desk().read(current_caller(app), period)
+
+
+@app.get("/reports/<period>/files/<file_type>", tags=["Reports"])
+def file(period: Period, file_type: Annotated[Literal["csv", "xlsx", "html"], Path()]) -> Response[bytes]:
+    body, content_type = wiring.report_desk().file(current_caller(app), period, file_type)
+    return Response(
+        status_code=200,
+        content_type=content_type,
+        body=body,
+        headers={"Content-Disposition": f'attachment; filename="sutasoma-{period}.{file_type}"'},
+    )
+
+
+@app.post("/reports/<period>/reconcile", tags=["Reports"])
+def recount(period: Period) -> dict[str, Any]:
+    """Recount from the records (parallel scan) and list differences from the counters."""
+    _admin()
+    check_period(period)
+    return reconcile(wiring.domain_store())
+
+
+_http_handler = lambda_entry(app)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    if event.get("source") in ("aws.scheduler", "aws.events") and "time" in event:
+        period = period_for_schedule(event["time"])
+        logger.info("scheduled report", extra={"period": period, "scheduled_time": event["time"]})
+        report = wiring.report_desk().generate(period, now_utc())
+        return {
+            "period": report.period,
+            "best_bpp": report.best_bpp.kecamatan_code if report.best_bpp else None,
+        }
+    return _http_handler(event, context)
