@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import io
 import json
 import logging
@@ -295,67 +294,11 @@ class Outcome:
 
 
 def item_level_transaction_backup() -> bool:
-    """Make moto's TransactWriteItems cost what the transaction touches, not the whole table.
+    """moto's transactions back up only the items they touch (local.aws does it for the local
+    stack and the tests too); True once in force."""
+    from local.aws import item_level_moto_transactions
 
-    moto backs up every table a transaction names with `copy.deepcopy`, once per item, before
-    applying it (and puts the copy back if the transaction is cancelled): ~100 ms per transaction
-    with 200 farmers in the table here, growing with the table, where DynamoDB takes a few ms
-    whatever the table's size. Left alone it dominates this benchmark. Instead: copy the items the
-    transaction names, skip the table copy, and put those items back if it fails. Same outcome
-    (the table has no stream; its indexes are computed from the items). Must run before
-    `serialize_moto_dynamodb` so that its lock wraps this; returns False (and changes nothing)
-    if moto was serialized already in this process.
-    """
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    if getattr(DynamoDBBackend, "_bench_item_backup", False):
-        return True
-    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
-        return False
-
-    class _CopyWithoutTables:
-        """`copy` as moto's dynamodb models module sees it: a Table is not copied."""
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    original = DynamoDBBackend.transact_write_items
-
-    def touched(self: Any, entry: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
-        """(table, hash key, range key, a copy of the item now) of one transaction item."""
-        try:
-            op_type, op = next(iter(entry.items()))
-            table = self.tables[op["TableName"]]
-            attrs = op["Item"] if op_type == "Put" else op["Key"]
-            hash_value = DynamoType(attrs[table.hash_key_attr])
-            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
-        except Exception:  # malformed: moto's own validation answers it, before any change
-            return None
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        backups = [b for b in (touched(self, entry) for entry in transact_items) if b is not None]
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, before in reversed(backups):
-                if range_value is None:
-                    table.items.pop(hash_value, None)
-                    if before is not None:
-                        table.items[hash_value] = before
-                else:
-                    table.items[hash_value].pop(range_value, None)
-                    if before is not None:
-                        table.items[hash_value][range_value] = before
-            raise
-
-    models.copy = _CopyWithoutTables  # type: ignore[assignment]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    DynamoDBBackend._bench_item_backup = True  # type: ignore[attr-defined]
+    item_level_moto_transactions()
     return True
 
 

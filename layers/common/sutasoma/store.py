@@ -607,27 +607,20 @@ class DomainStore:
 
     def counters_of(self, period: str) -> dict[str, dict[str, int]]:
         """Every counter item of a month, by scope (KEC#…, AGENT#…)."""
-        found: dict[str, dict[str, int]] = {}
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": to_dynamo({":pk": counter_pk(period)}),
-        }
-        while True:
-            response = self.client.query(**params)
-            for item in map(from_dynamo, response.get("Items", [])):
-                found[item["SK"]] = {k: int(v) for k, v in item.items() if k not in ("PK", "SK")}
-            if "LastEvaluatedKey" not in response:
-                return found
-            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._numbers_by_sk("PK = :pk", {":pk": counter_pk(period)})
 
     def population_deltas(self, kecamatan_code: str, up_to: str) -> dict[str, dict[str, int]]:
         """A kecamatan's population deltas by month, for the months up to `up_to`."""
+        return self._numbers_by_sk(
+            "PK = :pk AND SK <= :upto", {":pk": population_pk(kecamatan_code), ":upto": up_to}
+        )
+
+    def _numbers_by_sk(self, key_condition: str, values: dict[str, Any]) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
         params: dict[str, Any] = {
             "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND SK <= :upto",
-            "ExpressionAttributeValues": to_dynamo({":pk": population_pk(kecamatan_code), ":upto": up_to}),
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": to_dynamo(values),
         }
         while True:
             response = self.client.query(**params)
