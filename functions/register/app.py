@@ -1,6 +1,7 @@
-"""Farmer registration: /farmers routes, plus /health, /docs and /openapi.json.
+"""Farmer registration: /farmers routes, the agent's worklist, plus /health, /docs and
+/openapi.json.
 
-Thin: parse the request, call FarmerService, shape the response.
+Thin: parse the request, call FarmerService (or WorklistService), shape the response.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sutasoma.models import (
     RegistrationStatus,
     UploadUrl,
 )
+from sutasoma.worklist import Worklist
 
 app = build_resolver()
 app.enable_swagger(
@@ -55,6 +57,24 @@ def openapi() -> Response[str]:
         content_type="application/json",
         body=app.get_openapi_json_schema(title="SUTASOMA API"),
     )
+
+
+@app.get(
+    "/agents/me/worklist",
+    tags=["Worklist"],
+    summary="The caller's farmers to visit",
+    description="Due this month, in arrears (months owed and amount), about to lapse, and claims waiting "
+    "for documents, for the caller's kecamatan (an admin names one with kecamatan_code). Each farmer is in "
+    "at most one list; lists are sorted by village, then name. See docs/api.md.",
+)
+def worklist(
+    kecamatan_code: Annotated[
+        str | None,
+        Query(max_length=32, description="Admin: the kecamatan to list (required); others: their own only"),
+    ] = None,
+    village_code: Annotated[str | None, Query(max_length=32, description="Narrow to one village")] = None,
+) -> Worklist:
+    return wiring.worklist_service().for_caller(current_caller(app), kecamatan_code, village_code)
 
 
 @app.post("/farmers", tags=["Farmers"], responses={201: {"description": "Registered"}})

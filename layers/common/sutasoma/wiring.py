@@ -17,6 +17,7 @@ from sutasoma.queue import DeadLetters, OutboundQueue
 from sutasoma.reports import ReportDesk, ReportService
 from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
+from sutasoma.worklist import WorklistService
 
 
 @cache
@@ -45,7 +46,7 @@ def reset() -> None:
 
     for built in (
         farmer_service, payment_service, claim_service, report_desk, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
-        callback_service, dead_letters,
+        callback_service, dead_letters, worklist_service,
     ):  # fmt: skip
         built.cache_clear()
     settings_cache.cache_clear()
@@ -64,6 +65,11 @@ def report_desk() -> ReportDesk:
     return ReportDesk(
         ReportService(domain_store(), settings.incentive_rate), DocumentBucket(settings.reports_bucket)
     )
+
+
+@cache
+def worklist_service() -> WorklistService:
+    return WorklistService(domain_store())
 
 
 @cache
