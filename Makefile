@@ -83,3 +83,9 @@ report-png: $(STAMP)
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "no chromium: apt-get install -y chromium (as root); writing the files without the PNG"; fi; }
 	$(VENV)/bin/python -m tests.support.report_preview --out-dir .local
+
+# The whole API's OpenAPI document (every function's routes merged), served by the register
+# function at /openapi.json and /docs. tests/unit/test_openapi_document.py fails when it is stale.
+.PHONY: openapi
+openapi: $(STAMP)
+	$(VENV)/bin/python scripts/openapi.py

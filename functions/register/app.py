@@ -2,14 +2,21 @@
 /openapi.json.
 
 Thin: parse the request, call FarmerService (or WorklistService), shape the response.
+/openapi.json and /docs serve the whole API's document, merged at development time from
+every function's routes by scripts/openapi.py (`make openapi`) into openapi.json, which ships
+next to this file.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
@@ -31,12 +38,9 @@ from sutasoma.models import (
 from sutasoma.worklist import Worklist
 
 app = build_resolver()
-app.enable_swagger(
-    path="/docs",
-    title="SUTASOMA API",
-    version="1.0.0",
-    description="Perlindungan BPJS Ketenagakerjaan bagi petani Kabupaten Soppeng.",
-)
+
+OPENAPI_FILE = FilePath(__file__).with_name("openapi.json")
+SWAGGER_ASSETS = FilePath(swagger_ui.__file__).parent  # Powertools ships the Swagger UI bundle
 
 FarmerId = Annotated[str, Path(description="ULID of the farmer")]
 
@@ -50,13 +54,43 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@app.get("/openapi.json", include_in_schema=False)
+@cache
+def _openapi_document() -> str:
+    return OPENAPI_FILE.read_text(encoding="utf-8")
+
+
+@cache
+def _swagger_page() -> str:
+    # The document inlined in a <script>: "</" must not close it.
+    spec = _openapi_document().replace("</", "<\\/")
+    js = (SWAGGER_ASSETS / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    css = (SWAGGER_ASSETS / "swagger-ui.min.css").read_text(encoding="utf-8")
+    return generate_swagger_html(spec, js, css, "", None, persist_authorization=False)
+
+
+@app.get(
+    "/openapi.json",
+    tags=["Operations"],
+    summary="The OpenAPI 3.1 document of the whole API",
+    responses={
+        200: {
+            "description": "OpenAPI document",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def openapi() -> Response[str]:
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=app.get_openapi_json_schema(title="SUTASOMA API"),
-    )
+    return Response(status_code=200, content_type="application/json", body=_openapi_document())
+
+
+@app.get(
+    "/docs",
+    tags=["Operations"],
+    summary="Swagger UI for the whole API",
+    responses={200: {"description": "Swagger UI", "content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+def docs() -> Response[str]:
+    return Response(status_code=200, content_type="text/html", body=_swagger_page())
 
 
 @app.get(
