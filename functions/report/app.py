@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma import wiring
@@ -17,7 +18,7 @@ from sutasoma.api import build_resolver, current_caller, lambda_entry
 from sutasoma.clock import now_utc
 from sutasoma.errors import Forbidden
 from sutasoma.identity import Role
-from sutasoma.observability import logger
+from sutasoma.observability import logger, metrics
 from sutasoma.reconcile import reconcile
 from sutasoma.report_models import Report
 from sutasoma.reports import check_period, period_for_schedule
@@ -68,7 +69,22 @@ def recount(period: Period) -> dict[str, Any]:
 _http_handler = lambda_entry(app)
 
 
+def _watchdog(scheduled_time: str) -> dict[str, Any]:
+    """09:00 on the 5th: is last month's report there? The metric feeds the ReportNotGenerated
+    alarm (1 = missing), so a failed 08:00 run is noticed before the meeting, not at it."""
+    period = period_for_schedule(scheduled_time)
+    present = wiring.domain_store().get_report(period) is not None
+    metrics.add_metric(name="ReportWatchdogFailed", unit=MetricUnit.Count, value=0 if present else 1)
+    metrics.flush_metrics()
+    if not present:
+        logger.error("report missing at the watchdog check", extra={"period": period})
+    return {"period": period, "report_present": present}
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    if event.get("watchdog") and "time" in event:
+        # Scheduler input: {"watchdog": true, "time": "<aws.scheduler.scheduled-time>"}
+        return _watchdog(str(event["time"]))
     if event.get("source") in ("aws.scheduler", "aws.events") and "time" in event:
         period = period_for_schedule(event["time"])
         logger.info("scheduled report", extra={"period": period, "scheduled_time": event["time"]})

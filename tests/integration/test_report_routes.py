@@ -148,3 +148,13 @@ def test_scheduled_run_reports_the_month_before_its_scheduled_time(report_fn: Fu
     assert late["period"] == CURRENT  # a late retry reports the same month
     previous = report_fn.raw({**event, "time": f"{today_wita().replace(day=5).isoformat()}T00:00:00Z"})
     assert previous["period"] == add_months(CURRENT, -1)
+
+
+def test_watchdog_reports_whether_last_month_is_there(
+    report_fn: FunctionInvoker, generated: dict[str, object]
+) -> None:
+    first_next = today_wita().replace(day=1) + timedelta(days=32)
+    at_nine = f"{first_next.replace(day=5).isoformat()}T01:00:00Z"  # 09:00 WITA on the 5th
+    assert report_fn.raw({"watchdog": True, "time": at_nine}) == {"period": CURRENT, "report_present": True}
+    missing = report_fn.raw({"watchdog": True, "time": "2019-03-05T01:00:00Z"})
+    assert missing == {"period": "2019-02", "report_present": False}
