@@ -1,0 +1,440 @@
+"""Faults on the way through: DynamoDB throttling and transaction conflicts, a function that
+dies between its transaction and the SQS send, and a slow or flaky BPJS. On moto with the BPJS
+simulator (tests/support/road.py); every test checks the data left behind (table items,
+queue messages, the simulator's request log), not only status codes.
+
+DynamoDB faults are injected below the store, on the function's real boto3 client, through
+botocore's `before-send` event: the answer DynamoDB would give replaces the HTTP call, so
+botocore's own retry policy (standard mode, sutasoma/aws.py) sees it.
+
+Concurrency is covered elsewhere and not repeated here:
+- 20 concurrent registrations of one NIK: tests/integration/test_register.py
+  `test_same_nik_twenty_at_once_registers_once`;
+- 20 concurrent payments with one Idempotency-Key: tests/integration/test_payments.py
+  `test_same_key_twenty_times_at_once_records_one_payment`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from sutasoma import bpjs, wiring
+from sutasoma.clock import period_of, today_wita
+from sutasoma.queue import OutboundQueue
+from sutasoma.store import OutboxEntry
+from tests.support.events import http_event
+from tests.support.farmers import farmer_body, make_nik
+from tests.support.road import AGENT, MAX_RECEIVES, Road, open_road
+from tests.support.stack import MotoStack, environment
+
+CURRENT = period_of(today_wita())
+PARTICIPANTS = "POST /bpu/v1/participants"
+CONTRIBUTIONS = "POST /bpu/v1/contributions"
+
+
+@pytest.fixture(scope="module")
+def road(moto_stack: MotoStack) -> Iterator[Road]:
+    yield from open_road(moto_stack)
+
+
+@pytest.fixture(autouse=True)
+def calm_bpjs(road: Road) -> None:
+    road.bpjs.sim.reset()
+    road.bpjs.sim.deliver = lambda url, body, headers: 599  # no callbacks
+    road.pump()  # nothing left over from an earlier test...
+    road.bpjs.sim.reset()  # ...nor in the simulator's request log
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _dynamodb_error(url: str, code: str, message: str, **extra: Any) -> AWSResponse:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message, **extra})
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4())}
+    return AWSResponse(url, 400, headers, _Raw(body.encode()))
+
+
+@dataclass
+class Fault:
+    """Counts the calls the hook saw and how many it failed."""
+
+    failures_left: int | None  # None: fail every call
+    seen: int = 0
+    failed: int = 0
+    bodies: list[str] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.failures_left = 0
+
+
+@contextmanager
+def dynamodb_fault(
+    client: Any,
+    operation: str,
+    code: str,
+    *,
+    times: int | None,
+    only_if: str | None = None,
+    **extra: Any,
+) -> Iterator[Fault]:
+    """`operation` calls of `client` (whose body contains `only_if`) answer `code`: the first
+    `times` of them, or all while `times` is None."""
+    fault = Fault(times)
+    event = f"before-send.dynamodb.{operation}"
+    unique_id = f"fault-{uuid.uuid4()}"
+
+    def inject(request: Any, **_: Any) -> AWSResponse | None:
+        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+        if only_if is not None and only_if not in body:
+            return None
+        fault.seen += 1
+        fault.bodies.append(body)
+        if fault.failures_left is not None and fault.failures_left <= 0:
+            return None
+        if fault.failures_left is not None:
+            fault.failures_left -= 1
+        fault.failed += 1
+        return _dynamodb_error(request.url, code, f"injected {code}", **extra)
+
+    client.meta.events.register(event, inject, unique_id=unique_id)
+    try:
+        yield fault
+    finally:
+        client.meta.events.unregister(event, unique_id=unique_id)
+
+
+def _register_client(road: Road) -> Any:
+    """The DynamoDB client of the register function's store, built as the function builds it."""
+    road.register(http_event("GET", "/health"))  # this function's execution environment
+    with environment(road.register.env):  # its endpoint (moto), never AWS
+        return wiring.farmer_service().store.client
+
+
+def _pay_client(road: Road) -> Any:
+    road.pay(http_event("GET", "/health"))
+    with environment(road.pay.env):
+        return wiring.payment_service().store.client
+
+
+def attempts_of(client: Any) -> int:
+    """botocore's attempts per call: `max_attempts` in a Config counts the retries only
+    (sutasoma/aws.py asks for 3: 4 attempts in all)."""
+    retries = client.meta.config.retries
+    return int(retries.get("total_max_attempts") or retries["max_attempts"] + 1)
+
+
+def table_items(road: Road) -> list[dict[str, Any]]:
+    ddb = road.stack.clients("dynamodb")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": road.stack.ref("DomainTable")}
+    while True:
+        page = ddb.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def farmer_items(road: Road, farmer_id: str) -> list[str]:
+    """The kinds of the farmer's items (PROFILE, OUTBOX, PAYMENT), sorted."""
+    items = road.stack.clients("dynamodb").query(
+        TableName=road.stack.ref("DomainTable"),
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"FARMER#{farmer_id}"}},
+    )["Items"]
+    return sorted(i["SK"]["S"].split("#")[0] for i in items)
+
+
+def queue_messages(road: Road) -> list[dict[str, Any]]:
+    """Every message on the outbound queue, left there (made visible again at once)."""
+    sqs = road.stack.clients("sqs")
+    found: dict[str, dict[str, Any]] = {}
+    handles: list[str] = []
+    for _ in range(10):
+        batch = sqs.receive_message(
+            QueueUrl=road.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+        ).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            found[message["MessageId"]] = json.loads(message["Body"])
+            handles.append(message["ReceiptHandle"])
+    for handle in handles:
+        sqs.change_message_visibility(QueueUrl=road.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return list(found.values())
+
+
+def register_event(body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    headers = {"Idempotency-Key": key} if key else None
+    return http_event("POST", "/farmers", body=body, claims=AGENT, headers=headers)
+
+
+def new_body(serial: int) -> dict[str, Any]:
+    from datetime import date
+
+    birth = date(1979, 2, 1 + serial % 28)
+    return farmer_body(nik=make_nik(birth, "M", serial=serial), birth=birth, sex="M")
+
+
+def quote_amount(road: Road, farmer_id: str, months: int = 1) -> int:
+    result = road.pay(
+        http_event(
+            "GET",
+            "/farmers/{farmer_id}/payments/quote",
+            path_params={"farmer_id": farmer_id},
+            query={"months": str(months)},
+            claims=AGENT,
+        )
+    )
+    assert result.status == 200, result.body
+    return int(result.body["amount"])
+
+
+def pay_event(farmer_id: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    return http_event(
+        "POST",
+        "/farmers/{farmer_id}/payments",
+        path_params={"farmer_id": farmer_id},
+        body=body,
+        headers={"Idempotency-Key": key},
+        claims=AGENT,
+    )
+
+
+def payments_of(road: Road, farmer_id: str) -> list[dict[str, Any]]:
+    result = road.pay(
+        http_event("GET", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, claims=AGENT)
+    )
+    assert result.status == 200, result.body
+    items: list[dict[str, Any]] = result.body["items"]
+    return items
+
+
+def applied_per_request(road: Road, route: str) -> Counter[str]:
+    """How many times BPJS applied each X-Request-Id on `route` (a replay is not applying)."""
+    return Counter(
+        r["request_id"]
+        for r in road.bpjs.sim.request_log()["requests"]
+        if r["route"] == route and r["status"] < 300 and not r["replayed"]
+    )
+
+
+# ---------------------------------------------------------------------------------- DynamoDB throttling
+
+
+def test_throttled_registration_is_retried_by_botocore_and_written_once(road: Road) -> None:
+    client = _register_client(road)
+    before = len(table_items(road))
+    attempts = attempts_of(client)
+    assert attempts > 1
+    with dynamodb_fault(  # all attempts but the last throttled
+        client, "TransactWriteItems", "ProvisionedThroughputExceededException", times=attempts - 1
+    ) as fault:
+        result = road.register(register_event(new_body(5101)))
+    assert result.status == 201, result.body
+    assert (fault.seen, fault.failed) == (attempts, attempts - 1)
+    farmer_id = result.body["farmer_id"]
+    assert farmer_items(road, farmer_id) == ["OUTBOX", "PROFILE"]
+    nik_claims = [i for i in table_items(road) if i["SK"]["S"] == "NIK" and i["farmer_id"]["S"] == farmer_id]
+    assert len(nik_claims) == 1
+    assert len(table_items(road)) > before
+    messages = queue_messages(road)
+    assert [m["farmer_id"] for m in messages] == [farmer_id]
+
+
+def test_registration_throttled_throughout_is_a_5xx_and_writes_nothing_then_succeeds_once(road: Road) -> None:
+    client = _register_client(road)
+    body = new_body(5102)
+    key = f"reg-{uuid.uuid4()}"
+    before = table_items(road)
+    with dynamodb_fault(
+        client, "TransactWriteItems", "ProvisionedThroughputExceededException", times=None
+    ) as fault:
+        failed = road.register(register_event(body, key))
+    assert fault.seen == fault.failed == attempts_of(client)  # botocore gave up after its budget
+    assert len({json.loads(b)["ClientRequestToken"] for b in fault.bodies}) == 1  # one request, retried
+    assert 500 <= failed.status < 600, failed.body
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert failed.body["status"] == failed.status and failed.body["code"]
+    assert body["nik"] not in json.dumps(failed.body)
+    # Nothing in the table (no farmer, no NIK claim, no outbox, no counters), nothing queued.
+    assert table_items(road) == before
+    assert queue_messages(road) == []
+
+    # The fault clears: the same request (same Idempotency-Key) goes through, once.
+    again = road.register(register_event(body, key))
+    assert again.status == 201, again.body
+    replay = road.register(register_event(body, key))
+    assert (replay.status, replay.body["farmer_id"]) == (201, again.body["farmer_id"])
+    farmer_id = again.body["farmer_id"]
+    assert farmer_items(road, farmer_id) == ["OUTBOX", "PROFILE"]
+    assert [m["farmer_id"] for m in queue_messages(road)] == [farmer_id]
+    assert road.pump() == (1, 0)
+    assert applied_per_request(road, PARTICIPANTS).total() == 1
+
+
+# ---------------------------------------------------------------------------------- transaction conflict
+
+
+def test_payment_transaction_conflict_is_409_then_the_same_key_records_one_payment(road: Road) -> None:
+    farmer = road.new_farmer(5201)
+    fid = farmer["farmer_id"]
+    assert road.pump() == (1, 0)  # confirmed
+    amount = quote_amount(road, fid)
+    before = road.farmer(fid)
+    key = f"pay-{uuid.uuid4()}"
+    client = _pay_client(road)
+    with dynamodb_fault(
+        client,
+        "TransactWriteItems",
+        "TransactionCanceledException",
+        times=None,
+        only_if='"PAYMENT#',
+        CancellationReasons=[
+            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+        ]
+        + [{"Code": "None"}] * 3,
+    ) as fault:
+        conflict = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    assert fault.seen == 1  # a cancelled transaction is not retried by botocore
+    assert (conflict.status, conflict.body["code"]) == (409, "CONCURRENT_UPDATE"), conflict.body
+    assert conflict.headers["content-type"] == "application/problem+json"
+    # Nothing written: no payment, paid-through unchanged, no posting queued.
+    assert farmer_items(road, fid) == ["OUTBOX", "PROFILE"]
+    assert road.farmer(fid) == before
+    assert queue_messages(road) == []
+
+    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    assert retried.status == 201, retried.body
+    again = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    assert again.body["payment_id"] == retried.body["payment_id"]
+    assert [p["payment_id"] for p in payments_of(road, fid)] == [retried.body["payment_id"]]
+    assert farmer_items(road, fid) == ["OUTBOX", "OUTBOX", "PAYMENT", "PROFILE"]
+    assert road.farmer(fid)["coverage"]["paid_through"] == CURRENT
+    assert road.pump() == (1, 0)
+    assert applied_per_request(road, CONTRIBUTIONS).total() == 1
+
+
+# ---------------------------------------------------------------------------------- crash between steps
+
+
+class DeadQueue(OutboundQueue):
+    def send(self, entry: OutboxEntry) -> None:
+        raise ConnectionError("the function died here")
+
+
+def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: Road) -> None:
+    farmer = road.new_farmer(5301)
+    fid = farmer["farmer_id"]
+    assert road.pump() == (1, 0)
+    amount = quote_amount(road, fid)
+    key = f"pay-{uuid.uuid4()}"
+    road.pay(http_event("GET", "/health"))
+    service = wiring.payment_service()
+    service.queue = DeadQueue("unused")
+    try:
+        paid = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    finally:
+        wiring.reset()  # the next invocation is a fresh execution environment
+    assert paid.status == 201, paid.body
+    # Recorded once, its posting pending in the table, nothing on the queue.
+    assert farmer_items(road, fid) == ["OUTBOX", "OUTBOX", "PAYMENT", "PROFILE"]
+    assert queue_messages(road) == []
+    pending = [
+        i
+        for i in table_items(road)
+        if i["PK"]["S"] == f"FARMER#{fid}" and i["SK"]["S"].startswith("OUTBOX#") and "sent_at" not in i
+    ]
+    assert len(pending) == 1 and pending[0]["op_type"]["S"] == "CONTRIBUTION_POSTING"
+
+    # The client, who saw the function die, retries with the same key: the same payment.
+    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    assert retried.body["payment_id"] == paid.body["payment_id"]
+    assert [p["payment_id"] for p in payments_of(road, fid)] == [paid.body["payment_id"]]
+
+    assert road.sweeper.raw({}) == {"sent": 1, "failed": 0}
+    assert road.sweeper.raw({}) == {"sent": 0, "failed": 0}
+    assert [m["op_type"] for m in queue_messages(road)] == ["CONTRIBUTION_POSTING"]
+    assert road.pump() == (1, 0)
+    assert applied_per_request(road, CONTRIBUTIONS).total() == 1
+    assert payments_of(road, fid)[0]["bpjs_status"] == "POSTED"
+
+
+# ---------------------------------------------------------------------------------- slow / flaky BPJS
+
+
+@pytest.fixture
+def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The client's read timeout cut to 0.3 s, so "slower than the timeout" costs no 10 s."""
+    monkeypatch.setattr(bpjs, "TIMEOUT", httpx.Timeout(2.0, connect=1.0, read=0.3))
+    wiring.reset()  # the next BPJS client is built with it
+    yield 0.3
+    wiring.reset()
+
+
+def test_bpjs_slower_than_the_read_timeout_is_retried_and_applied_once(
+    road: Road, short_read_timeout: float
+) -> None:
+    farmer = road.new_farmer(5401)
+    road.bpjs.configure(latency_ms=int(short_read_timeout * 1000 * 3))
+    done, failed = road.pump(rounds=2)
+    assert (done, failed) == (0, 2)  # timed out twice: retryable, left on the queue
+    assert road.depth(road.queue_url) == 1 and road.depth(road.dlq_url) == 0
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "PENDING"
+
+    time.sleep(short_read_timeout * 3 + 0.3)  # BPJS finishes the requests the client gave up on
+    road.bpjs.configure(latency_ms=0)
+    assert road.pump() == (1, 0)
+    assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
+    requests = [r for r in road.bpjs.sim.request_log()["requests"] if r["route"] == PARTICIPANTS]
+    assert len({r["request_id"] for r in requests}) == 1  # one operation, one X-Request-Id
+    assert len(requests) == 3  # two timed out (yet handled by BPJS), one answered
+    assert applied_per_request(road, PARTICIPANTS).total() == 1
+    assert [r["replayed"] for r in requests].count(True) == 2
+
+
+def test_bpjs_failing_half_the_requests_gets_every_message_delivered_exactly_once(road: Road) -> None:
+    road.bpjs.configure(error_rate=0.5)
+    farmers = [road.new_farmer(5501 + i) for i in range(4)]
+    for farmer in farmers:
+        amount = quote_amount(road, farmer["farmer_id"])
+        result = road.pay(pay_event(farmer["farmer_id"], {"months": 1, "amount": amount}, str(uuid.uuid4())))
+        assert result.status == 201, result.body
+    assert road.depth(road.queue_url) == 8
+
+    done = failed = 0
+    for _ in range(10 * MAX_RECEIVES):
+        d, f = road.pump(rounds=1)
+        done, failed = done + d, failed + f
+        if road.depth(road.queue_url) == 0:
+            break
+    assert done == 8 and failed > 0
+    assert road.depth(road.queue_url) == 0 and road.depth(road.dlq_url) == 0
+
+    log = road.bpjs.sim.request_log()["requests"]
+    assert any(r["status"] == 503 for r in log)
+    for route, count in ((PARTICIPANTS, 4), (CONTRIBUTIONS, 4)):
+        applied = applied_per_request(road, route)
+        assert len(applied) == count and set(applied.values()) == {1}, (route, applied)
+    for farmer in farmers:
+        assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
+        assert payments_of(road, farmer["farmer_id"])[0]["bpjs_status"] == "POSTED"
