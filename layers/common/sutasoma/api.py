@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sutasoma.aws import is_transient
 from sutasoma.errors import DomainError, FieldError
 from sutasoma.identity import Caller, caller_from_claims
 from sutasoma.observability import logger, metrics, tracer
@@ -68,6 +69,18 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response[str]:
+        if is_transient(error):
+            # AWS throttled or unreachable even after retries: nothing was written (every write
+            # is one transaction), so the app may safely send the same request again.
+            logger.warning("aws busy", extra={"error": type(error).__name__})
+            busy = problem(
+                503,
+                "SERVICE_BUSY",
+                "Layanan sibuk",
+                "Sistem sedang sibuk; kirim ulang permintaan yang sama sebentar lagi.",
+            )
+            busy.headers["Retry-After"] = "2"
+            return busy
         # The type only: messages of some library errors echo the input, which may be personal data.
         frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}" if frame else "?"

@@ -14,7 +14,23 @@ import boto3
 from botocore.config import Config
 
 # Lambda has a few seconds per request: fail fast and let the caller retry, rather than hang.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
+
+# Answers that mean "AWS is busy or unreachable right now", not "this request is wrong".
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
+        "TransactionInProgressException", "InternalServerError", "ServiceUnavailable", "SlowDown",
+    }
+)  # fmt: skip
+
+
+def is_transient(error: BaseException) -> bool:
+    from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES
+    return isinstance(error, ConnectionError | ReadTimeoutError)
 
 
 @cache
