@@ -20,11 +20,12 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 export PATH := $(TOOL_BIN):$(dir $(PY313)):$(PATH)
 
-.PHONY: help run redrive test lint typecheck validate unit integration e2e bench build clean
+.PHONY: help run redrive test lint typecheck validate unit integration e2e fuzz bench build clean
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
 	@echo "make test   - lint, type-check, validate the template, run every test"
-	@echo "make bench  - print the benchmark figures"
+	@echo "make bench  - print the benchmark figures, a summary table and the monthly AWS cost"
+	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
 	@echo "make build  - sam build (Python 3.13 on PATH)"
 
 $(UV):
@@ -64,6 +65,11 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(VENV)/bin/pytest tests/e2e
+
+# The fuzz test of `make test` (tests/e2e/test_fuzz.py, 6 examples per operation) with many more.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/e2e/test_fuzz.py --timeout 1800 -rxXs
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import aws_calls, cold_start, queue_throughput
+from bench import aws_calls, cold_start, queue_throughput, table
 
 
 def machine() -> str:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         "--runs", type=int, default=cold_start.DEFAULT_RUNS, help="fresh interpreters per scenario"
     )
     parser.add_argument("--warm", type=int, default=aws_calls.WARM_RUNS, help="warm requests per scenario")
-    parser.add_argument("--only", choices=("cold", "calls", "queue"), help="run one benchmark")
+    parser.add_argument("--only", choices=("cold", "calls", "queue", "table"), help="run one benchmark")
     parser.add_argument(
         "--farmers",
         type=int,
@@ -54,11 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(aws_calls.run(args.warm), flush=True)
     ok = True
+    queue_text = None
     if args.only in (None, "queue"):
         print(flush=True)
         queue = queue_throughput.run(args.farmers)  # its own interpreter: a moto stack of its own
         print(queue.text, flush=True)
         ok = queue.ok
+        queue_text = queue.text
+    if args.only in (None, "table"):  # the summary table and monthly cost (bench/table.py, bench/cost.py)
+        print("\n" + table.run(queue_text), flush=True)
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     return 0 if ok else 1  # timings never fail a run; a lost or unconfirmed message does
 

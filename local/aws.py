@@ -646,6 +646,7 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::CloudWatch::Dashboard": "no metrics locally",
+    "AWS::Logs::MetricFilter": "function logs go to stdout, not to CloudWatch Logs",
 }
 
 

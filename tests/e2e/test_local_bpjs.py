@@ -103,7 +103,8 @@ def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
     assert source["function"] == "BpjsSyncFunction" and source["polled"]
     assert source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
     assert stack["schedules"]["OutboxSweeperFunction.Sweep"]["local_every_seconds"] == 2
-    assert set(stack["alarms"]) == {"BpjsDlqNotEmptyAlarm"} and set(stack["topics"]) == {"AlarmTopic"}
+    assert {"BpjsDlqNotEmptyAlarm", "BpjsFailureRateAlarm", "ReportNotGeneratedAlarm"} <= set(stack["alarms"])
+    assert set(stack["topics"]) == {"AlarmTopic"}
 
 
 def test_the_functions_call_the_simulator_not_bpjs(full_stack: StackProcess, stack: dict[str, Any]) -> None:

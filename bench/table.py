@@ -1,0 +1,365 @@
+"""The one table `python -m bench` ends with: every function's cold start, AWS calls and handler time
+per route, queue throughput, report time by population, and the monthly AWS cost.
+
+Measured here (this module's own runs, quick): the import time of every function's handler in
+fresh interpreters (as bench/cold_start.py does for register), and the requests of
+bench/aws_calls.py again with more warm runs, this time also reading each DynamoDB call's items to
+count request units (RRU/WRU), SQS, S3 and Secrets Manager calls. Taken from the other benchmarks
+of the same run when given: queue throughput (bench/queue_throughput.py's text) and report time
+(bench/report_scale.py's `RESULTS`, farmers -> seconds, once that module exists). The cost comes
+from bench/cost.py (list prices, usage model) applied to these counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import aws_calls, cold_start, cost
+from tests.support.stack import start_stack
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = ROOT / "functions"
+COLD_RUNS = 3
+WARM_RUNS = 20
+FARMER_COUNTS = (10_750, 100_000)
+
+# bpjs_sync per message, from bench/queue_throughput.py (docs/benchmarks.md, 2026-11-29): GetItem x2
+# (consistent), TransactWriteItems x1, ~83 ms of handler time at 50 ms BPJS latency; the event
+# source adds ReceiveMessage + DeleteMessageBatch. Worst case for cost: one message per batch.
+BPJS_SYNC_MS = 83.0
+BPJS_SYNC = {"rru": 2.0, "wru": 6.0, "sqs": 2.0}  # transaction of ~3 items x 2 WRU
+
+
+# ------------------------------------------------------------------------------ cold starts
+
+
+def function_dirs() -> list[Path]:
+    return sorted(p for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
+
+
+def measure_cold_starts(runs: int = COLD_RUNS) -> dict[str, list[float]]:
+    """Import time (s) of `import app` of every function, and of `import boto3`, interleaved."""
+    env = cold_start.child_environment()
+    env["BPJS_DLQ_URL"] = "http://127.0.0.1:9/123456789012/fake-bpjs-outbound-dlq.fifo"
+    layer = str(cold_start.LAYER_DIR)
+    plan = [cold_start.Scenario("boto3", "import boto3", "import boto3")]
+    for directory in function_dirs():
+        plan.append(
+            cold_start.Scenario(
+                directory.name,
+                directory.name,
+                "import app",
+                env={"POWERTOOLS_SERVICE_NAME": directory.name, "LAMBDA_TASK_ROOT": str(directory)},
+                paths=(str(directory), layer),
+            )
+        )
+    for scenario in plan:  # warm-up: the OS file cache, not measured
+        cold_start._run_child(scenario, env)
+    samples: dict[str, list[float]] = {s.name: [] for s in plan}
+    for _ in range(runs):
+        for scenario in plan:
+            samples[scenario.name].append(cold_start._run_child(scenario, env)["import_s"])
+    return samples
+
+
+# ------------------------------------------------------------------------------ request units
+
+
+@dataclass
+class Usage:
+    calls: Counter[str] = field(default_factory=Counter)
+    rru: float = 0.0
+    wru: float = 0.0
+    sqs: float = 0.0
+    s3_put: float = 0.0
+    s3_get: float = 0.0
+    secret_calls: float = 0.0
+
+
+def _size(value: Any) -> int:
+    import json
+
+    return len(json.dumps(value, default=str).encode())
+
+
+def _account(usage: Usage, service: str, operation: str, params: dict[str, Any], response: Any) -> None:
+    usage.calls[operation] += 1
+    if service == "dynamodb":
+        consistent = 1.0 if params.get("ConsistentRead") else 0.5
+        if operation == "GetItem":
+            usage.rru += consistent * cost.ceil_units(_size(response.get("Item", {})), 4096)
+        elif operation in ("Query", "Scan"):
+            usage.rru += consistent * cost.ceil_units(_size(response.get("Items", [])), 4096)
+        elif operation == "PutItem":
+            usage.wru += cost.ceil_units(_size(params.get("Item", {})), 1024)
+        elif operation in ("UpdateItem", "DeleteItem"):
+            usage.wru += 1  # item size after the update not known here: <= 1 KB assumed
+        elif operation == "TransactWriteItems":
+            for item in params.get("TransactItems", []):
+                put = item.get("Put")
+                usage.wru += 2 * (cost.ceil_units(_size(put["Item"]), 1024) if put else 1)
+        elif operation == "TransactGetItems":
+            usage.rru += 2 * len(params.get("TransactItems", []))
+        elif operation == "BatchGetItem":
+            usage.rru += sum(len(v.get("Keys", [])) for v in params.get("RequestItems", {}).values())
+    elif service == "sqs":
+        usage.sqs += 1
+    elif service == "s3":
+        if operation in ("PutObject", "ListObjectsV2", "CopyObject"):
+            usage.s3_put += 1
+        elif operation in ("GetObject", "HeadObject"):
+            usage.s3_get += 1
+    elif service == "secretsmanager":
+        usage.secret_calls += 1
+
+
+@contextmanager
+def recording() -> Iterator[list[Usage]]:
+    """Every botocore API call made in the block, accounted into the last Usage of the list."""
+    import botocore.client
+
+    ledger = [Usage()]
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        # A refused write (condition failed, transaction cancelled) still consumes its units.
+        response: Any = {}
+        try:
+            response = original(self, operation_name, api_params)
+            return response
+        finally:
+            _account(ledger[-1], self.meta.service_model.service_name, operation_name, api_params, response)
+
+    setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)  # noqa: B010
+    try:
+        yield ledger
+    finally:
+        setattr(botocore.client.BaseClient, "_make_api_call", original)  # noqa: B010
+
+
+@dataclass
+class Route:
+    label: str
+    function: str
+    cold_calls: int
+    warm: Usage
+    warm_ms: list[float]
+
+
+def measure_routes(warm_runs: int = WARM_RUNS) -> list[Route]:
+    """bench/aws_calls.py's scenarios, each request's usage recorded (the last warm one kept)."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    per_label: dict[str, Usage] = {}
+    original_invoke = aws_calls._invoke
+
+    def invoke(invoker: Any, counters: Any, scenario: Any) -> Any:
+        ledger.append(Usage())
+        result = original_invoke(invoker, counters, scenario)
+        per_label[scenario.label] = ledger[-1]
+        return result
+
+    server, stack = start_stack()
+    setattr(aws_calls, "_invoke", invoke)  # noqa: B010
+    try:
+        with recording() as ledger:
+            results = aws_calls.measure(stack, warm_runs)
+    finally:
+        setattr(aws_calls, "_invoke", original_invoke)  # noqa: B010
+        server.stop()
+    return [
+        Route(r.scenario.label, r.scenario.function, r.cold.total, per_label[r.scenario.label], r.warm_ms)
+        for r in results
+    ]
+
+
+# ------------------------------------------------------------------------------ cost inputs
+
+
+def _route(routes: list[Route], label: str) -> Route | None:
+    return next((r for r in routes if r.label == label), None)
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def request_costs(routes: list[Route], report_s: float | None) -> dict[str, cost.RequestCost]:
+    out: dict[str, cost.RequestCost] = {}
+    pay = _route(routes, "POST /farmers/{id}/payments")
+    if pay:
+        u = pay.warm
+        out["payment"] = cost.RequestCost(
+            "payment + its BPJS posting",
+            lambda_ms=statistics.median(pay.warm_ms) + BPJS_SYNC_MS,
+            invocations=2,
+            rru=u.rru + BPJS_SYNC["rru"],
+            wru=u.wru + BPJS_SYNC["wru"],
+            sqs=u.sqs + BPJS_SYNC["sqs"],
+            secret_calls=u.secret_calls,
+            log_bytes=3000,
+        )
+    listing = _route(routes, "GET /farmers?limit=10")
+    if listing:
+        u = listing.warm
+        out["list"] = cost.RequestCost(
+            "list of 10", lambda_ms=statistics.median(listing.warm_ms), rru=u.rru, wru=u.wru
+        )
+    reg = _route(routes, "POST /farmers + Idempotency-Key")
+    if reg:
+        u = reg.warm
+        out["registration"] = cost.RequestCost(
+            "registration + KTP + BPJS registration + callback",
+            lambda_ms=statistics.median(reg.warm_ms) + BPJS_SYNC_MS + 2 * 30,
+            invocations=4,  # register, ktp upload URL, bpjs_sync, bpjs_callback
+            api_requests=3,
+            rru=u.rru + BPJS_SYNC["rru"] + 1,
+            wru=u.wru + BPJS_SYNC["wru"] + 4,
+            sqs=u.sqs + BPJS_SYNC["sqs"],
+            s3_put=1,
+            secret_calls=u.secret_calls,
+            log_bytes=6000,
+            measured=False,
+        )
+    if pay:
+        # Not measured: submit (like a payment), 3 document URLs + 3 uploads, verify, 2 BPJS messages.
+        out["claim"] = cost.RequestCost(
+            "claim: submit, 3 documents, verify, BPJS",
+            lambda_ms=3 * statistics.median(pay.warm_ms) + 3 * 20 + 2 * BPJS_SYNC_MS,
+            invocations=8,
+            api_requests=6,
+            rru=3 * pay.warm.rru + 2 * BPJS_SYNC["rru"],
+            wru=2 * pay.warm.wru + 2 * BPJS_SYNC["wru"],
+            sqs=2 + 2 * BPJS_SYNC["sqs"],
+            s3_put=3 + 1,
+            s3_get=3,
+            log_bytes=12_000,
+            measured=False,
+        )
+    out["report"] = cost.RequestCost(
+        "report generated or re-read, 3 files",
+        lambda_ms=(report_s if report_s is not None else 5.0) * 1000,
+        memory_mb=1024,
+        rru=50,
+        wru=10,
+        s3_put=3,
+        s3_get=3,
+        log_bytes=5000,
+        measured=report_s is not None,
+    )
+    return out
+
+
+# ------------------------------------------------------------------------------ the table
+
+
+def _queue_figures(queue_text: str | None) -> list[tuple[str, str]]:
+    if not queue_text:
+        return []
+    figures = []
+    for line in queue_text.splitlines():
+        match = re.match(r"\s+(\d instances?, BPJS \d+ ms)\s+(\d+(?:\.\d+)?)\s", line)
+        if match:
+            figures.append((match.group(1), match.group(2)))
+    return figures
+
+
+def _report_figures() -> dict[int, float] | None:
+    try:
+        from bench import report_scale  # type: ignore[attr-defined]  # being written
+    except ImportError:
+        return None
+    results = getattr(report_scale, "RESULTS", None)
+    return dict(results) if results else None
+
+
+def render(
+    colds: dict[str, list[float]],
+    routes: list[Route],
+    queue_text: str | None,
+    reports: dict[int, float] | None,
+) -> str:
+    lines = ["SUMMARY", ""]
+    base = statistics.median(colds["boto3"])
+    lines.append(
+        f"Cold start: `import app` median of {len(colds['boto3'])} fresh interpreters, tracing as deployed"
+    )
+    lines.append(f"  {'function':<16} {'import':>8} {'x boto3':>8}")
+    for name, values in colds.items():
+        label = "import boto3" if name == "boto3" else name
+        lines.append(
+            f"  {label:<16} {statistics.median(values) * 1000:>6.0f}ms {statistics.median(values) / base:>8.2f}"
+        )
+    lines.append("")
+    n = len(routes[0].warm_ms) if routes else 0
+    lines.append(f"Requests: AWS calls (cold / warm), request units and handler time of {n} warm requests")
+    lines.append(
+        f"  {'route':<34} {'cold':>4} {'warm':>4} {'RRU':>5} {'WRU':>5} {'SQS':>4} {'p50':>7} {'p99':>7}"
+    )
+    for r in routes:
+        warm_calls = sum(r.warm.calls.values())
+        lines.append(
+            f"  {r.label.strip():<34} {r.cold_calls:>4} {warm_calls:>4} {r.warm.rru:>5.1f} {r.warm.wru:>5.0f} "
+            f"{r.warm.sqs:>4.0f} {statistics.median(r.warm_ms):>5.1f}ms {_p(r.warm_ms, 0.99):>5.1f}ms"
+        )
+    lines.append("  (in-process against moto on 127.0.0.1; p99 of few samples is about the slowest)")
+    lines.append("")
+    queue = _queue_figures(queue_text)
+    lines.append(
+        "Queue throughput (bpjs_sync): "
+        + (", ".join(f"{label}: {value} msg/s" for label, value in queue) if queue else "not run")
+    )
+    report_s = None
+    if reports:
+        lines.append(
+            "Report generation: " + ", ".join(f"{k:,} farmers {v:.1f}s" for k, v in sorted(reports.items()))
+        )
+        report_s = reports.get(max(reports))
+    else:
+        lines.append("Report generation: not measured (bench/report_scale.py not there); 5 s assumed below")
+    lines.append("")
+    per_request = request_costs(routes, report_s)
+    usage = cost.UsageModel()
+    lines.append(
+        f"Monthly AWS cost, USD (per farmer per month: {usage.payments:g} payment, {usage.list_reads:g} list "
+        f"reads, {usage.claims:g} claims; {usage.reports_per_month:g} reports a month; registration apart)"
+    )
+    estimates = [cost.estimate(per_request, farmers, usage) for farmers in FARMER_COUNTS]
+    lines.append(f"  {'service':<18}" + "".join(f"{e.farmers:>12,}" for e in estimates))
+    for service in estimates[0].lines:
+        lines.append(f"  {service:<18}" + "".join(f"{e.lines[service]:>12.2f}" for e in estimates))
+    lines.append(f"  {'total / month':<18}" + "".join(f"{e.total:>12.2f}" for e in estimates))
+    once = cost.UsageModel(payments=0, list_reads=0, claims=0, reports_per_month=0, registrations=1)
+    onboarding = [cost.estimate(per_request, farmers, once) for farmers in FARMER_COUNTS]
+    lines.append(
+        f"  {'registering all':<18}"
+        + "".join(f"{o.total - cost.estimate(per_request, 0, once).total:>12.2f}" for o in onboarding)
+        + "  (once: requests only)"
+    )
+    lines.append("  per request: " + "; ".join(
+        f"{k} {v.lambda_ms:.0f} ms, {v.rru:g} RRU, {v.wru:g} WRU{'' if v.measured else ' (estimate)'}"
+        for k, v in per_request.items()
+    ))  # fmt: skip
+    lines.append(cost.prices_text())
+    return "\n".join(lines)
+
+
+def run(queue_text: str | None = None, cold_runs: int = COLD_RUNS, warm_runs: int = WARM_RUNS) -> str:
+    started = time.perf_counter()
+    colds = measure_cold_starts(cold_runs)
+    routes = measure_routes(warm_runs)
+    text = render(colds, routes, queue_text, _report_figures())
+    return f"{text}\n  ({time.perf_counter() - started:.0f}s)"
+
+
+if __name__ == "__main__":
+    print(run())
