@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(aws_calls.run(args.warm), flush=True)
     ok = True
-    queue_text = None
+    queue_text: str | None = None
+    report_text: str | None = None  # bench/report_scale.py's run() text, when it runs: the table reads it
     if args.only in (None, "queue"):
         print(flush=True)
         queue = queue_throughput.run(args.farmers)  # its own interpreter: a moto stack of its own
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = queue.ok
         queue_text = queue.text
     if args.only in (None, "table"):  # the summary table and monthly cost (bench/table.py, bench/cost.py)
-        print("\n" + table.run(queue_text), flush=True)
+        print("\n" + table.run(queue_text, report_text), flush=True)
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     return 0 if ok else 1  # timings never fail a run; a lost or unconfirmed message does
 

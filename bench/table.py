@@ -6,7 +6,7 @@ fresh interpreters (as bench/cold_start.py does for register), and the requests 
 bench/aws_calls.py again with more warm runs, this time also reading each DynamoDB call's items to
 count request units (RRU/WRU), SQS, S3 and Secrets Manager calls. Taken from the other benchmarks
 of the same run when given: queue throughput (bench/queue_throughput.py's text) and report time
-(bench/report_scale.py's `RESULTS`, farmers -> seconds, once that module exists). The cost comes
+(bench/report_scale.py's table of the same run, when given). The cost comes
 from bench/cost.py (list prices, usage model) applied to these counts.
 """
 
@@ -273,13 +273,13 @@ def _queue_figures(queue_text: str | None) -> list[tuple[str, str]]:
     return figures
 
 
-def _report_figures() -> dict[int, float] | None:
-    try:
-        from bench import report_scale  # type: ignore[attr-defined]  # being written
-    except ImportError:
-        return None
-    results = getattr(report_scale, "RESULTS", None)
-    return dict(results) if results else None
+def _report_figures(report_text: str | None) -> dict[int, float] | None:
+    """farmers -> median seconds, from bench/report_scale.py's table ("  10,000 |   812 ms | ...")."""
+    figures = {
+        int(m.group(1).replace(",", "")): float(m.group(2)) / 1000
+        for m in re.finditer(r"^\s+([\d,]+) \|\s+(\d+) ms \|", report_text or "", re.MULTILINE)
+    }
+    return figures or None
 
 
 def render(
@@ -325,7 +325,7 @@ def render(
         )
         report_s = reports.get(max(reports))
     else:
-        lines.append("Report generation: not measured (bench/report_scale.py not there); 5 s assumed below")
+        lines.append("Report generation: not run (bench/report_scale.py's text not given); 5 s assumed below")
     lines.append("")
     per_request = request_costs(routes, report_s)
     usage = cost.UsageModel()
@@ -353,11 +353,16 @@ def render(
     return "\n".join(lines)
 
 
-def run(queue_text: str | None = None, cold_runs: int = COLD_RUNS, warm_runs: int = WARM_RUNS) -> str:
+def run(
+    queue_text: str | None = None,
+    report_text: str | None = None,
+    cold_runs: int = COLD_RUNS,
+    warm_runs: int = WARM_RUNS,
+) -> str:
     started = time.perf_counter()
     colds = measure_cold_starts(cold_runs)
     routes = measure_routes(warm_runs)
-    text = render(colds, routes, queue_text, _report_figures())
+    text = render(colds, routes, queue_text, _report_figures(report_text))
     return f"{text}\n  ({time.perf_counter() - started:.0f}s)"
 
 

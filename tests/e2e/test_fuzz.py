@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ import requests
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.support.farmers import farmer_body, make_nik
 
 pytestmark = pytest.mark.e2e
 
@@ -68,8 +71,19 @@ def fuzz_session() -> requests.Session:
 
 
 @pytest.fixture(scope="session")
-def api_schema(local_stack: dict[str, Any]) -> Any:
+def api_schema(local_stack: dict[str, Any], id_token: Any, fuzz_session: requests.Session) -> Any:
     api_url = str(local_stack["api_url"]).rstrip("/")
+    # One farmer with an heir, so that lists answer items and their schema is checked too (the
+    # shared stack starts empty; other tests may or may not have left farmers behind).
+    body = farmer_body(full_name="Fuzz Binti Schema", nik=make_nik(date(1979, 5, 14), "F", serial=9917))
+    body["birth_date"] = "1979-05-14"
+    created = fuzz_session.post(
+        f"{api_url}/farmers",
+        json=body,
+        headers={"Authorization": f"Bearer {id_token('agen.lalabata')}"},
+        timeout=30,
+    )
+    assert created.status_code in (201, 409), created.text
     loaded = schemathesis.openapi.from_url(f"{api_url}/openapi.json", timeout=30, proxies={})
     loaded.config.update(base_url=api_url)
     return loaded
