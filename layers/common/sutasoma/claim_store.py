@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sutasoma.audit import AuditRecord
 from sutasoma.dynamo import from_dynamo, key, to_dynamo
 from sutasoma.errors import ConcurrentUpdate
 from sutasoma.store import (
@@ -37,7 +38,14 @@ class DuplicateClaim(Exception):
 
 
 class ClaimStore(DomainStore):
-    def put_claim(self, claim: dict[str, Any], uniqueness: str, counters: list[CounterIncrement]) -> None:
+    def put_claim(
+        self,
+        claim: dict[str, Any],
+        uniqueness: str,
+        counters: list[CounterIncrement],
+        audit: AuditRecord,
+    ) -> None:
+        """Uniqueness key, claim, counters and audit record: all or nothing."""
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -71,6 +79,7 @@ class ClaimStore(DomainStore):
                 }
             },
             *(self._counter_update(c) for c in counters),
+            audit.put(self.table_name),
         ]
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -120,7 +129,11 @@ class ClaimStore(DomainStore):
         }
 
     def verify_claim(
-        self, transition: dict[str, Any], outbox: OutboxEntry, counters: list[CounterIncrement]
+        self,
+        transition: dict[str, Any],
+        outbox: OutboxEntry,
+        counters: list[CounterIncrement],
+        audit: AuditRecord,
     ) -> None:
         try:
             self.client.transact_write_items(
@@ -128,6 +141,7 @@ class ClaimStore(DomainStore):
                     transition,
                     self._outbox_put(outbox),
                     *(self._counter_update(c) for c in counters),
+                    audit.put(self.table_name),
                 ]
             )
         except ClientError as error:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sutasoma.audit import AuditAction, by_caller
 from sutasoma.benefits import DOC_NAMES, ClaimType, DocType, JkkOutcome, estimate, required_documents
 from sutasoma.claim_store import ClaimStore, DuplicateClaim
 from sutasoma.clock import WITA, iso_utc, now_utc, period_of, today_wita
@@ -26,6 +27,7 @@ from sutasoma.identity import Caller, Role
 from sutasoma.ids import is_id, new_id
 from sutasoma.models import (
     BenefitItemOut,
+    ClaimantOut,
     ClaimCreate,
     ClaimEvent,
     ClaimOut,
@@ -35,6 +37,8 @@ from sutasoma.models import (
     DocumentUploadUrl,
     EstimatedBenefit,
     RegistrationStatus,
+    mask_bank_account,
+    mask_phone,
 )
 from sutasoma.observability import logger, metrics
 from sutasoma.outbox import OpType, dispatch
@@ -128,7 +132,32 @@ def _document_status(claim: dict[str, Any], uploaded: set[str]) -> list[Document
     ]
 
 
-def to_claim(claim: dict[str, Any], uploaded: set[str]) -> ClaimOut:
+def claimant_out(
+    claimant: dict[str, Any] | None, *, in_list: bool, whole_account: bool
+) -> ClaimantOut | None:
+    """The claimant as this answer may show it: the phone masked in lists, the bank account
+    whole only where `whole_account` (GET /claims/{id} for a coordinator or admin)."""
+    if not claimant:
+        return None
+    phone = str(claimant["phone"])
+    account = claimant.get("bank_account")
+    return ClaimantOut(
+        full_name=claimant["full_name"],
+        relationship=claimant["relationship"],
+        phone=mask_phone(phone) if in_list else phone,
+        bank_name=claimant.get("bank_name"),
+        bank_account=(account if whole_account else mask_bank_account(account)) if account else None,
+    )
+
+
+def may_see_bank_account(caller: Caller) -> bool:
+    """Coordinators (who verify claims against the bank book) and admins; agents do not."""
+    return caller.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def to_claim(
+    claim: dict[str, Any], uploaded: set[str], *, in_list: bool = False, whole_account: bool = False
+) -> ClaimOut:
     return ClaimOut(
         claim_id=claim["claim_id"],
         farmer_id=claim["farmer_id"],
@@ -139,6 +168,7 @@ def to_claim(claim: dict[str, Any], uploaded: set[str]) -> ClaimOut:
         incident_date=date.fromisoformat(claim["incident_date"]),
         description=claim["description"],
         location=claim.get("location"),
+        claimant=claimant_out(claim.get("claimant"), in_list=in_list, whole_account=whole_account),
         estimated_benefit=EstimatedBenefit(
             total=claim["estimated_benefit"]["total"],
             items=[BenefitItemOut(**item) for item in claim["estimated_benefit"]["items"]],
@@ -255,7 +285,20 @@ class ClaimService:
             )
         ]
         try:
-            self.store.put_claim(claim, uniqueness, counters)
+            self.store.put_claim(
+                claim,
+                uniqueness,
+                counters,
+                by_caller(
+                    caller,
+                    AuditAction.CLAIM_SUBMITTED,
+                    claim_id,
+                    f"claim/{claim_id}",
+                    stamp,
+                    farmer_id=data.farmer_id,
+                    detail={"type": claim_type.value},
+                ),
+            )
         except DuplicateClaim as duplicate:
             raise DuplicateClaimError(
                 "Klaim jenis ini untuk petani dan tanggal kejadian yang sama sudah ada.",
@@ -292,7 +335,21 @@ class ClaimService:
 
     def get(self, caller: Caller, claim_id: str) -> ClaimOut:
         claim = self._load(caller, claim_id)
-        return to_claim(claim, self._uploaded(claim))
+        whole_account = may_see_bank_account(caller) and bool(
+            (claim.get("claimant") or {}).get("bank_account")
+        )
+        if whole_account:
+            # Disclosed whole: recorded first, like a whole NIK (no record, no answer).
+            self.store.put_audit(
+                by_caller(
+                    caller,
+                    AuditAction.BANK_ACCOUNT_READ,
+                    claim_id,
+                    f"claim/{claim_id}",
+                    farmer_id=claim["farmer_id"],
+                )
+            )
+        return to_claim(claim, self._uploaded(claim), whole_account=whole_account)
 
     def search(
         self,
@@ -334,7 +391,8 @@ class ClaimService:
             if len(found) == limit:
                 more = more or kecamatan != scope[-1]
                 break
-        items = [to_claim(claim, set()) for claim in found]  # lists skip the S3 check; GET shows it
+        # Lists skip the S3 check (GET shows it) and mask the claimant's phone and bank account.
+        items = [to_claim(claim, set(), in_list=True) for claim in found]
         next_cursor = _cursor(found[-1]["kecamatan_code"], found[-1]["claim_id"]) if more and found else None
         return ClaimPage(items=items, next_cursor=next_cursor)
 
@@ -396,7 +454,16 @@ class ClaimService:
                 {f"claims_verified_{claim['claim_type']}": 1},
             )
         ]
-        self.store.verify_claim(transition, outbox, counters)
+        audit = by_caller(
+            caller,
+            AuditAction.CLAIM_VERIFIED,
+            claim_id,
+            f"claim/{claim_id}",
+            stamp,
+            farmer_id=claim["farmer_id"],
+            fields=("status",),
+        )
+        self.store.verify_claim(transition, outbox, counters, audit)
         logger.info("claim verified", extra={"claim_id": claim_id})
         dispatch(self.store, self.queue, outbox)
         claim = {

@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sutasoma.audit import AuditAction, by_caller
 from sutasoma.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.coverage import MAX_ARREARS_MONTHS, CoverageState, coverage_on
 from sutasoma.documents import DocumentBucket
@@ -35,8 +36,10 @@ from sutasoma.models import (
     FarmerDetail,
     FarmerPage,
     FarmerPatch,
+    HeirOut,
     RegistrationStatus,
     UploadUrl,
+    mask_phone,
 )
 from sutasoma.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
 from sutasoma.observability import logger, metrics
@@ -75,21 +78,23 @@ class ListFilters:
     cursor: str | None = None
 
 
-def to_resource(item: dict[str, Any], today: date) -> Farmer:
+def to_resource(item: dict[str, Any], today: date, *, masked: bool = False) -> Farmer:
+    """The farmer as answered; `masked` for lists: the farmer's and heirs' phones masked."""
     coverage = coverage_on(item.get("paid_through"), today)
+    heirs = [HeirOut.model_validate(heir) for heir in item.get("heirs") or []]
     return Farmer(
         farmer_id=item["farmer_id"],
         nik_masked=item["nik_masked"],
         full_name=item["full_name"],
         sex=item["sex"],
         birth_date=date.fromisoformat(item["birth_date"]),
-        phone=item["phone"],
+        phone=mask_phone(item["phone"]) if masked else item["phone"],
         kecamatan_code=item["kecamatan_code"],
         village_code=item["village_code"],
         address=item["address"],
         commodity=item["commodity"],
         monthly_income=item["monthly_income"],
-        heirs=item.get("heirs") or [],
+        heirs=[heir.masked() for heir in heirs] if masked else heirs,
         registration_status=item["registration_status"],
         kpj_number=item.get("kpj_number"),
         coverage=CoverageOut(state=coverage.state, paid_through=coverage.paid_through),
@@ -218,7 +223,21 @@ class FarmerService:
             *population_change(data.kecamatan_code, period, None, farmer),
         ]
         try:
-            self.store.put_registration(farmer, nik_lookup_hash(data.nik, self._nik_key()), outbox, counters)
+            self.store.put_registration(
+                farmer,
+                nik_lookup_hash(data.nik, self._nik_key()),
+                outbox,
+                counters,
+                by_caller(
+                    caller,
+                    AuditAction.FARMER_REGISTERED,
+                    farmer_id,
+                    f"farmer/{farmer_id}",
+                    stamp,
+                    farmer_id=farmer_id,
+                    detail={"consent_at": stamp},
+                ),
+            )
         except NikTaken as taken:
             raise NikAlreadyRegistered(
                 "NIK ini sudah terdaftar di SUTASOMA.",
@@ -237,7 +256,12 @@ class FarmerService:
         return load_farmer(self.store, caller, farmer_id)
 
     def get(self, caller: Caller, farmer_id: str) -> FarmerDetail:
+        """The only answer with the whole NIK: recorded before it leaves (PDP: no unaudited
+        disclosure). If the audit record cannot be written, the read fails (5xx)."""
         item = self._load(caller, farmer_id)
+        self.store.put_audit(
+            by_caller(caller, AuditAction.NIK_READ, farmer_id, f"farmer/{farmer_id}", farmer_id=farmer_id)
+        )
         farmer = to_resource(item, today_wita())
         return FarmerDetail(**farmer.model_dump(), nik=item["nik"])
 
@@ -265,7 +289,7 @@ class FarmerService:
                 FarmerQuery(kecamatan_code=kecamatan_code, start_after=start_after, **query_base),
                 limit - len(items),
             )
-            items.extend(to_resource(item, today) for item in found)
+            items.extend(to_resource(item, today, masked=True) for item in found)
             if len(items) == limit:
                 more = more or kecamatan_code != scope[-1]
                 break
@@ -348,7 +372,18 @@ class FarmerService:
         counters = population_change(
             item["kecamatan_code"], period_of(today_wita(now)), item, {**item, **changes}
         )
-        updated = self.store.update_farmer(item, changes, iso_utc(now), outbox, counters=tuple(counters))
+        audit = by_caller(
+            caller,
+            AuditAction.FARMER_UPDATED,
+            farmer_id,
+            f"farmer/{farmer_id}",
+            iso_utc(now),
+            farmer_id=farmer_id,
+            fields=tuple(changes),
+        )
+        updated = self.store.update_farmer(
+            item, changes, iso_utc(now), outbox, audit=audit, counters=tuple(counters)
+        )
         logger.info("farmer updated", extra={"farmer_id": farmer_id, "fields": sorted(changes)})
         dispatch(self.store, self.queue, outbox)
         return to_resource(updated, today_wita(now))
@@ -383,8 +418,23 @@ class FarmerService:
             CounterIncrement(period_of(today), f"KEC#{item['kecamatan_code']}", {"reactivations": 1}),
             *population_change(item["kecamatan_code"], period_of(today), item, after),
         )
+        audit = by_caller(
+            caller,
+            AuditAction.FARMER_REACTIVATED,
+            farmer_id,
+            f"farmer/{farmer_id}",
+            stamp,
+            farmer_id=farmer_id,
+            fields=("registration_status", "paid_through", "coverage_start"),
+        )
         updated = self.store.update_farmer(
-            item, changes, stamp, outbox, remove=("paid_through", "coverage_start"), counters=counters
+            item,
+            changes,
+            stamp,
+            outbox,
+            audit=audit,
+            remove=("paid_through", "coverage_start"),
+            counters=counters,
         )
         logger.info("farmer reactivated", extra={"farmer_id": farmer_id})
         dispatch(self.store, self.queue, outbox)

@@ -42,6 +42,31 @@ class Heir(BaseModel):
     phone: Phone | None = None
 
 
+def mask_phone(value: str) -> str:
+    """`0812****7890`: the first 4 and last 4 characters kept (UU 27/2022: masked in lists)."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_bank_account(value: str) -> str:
+    """`*******4567`: only the last 4 digits, enough to recognise one's own account."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+class HeirOut(BaseModel):
+    """An heir as answered: `phone` whole for one farmer, masked (`0812****5432`) in lists."""
+
+    full_name: str
+    relationship: Relationship
+    phone: str | None = None
+
+    def masked(self) -> HeirOut:
+        return self.model_copy(update={"phone": mask_phone(self.phone) if self.phone else None})
+
+
 class FarmerCreate(BaseModel):
     """`POST /farmers`: a farmer as read from the KTP on a home visit."""
 
@@ -103,13 +128,16 @@ class Farmer(BaseModel):
     full_name: str
     sex: Literal["M", "F"]
     birth_date: date
-    phone: str
+    phone: str = Field(
+        description="Whole for one farmer (GET/POST/PATCH); masked in GET /farmers lists",
+        examples=["081234567890", "0812****7890"],
+    )
     kecamatan_code: str
     village_code: str
     address: str
     commodity: str
     monthly_income: int
-    heirs: list[Heir]
+    heirs: list[HeirOut]
     registration_status: RegistrationStatus
     kpj_number: str | None
     coverage: CoverageOut
@@ -128,7 +156,7 @@ class FarmerDetail(Farmer):
 
 
 class FarmerPage(BaseModel):
-    items: list[Farmer]
+    items: list[Farmer] = Field(description="Phones (the farmer's and heirs') masked; no NIK")
     next_cursor: str | None
 
 
@@ -249,6 +277,18 @@ class DocumentStatus(BaseModel):
     uploaded: bool
 
 
+class ClaimantOut(BaseModel):
+    """Who receives the benefit. `bank_account` is whole only in GET /claims/{id} for a
+    coordinator or admin (who verifies the claim); masked for agents and in every list.
+    `phone` is whole for one claim (the agent calls about documents), masked in lists."""
+
+    full_name: str
+    relationship: str
+    phone: str = Field(examples=["081298765432", "0812****5432"])
+    bank_name: str | None = None
+    bank_account: str | None = Field(default=None, examples=["012301000123567", "***********3567"])
+
+
 class ClaimEvent(BaseModel):
     status: ClaimStatus
     at: str
@@ -266,6 +306,7 @@ class ClaimOut(BaseModel):
     incident_date: date
     description: str
     location: str | None
+    claimant: ClaimantOut | None = None
     estimated_benefit: EstimatedBenefit
     required_documents: list[str]
     documents: list[DocumentStatus]

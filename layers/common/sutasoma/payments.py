@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sutasoma.audit import AuditAction, by_caller
 from sutasoma.clock import WITA, iso_utc, now_utc, period_of, today_wita
 from sutasoma.coverage import PlanRefusal, coverage_on, plan_payment
 from sutasoma.errors import (
@@ -198,7 +199,17 @@ class PaymentService:
             ),
             *population_change(kecamatan, month, farmer, {**farmer, **farmer_changes}),
         ]
-        self.store.record_payment(farmer, payment, farmer_changes, outbox, counters)
+        audit = by_caller(
+            caller,
+            AuditAction.PAYMENT_RECORDED,
+            farmer_id,
+            f"payment/{payment_id}",
+            iso_utc(now),
+            farmer_id=farmer_id,
+            fields=tuple(farmer_changes),
+            detail={"payment_id": payment_id, "receipt_number": payment["receipt_number"]},
+        )
+        self.store.record_payment(farmer, payment, farmer_changes, outbox, counters, audit)
         metrics.add_metric(name="ContributionCollected", unit=MetricUnit.Count, value=1)
         logger.info(
             "payment recorded",

@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from sutasoma import aws
+from sutasoma.audit import BPJS, SYSTEM, AuditAction, AuditRecord, by_party
 from sutasoma.dynamo import Expression, from_dynamo, key, to_dynamo
 from sutasoma.errors import ConcurrentUpdate
 from sutasoma.population import population_delta
@@ -140,8 +141,9 @@ class DomainStore:
         nik_hash: str,
         outbox: OutboxEntry,
         counters: list[CounterIncrement],
+        audit: AuditRecord,
     ) -> None:
-        """Farmer, NIK claim, outbox entry and counters: all or nothing."""
+        """Farmer, NIK claim, outbox entry, counters and audit record: all or nothing."""
         farmer_id = farmer["farmer_id"]
         items: list[dict[str, Any]] = [
             {
@@ -178,6 +180,7 @@ class DomainStore:
             },
             self._outbox_put(outbox),
             *(self._counter_update(c) for c in counters),
+            audit.put(self.table_name),
         ]
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -258,17 +261,24 @@ class DomainStore:
         updated_at: str,
         outbox: OutboxEntry,
         *,
+        audit: AuditRecord,
         remove: tuple[str, ...] = (),
         counters: tuple[CounterIncrement, ...] = (),
     ) -> dict[str, Any]:
-        """Apply `changes` (and remove `remove`) with the outbox entry and counters, if nobody
-        changed the farmer since `current` was read (optimistic locking on `version`)."""
+        """Apply `changes` (and remove `remove`) with the outbox entry, counters and audit
+        record, if nobody changed the farmer since `current` was read (optimistic locking on
+        `version`)."""
         farmer_id = current["farmer_id"]
         fields = dict(changes)
         if "village_code" in changes:
             fields["GSI1SK"] = farmer_list_sk(changes["village_code"], farmer_id)
         update = self._versioned_update(farmer_id, current["version"], fields, updated_at, remove)
-        items = [update, self._outbox_put(outbox), *(self._counter_update(c) for c in counters)]
+        items = [
+            update,
+            self._outbox_put(outbox),
+            *(self._counter_update(c) for c in counters),
+            audit.put(self.table_name),
+        ]
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -334,8 +344,10 @@ class DomainStore:
         farmer_changes: dict[str, Any],
         outbox: OutboxEntry,
         counters: list[CounterIncrement],
+        audit: AuditRecord,
     ) -> None:
-        """Payment, the farmer's paid-through, the outbox entry and the counters: all or nothing."""
+        """Payment, the farmer's paid-through, the outbox entry, the counters and the audit
+        record: all or nothing."""
         farmer_id = current["farmer_id"]
         items = [
             self._versioned_update(farmer_id, current["version"], farmer_changes, payment["recorded_at"]),
@@ -355,6 +367,7 @@ class DomainStore:
             },
             self._outbox_put(outbox),
             *(self._counter_update(c) for c in counters),
+            audit.put(self.table_name),
         ]
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -474,6 +487,19 @@ class DomainStore:
                 }
             )
         items.extend(extra_items)
+        changed = tuple(farmer_changes or ()) + tuple(payment_changes[1] if payment_changes else ())
+        items.append(
+            by_party(
+                SYSTEM,
+                AuditAction.BPJS_OPERATION_COMPLETED,
+                _subject_of(extra_items, farmer_id),
+                _resource_of(extra_items, farmer_id),
+                at,
+                farmer_id=farmer_id,
+                fields=changed,
+                detail={"op_id": op_id, "outcome": outcome},
+            ).put(self.table_name)
+        )
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -522,6 +548,16 @@ class DomainStore:
                     },
                     *changes,
                     *change_items,
+                    by_party(
+                        BPJS,
+                        AuditAction.BPJS_CALLBACK_APPLIED,
+                        _subject_of(change_items, farmer_id),
+                        _resource_of(change_items, farmer_id),
+                        received_at,
+                        farmer_id=farmer_id,
+                        fields=tuple(farmer_changes or ()),
+                        detail={"event_id": event_id, "event_type": event_type},
+                    ).put(self.table_name),
                 ]
             )
         except ClientError as error:
@@ -671,6 +707,26 @@ class DomainStore:
         with ThreadPoolExecutor(max_workers=segments) as pool:
             return [item for part in pool.map(segment, range(segments)) for item in part]
 
+    # ------------------------------------------------------------------ audit
+    def put_audit(self, audit: AuditRecord) -> None:
+        """A read's audit record (a write's goes into the write's transaction)."""
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=to_dynamo(audit.item()),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+
+    def audit_trail(self, subject_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A farmer's or claim's audit records, oldest first."""
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_dynamo({":pk": f"AUDIT#{subject_id}"}),
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [_strip_keys(from_dynamo(i)) for i in response.get("Items", [])]
+
     def get_counter(self, period: str, scope: str) -> dict[str, int]:
         response = self.client.get_item(TableName=self.table_name, Key=key(counter_pk(period), scope))
         item = response.get("Item")
@@ -697,6 +753,24 @@ def _farmer_filter(query: FarmerQuery) -> ConditionBase | None:
     for condition in conditions[1:]:
         combined = combined & condition
     return combined
+
+
+def _claim_id_in(items: tuple[dict[str, Any], ...]) -> str | None:
+    """The claim an Update among `items` changes, if any (claims' audit trail is the claim's)."""
+    for item in items:
+        pk = item.get("Update", {}).get("Key", {}).get("PK", {}).get("S", "")
+        if isinstance(pk, str) and pk.startswith("CLAIM#"):
+            return pk.removeprefix("CLAIM#")
+    return None
+
+
+def _subject_of(items: tuple[dict[str, Any], ...], farmer_id: str) -> str:
+    return _claim_id_in(items) or farmer_id
+
+
+def _resource_of(items: tuple[dict[str, Any], ...], farmer_id: str) -> str:
+    claim_id = _claim_id_in(items)
+    return f"claim/{claim_id}" if claim_id else f"farmer/{farmer_id}"
 
 
 def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
