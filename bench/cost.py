@@ -174,7 +174,8 @@ def estimate(per_request: dict[str, RequestCost], farmers: int, usage: UsageMode
 def prices_text() -> str:
     lines = [f"Prices: {PRICE_DATE}; list prices, no free tier, no tax. * = verify (not sure for Jakarta)"]
     for key, price in PRICES.items():
-        lines.append(f"  {key:<20} ${price.usd:<12g} {price.unit}{'' if price.sure else '  *'}")
+        usd = f"{price.usd:.10f}".rstrip("0").rstrip(".")
+        lines.append(f"  {key:<20} ${usd:<13} {price.unit}{'' if price.sure else '  *'}")
     return "\n".join(lines)
 
 

@@ -12,9 +12,13 @@ from bench/cost.py (list prices, usage model) applied to these counts.
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
 import re
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -86,8 +90,6 @@ class Usage:
 
 
 def _size(value: Any) -> int:
-    import json
-
     return len(json.dumps(value, default=str).encode())
 
 
@@ -353,12 +355,7 @@ def render(
     return "\n".join(lines)
 
 
-def run(
-    queue_text: str | None = None,
-    report_text: str | None = None,
-    cold_runs: int = COLD_RUNS,
-    warm_runs: int = WARM_RUNS,
-) -> str:
+def measure(queue_text: str | None, report_text: str | None, cold_runs: int, warm_runs: int) -> str:
     started = time.perf_counter()
     colds = measure_cold_starts(cold_runs)
     routes = measure_routes(warm_runs)
@@ -366,5 +363,49 @@ def run(
     return f"{text}\n  ({time.perf_counter() - started:.0f}s)"
 
 
+def run(
+    queue_text: str | None = None,
+    report_text: str | None = None,
+    cold_runs: int = COLD_RUNS,
+    warm_runs: int = WARM_RUNS,
+) -> str:
+    """`measure` in a fresh interpreter: moto's backends are per process, and bench/aws_calls.py
+    has already created the template's tables in this one."""
+    done = subprocess.run(  # our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "bench.table",
+            "--stdin",
+            "--cold-runs",
+            str(cold_runs),
+            "--warm-runs",
+            str(warm_runs),
+        ],
+        cwd=ROOT,
+        input=json.dumps({"queue_text": queue_text, "report_text": report_text}),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    text = done.stdout.rstrip()
+    if done.returncode != 0:
+        text += f"\n  the summary failed (exit {done.returncode}); its errors are above"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.table", description=__doc__.splitlines()[0])
+    parser.add_argument("--stdin", action="store_true", help="read {queue_text, report_text} as JSON")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS)
+    parser.add_argument("--warm-runs", type=int, default=WARM_RUNS)
+    args = parser.parse_args(argv)
+    given = json.loads(sys.stdin.read()) if args.stdin else {}
+    print(
+        measure(given.get("queue_text"), given.get("report_text"), args.cold_runs, args.warm_runs), flush=True
+    )
+    return 0
+
+
 if __name__ == "__main__":
-    print(run())
+    sys.exit(main())
