@@ -204,6 +204,24 @@ def test_reactivation_and_verification_are_recorded(road: Road) -> None:
         COORDINATOR["sub"],
     )
 
+    # BPJS's decision arrives as a signed callback: recorded as BPJS's, once.
+    road.pump()  # the claim goes to BPJS (a system write)
+    assert actions(road, cid).count("BPJS_OPERATION_COMPLETED") == 1
+    event = {
+        "event_id": f"ok-{cid}",
+        "type": "CLAIM_APPROVED",
+        "data": {"claim_id": cid, "amount": 42_000_000},
+    }
+    assert road.send_callback(event).body["status"] == "APPLIED"
+    assert road.send_callback(event).body["status"] == "DUPLICATE"
+    [decision] = [r for r in trail(road, cid) if r["action"] == "BPJS_CALLBACK_APPLIED"]
+    assert (decision["actor"], decision["actor_role"], decision["resource"]) == (
+        "BPJS",
+        "bpjs",
+        f"claim/{cid}",
+    )
+    assert decision["detail"] == {"event_id": f"ok-{cid}", "event_type": "CLAIM_APPROVED"}
+
 
 def test_a_failed_transaction_leaves_no_audit_record(road: Road) -> None:
     farmer = road.new_farmer(8103)
