@@ -270,7 +270,7 @@ def _queue_figures(queue_text: str | None) -> list[tuple[str, str]]:
     figures = []
     for line in queue_text.splitlines():
         match = re.match(r"\s+(\d instances?, BPJS \d+ ms)\s+(\d+(?:\.\d+)?)\s", line)
-        if match:
+        if match and match.group(1) not in dict(figures):  # the first table only (msg/s)
             figures.append((match.group(1), match.group(2)))
     return figures
 
