@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import aws_calls, cold_start, queue_throughput, table
+from bench import aws_calls, cold_start, queue_throughput, report_scale, table
 
 
 def machine() -> str:
@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         "--runs", type=int, default=cold_start.DEFAULT_RUNS, help="fresh interpreters per scenario"
     )
     parser.add_argument("--warm", type=int, default=aws_calls.WARM_RUNS, help="warm requests per scenario")
-    parser.add_argument("--only", choices=("cold", "calls", "queue", "table"), help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=("cold", "calls", "queue", "report", "table"), help="run one benchmark"
+    )
     parser.add_argument(
         "--farmers",
         type=int,
@@ -62,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         print(queue.text, flush=True)
         ok = queue.ok
         queue_text = queue.text
+    if args.only in (None, "report"):
+        print(flush=True)
+        report_text = report_scale.run()  # its own interpreter: a moto stack of its own
+        print(report_text, flush=True)
     if args.only in (None, "table"):  # the summary table and monthly cost (bench/table.py, bench/cost.py)
         print("\n" + table.run(queue_text, report_text), flush=True)
     print(f"\ntotal {time.perf_counter() - started:.0f}s")

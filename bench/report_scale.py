@@ -1,0 +1,714 @@
+"""Report generation at 10,000 and 100,000 farmers: time, DynamoDB calls and items read.
+
+The monthly report (`ReportService.compute`) reads counters only: one Query per kecamatan for
+its population deltas and one per month of the 12-month trend for the counters. Its reads should
+not grow with the number of farmers. This benchmark fills a moto table with 24 months of
+history for N farmers and measures `compute(period)` at N = 10,000 and N = 100,000.
+
+How the table is filled, fast but as the write paths would have left it:
+- Templates: one farmer is registered through the register handler and pays through the pay
+  handler (`tests.support.stack.FunctionInvoker`). The FARMER and PAYMENT items they wrote are the
+  templates: every synthetic item has exactly their attributes, with its own values.
+- Each synthetic farmer lives month by month: registered in some month, confirmed (or, 1 in 100,
+  rejected) by BPJS, then paying every month, at each harvest (what is owed and two months
+  ahead) or six months at a time, as the quote plans it (arrears first, nothing once lapsed);
+  some stop paying, some never pay. Every write's population delta is
+  `sutasoma.population.population_delta(before, after)` in the month of that write, and its
+  counters are the ones the transaction adds (registration: KEC new_registrations, AGENT
+  registrations; payment: KEC contributions_collected / payments / contribution_months, AGENT
+  collections_amount / payments), amounts from `sutasoma.tariff.contribution_for`.
+- Counters are summed per item before writing (one `ADD` per counter item, built by
+  `DomainStore.counter_update`: the same end state as one ADD per write).
+- Items: the first 2,500 FARMER items go through `batch_write_item` (timed); the rest are put
+  into moto's table the way moto's own BatchWriteItem handler puts each PutRequest
+  (`DynamoDBBackend.put_item`), without the HTTP round trip and without moto's 400 KB check
+  (it measures the whole item again at every attribute: ~1 ms per item; every item here is
+  checked to be far below the limit first). 100,000 items over HTTP would take minutes here.
+- The 100,000-farmer table is the 10,000-farmer one plus 90,000 farmers. The first 10,000 also get
+  their PAYMENT items, so that `reconcile` (a recount from the records by parallel scan) can
+  check the whole fill: it must find no difference. The extra 90,000 get FARMER items and
+  counters, not PAYMENT items (the report never reads payments; their counters are written).
+  The registration's NIK claim and the outbox entries are not written: nothing here reads them.
+
+Reads are counted by a botocore `after-call` hook on the store's client: calls by operation,
+and items read (Query `Count` and `ScannedCount`, GetItem hits, Scan `ScannedCount`).
+
+moto is not DynamoDB, in three ways that would swamp what is measured; the benchmark works
+around them and checks that nothing else changes:
+- Query: moto sorts the whole table and keeps the partition (`Table.all_items`), O(table) per
+  Query where DynamoDB reads the partition. Base-table Queries are served from their partition
+  (same items, same order; GSI queries unchanged). At 10,000 farmers the report is also computed
+  once with moto as shipped: the two reports must be identical, and both times are printed.
+- Responses: moto serializes a response by walking it against botocore's output shape (~5 ms
+  per item). Query and Scan results are already DynamoDB JSON, so they are sent as `json.dumps`
+  of it; the first response of each operation is also serialized by moto and compared.
+- Scan: moto sorts the whole table again for every page; during reconcile (nothing writes)
+  each table is sorted once.
+
+The issue's bound: report time at 100,000 at most 1.5 x the time at 10,000. Printed as PASS/FAIL
+for information; the benchmark itself never fails on time.
+
+    python -m bench.report_scale [--sizes 10000 100000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (10_000, 100_000)
+RUNS = 5
+MONTHS = 24
+PERIOD = "2026-10"  # the month reported on: the history is 2024-11 .. 2026-10
+BOUND = 1.5
+API_SAMPLE = 2_500  # FARMER items written through batch_write_item (timed)
+AGENTS_PER_KECAMATAN = 3
+WITA = ZoneInfo("Asia/Makassar")
+
+
+# ---------------------------------------------------------------------------------- reads
+
+
+@dataclass
+class Reads:
+    calls: Counter[str] = field(default_factory=Counter)
+    items: int = 0  # items the calls read (Query/Scan ScannedCount, GetItem hits)
+    returned: int = 0  # items they returned (Count): the same here, no filter is used
+
+
+class ReadMeter:
+    """Counts the calls and items read of one botocore client (after-call hook)."""
+
+    def __init__(self, client: Any) -> None:
+        self._lock = threading.Lock()
+        self.current = Reads()
+        client.meta.events.register("after-call.dynamodb.*", self.on_call)
+
+    def reset(self) -> Reads:
+        with self._lock:
+            done, self.current = self.current, Reads()
+        return done
+
+    def on_call(self, event_name: str, parsed: dict[str, Any], **kwargs: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        with self._lock:
+            self.current.calls[operation] += 1
+            if operation in ("Query", "Scan"):
+                # ScannedCount: items the call read (before any filter); Count: items returned.
+                self.current.items += int(parsed.get("ScannedCount", parsed.get("Count", 0)))
+                self.current.returned += int(parsed.get("Count", 0))
+            elif operation == "GetItem" and "Item" in parsed:
+                self.current.items += 1
+                self.current.returned += 1
+
+
+# ---------------------------------------------------------------------------------- moto
+
+
+@contextlib.contextmanager
+def partition_queries() -> Iterator[None]:
+    """Base-table Queries read their partition only (DynamoDB's cost), not the sorted table."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name is not None or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            items: list[Any] = []
+        elif self.range_key_attr:
+            items = sorted(partition.values(), key=lambda item: item.range_key)
+        else:
+            items = [partition]
+        self.all_items = lambda: items  # the instance attribute hides the method for this call
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original  # type: ignore[method-assign]
+
+
+ITEM_SIZE_LIMIT = 400_000  # DynamoDB's, which moto checks as it builds an item
+
+
+@contextlib.contextmanager
+def unmeasured_items() -> Iterator[None]:
+    """moto checks the 400 KB item limit by measuring the whole item again at every attribute it
+    adds (quadratic: ~1 ms per FARMER item). While filling, items whose DynamoDB JSON is far below
+    the limit (checked by the caller) skip that check: the same items are stored."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    original = LimitedSizeDict.__setitem__
+    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        LimitedSizeDict.__setitem__ = original  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def sorted_once() -> Iterator[None]:
+    """moto sorts the whole table again for every Scan page (`Table.all_items`). Nothing writes
+    while reconcile scans, so each table is sorted once (the same items in the same order)."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.all_items
+    done: dict[int, list[Any]] = {}
+
+    def all_items(self: Any) -> list[Any]:
+        if id(self) not in done:
+            done[id(self)] = original(self)
+        return done[id(self)]
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.all_items = original  # type: ignore[method-assign]
+
+
+class PlainJsonReads:
+    """moto serializes a DynamoDB response by walking it against botocore's output shape: ~5 ms
+    per item here, much more than reading the item. A Query or Scan result is already DynamoDB
+    JSON once moto's DynamoResult has converted it, so `json.dumps` of it is the same document.
+    The first responses of each operation are also serialized by moto and compared (`checked`,
+    `same`)."""
+
+    CHECKS = 1
+
+    def __init__(self) -> None:
+        self.checked: Counter[str] = Counter()
+        self.same = True
+        self._lock = threading.Lock()
+
+    def _check_next(self, operation: str) -> bool:
+        with self._lock:
+            if self.checked[operation] >= self.CHECKS:
+                return False
+            self.checked[operation] += 1
+            return True
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        from moto.dynamodb.responses import DynamoResult
+
+        original = DynamoResult.execute_result
+        plain = self
+
+        def execute_result(result: Any, context: Any) -> Any:
+            operation = context.operation_model.name
+            if operation not in ("Query", "Scan") or not isinstance(result.result, dict):
+                return original(result, context)
+            body = json.dumps(result.result)
+            headers = {"Content-Type": "application/x-amz-json-1.0"}
+            if plain._check_next(operation):
+                status, shipped_headers, shipped = original(result, context)
+                plain.same = (
+                    plain.same
+                    and status == 200
+                    and dict(shipped_headers) == headers
+                    and json.loads(shipped) == result.result
+                )
+            return 200, headers, body
+
+        DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            DynamoResult.execute_result = original  # type: ignore[method-assign]
+
+
+def moto_table(table_name: str) -> Any:
+    from moto.backends import get_backend
+
+    from local.template import ACCOUNT_ID, REGION
+
+    return get_backend("dynamodb")[ACCOUNT_ID][REGION], table_name
+
+
+# ---------------------------------------------------------------------------------- history
+
+
+def _stamps(period: str, rng: random.Random, count: int = 64) -> list[str]:
+    """`count` working-hours moments of `period` (WITA), as the services stamp them (UTC, Z)."""
+    stamps = []
+    for _ in range(count):
+        day = datetime(int(period[:4]), int(period[5:7]), rng.randint(1, 28), tzinfo=WITA)
+        moment = day + timedelta(minutes=rng.randint(8 * 60, 16 * 60))
+        stamps.append(moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    return stamps
+
+
+@dataclass
+class History:
+    farmers: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    # (month, kecamatan) -> summed population deltas; (month, scope) -> summed counters.
+    population: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    counters: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+
+# How farmers pay (shares in %): every month they owe (monthly), at each harvest for what they
+# owe and two months ahead (quarterly), six months at a time (ahead), monthly for a while and
+# then never again (stopper: arrears, then lapsed), or never.
+PROFILES = {"monthly": 30, "quarterly": 35, "ahead": 12, "stopper": 13, "never": 10}
+_EXTRA_MONTHS = {"monthly": 0, "stopper": 0, "quarterly": 2, "ahead": 5}
+_KECAMATAN_WEIGHTS = (14, 10, 13, 15, 9, 12, 11, 16)
+
+
+class Generator:
+    """Synthetic farmers from the templates, living month by month by the domain's rules."""
+
+    def __init__(self, farmer_template: dict[str, Any], payment_template: dict[str, Any]) -> None:
+        from sutasoma.nik import mask_nik
+        from sutasoma.periods import add_months
+        from sutasoma.places import kecamatan_codes, places
+        from sutasoma.population import population_delta
+        from sutasoma.tariff import contribution_for
+
+        self.farmer_template = {
+            k: v
+            for k, v in farmer_template.items()
+            if k not in ("paid_through", "coverage_start", "kpj_number", "confirmed_at")
+        }
+        self.payment_template = payment_template
+        self.mask_nik = mask_nik
+        self.population_delta = population_delta
+        self.contribution_for = contribution_for
+        self.kecamatan = kecamatan_codes()
+        self.villages = {k: [v.code for v in places().kecamatan[k].villages] for k in self.kecamatan}
+        # Months by index, 0 = the oldest of the history; paying ahead reaches past the last.
+        self.months = [add_months(PERIOD, i - (MONTHS - 1)) for i in range(MONTHS + 12)]
+        self.prices: dict[tuple[int, int], tuple[int, int, int]] = {}
+        self.rng = random.Random("report-scale")
+        self.stamps = [_stamps(month, self.rng) for month in self.months[:MONTHS]]
+
+    def line(self, index: int, income: int) -> tuple[int, int, int]:
+        """JKK, JKM and amount of month `index` at `income`, from the tariff schedule."""
+        key = (index, income)
+        if key not in self.prices:
+            line = self.contribution_for(self.months[index], income)
+            self.prices[key] = (line.jkk, line.jkm, line.amount)
+        return self.prices[key]
+
+    def farmer(self, n: int, history: History, with_payments: bool) -> None:
+        rng = self.rng
+        months = self.months
+        delta = self.population_delta
+        kecamatan = self.kecamatan[rng.choices(range(8), weights=_KECAMATAN_WEIGHTS)[0]]
+        kec_scope, pop = f"KEC#{kecamatan}", history.population
+        agent = f"agen.{kecamatan[-2:]}.{rng.randrange(AGENTS_PER_KECAMATAN)}"
+        agent_scope, counters = f"AGENT#{kecamatan}#{agent}", history.counters
+        registered = min(int(rng.triangular(0, MONTHS, MONTHS * 0.7)), MONTHS - 1)
+        registered_at = self.stamps[registered][rng.randrange(64)]
+        farmer_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        nik = f"7312{kecamatan[-2:]}{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(60, 99):02d}{n % 9998 + 1:04d}"
+        income = rng.choice((1_000_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000))
+        village = rng.choice(self.villages[kecamatan])
+        farmer = {
+            **self.farmer_template,
+            "PK": f"FARMER#{farmer_id}",
+            "GSI1PK": kec_scope,
+            "GSI1SK": f"FARMER#{village}#{farmer_id}",
+            "farmer_id": farmer_id,
+            "nik": nik,
+            "nik_masked": self.mask_nik(nik),
+            "kecamatan_code": kecamatan,
+            "village_code": village,
+            "monthly_income": income,
+            "registration_status": "PENDING",
+            "registered_by": agent,
+            "registered_at": registered_at,
+            "consent_at": registered_at,
+            "updated_at": registered_at,
+            "version": 1,
+        }
+        history.farmers.append(farmer)
+        # What population_delta reads of a farmer: status, paid-through month, income.
+        state: dict[str, Any] = {
+            "registration_status": "PENDING",
+            "paid_through": None,
+            "monthly_income": income,
+        }
+        # Registration: its population delta and counters, in the month it happened.
+        month = months[registered]
+        pop[(month, kecamatan)].update(delta(None, state))
+        counters[(month, kec_scope)]["new_registrations"] += 1
+        counters[(month, agent_scope)]["registrations"] += 1
+        # BPJS's answer: confirmed (no population change) or, 1 in 100, rejected (out of the counts).
+        if rng.random() < 0.01:
+            after = {**state, "registration_status": "REJECTED"}
+            pop[(month, kecamatan)].update(delta(state, after))
+            farmer.update(registration_status="REJECTED", version=2)
+            return
+        state["registration_status"] = "CONFIRMED"
+        farmer.update(
+            registration_status="CONFIRMED",
+            kpj_number=f"{rng.randrange(10**10, 10**11)}",
+            confirmed_at=registered_at,
+            version=2,
+        )
+        profile = rng.choices(list(PROFILES), weights=list(PROFILES.values()))[0]
+        if profile == "never":
+            return
+        last = registered + rng.randint(0, 5) if profile == "stopper" else MONTHS - 1
+        discipline = rng.uniform(0.6, 0.98)
+        paid: int | None = None  # index of the paid-through month
+        for index in range(registered, min(last, MONTHS - 1) + 1):
+            unpaid = 1 if paid is None else index - paid
+            if unpaid > 3:
+                break  # lapsed: a payment is refused until the farmer is reactivated
+            if unpaid <= 0:
+                continue  # paid ahead
+            if profile == "quarterly" and (index - registered) % 3 and unpaid < 3:
+                continue  # waits for the harvest (or pays before lapsing)
+            if rng.random() > discipline:
+                continue
+            # As the quote plans it: arrears first (a first payment starts with this month).
+            first = index if paid is None else paid + 1
+            count = min(unpaid + _EXTRA_MONTHS[profile], 12)
+            periods = list(range(first, first + count))
+            lines = [self.line(i, income) for i in periods]
+            amount = sum(line[2] for line in lines)
+            month = months[index]
+            paid_at = self.stamps[index][rng.randrange(64)]
+            after = {**state, "paid_through": months[periods[-1]]}
+            pop[(month, kecamatan)].update(delta(state, after))
+            state = after
+            collected = counters[(month, kec_scope)]
+            collected["contributions_collected"] += amount
+            collected["payments"] += 1
+            collected["contribution_months"] += count
+            by_agent = counters[(month, agent_scope)]
+            by_agent["collections_amount"] += amount
+            by_agent["payments"] += 1
+            if paid is None:
+                farmer["coverage_start"] = months[first]
+            paid = periods[-1]
+            farmer.update(paid_through=months[paid], updated_at=paid_at, version=farmer["version"] + 1)
+            if with_payments:
+                payment_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                history.payments.append(
+                    {
+                        **self.payment_template,
+                        "PK": f"FARMER#{farmer_id}",
+                        "SK": f"PAYMENT#{payment_id}",
+                        "payment_id": payment_id,
+                        "receipt_number": f"BPP{kecamatan[-2:]}-{month[:4]}-{len(history.payments) + 1:06d}",
+                        "farmer_id": farmer_id,
+                        "kecamatan_code": kecamatan,
+                        "periods": [months[i] for i in periods],
+                        "lines": [
+                            {"period": months[i], "jkk": jkk, "jkm": jkm, "amount": total}
+                            for i, (jkk, jkm, total) in zip(periods, lines, strict=True)
+                        ],
+                        "amount": amount,
+                        "paid_at": paid_at,
+                        "recorded_at": paid_at,
+                        "collected_by": agent,
+                        "coverage_after": {"state": "ACTIVE", "paid_through": months[paid]},
+                        "bpjs_status": "POSTED",
+                    }
+                )
+
+
+# ---------------------------------------------------------------------------------- the stack
+
+
+@dataclass
+class Filled:
+    farmers: int = 0
+    payment_items: int = 0
+    counter_updates: int = 0
+    api_items: int = 0
+    api_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+class Bench:
+    def __init__(self) -> None:
+        from local.aws import item_level_moto_transactions
+
+        item_level_moto_transactions()  # before start_stack: its lock wraps this (as in the tests)
+        from tests.support.stack import start_stack
+
+        self.server, self.stack = start_stack()
+        self.table = self.stack.ref("DomainTable")
+        self.client = self.stack.clients("dynamodb")
+        self.meter = ReadMeter(self.client)
+        from sutasoma.store import DomainStore
+
+        self.store = DomainStore(self.table, client=self.client)
+        self.backend, _ = moto_table(self.table)
+
+    def close(self) -> None:
+        self.server.stop()
+
+    # ------------------------------------------------------------------ templates
+    def templates(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One farmer registered and paid through the handlers: the items they wrote."""
+        from sutasoma.dynamo import from_dynamo, key
+        from tests.support.events import claims_for, http_event
+        from tests.support.farmers import farmer_body
+        from tests.support.stack import FunctionInvoker
+
+        claims = claims_for("agent", "73.12.04", username="agen.04.0")
+        register = FunctionInvoker(self.stack, "RegisterFunction")
+        from sutasoma.observability import logger
+
+        logger.setLevel(logging.WARNING)
+        with contextlib.redirect_stdout(io.StringIO()):
+            created = register(http_event("POST", "/farmers", body=farmer_body(), claims=claims))
+            assert created.status == 201, created.body
+            farmer_id = created.body["farmer_id"]
+            pay = FunctionInvoker(self.stack, "PayFunction")
+            quote = pay(
+                http_event(
+                    "GET", "/farmers/{farmer_id}/payments/quote", path_params={"farmer_id": farmer_id},
+                    query={"months": "1"}, claims=claims,
+                )
+            )  # fmt: skip
+            paid = pay(
+                http_event(
+                    "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id},
+                    body={"months": 1, "amount": quote.body["amount"]}, claims=claims,
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                )
+            )  # fmt: skip
+            assert paid.status == 201, paid.body
+        farmer = from_dynamo(
+            self.client.get_item(TableName=self.table, Key=key(f"FARMER#{farmer_id}", "PROFILE"))["Item"]
+        )
+        payment_id = paid.body["payment_id"]
+        payment = from_dynamo(
+            self.client.get_item(
+                TableName=self.table, Key=key(f"FARMER#{farmer_id}", f"PAYMENT#{payment_id}")
+            )["Item"]
+        )
+        return farmer, payment
+
+    # ------------------------------------------------------------------ fill
+    def fill(self, history: History, api_sample: int) -> Filled:
+        from sutasoma.dynamo import to_dynamo
+        from sutasoma.store import CounterIncrement, PopulationDelta
+
+        started = time.perf_counter()
+        filled = Filled(farmers=len(history.farmers), payment_items=len(history.payments))
+        items = [to_dynamo(item) for item in [*history.farmers, *history.payments]]
+        sample, rest = items[:api_sample], items[api_sample:]
+        t = time.perf_counter()
+        for first in range(0, len(sample), 25):
+            request = {self.table: [{"PutRequest": {"Item": item}} for item in sample[first : first + 25]]}
+            while request:
+                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        filled.api_items, filled.api_seconds = len(sample), time.perf_counter() - t
+        largest = max((len(json.dumps(item)) for item in rest), default=0)
+        if largest * 10 > ITEM_SIZE_LIMIT:
+            raise RuntimeError(f"an item of {largest} bytes: too close to the limit to skip moto's check")
+        with unmeasured_items():
+            for item in rest:
+                self.backend.put_item(self.table, item)  # what moto's BatchWriteItem does per PutRequest
+        # One ADD per counter item, of the sums: the state one ADD per write would leave.
+        updates = [
+            PopulationDelta(month, kecamatan, {k: v for k, v in amounts.items() if v})
+            for (month, kecamatan), amounts in history.population.items()
+        ] + [
+            CounterIncrement(month, scope, {k: v for k, v in amounts.items() if v})
+            for (month, scope), amounts in history.counters.items()
+        ]
+        for increment in updates:
+            if increment.amounts:
+                self.client.update_item(**self.store.counter_update(increment)["Update"])
+                filled.counter_updates += 1
+        filled.seconds = time.perf_counter() - started
+        return filled
+
+    # ------------------------------------------------------------------ measure
+    def compute(self, runs: int) -> tuple[list[float], Reads, Any]:
+        from sutasoma.reports import ReportService
+
+        service = ReportService(self.store, incentive_rate=0.075)
+        now = datetime(2026, 11, 5, tzinfo=UTC)
+        times = []
+        reads = Reads()
+        report = None
+        for _ in range(runs):
+            self.meter.reset()
+            started = time.perf_counter()
+            report = service.compute(PERIOD, now)
+            times.append(time.perf_counter() - started)
+            reads = self.meter.reset()
+        return times, reads, report
+
+    def reconcile(self) -> tuple[float, Reads, dict[str, Any]]:
+        from sutasoma.reconcile import reconcile
+
+        self.meter.reset()
+        started = time.perf_counter()
+        result = reconcile(self.store)
+        return time.perf_counter() - started, self.meter.reset(), result
+
+
+# ---------------------------------------------------------------------------------- report
+
+
+@dataclass
+class Size:
+    farmers: int
+    filled: Filled
+    times: list[float]
+    reads: Reads
+    registered: int
+    shipped_time: float | None = None
+    shipped_same: bool | None = None
+
+
+def _ops(calls: Counter[str]) -> str:
+    return ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+
+
+def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | None, total: float) -> str:
+    lines = [
+        f"Report generation by scale: ReportService.compute({PERIOD!r}), {MONTHS} months of history,"
+        f" median of {len(sizes[0].times)} runs",
+        "",
+        f"  {'farmers':>9} | {'median':>8} | {'min':>7} | {'max':>7} | calls | items read | table fill",
+    ]
+    for size in sizes:
+        f = size.filled
+        lines.append(
+            f"  {size.farmers:>9,} | {statistics.median(size.times) * 1000:6.0f} ms | "
+            f"{min(size.times) * 1000:4.0f} ms | {max(size.times) * 1000:4.0f} ms | "
+            f"{sum(size.reads.calls.values()):5} | {size.reads.items:10} | "
+            f"+{f.farmers:,} farmers, {f.payment_items:,} payments, {f.counter_updates} counter items in {f.seconds:.0f}s"
+        )
+    lines.append("")
+    for size in sizes:
+        lines.append(
+            f"  {size.farmers:,}: {_ops(size.reads.calls)}; items returned {size.reads.returned};"
+            f" report shows {size.registered:,} registered at the end of {PERIOD}"
+        )
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        ratio = statistics.median(large.times) / statistics.median(small.times)
+        verdict = "PASS" if ratio <= BOUND else "FAIL"
+        lines.append(
+            f"  time {large.farmers:,} / {small.farmers:,}: {ratio:.2f}x  (bound {BOUND}x: {verdict}, for"
+            f" information); items read {large.reads.items} / {small.reads.items}"
+            f" = {large.reads.items / max(small.reads.items, 1):.2f}x"
+        )
+    first = sizes[0]
+    if first.shipped_time is not None:
+        lines.append(
+            f"  moto as shipped (every Query sorts the whole table) at {first.farmers:,}: "
+            f"{first.shipped_time * 1000:.0f} ms for one report; partition queries "
+            f"{statistics.median(first.times) * 1000:.0f} ms; same report: {first.shipped_same}"
+        )
+    if first.filled.api_items:
+        rate = first.filled.api_items / first.filled.api_seconds
+        lines.append(
+            f"  batch_write_item over HTTP: {first.filled.api_items:,} items in {first.filled.api_seconds:.1f}s"
+            f" ({rate:.0f} items/s); the other items straight into moto's table"
+        )
+    if recount is not None:
+        seconds, reads, result = recount
+        lines.append(
+            f"  reconcile at {first.farmers:,} (parallel scan, 4 segments): {seconds:.1f}s, "
+            f"{reads.items:,} items scanned in {sum(reads.calls.values())} calls ({_ops(reads.calls)}),"
+            f" differences {len(result['differences'])}"
+        )
+    lines.append(f"  ({total:.0f}s)")
+    return "\n".join(lines)
+
+
+def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
+    from sutasoma.reports import ReportService
+
+    started = time.perf_counter()
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    bench = Bench()
+    plain = PlainJsonReads()
+    try:
+        generator = Generator(*bench.templates())
+        results: list[Size] = []
+        recount = None
+        made = 0
+        for target in sorted(sizes):
+            first = made == 0
+            history = History()
+            for n in range(made, target):
+                generator.farmer(n, history, with_payments=first)
+            made = target
+            size = Size(target, bench.fill(history, API_SAMPLE if first else 0), [], Reads(), 0)
+            if first:  # once, with moto as shipped: the same report, and what moto's Query costs
+                t = time.perf_counter()
+                shipped = ReportService(bench.store, 0.075).compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
+                size.shipped_time = time.perf_counter() - t
+            with partition_queries(), plain.active():
+                size.times, size.reads, computed = bench.compute(runs)
+                if first:
+                    size.shipped_same = computed.model_dump() == shipped.model_dump()
+                    with sorted_once():
+                        recount = bench.reconcile()
+            size.registered = computed.totals.registered
+            results.append(size)
+        text = report(results, recount, time.perf_counter() - started)
+        checked = ", ".join(f"{op} {n}" for op, n in sorted(plain.checked.items()))
+        return text.replace(
+            "\n  (",
+            f"\n  plain JSON responses checked against moto's serializer ({checked}): same {plain.same}\n  (",
+            1,
+        )
+    finally:
+        bench.close()
+
+
+def run(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
+    """`measure` in a fresh interpreter: moto's backends are per process."""
+    command = [sys.executable, "-m", "bench.report_scale", "--runs", str(runs), "--sizes", *map(str, sizes)]
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    text = done.stdout.rstrip()
+    if done.returncode != 0:
+        text += f"\n  the benchmark failed (exit {done.returncode}); its errors are above"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report_scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="numbers of farmers")
+    parser.add_argument("--runs", type=int, default=RUNS, help="report computations per size")
+    args = parser.parse_args(argv)
+    print(measure(tuple(args.sizes), args.runs), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
