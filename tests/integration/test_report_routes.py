@@ -158,3 +158,9 @@ def test_watchdog_reports_whether_last_month_is_there(
     assert report_fn.raw({"watchdog": True, "time": at_nine}) == {"period": CURRENT, "report_present": True}
     missing = report_fn.raw({"watchdog": True, "time": "2019-03-05T01:00:00Z"})
     assert missing == {"period": "2019-02", "report_present": False}
+
+
+@pytest.mark.parametrize("period", ["0000-01", "1999-12", "2101-01"])
+def test_periods_outside_the_era_are_refused_not_crashed(report_fn: FunctionInvoker, period: str) -> None:
+    result = report_fn(http_event("POST", "/reports/{period}", path_params={"period": period}, claims=ADMIN))
+    assert (result.status, result.body["code"]) == (422, "VALIDATION_ERROR")

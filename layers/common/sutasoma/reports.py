@@ -25,9 +25,15 @@ RANKING_FORMULA = (
 )
 
 
+# Months a report can be about: SUTASOMA's era, and room for date arithmetic on either side.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
 def check_period(period: str) -> str:
     try:
-        parse_period(period)
+        year, _ = parse_period(period)
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise ValueError(period)
     except ValueError:
         raise ValidationFailed(
             "Periode harus berformat YYYY-MM.", [FieldError("period", "Contoh: 2026-11.")]
