@@ -66,10 +66,11 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(VENV)/bin/pytest tests/e2e
 
-# The fuzz test of `make test` (tests/e2e/test_fuzz.py, 6 examples per operation) with many more.
+# The fuzz test of `make test` (tests/e2e/test_fuzz.py, 6 examples per operation as admin) with many
+# more, as admin and as an agent.
 FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
-	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/e2e/test_fuzz.py --timeout 1800 -rxXs
+	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SUTASOMA_FUZZ_USERS=admin,agen.lalabata $(VENV)/bin/pytest tests/e2e/test_fuzz.py --timeout 1800 -rxXs
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
