@@ -323,7 +323,8 @@ def render(
     report_s = None
     if reports:
         lines.append(
-            "Report generation: " + ", ".join(f"{k:,} farmers {v:.1f}s" for k, v in sorted(reports.items()))
+            "Report generation: "
+            + ", ".join(f"{k:,} farmers {v * 1000:.0f} ms" for k, v in sorted(reports.items()))
         )
         report_s = reports.get(max(reports))
     else:
