@@ -107,7 +107,7 @@ class LocalStack:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws import Clients, create_resources, start_moto
         from local.gateway import BoundRoute, Gateway, LocalFunction, serve
-        from local.seed import WILAYAH_CSV, Wilayah, create_demo_users, demo_farmers, demo_users, seed_farmers
+        from local.seed import WILAYAH_CSV, Wilayah, create_demo_users, demo_users, seed_history
 
         started = time.monotonic()
         # A stale descriptor from a crashed run must not look like "ready".
@@ -175,10 +175,18 @@ class LocalStack:
         event_sources = self._start_pollers(functions, created, clients)
         schedules = self._start_scheduler(functions)
 
+        history: dict[str, Any] | None = None
         if self.options.seed:
             if any(r.route.route_key == "POST /farmers" for r in bound):
-                report = seed_farmers(api_url, idp, client_id, users, demo_farmers(wilayah))
-                log.info("demo farmers: %s", report)
+                # Months of history through the API, the functions' clock moved back (seed.py).
+                log.info("seeding history (docs/local-stack.md): registrations, payments, claims…")
+                seeded = seed_history(
+                    gateway, api_url, idp, client_id, users, wilayah,
+                    schedules=self._history_schedules(functions) if self.options.schedules else (),
+                    claims=bpjs_simulator_url is not None and self.options.sqs_pollers,
+                )  # fmt: skip
+                log.info("history seeded: %s", seeded)
+                history = seeded.as_json()
             else:
                 log.warning("no POST /farmers route in the template: demo farmers not seeded")
 
@@ -211,6 +219,7 @@ class LocalStack:
             "event_sources": event_sources,
             "schedules": schedules,
             "seeded": self.options.seed,
+            "history": history,
             "startup_seconds": round(time.monotonic() - started, 2),
         }
         # For `python -m local.invoke`: each function's resolved configuration.
@@ -373,6 +382,18 @@ class LocalStack:
                 if s.expression.startswith("rate("):
                     described[s.key]["local_every_seconds"] = self.options.schedule_rate_seconds
         return described
+
+    @staticmethod
+    def _history_schedules(functions: list[Any]) -> list[tuple[Any, Any]]:
+        """(schedule, function) of every loaded function's schedules, for the history seed."""
+        from local.scheduler import schedules_of
+
+        by_id = {fn.spec.logical_id: fn for fn in functions if fn.load_error is None}
+        return [
+            (s, by_id[s.function_id])
+            for s in schedules_of(fn.spec for fn in functions)
+            if s.enabled and s.function_id in by_id
+        ]
 
     @staticmethod
     def _cognito_ids(created: Any) -> tuple[str, str]:
