@@ -25,6 +25,7 @@ help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
 	@echo "make test   - lint, type-check, validate the template, run every test"
 	@echo "make bench  - print the benchmark figures, a summary table and the monthly AWS cost"
+	@echo "make report PERIOD=YYYY-MM - the scheduled monthly report against a running make run"
 	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
 	@echo "make build  - sam build (Python 3.13 on PATH)"
 
@@ -43,6 +44,13 @@ run: $(STAMP)
 
 redrive: $(STAMP)
 	$(VENV)/bin/python -m local.invoke DlqRedriveFunction
+
+# The monthly report of PERIOD (default: last month) as the 5th-of-month schedule makes it, against
+# a running `make run`: python -m local.invoke ReportFunction for the 5th of the next month, 08:00
+# WITA; then where its files are in S3 (moto), and .local/report-PERIOD.html through the API as admin.
+.PHONY: report
+report: $(STAMP)
+	$(VENV)/bin/python -m local.report $(PERIOD)
 
 test: lint typecheck validate
 	$(VENV)/bin/pytest
@@ -72,8 +80,9 @@ FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SUTASOMA_FUZZ_USERS=admin,agen.lalabata $(VENV)/bin/pytest tests/e2e/test_fuzz.py --timeout 1800 -rxXs
 
+# ONLY=cold|calls|queue|report|table runs one benchmark (python -m bench --only ...).
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench $(if $(ONLY),--only $(ONLY))
 
 build: $(SAM)
 	$(SAM) build --template template.yaml
