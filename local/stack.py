@@ -179,7 +179,7 @@ class LocalStack:
         if self.options.seed:
             if any(r.route.route_key == "POST /farmers" for r in bound):
                 # Months of history through the API, the functions' clock moved back (seed.py).
-                log.info("seeding history (docs/local-stack.md): registrations, payments, claims…")
+                log.info("seeding the history (docs/reports.md): registrations, payments, claims, reports…")
                 seeded = seed_history(
                     gateway, api_url, idp, client_id, users, wilayah,
                     schedules=self._history_schedules(functions) if self.options.schedules else (),

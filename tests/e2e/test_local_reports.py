@@ -34,7 +34,7 @@ from tests.support.farmers import farmer_body, make_nik
 
 pytestmark = pytest.mark.e2e
 
-# The seeded history takes ~40 s of the start on a small shared machine (docs/local-stack.md).
+# The seeded history takes ~40 s of the start on a small shared machine (docs/reports.md).
 SEEDED_START_TIMEOUT_S = 150.0
 KECAMATAN = {
     "73.12.01": "Marioriwawo",
