@@ -28,7 +28,8 @@ How the table is filled, fast but as the write paths would have left it:
   their PAYMENT items, so that `reconcile` (a recount from the records by parallel scan) can
   check the whole fill: it must find no difference. The extra 90,000 get FARMER items and
   counters, not PAYMENT items (the report never reads payments; their counters are written).
-  The registration's NIK claim and the outbox entries are not written: nothing here reads them.
+  The registration's NIK claim, the outbox entries and the audit records are not written:
+  nothing here reads them.
 
 Reads are counted by a botocore `after-call` hook on the store's client: calls by operation,
 and items read (Query `Count` and `ScannedCount`, GetItem hits, Scan `ScannedCount`).
