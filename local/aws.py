@@ -125,7 +125,7 @@ def item_level_moto_transactions() -> None:
                         table.items.pop(hash_value, None)
             raise
 
-    models.copy = CopyWithoutTables  # type: ignore[assignment]
+    models.copy = CopyWithoutTables  # type: ignore[assignment,attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend._sutasoma_item_backup = True  # type: ignore[attr-defined]
 
