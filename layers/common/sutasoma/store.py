@@ -279,20 +279,23 @@ class DomainStore:
             *(self._counter_update(c) for c in counters),
             audit.put(self.table_name),
         ]
+        self._transact_versioned(items, "Data petani baru saja diubah orang lain; muat ulang lalu coba lagi.")
+        updated = {**current, **changes, "version": current["version"] + 1, "updated_at": updated_at}
+        for name in remove:
+            updated.pop(name, None)
+        return updated
+
+    def _transact_versioned(self, items: list[dict[str, Any]], conflict_message: str) -> None:
+        """A transaction whose first item is a versioned farmer update: losing the race on the
+        version (or to a concurrent transaction) is a 409 CONCURRENT_UPDATE, nothing written."""
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException" and _cancellation_codes(
                 error
             )[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
-                raise ConcurrentUpdate(
-                    "Data petani baru saja diubah orang lain; muat ulang lalu coba lagi."
-                ) from None
+                raise ConcurrentUpdate(conflict_message) from None
             raise
-        updated = {**current, **changes, "version": current["version"] + 1, "updated_at": updated_at}
-        for name in remove:
-            updated.pop(name, None)
-        return updated
 
     def _versioned_update(
         self,
@@ -369,16 +372,10 @@ class DomainStore:
             *(self._counter_update(c) for c in counters),
             audit.put(self.table_name),
         ]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException" and _cancellation_codes(
-                error
-            )[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
-                raise ConcurrentUpdate(
-                    "Pembayaran lain untuk petani ini baru saja tercatat; minta rincian iuran lagi lalu ulangi."
-                ) from None
-            raise
+        self._transact_versioned(
+            items,
+            "Pembayaran lain untuk petani ini baru saja tercatat; minta rincian iuran lagi lalu ulangi.",
+        )
 
     def get_payment(self, farmer_id: str, payment_id: str) -> dict[str, Any] | None:
         response = self.client.get_item(
