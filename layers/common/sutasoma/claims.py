@@ -222,16 +222,9 @@ class ClaimService:
 
     # ------------------------------------------------------------------ file
     def submit(self, caller: Caller, data: ClaimCreate, idempotency_key: str | None) -> ClaimOut:
-        if idempotency_key is None:
-            return self._submit(caller, data)
-        stored = self.idempotency.run(
-            scope="claim",
-            key=idempotency_key,
-            caller=caller.sub,
-            body=data.model_dump(mode="json"),
-            operation=lambda: self._submit(caller, data).model_dump(mode="json"),
+        return self.idempotency.once(
+            "claim", idempotency_key, caller.sub, data, lambda: self._submit(caller, data), ClaimOut
         )
-        return ClaimOut.model_validate(stored)
 
     def _submit(self, caller: Caller, data: ClaimCreate) -> ClaimOut:
         farmer = load_farmer(self.store, caller, data.farmer_id)

@@ -159,16 +159,9 @@ class FarmerService:
 
     # ------------------------------------------------------------------ register
     def register(self, caller: Caller, data: FarmerCreate, idempotency_key: str | None = None) -> Farmer:
-        if idempotency_key is None:
-            return self._register(caller, data)
-        stored = self.idempotency.run(
-            scope="register",
-            key=idempotency_key,
-            caller=caller.sub,
-            body=data.model_dump(mode="json"),
-            operation=lambda: self._register(caller, data).model_dump(mode="json"),
+        return self.idempotency.once(
+            "register", idempotency_key, caller.sub, data, lambda: self._register(caller, data), Farmer
         )
-        return Farmer.model_validate(stored)
 
     def _register(self, caller: Caller, data: FarmerCreate) -> Farmer:
         check_place(data.kecamatan_code, data.village_code)

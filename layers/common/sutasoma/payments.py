@@ -123,14 +123,10 @@ class PaymentService:
                 "Header Idempotency-Key wajib untuk pembayaran: kirim kunci yang sama saat mengulang.",
                 [FieldError("Idempotency-Key", "Wajib diisi.")],
             )
-        stored = self.idempotency.run(
-            scope="payment",
-            key=idempotency_key,
-            caller=farmer_id,  # a key names one payment of one farmer, whoever retries it
-            body=data.model_dump(mode="json"),
-            operation=lambda: self._pay(caller, farmer_id, data).model_dump(mode="json"),
+        # A key names one payment of one farmer, whoever retries it.
+        return self.idempotency.once(
+            "payment", idempotency_key, farmer_id, data, lambda: self._pay(caller, farmer_id, data), Payment
         )
-        return Payment.model_validate(stored)
 
     def _pay(self, caller: Caller, farmer_id: str, data: PaymentCreate) -> Payment:
         farmer = load_farmer(self.store, caller, farmer_id)
