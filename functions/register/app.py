@@ -14,9 +14,7 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
@@ -40,7 +38,6 @@ from sutasoma.worklist import Worklist
 app = build_resolver()
 
 OPENAPI_FILE = FilePath(__file__).with_name("openapi.json")
-SWAGGER_ASSETS = FilePath(swagger_ui.__file__).parent  # Powertools ships the Swagger UI bundle
 
 FarmerId = Annotated[str, Path(description="ULID of the farmer")]
 
@@ -61,10 +58,15 @@ def _openapi_document() -> str:
 
 @cache
 def _swagger_page() -> str:
+    # Imported here: Powertools' OpenAPI models cost ~70 ms of every cold start, for /docs only.
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    assets = FilePath(swagger_ui.__file__).parent  # Powertools ships the Swagger UI bundle
     # The document inlined in a <script>: "</" must not close it.
     spec = _openapi_document().replace("</", "<\\/")
-    js = (SWAGGER_ASSETS / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
-    css = (SWAGGER_ASSETS / "swagger-ui.min.css").read_text(encoding="utf-8")
+    js = (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    css = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
     return generate_swagger_html(spec, js, css, "", None, persist_authorization=False)
 
 

@@ -19,6 +19,10 @@ from typing import Any
 
 import httpx
 
+from sutasoma.observability import tracer
+
+tracer.patch(("httpx",))  # each BPJS call a subsegment of the trace (a no-op outside Lambda)
+
 USER_AGENT = "sutasoma/1.0 (+Kabupaten Soppeng)"
 TIMEOUT = httpx.Timeout(12.0, connect=3.0, read=10.0)
 RETRYABLE_STATUSES = frozenset({401, 403, 408, 425, 429})

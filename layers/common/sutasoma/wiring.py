@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from sutasoma.bpjs import BpjsClient, Credentials
-from sutasoma.bpjs_sync import BpjsSync
-from sutasoma.callbacks import CallbackService
-from sutasoma.claim_store import ClaimStore
-from sutasoma.claims import ClaimService
-from sutasoma.documents import DocumentBucket
-from sutasoma.farmers import FarmerService
-from sutasoma.idempotency import IdempotentRunner
-from sutasoma.payments import PaymentService
-from sutasoma.queue import DeadLetters, OutboundQueue
-from sutasoma.reports import ReportDesk, ReportService
-from sutasoma.secrets import nik_hash_key, secret_json, secret_text
 from sutasoma.settings import get_settings
-from sutasoma.worklist import WorklistService
+
+# Each factory imports what it builds: a function imports only the services its routes use
+# (the register function never loads httpx, the BPJS client's library), which is cold-start time.
+if TYPE_CHECKING:
+    from sutasoma.bpjs import BpjsClient
+    from sutasoma.bpjs_sync import BpjsSync
+    from sutasoma.callbacks import CallbackService
+    from sutasoma.claim_store import ClaimStore
+    from sutasoma.claims import ClaimService
+    from sutasoma.farmers import FarmerService
+    from sutasoma.idempotency import IdempotentRunner
+    from sutasoma.payments import PaymentService
+    from sutasoma.queue import DeadLetters, OutboundQueue
+    from sutasoma.reports import ReportDesk
+    from sutasoma.worklist import WorklistService
 
 
 @cache
 def idempotency_runner() -> IdempotentRunner:
+    from sutasoma.idempotency import IdempotentRunner
+
     settings = get_settings()
     return IdempotentRunner(settings.idempotency_table_name, settings.idempotency_expires_seconds)
 
 
 @cache
 def farmer_service() -> FarmerService:
+    from sutasoma.documents import DocumentBucket
+    from sutasoma.farmers import FarmerService
+    from sutasoma.secrets import nik_hash_key
+
     settings = get_settings()
     return FarmerService(
         settings=settings,
@@ -56,11 +65,16 @@ def reset() -> None:
 
 @cache
 def payment_service() -> PaymentService:
+    from sutasoma.payments import PaymentService
+
     return PaymentService(domain_store(), outbound_queue(), idempotency_runner())
 
 
 @cache
 def report_desk() -> ReportDesk:
+    from sutasoma.documents import DocumentBucket
+    from sutasoma.reports import ReportDesk, ReportService
+
     settings = get_settings()
     return ReportDesk(
         ReportService(domain_store(), settings.incentive_rate), DocumentBucket(settings.reports_bucket)
@@ -69,21 +83,30 @@ def report_desk() -> ReportDesk:
 
 @cache
 def worklist_service() -> WorklistService:
+    from sutasoma.worklist import WorklistService
+
     return WorklistService(domain_store())
 
 
 @cache
 def outbound_queue() -> OutboundQueue:
+    from sutasoma.queue import OutboundQueue
+
     return OutboundQueue(get_settings().bpjs_queue_url)
 
 
 @cache
 def domain_store() -> ClaimStore:
+    from sutasoma.claim_store import ClaimStore
+
     return ClaimStore(get_settings().table_name)
 
 
 @cache
 def claim_service() -> ClaimService:
+    from sutasoma.claims import ClaimService
+    from sutasoma.documents import DocumentBucket
+
     settings = get_settings()
     return ClaimService(
         domain_store(),
@@ -97,6 +120,9 @@ def claim_service() -> ClaimService:
 
 @cache
 def bpjs_client() -> BpjsClient:
+    from sutasoma.bpjs import BpjsClient, Credentials
+    from sutasoma.secrets import secret_json
+
     settings = get_settings()
 
     def credentials() -> Credentials:
@@ -108,11 +134,16 @@ def bpjs_client() -> BpjsClient:
 
 @cache
 def bpjs_sync() -> BpjsSync:
+    from sutasoma.bpjs_sync import BpjsSync
+
     return BpjsSync(domain_store(), bpjs_client())
 
 
 @cache
 def callback_service() -> CallbackService:
+    from sutasoma.callbacks import CallbackService
+    from sutasoma.secrets import secret_text
+
     settings = get_settings()
     return CallbackService(
         domain_store(),
@@ -123,4 +154,6 @@ def callback_service() -> CallbackService:
 
 @cache
 def dead_letters() -> DeadLetters:
+    from sutasoma.queue import DeadLetters
+
     return DeadLetters(get_settings().bpjs_dlq_url, outbound_queue())
