@@ -1,0 +1,95 @@
+"""What each function imports at cold start: libraries a function's routes never use stay out.
+
+Times are measured by bench/cold_start.py, never asserted here; what is asserted is which modules
+the import of each handler loads, in a fresh interpreter set up the way Lambda does it (the
+function's code and the layer first on sys.path, LAMBDA_TASK_ROOT set so that Powertools' Tracer
+is on and X-Ray patches what it is told to).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
+
+# Module -> the functions allowed to import it at cold start, and why it is heavy.
+HEAVY = {
+    "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
+    "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
+    "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
+    "aws_lambda_powertools.utilities.batch": {"bpjs_sync"},
+}
+
+_CHILD = """
+import json, sys
+sys.path[:0] = {paths!r}
+import app
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported_by(function: str) -> set[str]:
+    code_dir = ROOT / "functions" / function
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "LAMBDA_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="ap-southeast-3",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",  # nothing is called; if it were, it would go nowhere
+        LAMBDA_TASK_ROOT=str(code_dir),
+        AWS_LAMBDA_FUNCTION_NAME=function,
+        AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR",
+        POWERTOOLS_SERVICE_NAME="sutasoma",
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", _CHILD.format(paths=[str(code_dir), str(ROOT / "layers" / "common")])],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, set[str]]:
+    return {function: imported_by(function) for function in FUNCTIONS}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_cold_start_imports_only_what_the_function_uses(function: str, modules: dict[str, set[str]]) -> None:
+    loaded = modules[function]
+    assert "app" in loaded and "sutasoma" in loaded
+    unexpected = {name for name, allowed in HEAVY.items() if name in loaded and function not in allowed}
+    assert not unexpected, f"{function} imports {sorted(unexpected)} at cold start"
+
+
+def test_the_queue_consumer_loads_its_http_client(modules: dict[str, set[str]]) -> None:
+    # The other side of the budget: the function that does call BPJS has its client ready.
+    assert "httpx" in modules["bpjs_sync"]
+    assert (
+        sorted(
+            [
+                "bpjs_callback",
+                "bpjs_sync",
+                "claim",
+                "dlq_redrive",
+                "outbox_sweeper",
+                "pay",
+                "register",
+                "report",
+            ]
+        )
+        == FUNCTIONS
+    )
