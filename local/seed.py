@@ -31,6 +31,7 @@ import uuid
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -339,17 +340,15 @@ class BusinessClock:
     """The business clock of the functions in this process, moved back for the history seed.
 
     The services read the time only through `sutasoma.clock.now_utc()` (`today_wita()` calls it
-    too). Modules that did `from sutasoma.clock import now_utc` hold a reference of their own, so
-    every loaded module whose `now_utc` is the real one gets it replaced (sutasoma's modules and
-    the functions' `app` modules), and back on exit. While moved, time runs on from the moment
+    too); `sutasoma.clock.use_clock` points it here. While moved, time runs on from the moment
     set: now = `at` + the real time since `set(at)`. Every function in this process sees it, the
     SQS pollers and BPJS callbacks included: the whole system lives at that moment, as it would
-    have. (A `sutasoma.clock` hook would make this a one-liner; until then, module attributes.)
+    have.
     """
 
     def __init__(self) -> None:
         self._offset = timedelta(0)
-        self._original: Callable[[], datetime] | None = None
+        self._using: AbstractContextManager[None] | None = None
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
@@ -358,29 +357,17 @@ class BusinessClock:
         self._offset = at - datetime.now(UTC)
 
     def __enter__(self) -> BusinessClock:
-        clock = sys.modules.get("sutasoma.clock")
-        if clock is None:
-            raise RuntimeError("sutasoma.clock is not loaded: no function was imported")
-        original = clock.now_utc
-        self._original = original
-        self._replace(lambda current: current is original, self.now)
+        from sutasoma.clock import use_clock
+
+        self._using = use_clock(self.now)
+        self._using.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._offset = timedelta(0)
-        if self._original is not None:
-            # Also modules imported while the clock was moved: they bound the seed's clock.
-            self._replace(lambda current: current == self.now, self._original)
-
-    @staticmethod
-    def _replace(match: Callable[[Any], bool], replacement: Callable[[], datetime]) -> None:
-        for module in list(sys.modules.values()):
-            name = getattr(module, "__name__", "")
-            if not name.startswith(("sutasoma", "_sutasoma_local_fn_")):
-                continue  # only sutasoma's modules and the functions' app modules
-            current = getattr(module, "now_utc", None)
-            if current is not None and match(current):
-                setattr(module, "now_utc", replacement)  # noqa: B010 - any module
+        if self._using is not None:
+            self._using.__exit__(None, None, None)
+            self._using = None
 
 
 @dataclass
