@@ -88,6 +88,20 @@ def test_message_that_always_fails_ends_in_the_dlq_and_redrive_delivers_it(road:
     road.pump(rounds=MAX_RECEIVES + 2)
     assert road.depth(road.queue_url) == 0 and road.depth(road.dlq_url) == 1
     assert road.farmer(farmer["farmer_id"])["registration_status"] == "PENDING"
+    # The DLQ alarm watches this very queue, and one message is over its threshold (moto keeps
+    # alarms but does not evaluate them: the comparison is the alarm's own, done here).
+    stack = road.stack
+    (alarm,) = stack.clients("cloudwatch").describe_alarms(AlarmNames=[stack.ref("BpjsDlqNotEmptyAlarm")])[
+        "MetricAlarms"
+    ]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": stack.created.physical["BpjsOutboundDlq"].attrs["QueueName"]}
+    ]
+    assert road.dlq_url.endswith("/" + alarm["Dimensions"][0]["Value"])
+    assert (
+        alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        and road.depth(road.dlq_url) > alarm["Threshold"]
+    )
 
     road.bpjs.configure(outage=False)
     assert road.redrive.raw({"max_messages": 100}) == {"moved": 1}
