@@ -1,4 +1,4 @@
-"""AWS API calls per request of the register function, counted for real on moto.
+"""AWS API calls per request of every HttpApi route of template.yaml, counted for real on moto.
 
 The template's resources are created in an embedded moto server (tests.support.stack), the
 handler is called in-process with the function's own environment (FunctionInvoker), and calls are
@@ -10,6 +10,11 @@ counted twice, independently:
 - server side, the HTTP requests moto receives, by operation.
 "Cold" is the first request of a fresh execution environment (services, boto3 clients and the
 Powertools parameter cache forgotten); "warm" the requests after it.
+
+Every scenario names its route (`METHOD /path`, as template.yaml's HttpApi event says it) apart
+from its display label; `unmeasured_routes()` compares them with the template's routes, so a
+route added to the template without a scenario shows in the report (and fails
+tests/unit/test_bench_routes.py) instead of going unmeasured.
 """
 
 from __future__ import annotations
@@ -18,28 +23,42 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import statistics
 import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-import botocore.session
-
 from sutasoma.clock import period_of, today_wita
+from sutasoma.periods import add_months
 from sutasoma.tariff import contribution_for
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.stack import FunctionInvoker, MotoStack, start_stack
 
-WARM_RUNS = 5
+if TYPE_CHECKING:
+    from tests.support.stack import FunctionInvoker, HttpResult, MotoStack
+
+# 20 warm requests per scenario: p50 is steady; "p99" of 20 samples is the slowest of them
+# (nearest rank), printed with its n. ~1 minute for all routes on 2 shared cores.
+WARM_RUNS = 20
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+HTTP_FUNCTIONS = (
+    "RegisterFunction",
+    "PayFunction",
+    "ClaimFunction",
+    "BpjsCallbackFunction",
+    "ReportFunction",
+)
 
 
 # ------------------------------------------------------------------------------ counting
@@ -104,6 +123,7 @@ def _moto_label(environ: dict[str, Any]) -> str:
 @contextmanager
 def counting() -> Iterator[Counters]:
     """Count every botocore client created inside the block, and every request moto receives."""
+    import botocore.session
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     counters = Counters()
@@ -139,15 +159,73 @@ def fresh_execution_environment() -> None:
     clear_caches()  # type: ignore[no-untyped-call]
 
 
+# ------------------------------------------------------------------------------ routes
+
+
+def template_routes(template: Path = TEMPLATE) -> dict[str, str]:
+    """`METHOD /path` -> logical id of its function, for every HttpApi event of template.yaml."""
+    from local.template import load_yaml
+
+    routes: dict[str, str] = {}
+    for logical_id, resource in (load_yaml(template).get("Resources") or {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+            if event.get("Type") == "HttpApi":
+                props = event.get("Properties") or {}
+                routes[f"{str(props.get('Method', 'ANY')).upper()} {props.get('Path', '$default')}"] = (
+                    logical_id
+                )
+    return routes
+
+
+def unmeasured_routes(scenarios: Iterable[Scenario] | None = None, template: Path = TEMPLATE) -> list[str]:
+    """The template's routes without a scenario (Workload().scenarios() unless given): none, or
+    the report says which. Builds the scenarios only; nothing is invoked."""
+    routes = template_routes(template)
+    measured = {s.route for s in (Workload().scenarios() if scenarios is None else scenarios)}
+    return sorted(set(routes) - measured)
+
+
+def scenario_mistakes(scenarios: Iterable[Scenario] | None = None, template: Path = TEMPLATE) -> list[str]:
+    """Scenarios whose route is not the template's, or that call another function than the
+    template routes it to; labels used twice."""
+    routes = template_routes(template)
+    mistakes: list[str] = []
+    labels: Counter[str] = Counter()
+    for s in Workload().scenarios() if scenarios is None else scenarios:
+        labels[s.label] += 1
+        if s.route not in routes:
+            mistakes.append(f"{s.label}: {s.route} is not a route of template.yaml")
+        elif routes[s.route] != s.function:
+            mistakes.append(f"{s.label}: template.yaml routes it to {routes[s.route]}, not {s.function}")
+    mistakes.extend(f"label used {n} times: {label}" for label, n in labels.items() if n > 1)
+    return mistakes
+
+
+def coverage_line(measured: Iterable[str]) -> str:
+    """The report's line on coverage, from the measured routes (`METHOD /path`)."""
+    routes = template_routes()
+    missing = sorted(set(routes) - set(measured))
+    if not missing:
+        return f"  every route of template.yaml measured ({len(routes)} routes)"
+    return f"  routes of template.yaml NOT measured ({len(missing)}): " + ", ".join(missing)
+
+
 # ------------------------------------------------------------------------------ scenarios
 
 
 @dataclass
 class Scenario:
-    label: str
+    route: str  # "METHOD /path" exactly as template.yaml's HttpApi event (and the event's routeKey)
     expected_status: int
-    event: Callable[[], dict[str, Any]]  # a new event each call (new NIKs where needed)
+    event: Callable[[], dict[str, Any]]  # a new event each call (new NIKs, farmers, claims where needed)
     function: str = "RegisterFunction"
+    variant: str = ""  # what sets this scenario apart from the route's others
+
+    @property
+    def label(self) -> str:
+        return f"{self.route} ({self.variant})" if self.variant else self.route
 
 
 @dataclass
@@ -161,21 +239,26 @@ class Result:
 
 
 class Workload:
-    """Events for one agent of Lalabata; unique NIKs from one counter."""
+    """Events for one agent of Lalabata; unique NIKs from one counter. The state the scenarios
+    use (farmers, claims) is filled by `prepare`, before anything is counted."""
 
     def __init__(self) -> None:
         self.claims = claims_for("agent", "73.12.04", username="agent.bench")
+        self.coordinator = claims_for("coordinator", "73.12.04", username="koordinator.bench")
+        self.admin = claims_for("admin", username="admin.bench")
         self._serial = 0
         self.idempotent_body = self.body()
         self.idempotency_key = str(uuid.uuid4())
-        self.existing_id = ""
-        self.unpaid: list[dict[str, Any]] = []
-        self.covered: list[dict[str, Any]] = []  # confirmed and paid this month: claimable
-        self.claim_id = ""
-        self.coordinator = claims_for("coordinator", "73.12.04", username="koordinator.bench")
-        self.admin = claims_for("admin", username="admin.bench")
+        self.existing_id = ""  # registered with the key above; read, listed, confirmed by callbacks
+        self.patched_id = ""  # PATCHed again and again
+        self.paid_id = ""  # confirmed and paid: its payment history
+        self.unpaid: list[dict[str, Any]] = []  # never paid: one payment each
+        self.covered: list[dict[str, Any]] = []  # confirmed and paid this month: one claim each
+        self.lapsed: list[str] = []  # paid through 5 months ago: one reactivation each
+        self.claim_id = ""  # SUBMITTED, no document uploaded
+        self.documented: list[str] = []  # SUBMITTED claims with every required document in S3
         self.callback_secret = ""
-        self._event = 0
+        self._phone = 0
 
     def body(self) -> dict[str, Any]:
         self._serial += 1
@@ -186,57 +269,125 @@ class Workload:
         headers = {"Idempotency-Key": key} if key else None
         return http_event("POST", "/farmers", body=body or self.body(), claims=self.claims, headers=headers)
 
+    def _farmer(self, method: str, route: str, farmer_id: str, **kwargs: Any) -> dict[str, Any]:
+        return http_event(method, route, path_params={"farmer_id": farmer_id}, claims=self.claims, **kwargs)
+
+    def _claim(self, method: str, route: str, claim_id: str, **kwargs: Any) -> dict[str, Any]:
+        return http_event(method, route, path_params={"claim_id": claim_id}, **kwargs)
+
+    def _report(self, method: str, route: str, **params: str) -> dict[str, Any]:
+        path = {"period": period_of(today_wita()), **params}
+        return http_event(method, route, path_params=path, claims=self.admin)
+
     def scenarios(self) -> list[Scenario]:
+        """One or more per route; the events read the workload's state when they are built."""
+        farmer = "/farmers/{farmer_id}"
+        claim = "/claims/{claim_id}"
         return [
+            # RegisterFunction
             Scenario("POST /farmers", 201, lambda: self.register()),
+            Scenario("POST /farmers", 201, lambda: self.register(key=str(uuid.uuid4())), variant="Idempotency-Key"),
             Scenario(
-                "POST /farmers + Idempotency-Key",
-                201,
-                lambda: self.register(key=str(uuid.uuid4())),
+                "POST /farmers", 201, lambda: self.register(self.idempotent_body, self.idempotency_key),
+                variant="same key + body: replay",
+            ),
+            Scenario("POST /farmers", 409, lambda: self.register(self.idempotent_body), variant="NIK taken"),
+            Scenario(f"GET {farmer}", 200, lambda: self._farmer("GET", farmer, self.existing_id)),
+            Scenario(
+                "GET /farmers", 200, lambda: http_event("GET", "/farmers", query={"limit": "10"}, claims=self.claims),
+                variant="limit=10",
+            ),
+            Scenario(f"PATCH {farmer}", 200, self.patch, variant="phone"),
+            Scenario(
+                f"POST {farmer}/ktp", 200,
+                lambda: self._farmer("POST", f"{farmer}/ktp", self.existing_id, body={"content_type": "image/jpeg"}),
+                variant="upload URL",
             ),
             Scenario(
-                "  same key + body again (replay)",
-                201,
-                lambda: self.register(self.idempotent_body, self.idempotency_key),
+                f"POST {farmer}/reactivate", 200,
+                lambda: self._farmer("POST", f"{farmer}/reactivate", self.lapsed.pop()), variant="LAPSED farmer",
             ),
             Scenario(
-                "POST /farmers, NIK taken (409)",
-                409,
-                lambda: self.register(self.idempotent_body),
-            ),
-            Scenario(
-                "GET /farmers/{id}",
-                200,
-                lambda: http_event(
-                    "GET",
-                    "/farmers/{farmer_id}",
-                    path_params={"farmer_id": self.existing_id},
-                    claims=self.claims,
-                ),
-            ),
-            Scenario(
-                "GET /farmers?limit=10",
-                200,
-                lambda: http_event("GET", "/farmers", query={"limit": "10"}, claims=self.claims),
+                "GET /agents/me/worklist", 200, lambda: http_event("GET", "/agents/me/worklist", claims=self.claims)
             ),
             Scenario("GET /health", 200, lambda: http_event("GET", "/health")),
+            Scenario("GET /docs", 200, lambda: http_event("GET", "/docs")),
+            Scenario("GET /openapi.json", 200, lambda: http_event("GET", "/openapi.json")),
+            # PayFunction
             Scenario(
-                "GET /farmers/{id}/payments/quote",
-                200,
-                lambda: http_event(
-                    "GET",
-                    "/farmers/{farmer_id}/payments/quote",
-                    path_params={"farmer_id": self.existing_id},
-                    query={"months": "3"},
-                    claims=self.claims,
-                ),
-                "PayFunction",
+                f"GET {farmer}/payments/quote", 200,
+                lambda: self._farmer("GET", f"{farmer}/payments/quote", self.existing_id, query={"months": "3"}),
+                "PayFunction", "months=3",
             ),
-            Scenario("POST /farmers/{id}/payments", 201, self.payment, "PayFunction"),
-        ]
+            Scenario(f"POST {farmer}/payments", 201, self.payment, "PayFunction", "1 month"),
+            Scenario(
+                f"GET {farmer}/payments", 200, lambda: self._farmer("GET", f"{farmer}/payments", self.paid_id),
+                "PayFunction", "history",
+            ),
+            # ClaimFunction
+            Scenario("POST /claims", 201, self.claim, "ClaimFunction"),
+            Scenario(
+                f"GET {claim}", 200, lambda: self._claim("GET", claim, self.claim_id, claims=self.claims),
+                "ClaimFunction",
+            ),
+            Scenario(
+                "GET /claims", 200, lambda: http_event("GET", "/claims", query={"limit": "10"}, claims=self.claims),
+                "ClaimFunction", "limit=10",
+            ),
+            Scenario(
+                f"POST {claim}/documents", 200,
+                lambda: self._claim(
+                    "POST", f"{claim}/documents", self.claim_id, body={"doc_type": "kpj_card"}, claims=self.claims
+                ),
+                "ClaimFunction", "upload URL",
+            ),
+            Scenario(
+                f"POST {claim}/verify", 200,
+                lambda: self._claim("POST", f"{claim}/verify", self.documented.pop(), claims=self.coordinator),
+                "ClaimFunction", "documents present",
+            ),
+            Scenario(
+                f"POST {claim}/verify", 409,
+                lambda: self._claim("POST", f"{claim}/verify", self.claim_id, claims=self.coordinator),
+                "ClaimFunction", "documents missing",
+            ),
+            # BpjsCallbackFunction
+            Scenario("POST /bpjs/callbacks", 200, self.callback, "BpjsCallbackFunction", "PARTICIPANT_CONFIRMED"),
+            # ReportFunction
+            Scenario("POST /reports/{period}", 201, lambda: self._report("POST", "/reports/{period}"), "ReportFunction"),
+            Scenario("GET /reports/{period}", 200, lambda: self._report("GET", "/reports/{period}"), "ReportFunction"),
+            Scenario(
+                "GET /reports/{period}/files/{file_type}", 200,
+                lambda: self._report("GET", "/reports/{period}/files/{file_type}", file_type="html"),
+                "ReportFunction", "html",
+            ),
+            Scenario(
+                "POST /reports/{period}/reconcile", 200,
+                lambda: self._report("POST", "/reports/{period}/reconcile"), "ReportFunction",
+            ),
+        ]  # fmt: skip
+
+    def patch(self) -> dict[str, Any]:
+        self._phone += 1
+        return self._farmer(
+            "PATCH", "/farmers/{farmer_id}", self.patched_id, body={"phone": f"0812{self._phone:08d}"}
+        )
+
+    def payment(self) -> dict[str, Any]:
+        """One month for a farmer who never paid (registered beforehand, outside the count)."""
+        return self.pay_event(self.unpaid.pop())
+
+    def pay_event(self, farmer: dict[str, Any]) -> dict[str, Any]:
+        amount = contribution_for(period_of(today_wita()), farmer["monthly_income"]).amount
+        return self._farmer(
+            "POST", "/farmers/{farmer_id}/payments", farmer["farmer_id"],
+            body={"months": 1, "amount": amount}, headers={"Idempotency-Key": str(uuid.uuid4())},
+        )  # fmt: skip
 
     def claim(self) -> dict[str, Any]:
-        farmer = self.covered.pop()
+        return self.claim_event(self.covered.pop())
+
+    def claim_event(self, farmer: dict[str, Any]) -> dict[str, Any]:
         return http_event(
             "POST",
             "/claims",
@@ -252,7 +403,6 @@ class Workload:
 
     def callback(self) -> dict[str, Any]:
         """A signed PARTICIPANT_CONFIRMED for the known farmer, a new event id each time."""
-        self._event += 1
         raw = json.dumps(
             {
                 "event_id": f"bench-{uuid.uuid4()}",
@@ -267,76 +417,99 @@ class Workload:
         headers = {"X-Bpjs-Timestamp": stamp, "X-Bpjs-Signature": signature}
         return http_event("POST", "/bpjs/callbacks", raw_body=raw, headers=headers)
 
-    def more_scenarios(self) -> list[Scenario]:
-        period = period_of(today_wita())
-        claim_path = {"claim_id": self.claim_id}
-        return [
-            Scenario("POST /claims", 201, self.claim, "ClaimFunction"),
-            Scenario(
-                "GET /claims/{id}", 200,
-                lambda: http_event("GET", "/claims/{claim_id}", path_params=claim_path, claims=self.claims),
-                "ClaimFunction",
-            ),
-            Scenario(
-                "GET /claims?limit=10", 200,
-                lambda: http_event("GET", "/claims", query={"limit": "10"}, claims=self.claims), "ClaimFunction",
-            ),
-            Scenario(
-                "POST /claims/{id}/documents", 200,
-                lambda: http_event(
-                    "POST", "/claims/{claim_id}/documents", path_params=claim_path, body={"doc_type": "kpj_card"},
-                    claims=self.claims,
-                ),
-                "ClaimFunction",
-            ),
-            Scenario(
-                "POST /claims/{id}/verify (docs missing)", 409,
-                lambda: http_event(
-                    "POST", "/claims/{claim_id}/verify", path_params=claim_path, claims=self.coordinator
-                ),
-                "ClaimFunction",
-            ),
-            Scenario(
-                "GET /agents/me/worklist", 200,
-                lambda: http_event("GET", "/agents/me/worklist", claims=self.claims),
-            ),
-            Scenario("POST /bpjs/callbacks", 200, self.callback, "BpjsCallbackFunction"),
-            Scenario(
-                "POST /reports/{period}", 201,
-                lambda: http_event("POST", "/reports/{period}", path_params={"period": period}, claims=self.admin),
-                "ReportFunction",
-            ),
-            Scenario(
-                "GET /reports/{period}", 200,
-                lambda: http_event("GET", "/reports/{period}", path_params={"period": period}, claims=self.admin),
-                "ReportFunction",
-            ),
-            Scenario(
-                "GET /reports/{period}/files/html", 200,
-                lambda: http_event(
-                    "GET", "/reports/{period}/files/{file_type}", path_params={"period": period, "file_type": "html"},
-                    claims=self.admin,
-                ),
-                "ReportFunction",
-            ),
-        ]  # fmt: skip
 
-    def payment(self) -> dict[str, Any]:
-        """One month for a farmer who never paid (registered beforehand, outside the count)."""
-        farmer = self.unpaid.pop()
-        amount = contribution_for(period_of(today_wita()), farmer["monthly_income"]).amount
-        return http_event(
-            "POST",
-            "/farmers/{farmer_id}/payments",
-            path_params={"farmer_id": farmer["farmer_id"]},
-            body={"months": 1, "amount": amount},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-            claims=self.claims,
+# ------------------------------------------------------------------------------ preparation
+
+
+def _call(invoker: FunctionInvoker, event: dict[str, Any]) -> HttpResult:
+    """Invoke, Powertools' metric set emptied first: with metrics disabled nothing flushes it, and
+    on a metric's 100th value Powertools would print the whole set (EMF) amid the report."""
+    from sutasoma.observability import metrics
+
+    metrics.clear_metrics()
+    return invoker(event)
+
+
+def _expect(result: HttpResult, status: int, what: str) -> HttpResult:
+    if result.status != status:
+        raise RuntimeError(f"setup, {what}: {result.status} {result.body}")
+    return result
+
+
+def prepare(
+    stack: MotoStack, workload: Workload, invokers: dict[str, FunctionInvoker], warm_runs: int
+) -> None:
+    """Everything the scenarios consume, before the count: one function after another here, since
+    switching functions between measured invocations would rebuild every client each time."""
+    register, pay, claim = invokers["RegisterFunction"], invokers["PayFunction"], invokers["ClaimFunction"]
+    runs = warm_runs + 1  # cold + warm
+    dynamodb = stack.clients("dynamodb")
+    table = stack.ref("DomainTable")
+    workload.callback_secret = stack.clients("secretsmanager").get_secret_value(
+        SecretId=stack.ref("BpjsCallbackSecret")
+    )["SecretString"]
+
+    def new_farmer() -> dict[str, Any]:
+        body: dict[str, Any] = _expect(_call(register, workload.register()), 201, "registration").body
+        return body
+
+    def confirm(farmer_id: str, index: int, paid_through: str | None = None) -> None:
+        """As BPJS's answer would leave the farmer (and, for the lapsed, the months since)."""
+        values = {":c": {"S": "CONFIRMED"}, ":k": {"S": f"26{index:09d}"}}
+        expression = "SET registration_status = :c, kpj_number = :k"
+        if paid_through:
+            values[":p"] = {"S": paid_through}
+            expression += ", paid_through = :p"
+        dynamodb.update_item(
+            TableName=table,
+            Key={"PK": {"S": f"FARMER#{farmer_id}"}, "SK": {"S": "PROFILE"}},
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values,
         )
+
+    fresh_execution_environment()
+    created = _call(register, workload.register(workload.idempotent_body, workload.idempotency_key))
+    workload.existing_id = _expect(created, 201, "registration with a key").body["farmer_id"]
+    for _ in range(10):  # a list of ten or more
+        new_farmer()
+    workload.patched_id = new_farmer()["farmer_id"]
+    workload.unpaid = [new_farmer() for _ in range(runs)]
+    # LAPSED: paid through 5 months ago (more than 3 unpaid months), as the tests arrange it.
+    lapsed_through = add_months(period_of(today_wita()), -5)
+    for index in range(runs):
+        farmer_id = new_farmer()["farmer_id"]
+        confirm(farmer_id, 100_000 + index, lapsed_through)
+        workload.lapsed.append(farmer_id)
+    # Covered (confirmed, paid this month): one per claim filed here and per POST /claims.
+    covered = []
+    for index in range(2 * runs + 1):
+        farmer = new_farmer()
+        confirm(farmer["farmer_id"], index)
+        _expect(_call(pay, workload.pay_event(farmer)), 201, "payment")
+        covered.append(farmer)
+    workload.paid_id = covered[0]["farmer_id"]  # its payment history is read
+    workload.claim_id = _expect(_call(claim, workload.claim_event(covered[0])), 201, "claim").body["claim_id"]
+    # SUBMITTED claims with their documents in the claims bucket, as the app's uploads leave them.
+    s3 = stack.clients("s3")
+    bucket = stack.ref("ClaimsBucket")
+    for farmer in covered[1 : runs + 1]:
+        filed = _expect(_call(claim, workload.claim_event(farmer)), 201, "claim").body
+        for doc in filed["required_documents"]:
+            s3.put_object(Bucket=bucket, Key=f"claims/{filed['claim_id']}/{doc}/scan.pdf", Body=b"%PDF scan")
+        workload.documented.append(filed["claim_id"])
+    workload.covered = covered[runs + 1 :]  # for POST /claims
+
+
+# ------------------------------------------------------------------------------ measuring
 
 
 def _invoke(invoker: FunctionInvoker, counters: Counters, scenario: Scenario) -> tuple[CallLog, float]:
     event = scenario.event()
+    if event["routeKey"] != scenario.route:
+        raise RuntimeError(f"{scenario.label}: the event is for {event['routeKey']}")
+    from sutasoma.observability import metrics
+
+    metrics.clear_metrics()  # as _call does, outside the time
     counters.reset()
     started = time.perf_counter()
     result = invoker(event)
@@ -348,36 +521,22 @@ def _invoke(invoker: FunctionInvoker, counters: Counters, scenario: Scenario) ->
 
 
 def measure(stack: MotoStack, warm_runs: int = WARM_RUNS) -> list[Result]:
-    invoker = FunctionInvoker(stack, "RegisterFunction")
-    invokers = {
-        name: invoker if name == "RegisterFunction" else FunctionInvoker(stack, name)
-        for name in (
-            "RegisterFunction",
-            "PayFunction",
-            "ClaimFunction",
-            "BpjsCallbackFunction",
-            "ReportFunction",
-        )
-    }
     from sutasoma.observability import logger
+    from tests.support.stack import FunctionInvoker
 
+    invokers = {name: FunctionInvoker(stack, name) for name in HTTP_FUNCTIONS}
     logger.setLevel(logging.WARNING)  # one JSON line per request would drown the table
+    # Powertools warns at every flush of an empty metric set (metrics are disabled here).
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     workload = Workload()
+    scenarios = workload.scenarios()
+    mistakes = scenario_mistakes(scenarios)
+    if mistakes:
+        raise RuntimeError("; ".join(mistakes))
     with counting() as counters:
-        # State the scenarios need: a farmer registered with a known key, ten or so in the list.
-        fresh_execution_environment()
-        created = invoker(workload.register(workload.idempotent_body, workload.idempotency_key))
-        workload.existing_id = created.body["farmer_id"]
-        for _ in range(10):
-            invoker(workload.register())
-        # Payments need farmers who never paid; registering them inside the measured loop would
-        # switch functions between invocations and rebuild every client each time.
-        workload.unpaid = [invoker(workload.register()).body for _ in range(warm_runs + 1)]
-        prepare_claims(
-            stack, workload, invoker, invokers["PayFunction"], invokers["ClaimFunction"], warm_runs
-        )
+        prepare(stack, workload, invokers, warm_runs)
         results = []
-        for scenario in workload.scenarios() + workload.more_scenarios():
+        for scenario in scenarios:
             fresh_execution_environment()
             target = invokers[scenario.function]
             cold, cold_ms = _invoke(target, counters, scenario)
@@ -391,42 +550,13 @@ def measure(stack: MotoStack, warm_runs: int = WARM_RUNS) -> list[Result]:
     return results
 
 
-def prepare_claims(
-    stack: MotoStack, workload: Workload, register: FunctionInvoker, pay: FunctionInvoker,
-    claim: FunctionInvoker, warm_runs: int,
-) -> None:  # fmt: skip
-    """Farmers confirmed (as BPJS's answer would leave them) and paid this month, one claim filed."""
-    dynamodb = stack.clients("dynamodb")
-    table = stack.ref("DomainTable")
-    workload.callback_secret = stack.clients("secretsmanager").get_secret_value(
-        SecretId=stack.ref("BpjsCallbackSecret")
-    )["SecretString"]
-    for index in range(warm_runs + 3):
-        farmer = register(workload.register()).body
-        dynamodb.update_item(
-            TableName=table,
-            Key={"PK": {"S": f"FARMER#{farmer['farmer_id']}"}, "SK": {"S": "PROFILE"}},
-            UpdateExpression="SET registration_status = :c, kpj_number = :k",
-            ExpressionAttributeValues={":c": {"S": "CONFIRMED"}, ":k": {"S": f"26{index:09d}"}},
-        )
-        amount = contribution_for(period_of(today_wita()), farmer["monthly_income"]).amount
-        paid = pay(
-            http_event(
-                "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer["farmer_id"]},
-                body={"months": 1, "amount": amount}, headers={"Idempotency-Key": str(uuid.uuid4())},
-                claims=workload.claims,
-            )
-        )  # fmt: skip
-        if paid.status != 201:
-            raise RuntimeError(f"setup payment: {paid.status} {paid.body}")
-        workload.covered.append(farmer)
-    filed = claim(workload.claim())
-    if filed.status != 201:
-        raise RuntimeError(f"setup claim: {filed.status} {filed.body}")
-    workload.claim_id = filed.body["claim_id"]
-
-
 # ------------------------------------------------------------------------------ report
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest rank: of 20 samples, p50 is the 10th and p99 the 20th (the slowest)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q * len(ordered)))) - 1]
 
 
 def _breakdown(log: CallLog) -> str:
@@ -445,27 +575,27 @@ def _comparable(counts: Counter[str]) -> Counter[str]:
 
 
 def report(results: list[Result], warm_runs: int) -> str:
+    width = max([len(r.scenario.label) for r in results] + [len("request")])
     lines = [
-        f"AWS API calls per request, every HTTP function on moto (cold = fresh execution environment; "
-        f"warm = last of {warm_runs})"
+        f"AWS API calls per request, every HttpApi route on moto (cold = fresh execution environment; "
+        f"warm = last of {warm_runs})",
+        coverage_line(r.scenario.route for r in results),
+        f"  {'request':<{width}} {'cold':>4} {'warm':>4}  warm calls by operation [cold extra]",
+        "  " + "-" * (width + 60),
     ]
-    header = f"  {'request':<34} {'cold':>4} {'warm':>4}  warm calls by operation [cold extra]"
-    lines.append(header)
-    lines.append("  " + "-" * 100)
     mismatches: list[str] = []
     for r in results:
         extra = r.cold.calls - r.warm.calls
         extra_text = f"  [+ {_breakdown(CallLog(calls=extra))}]" if extra else ""
         varies = "  (warm counts vary!)" if r.warm_varies else ""
         lines.append(
-            f"  {r.scenario.label:<34} {r.cold.total:>4} {r.warm.total:>4}  {_breakdown(r.warm)}{extra_text}{varies}"
+            f"  {r.scenario.label:<{width}} {r.cold.total:>4} {r.warm.total:>4}  "
+            f"{_breakdown(r.warm)}{extra_text}{varies}"
         )
         for phase, log in (("cold", r.cold), ("warm", r.warm)):
             if log.sends != log.calls:
                 mismatches.append(f"{r.scenario.label} ({phase}): HTTP attempts {dict(log.sends)}")
-            received = _comparable(log.received)
-            called = _comparable(log.calls)
-            if received != called:
+            if _comparable(log.received) != _comparable(log.calls):
                 mismatches.append(f"{r.scenario.label} ({phase}): moto received {dict(log.received)}")
     if mismatches:
         lines.append("  client calls differ from HTTP attempts or from what moto received (retries?):")
@@ -474,19 +604,22 @@ def report(results: list[Result], warm_runs: int) -> str:
         lines.append("  moto received exactly these requests (no retries, no call outside botocore's events)")
     lines.append("")
     lines.append(
-        "  handler wall time in-process against moto on 127.0.0.1 (not DynamoDB latency; for comparison only)"
+        "  handler wall time in-process against moto on 127.0.0.1 (not DynamoDB latency; for comparison "
+        f"only); p99 by nearest rank: of n={warm_runs} samples, the "
+        + ("slowest" if warm_runs < 100 else f"{warm_runs - math.ceil(0.99 * warm_runs) + 1}th slowest")
     )
-    lines.append(f"  {'request':<34} {'cold':>8} {'warm p50':>9} {'warm p99':>9}")
+    lines.append(f"  {'request':<{width}} {'cold':>8} {'n':>4} {'warm p50':>9} {'warm p99':>9}")
     for r in results:
-        ordered = sorted(r.warm_ms)
-        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
         lines.append(
-            f"  {r.scenario.label:<34} {r.cold_ms:>6.1f}ms {statistics.median(r.warm_ms):>7.1f}ms {p99:>7.1f}ms"
+            f"  {r.scenario.label:<{width}} {r.cold_ms:>6.1f}ms {len(r.warm_ms):>4} "
+            f"{statistics.median(r.warm_ms):>7.1f}ms {percentile(r.warm_ms, 0.99):>7.1f}ms"
         )
     return "\n".join(lines)
 
 
 def run(warm_runs: int = WARM_RUNS) -> str:
+    from tests.support.stack import start_stack
+
     started = time.perf_counter()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     server, stack = start_stack()

@@ -150,7 +150,8 @@ def recording() -> Iterator[list[Usage]]:
 
 @dataclass
 class Route:
-    label: str
+    label: str  # the scenario's label: its route, and what sets it apart from the route's others
+    route: str  # METHOD /path, as in template.yaml
     function: str
     cold_calls: int
     warm: Usage
@@ -178,87 +179,108 @@ def measure_routes(warm_runs: int = WARM_RUNS) -> list[Route]:
         setattr(aws_calls, "_invoke", original_invoke)  # noqa: B010
         server.stop()
     return [
-        Route(r.scenario.label, r.scenario.function, r.cold.total, per_label[r.scenario.label], r.warm_ms)
+        Route(
+            r.scenario.label,
+            r.scenario.route,
+            r.scenario.function,
+            r.cold.total,
+            per_label[r.scenario.label],
+            r.warm_ms,
+        )
         for r in results
     ]
 
 
 # ------------------------------------------------------------------------------ cost inputs
 
+# The scenarios of bench/aws_calls.py the cost is built from (their labels).
+PAYMENT = "POST /farmers/{farmer_id}/payments (1 month)"
+LISTING = "GET /farmers (limit=10)"
+REGISTRATION = "POST /farmers (Idempotency-Key)"
+KTP_URL = "POST /farmers/{farmer_id}/ktp (upload URL)"
+CALLBACK = "POST /bpjs/callbacks (PARTICIPANT_CONFIRMED)"
+CLAIM = "POST /claims"
+CLAIM_READ = "GET /claims/{claim_id}"
+DOCUMENT_URL = "POST /claims/{claim_id}/documents (upload URL)"
+VERIFY = "POST /claims/{claim_id}/verify (documents present)"
+REPORT = "POST /reports/{period}"
 
-def _route(routes: list[Route], label: str) -> Route | None:
-    return next((r for r in routes if r.label == label), None)
+
+def _route(routes: list[Route], label: str) -> Route:
+    found = next((r for r in routes if r.label == label), None)
+    if found is None:
+        raise LookupError(f"bench/aws_calls.py has no scenario {label!r}: the cost needs it")
+    return found
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+def _sum(routes: list[Route], labels: dict[str, float], attribute: str) -> float:
+    """Σ count x (a warm request's usage attribute, or its median handler ms for "ms")."""
+    total = 0.0
+    for label, count in labels.items():
+        route = _route(routes, label)
+        value = statistics.median(route.warm_ms) if attribute == "ms" else getattr(route.warm, attribute)
+        total += count * value
+    return total
+
+
+def _composed(
+    routes: list[Route], label: str, requests: dict[str, float], bpjs_messages: float, **extra: Any
+) -> cost.RequestCost:
+    """A user action: measured HTTP requests (label -> how many), plus bpjs_sync messages (from the
+    queue benchmark: BPJS_SYNC per message) and what `extra` adds (uploads straight to S3)."""
+
+    def total(attribute: str) -> float:
+        return _sum(routes, requests, attribute)
+
+    http = sum(requests.values())
+    fields: dict[str, Any] = {
+        "lambda_ms": total("ms") + bpjs_messages * BPJS_SYNC_MS,
+        "invocations": http + bpjs_messages,
+        "api_requests": http,
+        "rru": total("rru") + bpjs_messages * BPJS_SYNC["rru"],
+        "wru": total("wru") + bpjs_messages * BPJS_SYNC["wru"],
+        "sqs": total("sqs") + bpjs_messages * BPJS_SYNC["sqs"],
+        "s3_put": total("s3_put"),
+        "s3_get": total("s3_get"),
+        "secret_calls": total("secret_calls"),
+        "log_bytes": 1500 * (http + bpjs_messages),
+    }
+    for key, value in extra.items():
+        fields[key] = fields.get(key, 0.0) + value if key in ("s3_put", "s3_get") else value
+    return cost.RequestCost(label, **fields)
 
 
 def request_costs(routes: list[Route], report_s: float | None) -> dict[str, cost.RequestCost]:
-    out: dict[str, cost.RequestCost] = {}
-    pay = _route(routes, "POST /farmers/{id}/payments")
-    if pay:
-        u = pay.warm
-        out["payment"] = cost.RequestCost(
-            "payment + its BPJS posting",
-            lambda_ms=statistics.median(pay.warm_ms) + BPJS_SYNC_MS,
-            invocations=2,
-            rru=u.rru + BPJS_SYNC["rru"],
-            wru=u.wru + BPJS_SYNC["wru"],
-            sqs=u.sqs + BPJS_SYNC["sqs"],
-            secret_calls=u.secret_calls,
-            log_bytes=3000,
-        )
-    listing = _route(routes, "GET /farmers?limit=10")
-    if listing:
-        u = listing.warm
-        out["list"] = cost.RequestCost(
-            "list of 10", lambda_ms=statistics.median(listing.warm_ms), rru=u.rru, wru=u.wru
-        )
-    reg = _route(routes, "POST /farmers + Idempotency-Key")
-    if reg:
-        u = reg.warm
-        out["registration"] = cost.RequestCost(
-            "registration + KTP + BPJS registration + callback",
-            lambda_ms=statistics.median(reg.warm_ms) + BPJS_SYNC_MS + 2 * 30,
-            invocations=4,  # register, ktp upload URL, bpjs_sync, bpjs_callback
-            api_requests=3,
-            rru=u.rru + BPJS_SYNC["rru"] + 1,
-            wru=u.wru + BPJS_SYNC["wru"] + 4,
-            sqs=u.sqs + BPJS_SYNC["sqs"],
-            s3_put=1,
-            secret_calls=u.secret_calls,
-            log_bytes=6000,
-            measured=False,
-        )
-    if pay:
-        # Not measured: submit (like a payment), 3 document URLs + 3 uploads, verify, 2 BPJS messages.
-        out["claim"] = cost.RequestCost(
-            "claim: submit, 3 documents, verify, BPJS",
-            lambda_ms=3 * statistics.median(pay.warm_ms) + 3 * 20 + 2 * BPJS_SYNC_MS,
-            invocations=8,
-            api_requests=6,
-            rru=3 * pay.warm.rru + 2 * BPJS_SYNC["rru"],
-            wru=2 * pay.warm.wru + 2 * BPJS_SYNC["wru"],
-            sqs=2 + 2 * BPJS_SYNC["sqs"],
-            s3_put=3 + 1,
-            s3_get=3,
-            log_bytes=12_000,
-            measured=False,
-        )
-    out["report"] = cost.RequestCost(
-        "report generated or re-read, 3 files",
-        lambda_ms=(report_s if report_s is not None else 5.0) * 1000,
-        memory_mb=1024,
-        rru=50,
-        wru=10,
-        s3_put=3,
-        s3_get=3,
-        log_bytes=5000,
-        measured=report_s is not None,
-    )
-    return out
+    """What each kind of user action of the usage model costs, from the counted requests."""
+    report = _route(routes, REPORT)
+    return {
+        "payment": _composed(routes, "payment + its BPJS posting", {PAYMENT: 1}, bpjs_messages=1),
+        "list": _composed(routes, "list of 10", {LISTING: 1}, bpjs_messages=0),
+        # Register, ask for the KTP upload URL, upload it (one PUT straight to S3), BPJS
+        # registration through the queue, BPJS's confirmation callback.
+        "registration": _composed(
+            routes, "registration + KTP + BPJS registration + callback",
+            {REGISTRATION: 1, KTP_URL: 1, CALLBACK: 1}, bpjs_messages=1, s3_put=1,
+        ),
+        # File, 3 document URLs + 3 uploads, the coordinator reads it and verifies, the submission
+        # to BPJS, and BPJS's two callbacks (approved, paid; counted as a PARTICIPANT_CONFIRMED one).
+        "claim": _composed(
+            routes, "claim: submit, 3 documents, read, verify, BPJS, 2 callbacks",
+            {CLAIM: 1, DOCUMENT_URL: 3, CLAIM_READ: 1, VERIFY: 1, CALLBACK: 2}, bpjs_messages=1, s3_put=3,
+        ),
+        "report": cost.RequestCost(
+            "report generated, 3 files",
+            # The handler on moto renders the 3 files too; report_scale times the computation at scale.
+            lambda_ms=max(statistics.median(report.warm_ms), (report_s or 0.0) * 1000),
+            memory_mb=1024,
+            api_requests=0,  # the schedule; an admin's regeneration is the same work
+            rru=report.warm.rru,
+            wru=report.warm.wru,
+            s3_put=report.warm.s3_put,
+            s3_get=report.warm.s3_get,
+            log_bytes=5000,
+        ),
+    }  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ the table
@@ -267,7 +289,7 @@ def request_costs(routes: list[Route], report_s: float | None) -> dict[str, cost
 def _queue_figures(queue_text: str | None) -> list[tuple[str, str]]:
     if not queue_text:
         return []
-    figures = []
+    figures: list[tuple[str, str]] = []
     for line in queue_text.splitlines():
         match = re.match(r"\s+(\d instances?, BPJS \d+ ms)\s+(\d+(?:\.\d+)?)\s", line)
         if match and match.group(1) not in dict(figures):  # the first table only (msg/s)
@@ -303,17 +325,27 @@ def render(
         )
     lines.append("")
     n = len(routes[0].warm_ms) if routes else 0
-    lines.append(f"Requests: AWS calls (cold / warm), request units and handler time of {n} warm requests")
+    width = max([len(r.label) for r in routes] + [len("route")])
     lines.append(
-        f"  {'route':<34} {'cold':>4} {'warm':>4} {'RRU':>5} {'WRU':>5} {'SQS':>4} {'p50':>7} {'p99':>7}"
+        f"Requests: AWS calls (cold / warm), request units of a warm request, and handler time of n warm "
+        f"requests (p99 by nearest rank: of n={n}, the slowest)"
+    )
+    lines.append(aws_calls.coverage_line(r.route for r in routes))
+    lines.append(
+        f"  {'route':<{width}} {'cold':>4} {'warm':>4} {'RRU':>5} {'WRU':>5} {'SQS':>4} {'S3':>3} "
+        f"{'n':>3} {'p50':>8} {'p99':>8}"
     )
     for r in routes:
         warm_calls = sum(r.warm.calls.values())
+        s3 = r.warm.s3_put + r.warm.s3_get
         lines.append(
-            f"  {r.label.strip():<34} {r.cold_calls:>4} {warm_calls:>4} {r.warm.rru:>5.1f} {r.warm.wru:>5.0f} "
-            f"{r.warm.sqs:>4.0f} {statistics.median(r.warm_ms):>5.1f}ms {_p(r.warm_ms, 0.99):>5.1f}ms"
+            f"  {r.label:<{width}} {r.cold_calls:>4} {warm_calls:>4} {r.warm.rru:>5.1f} {r.warm.wru:>5.0f} "
+            f"{r.warm.sqs:>4.0f} {s3:>3.0f} {len(r.warm_ms):>3} {statistics.median(r.warm_ms):>6.1f}ms "
+            f"{aws_calls.percentile(r.warm_ms, 0.99):>6.1f}ms"
         )
-    lines.append("  (in-process against moto on 127.0.0.1; p99 of few samples is about the slowest)")
+    lines.append(
+        "  (in-process against moto on 127.0.0.1: not DynamoDB latency; compare routes with each other)"
+    )
     lines.append("")
     queue = _queue_figures(queue_text)
     lines.append(
@@ -328,7 +360,10 @@ def render(
         )
         report_s = reports.get(max(reports))
     else:
-        lines.append("Report generation: not run (bench/report_scale.py's text not given); 5 s assumed below")
+        lines.append(
+            "Report generation: not run (bench/report_scale.py's text not given); the cost below uses "
+            "POST /reports/{period}'s handler time on moto"
+        )
     lines.append("")
     per_request = request_costs(routes, report_s)
     usage = cost.UsageModel()
@@ -348,10 +383,13 @@ def render(
         + "".join(f"{o.total - cost.estimate(per_request, 0, once).total:>12.2f}" for o in onboarding)
         + "  (once: requests only)"
     )
-    lines.append("  per request: " + "; ".join(
-        f"{k} {v.lambda_ms:.0f} ms, {v.rru:g} RRU, {v.wru:g} WRU{'' if v.measured else ' (estimate)'}"
-        for k, v in per_request.items()
-    ))  # fmt: skip
+    lines.append("  per action (counted requests composed; bpjs_sync per message from the queue benchmark):")
+    for key, v in per_request.items():
+        lines.append(
+            f"    {key:<13} {v.invocations:>4g} invocations, {v.api_requests:g} API requests, "
+            f"{v.lambda_ms:>5.0f} ms, {v.rru:g} RRU, {v.wru:g} WRU, {v.sqs:g} SQS, {v.s3_put:g} S3 PUT/LIST, "
+            f"{v.s3_get:g} S3 GET{'' if v.measured else ' (estimate)'}"
+        )
     lines.append(cost.prices_text())
     return "\n".join(lines)
 
