@@ -5,8 +5,10 @@ run time. This script imports every `functions/*/app.py` (by path, each under a 
 its own, with fake settings in the environment), merges their Powertools resolvers' schemas
 with Powertools' OpenAPIMerge, adds what the resolvers cannot know (the Cognito bearer token on
 every route but the public ones, the problem+json errors, the BPJS callback's HMAC headers,
-the Idempotency-Key header), and writes functions/register/openapi.json, which the register
-function serves at GET /openapi.json and renders at GET /docs.
+the Idempotency-Key header, the 409s), adds OpenAPI links (which response's id feeds which next
+call: Swagger UI shows them, the stateful fuzz test follows them), and writes
+functions/register/openapi.json, which the register function serves at GET /openapi.json and
+renders at GET /docs.
 
     python scripts/openapi.py          write the document
     python scripts/openapi.py --check  exit 1 if the committed document is stale
@@ -24,6 +26,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -87,6 +90,151 @@ TAGS = [
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},
     {"name": "Operations", "description": "Health and this documentation (function register)"},
 ]
+
+# 409s the code can answer, by operation (problem+json; codes as in docs/api.md).
+CONFLICTS = {
+    (
+        "/farmers",
+        "post",
+    ): "NIK_ALREADY_REGISTERED (adds `farmer_id` of the existing record), REQUEST_IN_PROGRESS",
+    ("/farmers/{farmer_id}", "patch"): "CONCURRENT_UPDATE",
+    ("/farmers/{farmer_id}/reactivate", "post"): "FARMER_NOT_LAPSED, FARMER_REJECTED, CONCURRENT_UPDATE",
+    ("/farmers/{farmer_id}/payments/quote", "get"): "FARMER_LAPSED, FARMER_REJECTED",
+    ("/farmers/{farmer_id}/payments", "post"): "FARMER_LAPSED, FARMER_REJECTED, REQUEST_IN_PROGRESS, "
+    "CONCURRENT_UPDATE",
+    ("/claims", "post"): "DUPLICATE_CLAIM (adds `claim_id` of the existing claim), REQUEST_IN_PROGRESS",
+    ("/claims/{claim_id}/documents", "post"): "INVALID_TRANSITION (the claim is past SUBMITTED)",
+    ("/claims/{claim_id}/verify", "post"): "DOCUMENTS_MISSING (adds `missing`), INVALID_TRANSITION, "
+    "CONCURRENT_UPDATE",
+    ("/bpjs/callbacks", "post"): "INVALID_TRANSITION (a callback out of order), CONCURRENT_UPDATE",
+}
+
+# Operations without an id in the path that still name a record (404 when it does not exist).
+NAMED_RECORDS = {("/claims", "post"): "`farmer_id` in the body", ("/claims", "get"): "`farmer_id` filter"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: a value of one response feeding a parameter (or body member) of a next call."""
+
+    target: tuple[str, str]  # (path, method)
+    parameters: dict[str, str]
+    description: str
+    request_body: dict[str, str] | None = None
+
+
+FARMER = "/farmers/{farmer_id}"
+CLAIM = "/claims/{claim_id}"
+REPORT = "/reports/{period}"
+
+
+def _farmer_links(farmer_id: str, *names: str) -> dict[str, Link]:
+    """The links of the given names to the routes of one farmer, its id read with `farmer_id`."""
+    every = {
+        "GetFarmer": Link((FARMER, "get"), {"farmer_id": farmer_id}, "The farmer's record"),
+        "PatchFarmer": Link((FARMER, "patch"), {"farmer_id": farmer_id}, "Correct the farmer's record"),
+        "KtpUploadUrl": Link((FARMER + "/ktp", "post"), {"farmer_id": farmer_id}, "Upload the farmer's KTP"),
+        "ReactivateFarmer": Link(
+            (FARMER + "/reactivate", "post"), {"farmer_id": farmer_id}, "Register a LAPSED farmer again"
+        ),
+        "QuotePayment": Link(
+            (FARMER + "/payments/quote", "get"), {"farmer_id": farmer_id}, "What the next months cost"
+        ),
+        "ListPayments": Link(
+            (FARMER + "/payments", "get"), {"farmer_id": farmer_id}, "The farmer's payments"
+        ),
+        "ListClaims": Link(("/claims", "get"), {"query.farmer_id": farmer_id}, "The farmer's claims"),
+        "SubmitClaim": Link(
+            ("/claims", "post"), {}, "File a claim for the farmer", request_body={"farmer_id": farmer_id}
+        ),
+    }
+    return {name: every[name] for name in names}
+
+
+def _claim_links(claim_id: str, doc_type: str | None, *names: str) -> dict[str, Link]:
+    every = {
+        "GetClaim": Link((CLAIM, "get"), {"claim_id": claim_id}, "The claim"),
+        "VerifyClaim": Link(
+            (CLAIM + "/verify", "post"), {"claim_id": claim_id}, "Verify the claim (coordinator)"
+        ),
+    }
+    if doc_type is not None:
+        every["DocumentUploadUrl"] = Link(
+            (CLAIM + "/documents", "post"),
+            {"claim_id": claim_id},
+            "Upload a document the claim needs",
+            request_body={"doc_type": doc_type},
+        )
+    return {name: every[name] for name in names}
+
+
+ALL_FARMER_LINKS = (
+    "GetFarmer", "PatchFarmer", "KtpUploadUrl", "ReactivateFarmer", "QuotePayment", "ListPayments",
+    "ListClaims", "SubmitClaim",
+)  # fmt: skip
+FARMER_ID = "$response.body#/farmer_id"
+CLAIM_ID = "$response.body#/claim_id"
+# (path, method, status) -> links of that response. Swagger UI lists them under the response; the
+# stateful fuzz test (tests/e2e/test_fuzz_stateful.py) follows them from call to call.
+LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
+    ("/farmers", "post", "201"): _farmer_links(FARMER_ID, *ALL_FARMER_LINKS),
+    ("/farmers", "post", "409"): _farmer_links(FARMER_ID, "GetFarmer"),
+    ("/farmers", "get", "200"): _farmer_links(
+        "$response.body#/items/0/farmer_id", "GetFarmer", "QuotePayment"
+    ),
+    (FARMER, "get", "200"): _farmer_links(FARMER_ID, "PatchFarmer", "QuotePayment", "ListPayments"),
+    (FARMER, "patch", "200"): _farmer_links(FARMER_ID, "GetFarmer"),
+    (FARMER + "/reactivate", "post", "200"): _farmer_links(FARMER_ID, "GetFarmer", "QuotePayment"),
+    (FARMER + "/payments/quote", "get", "200"): {
+        "PayQuote": Link(
+            (FARMER + "/payments", "post"),
+            {"farmer_id": "$request.path.farmer_id"},
+            "Pay what was quoted: the same months, the quoted amount",
+            request_body={"months": "$request.query.months", "amount": "$response.body#/amount"},
+        )
+    },
+    (FARMER + "/payments", "post", "201"): _farmer_links(
+        FARMER_ID, "GetFarmer", "ListPayments", "QuotePayment"
+    ),
+    ("/claims", "post", "201"): {
+        **_claim_links(CLAIM_ID, "$response.body#/required_documents/0", "GetClaim", "DocumentUploadUrl"),
+        **_claim_links(CLAIM_ID, None, "VerifyClaim"),
+        **_farmer_links(FARMER_ID, "GetFarmer"),
+    },
+    ("/claims", "post", "409"): _claim_links(CLAIM_ID, None, "GetClaim"),
+    ("/claims", "get", "200"): _claim_links("$response.body#/items/0/claim_id", None, "GetClaim"),
+    (CLAIM, "get", "200"): _claim_links(
+        CLAIM_ID, "$response.body#/documents/0/doc_type", "DocumentUploadUrl", "VerifyClaim"
+    ),
+    (CLAIM + "/documents", "post", "200"): _claim_links(
+        "$request.path.claim_id", None, "GetClaim", "VerifyClaim"
+    ),
+    (CLAIM + "/verify", "post", "200"): _claim_links(CLAIM_ID, None, "GetClaim"),
+    ("/agents/me/worklist", "get", "200"): {
+        **_farmer_links("$response.body#/due_this_month/0/farmer_id", "GetFarmer", "QuotePayment"),
+        **_claim_links("$response.body#/claims_waiting_for_documents/0/claim_id", None, "GetClaim"),
+    },
+    (REPORT, "post", "201"): {
+        "GetReport": Link((REPORT, "get"), {"period": "$response.body#/period"}, "The report just generated"),
+        "ReportFile": Link(
+            (REPORT + "/files/{file_type}", "get"), {"period": "$response.body#/period"}, "Its files"
+        ),
+        "ReconcileReport": Link(
+            (REPORT + "/reconcile", "post"), {"period": "$response.body#/period"}, "Recount from the records"
+        ),
+    },
+    (REPORT, "get", "200"): {
+        "ReportFile": Link(
+            (REPORT + "/files/{file_type}", "get"), {"period": "$response.body#/period"}, "Its files"
+        ),
+        "ReconcileReport": Link(
+            (REPORT + "/reconcile", "post"), {"period": "$response.body#/period"}, "Recount from the records"
+        ),
+    },
+    (REPORT + "/reconcile", "post", "200"): {
+        "GetReport": Link((REPORT, "get"), {"period": "$request.path.period"}, "The report of that month"),
+    },
+}
 
 
 @contextmanager
@@ -173,6 +321,13 @@ def _problem_schemas(codes: list[str]) -> dict[str, Any]:
                 },
             },
             "additionalProperties": True,
+        },
+        "GatewayError": {
+            "title": "GatewayError",
+            "type": "object",
+            "description": "What API Gateway itself answers (not problem+json), e.g. a refused token",
+            "required": ["message"],
+            "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
         },
         "ProblemFieldError": {
             "title": "ProblemFieldError",
@@ -281,7 +436,14 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
         operation["security"] = []
     else:
         operation["security"] = [{SECURITY_SCHEME: []}]
-        responses["401"] = _problem("Missing or invalid token (UNAUTHORIZED)")
+        responses["401"] = _problem(
+            "Missing or invalid token: API Gateway's JWT authorizer refuses it before any function runs, "
+            'with `{"message": "Unauthorized"}` (application/json); a function that gets no caller '
+            "identity answers UNAUTHORIZED (problem+json)"
+        )
+        responses["401"]["content"]["application/json"] = {
+            "schema": {"$ref": "#/components/schemas/GatewayError"}
+        }
         responses["403"] = _problem("Outside the caller's role or kecamatan (FORBIDDEN)")
     if (path, method) in IDEMPOTENT:
         required = IDEMPOTENT[(path, method)]
@@ -295,14 +457,99 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
                 pattern=r"^[A-Za-z0-9._:\-]{8,128}$",
             )
         )
-        if required:
-            responses["400"] = _problem("Idempotency-Key missing (IDEMPOTENCY_KEY_REQUIRED) or invalid")
+        responses["400"] = _problem(
+            "Idempotency-Key missing (IDEMPOTENCY_KEY_REQUIRED) or invalid (IDEMPOTENCY_KEY_INVALID)"
+            if required
+            else "Idempotency-Key invalid (IDEMPOTENCY_KEY_INVALID)"
+        )
+    if (path, method) in CONFLICTS:
+        responses["409"] = _problem("Conflict with the record's state: " + CONFLICTS[(path, method)])
     if "{" in path:
         responses["404"] = _problem("Unknown id (NOT_FOUND)")
+    elif (path, method) in NAMED_RECORDS:
+        responses["404"] = _problem(f"Unknown {NAMED_RECORDS[(path, method)]} (NOT_FOUND)")
     if takes_input:
         responses["422"] = _problem("Invalid input (VALIDATION_ERROR or a more specific code)")
     else:
         responses.pop("422", None)
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = document
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def _has_pointer(document: dict[str, Any], schema: dict[str, Any], parts: list[str]) -> bool:
+    """Whether a body that `schema` describes can have a value at JSON pointer `parts`."""
+    schema = _resolved(document, schema)
+    if not parts:
+        return True
+    if any(_has_pointer(document, option, parts) for option in schema.get("anyOf", [])):
+        return True
+    head, rest = parts[0], parts[1:]
+    if head.isdigit():
+        return "items" in schema and _has_pointer(document, schema["items"], rest)
+    if head in schema.get("properties", {}):
+        return _has_pointer(document, schema["properties"][head], rest)
+    return schema.get("additionalProperties") is True  # Problem: members some codes add
+
+
+def _check_expression(
+    document: dict[str, Any], source: dict[str, Any], status: str, expression: str, where: str
+) -> None:
+    """A link's runtime expression must name something the source request or response has."""
+    if expression.startswith("$response.body#/"):
+        contents = source["responses"][status].get("content", {})
+        parts = expression.removeprefix("$response.body#/").split("/")
+        if not any(_has_pointer(document, media.get("schema", {}), parts) for media in contents.values()):
+            raise SystemExit(f"{where}: {expression} is not in the {status} response")
+    elif expression.startswith("$request."):
+        location, _, name = expression.removeprefix("$request.").partition(".")
+        declared = {(p["in"], p["name"]) for p in source.get("parameters", [])}
+        if (location, name) not in declared:
+            raise SystemExit(f"{where}: {expression}: no {location} parameter {name!r}")
+    else:
+        raise SystemExit(f"{where}: unexpected expression {expression}")
+
+
+def _add_links(document: dict[str, Any]) -> None:
+    """LINKS into the responses, each checked against the source and target operations."""
+    paths = document["paths"]
+    for (path, method, status), links in LINKS.items():
+        source = paths[path][method]
+        if status not in source["responses"]:
+            raise SystemExit(f"link source {method.upper()} {path} {status}: no such response")
+        rendered: dict[str, Any] = {}
+        for name, link in links.items():
+            where = f"{method.upper()} {path} {status} link {name}"
+            target_path, target_method = link.target
+            target = paths[target_path][target_method]
+            declared = {(p["in"], p["name"]) for p in target.get("parameters", [])}
+            for parameter, expression in link.parameters.items():
+                location, _, bare = parameter.rpartition(".")
+                if not any(n == bare and location in ("", where_) for where_, n in declared):
+                    raise SystemExit(
+                        f"{where}: {target_method.upper()} {target_path} has no parameter {parameter}"
+                    )
+                _check_expression(document, source, status, expression, where)
+            entry: dict[str, Any] = {
+                "operationId": target["operationId"],
+                "description": link.description,
+                "parameters": dict(link.parameters),
+            }
+            if link.request_body is not None:
+                body = target["requestBody"]["content"]["application/json"]["schema"]
+                for member, expression in link.request_body.items():
+                    if not _has_pointer(document, body, [member]):
+                        raise SystemExit(f"{where}: the request body has no member {member!r}")
+                    _check_expression(document, source, status, expression, where)
+                entry["requestBody"] = dict(link.request_body)
+            rendered[name] = entry
+        source["responses"][status]["links"] = rendered
 
 
 def build_document() -> dict[str, Any]:
@@ -350,6 +597,7 @@ def build_document() -> dict[str, Any]:
             break
         for name in unused:
             del component_schemas[name]
+    _add_links(document)
     document["tags"] = TAGS
     return document
 
