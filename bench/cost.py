@@ -4,10 +4,14 @@
 request units counted on moto by bench/table.py, handler time measured there) by how often the
 usage model says it happens in a month, and prices it with PRICES. Pure arithmetic: no AWS call.
 
-PRICES are AWS's public on-demand list prices for Asia Pacific (Jakarta, ap-southeast-3) as we
-know them (pricing pages as of 2025; they could not be re-checked from here, since nothing leaves
-the machine). The ones marked `sure=False` are our best reading (Jakarta is often priced like
-Singapore, sometimes higher): verify them in the AWS Pricing Calculator before quoting a figure.
+PRICES are for Asia Pacific (Jakarta, ap-southeast-3), where the stack is deployed. Each carries
+where it comes from (`source`) and `sure`: True only for a price found stated for ap-southeast-3
+(looked up 2026-11-29; AWS's pricing pages render their regional tables in the browser, so the
+Jakarta figures come from public repositories quoting the AWS Price List offer files for
+ap-southeast-3). Not found for Jakarta: HTTP API requests, DynamoDB on-demand and SQS FIFO; there
+`usd` is our Jakarta estimate (Singapore-like, not below US East) and `reference` the figure found
+stated for US East: `estimate(..., prices=REFERENCE_PRICES)` prices the same usage with those, a
+floor for the unverified lines.
 Free tiers are left out on purpose (they flatter a small bill and change); so are taxes
 (Indonesia's VAT on AWS services) and data transfer out, which is small here (JSON answers).
 """
@@ -15,37 +19,140 @@ Free tiers are left out on purpose (they flatter a small bill and change); so ar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-PRICE_DATE = "AWS list prices, ap-southeast-3, as known 2025 (not re-checked on 2026-11-29)"
+PRICE_DATE = (
+    "AWS Price List figures for ap-southeast-3 published Aug-Sep 2026, as quoted in public repositories "
+    "(looked up 2026-11-29); HTTP API, DynamoDB and SQS FIFO not found for Jakarta: estimates"
+)
 
 
 @dataclass(frozen=True)
 class Price:
-    usd: float
+    usd: float  # what the estimate uses for ap-southeast-3
     unit: str
-    sure: bool = True
+    sure: bool  # True only when found stated for ap-southeast-3 (or for every region)
+    source: str
+    reference: float | None = None  # the figure found stated elsewhere, when usd is an estimate
+    reference_region: str = ""
 
+
+# Where the Jakarta figures were found. AWS's own pricing pages render their regional tables in the
+# browser (their text carries US East examples only), so these are public repositories quoting the
+# AWS Price List API's offer files for ap-southeast-3
+# (pricing.us-east-1.amazonaws.com/offers/v1.0/aws/<service>/<version>/ap-southeast-3/index.json).
+# The search index names a file's text, not always its repository: those are described by content.
+OFFER_NOTE = (
+    "a public ECS/RDS experiment's pricing note ('Public Jakarta unit rates', retrieved 2026-09-03) that "
+    "quotes AWS Price List offer files with their SKUs"
+)
+
+
+def offer(service: str, version: str, sku: str, region: str = "ap-southeast-3") -> str:
+    return f"{service} offer {version} for {region}, SKU {sku}, in {OFFER_NOTE}"
+
+
+EDUTRACK = (
+    "an Indonesian design document (EduTrack, section 8.2 'Perkiraan biaya', 'Diverifikasi 11 Agustus 2026 "
+    "terhadap AWS Price List API untuk ap-southeast-3')"
+)
+S3_OFFER = (
+    "AmazonS3 offer file for ap-southeast-3 published 2026-09-18, quoted in a public storage-provider "
+    "comparison (section 2.1 'AWS S3 - Asia Pacific (Jakarta)')"
+)
+LAMBDA_TUNER = (
+    "github.com/janritter/aws-lambda-live-tuner cost/cost.go (AWS Price List API, group "
+    "AWS-Lambda-Duration-ARM, by its scripts/lambda-cost.py)"
+)
+DDB_CUT = (
+    "US East after the Nov 2024 50 % on-demand cut: $0.625 per million WRU, $0.125 per million RRU "
+    "(airbyte.com/data-engineering-resources/dynamodb-pricing); the cut applied in every region "
+    "(jusdb.com DynamoDB cost guide)"
+)
 
 PRICES: dict[str, Price] = {
-    "lambda_gb_s_arm64": Price(0.0000133334, "per GB-second, arm64", sure=False),
-    "lambda_requests": Price(0.20, "per 1M requests"),
-    "http_api_requests": Price(1.10, "per 1M requests (first 300M), HTTP API", sure=False),
-    "dynamodb_wru": Price(0.7116, "per 1M write request units, on-demand", sure=False),
-    "dynamodb_rru": Price(0.1423, "per 1M read request units, on-demand", sure=False),
-    "dynamodb_storage": Price(0.285, "per GB-month", sure=False),
-    "sqs_fifo_requests": Price(0.60, "per 1M FIFO requests (64 KB chunks)", sure=False),
-    "s3_put": Price(0.0055, "per 1,000 PUT/LIST requests, S3 Standard", sure=False),
-    "s3_get": Price(0.00044, "per 1,000 GET requests", sure=False),
-    "s3_storage": Price(0.025, "per GB-month, S3 Standard", sure=False),
-    "secret_month": Price(0.40, "per secret per month"),
-    "secret_calls": Price(0.05, "per 10,000 API calls"),
-    "logs_ingest": Price(0.67, "per GB ingested, CloudWatch Logs", sure=False),
-    "logs_storage": Price(0.033, "per GB-month archived", sure=False),
-    "alarm_metric": Price(0.10, "per standard-resolution alarm metric per month"),
-    "custom_metric": Price(0.30, "per custom metric per month (first 10,000)"),
-    "dashboard": Price(3.00, "per dashboard per month (beyond 3 free)"),
+    "lambda_gb_s_arm64": Price(
+        0.0000133334, "per GB-second, arm64 (first 7.5 billion GB-s)", sure=True,
+        source=LAMBDA_TUNER + "; " + EDUTRACK,
+    ),
+    "lambda_requests": Price(0.20, "per 1M requests", sure=True, source=EDUTRACK + ": $2.0e-7 per request"),
+    "http_api_requests": Price(
+        1.20, "per 1M requests (first 300M), HTTP API", sure=False,
+        source="not found for Jakarta. US East $1.00: docs.aws.amazon.com/whitepapers/latest/"
+        "best-practices-api-gateway-private-apis-integration/cost-optimization.html; Seoul $1.23 in a "
+        "public cost note read from the AWS Price List on 2026-10-06. Jakarta estimate $1.20",
+        reference=1.00, reference_region="us-east-1",
+    ),
+    "dynamodb_wru": Price(
+        0.7116, "per 1M write request units, on-demand", sure=False,
+        source="not found for Jakarta. " + DDB_CUT + ". Jakarta estimate: Singapore's level as remembered, 1.14 x US East",
+        reference=0.625, reference_region="us-east-1",
+    ),
+    "dynamodb_rru": Price(
+        0.1423, "per 1M read request units, on-demand", sure=False,
+        source="not found for Jakarta. " + DDB_CUT + ". Jakarta estimate: Singapore's level as remembered, 1.14 x US East",
+        reference=0.125, reference_region="us-east-1",
+    ),
+    "dynamodb_storage": Price(
+        0.285, "per GB-month, Standard table class", sure=False,
+        source="not found stated for any region; Jakarta estimate (Singapore-like)",
+    ),
+    "sqs_fifo_requests": Price(
+        0.50, "per 1M FIFO requests (64 KB chunks)", sure=False,
+        source="FIFO not found for Jakarta. Jakarta standard queues $0.40 per million ("
+        + offer("AWSQueueService", "20250828200713", "3FFU2JU83EB5H7UP") + "), "
+        "the US East standard price; US East FIFO $0.50 (cloudburn.io/blog/amazon-sqs-pricing, "
+        "factualminds.com SQS pricing post). Jakarta FIFO assumed $0.50 like US East",
+        reference=0.50, reference_region="us-east-1",
+    ),
+    "s3_put": Price(
+        0.005, "per 1,000 PUT/COPY/POST/LIST requests, S3 Standard", sure=True, source=S3_OFFER,
+    ),
+    "s3_get": Price(
+        0.0004, "per 1,000 GET requests ($0.004 per 10,000)", sure=True, source=S3_OFFER,
+    ),
+    "s3_storage": Price(
+        0.025, "per GB-month, S3 Standard (first 50 TB)", sure=True, source=S3_OFFER + "; " + EDUTRACK,
+    ),
+    "secret_month": Price(
+        0.40, "per secret per month", sure=True,
+        source=offer("AWSSecretsManager", "20260831092330", "MKY22FQCFQ3SBRFF") + "; " + EDUTRACK,
+    ),
+    "secret_calls": Price(
+        0.05, "per 10,000 API calls", sure=True,
+        source=offer("AWSSecretsManager", "20260831092330", "EQZPSKJUU2ZDYM5D") + "; " + EDUTRACK,
+    ),
+    "logs_ingest": Price(
+        0.70, "per GB ingested, CloudWatch Logs (standard class)", sure=True,
+        source=offer("AmazonCloudWatch", "20260831092148", "9S6BM6E4HCB59BFR"),
+    ),
+    "logs_storage": Price(
+        0.03, "per GB-month archived", sure=True, source=offer("AmazonCloudWatch", "20260831092148", "RAZY9E76R9JUCNQK"),
+    ),
+    "alarm_metric": Price(
+        0.10, "per standard-resolution alarm metric per month", sure=True,
+        source=offer("AmazonCloudWatch", "20260831092148", "HNAU5YRN3PNFRYMT"),
+    ),
+    "custom_metric": Price(
+        0.30, "per custom metric per month (first 10,000)", sure=True,
+        source=offer("AmazonCloudWatch", "20260831092148", "25WHJB4GX3FRTNER"),
+    ),
+    "dashboard": Price(
+        3.00, "per dashboard per month (beyond 3 free)", sure=True,
+        source=offer("AmazonCloudWatch", "20260831092148", "8AWBXE5MPQY58BK4", "every region (global offer)"),
+    ),
+}  # fmt: skip
+
+# The same prices with the US East figures found stated where Jakarta's were not: a floor.
+REFERENCE_PRICES: dict[str, Price] = {
+    key: replace(price, usd=price.reference) if price.reference is not None else price
+    for key, price in PRICES.items()
 }
+
+
+def unverified_scaled(factor: float) -> dict[str, Price]:
+    """PRICES with every price not found for Jakarta multiplied by `factor` (sensitivity)."""
+    return {key: p if p.sure else replace(p, usd=p.usd * factor) for key, p in PRICES.items()}
 
 
 @dataclass
@@ -94,8 +201,12 @@ class Estimate:
 
 # Fixed monthly costs, whatever the number of farmers (template.yaml today).
 SECRETS = 3  # NikHashKey, BpjsCredentials, BpjsCallback
-ALARM_METRICS = 8 + 1 + 2 + 1  # Errors per function, DLQ, BPJS rate (2 metrics), report watchdog
-CUSTOM_METRICS = 14  # Powertools metrics (bpjs outcomes, report) + the two log metric filters
+# 14 alarms in template.yaml: Errors of 9 functions, BPJS DLQ not empty, audit archive failures and
+# iterator age, report watchdog (one metric each), BPJS failure rate (metric math over 2 metrics).
+ALARM_METRICS = 9 + 1 + 2 + 1 + 2
+# Powertools metrics: FarmerRegistered, ContributionCollected, ClaimSubmittedJKK/JKM,
+# ReportWatchdogFailed, AuditRecordsArchived/NotArchived, ~5 Bpjs<Outcome>; + 2 log metric filters.
+CUSTOM_METRICS = 14
 DASHBOARDS = 1
 
 
@@ -103,7 +214,12 @@ def _per_month(units: float, price: Price, per: float) -> float:
     return units * price.usd / per
 
 
-def estimate(per_request: dict[str, RequestCost], farmers: int, usage: UsageModel | None = None) -> Estimate:
+def estimate(
+    per_request: dict[str, RequestCost],
+    farmers: int,
+    usage: UsageModel | None = None,
+    prices: dict[str, Price] | None = None,
+) -> Estimate:
     """Monthly USD by service for `farmers`; per_request keys: payment, list, claim, report,
     registration (only used when usage.registrations > 0)."""
     usage = usage or UsageModel()
@@ -140,7 +256,7 @@ def estimate(per_request: dict[str, RequestCost], farmers: int, usage: UsageMode
         farmers * usage.ktp_kb / 1024**2 + counts["claim"] * 12 * usage.claim_documents_kb / 1024**2
     )
     storage_gb_ddb = farmers * usage.farmer_items_kb / 1024**2
-    p = PRICES
+    p = prices or PRICES
     est = Estimate(farmers)
     est.lines["Lambda"] = lam_gb_s * p["lambda_gb_s_arm64"].usd + _per_month(
         lam_req, p["lambda_requests"], 1e6
@@ -172,11 +288,27 @@ def estimate(per_request: dict[str, RequestCost], farmers: int, usage: UsageMode
 
 
 def prices_text() -> str:
-    lines = [f"Prices: {PRICE_DATE}; list prices, no free tier, no tax. * = verify (not sure for Jakarta)"]
+    lines = [
+        f"Prices, ap-southeast-3 (Jakarta): {PRICE_DATE}. List prices, no free tier, no tax. "
+        "* = not found stated for Jakarta: an estimate; [stated elsewhere]"
+    ]
     for key, price in PRICES.items():
-        usd = f"{price.usd:.10f}".rstrip("0").rstrip(".")
-        lines.append(f"  {key:<20} ${usd:<13} {price.unit}{'' if price.sure else '  *'}")
+        usd = _usd(price.usd)
+        reference = (
+            f"  [${_usd(price.reference)} {price.reference_region}]"
+            if price.reference is not None and not price.sure
+            else ""
+        )
+        lines.append(f"  {key:<20} ${usd:<13} {price.unit}{'' if price.sure else '  *'}{reference}")
     return "\n".join(lines)
+
+
+def sources_text() -> str:
+    return "\n".join(f"  {key}: {price.source}" for key, price in PRICES.items())
+
+
+def _usd(value: float) -> str:
+    return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
 def ceil_units(size_bytes: int, unit_bytes: int) -> int:

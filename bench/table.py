@@ -376,6 +376,16 @@ def render(
     for service in estimates[0].lines:
         lines.append(f"  {service:<18}" + "".join(f"{e.lines[service]:>12.2f}" for e in estimates))
     lines.append(f"  {'total / month':<18}" + "".join(f"{e.total:>12.2f}" for e in estimates))
+    for label, prices in (
+        ("  at US East", cost.REFERENCE_PRICES),
+        ("  unverified +50%", cost.unverified_scaled(1.5)),
+    ):
+        lines.append(
+            f"  {label:<18}"
+            + "".join(f"{cost.estimate(per_request, f, usage, prices).total:>12.2f}" for f in FARMER_COUNTS)
+            + ("  (HTTP API, DynamoDB, SQS FIFO at the US East prices found)" if "US East" in label else
+               "  (the prices not found for Jakarta 50 % higher)")
+        )  # fmt: skip
     once = cost.UsageModel(payments=0, list_reads=0, claims=0, reports_per_month=0, registrations=1)
     onboarding = [cost.estimate(per_request, farmers, once) for farmers in FARMER_COUNTS]
     lines.append(
@@ -391,6 +401,8 @@ def render(
             f"{v.s3_get:g} S3 GET{'' if v.measured else ' (estimate)'}"
         )
     lines.append(cost.prices_text())
+    lines.append("Sources:")
+    lines.append(cost.sources_text())
     return "\n".join(lines)
 
 
