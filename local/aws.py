@@ -40,6 +40,7 @@ _DYNAMODB_ITEM_METHODS = (
     "get_item", "put_item", "update_item", "delete_item", "query", "scan",
     "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item",
 )  # fmt: skip
+_DYNAMODB_STREAMS_METHODS = ("describe_stream", "list_streams", "get_shard_iterator", "get_records")
 
 
 def serialize_moto_dynamodb() -> None:
@@ -52,20 +53,51 @@ def serialize_moto_dynamodb() -> None:
     name is shared with tests/support so the two never wrap twice.
     """
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
         return
     item_level_moto_transactions()  # first, so that the lock wraps it
     lock = threading.RLock()
-    for name in _DYNAMODB_ITEM_METHODS:
-        original = getattr(DynamoDBBackend, name)
+
+    def wrap(backend: type, name: str) -> None:
+        original = getattr(backend, name)
 
         def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
             with lock:
                 return __original(self, *args, **kwargs)
 
-        setattr(DynamoDBBackend, name, locked)
+        setattr(backend, name, locked)
+
+    for name in _DYNAMODB_ITEM_METHODS:
+        wrap(DynamoDBBackend, name)
+    # Stream reads take the same lock: a transaction appends its stream records one by one and
+    # takes them back if it is cancelled (item_level_moto_transactions); no reader sees them meanwhile.
+    for name in _DYNAMODB_STREAMS_METHODS:
+        wrap(DynamoDBStreamsBackend, name)
+    forget_used_shard_iterators()
     DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+
+
+# moto keeps every shard iterator it ever handed out (each GetRecords hands out one more, ~1 KB):
+# a stream poller asking twice a second would grow that without end. DynamoDB lets an iterator
+# expire after 15 minutes; here the oldest are forgotten beyond this many.
+SHARD_ITERATORS_KEPT = 1000
+
+
+def forget_used_shard_iterators() -> None:
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_records
+
+    def get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+        result = original(self, iterator_arn, limit)
+        iterators = self.shard_iterators
+        for stale in list(iterators)[: max(0, len(iterators) - SHARD_ITERATORS_KEPT)]:
+            iterators.pop(stale, None)
+        return result
+
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
 
 
 def item_level_moto_transactions() -> None:
@@ -75,6 +107,12 @@ def item_level_moto_transactions() -> None:
     transaction: ~100 ms per transaction at a few hundred farmers, growing with the table,
     where DynamoDB takes milliseconds whatever its size. Instead copy the items the transaction
     names and put those back if it fails: the same outcome (indexes are computed from items).
+
+    moto also writes a stream record for each item as it goes, and its own rollback (the
+    restored table copies) takes them back with the table. Here the stream records a cancelled
+    transaction appended are dropped too: DynamoDB streams only committed writes, and without
+    this a registration refused for a taken NIK would leave the INSERT of an audit record that
+    never existed on the stream (and in the audit archive).
     """
     import copy
 
@@ -106,11 +144,23 @@ def item_level_moto_transactions() -> None:
         except Exception:  # malformed: moto's own validation answers it before any change
             return None
 
+    def stream_lengths(backend: Any, transact_items: list[dict[str, Any]]) -> dict[Any, int]:
+        shards = {}
+        for entry in transact_items:
+            op = next(iter(entry.values()), None) if isinstance(entry, dict) else None
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is not None and table.stream_shard is not None:
+                shards[table.stream_shard] = len(table.stream_shard.items)
+        return shards
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
         backups = [b for b in (touched(self, entry) for entry in transact_items) if b is not None]
+        streamed = stream_lengths(self, transact_items)
         try:
             return original(self, transact_items)
         except Exception:
+            for shard, length in streamed.items():
+                del shard.items[length:]
             for table, hash_value, range_value, before in reversed(backups):
                 if range_value is None:
                     table.items.pop(hash_value, None)
@@ -341,10 +391,12 @@ def create_s3_bucket(clients: Clients, logical_id: str, props: dict[str, Any]) -
     s3 = clients("s3")
     name = props.get("BucketName") or physical_name(logical_id, lower=True)  # bucket names are lower case
     region = s3.meta.region_name
-    if region == "us-east-1":
-        s3.create_bucket(Bucket=name)
-    else:
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    create: dict[str, Any] = {"Bucket": name}
+    if region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    if str(props.get("ObjectLockEnabled", False)).lower() == "true":
+        create["ObjectLockEnabledForBucket"] = True  # only at creation, as in S3
+    s3.create_bucket(**create)
     if "CorsConfiguration" in props:
         rename = {
             "AllowedHeaders": "AllowedHeaders",
@@ -385,6 +437,18 @@ def create_s3_bucket(clients: Clients, logical_id: str, props: dict[str, Any]) -
         )
     if "OwnershipControls" in props:
         s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+    if "ObjectLockConfiguration" in props:
+        lock = props["ObjectLockConfiguration"]
+        configuration: dict[str, Any] = {"ObjectLockEnabled": lock.get("ObjectLockEnabled", "Enabled")}
+        retention = (lock.get("Rule") or {}).get("DefaultRetention")
+        if retention:
+            configuration["Rule"] = {
+                "DefaultRetention": {
+                    "Mode": retention["Mode"],
+                    **{k: int(retention[k]) for k in ("Days", "Years") if k in retention},
+                }
+            }
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=configuration)
     if props.get("Tags"):
         s3.put_bucket_tagging(
             Bucket=name,
@@ -395,7 +459,8 @@ def create_s3_bucket(clients: Clients, logical_id: str, props: dict[str, Any]) -
         props,
         {
             "BucketName", "CorsConfiguration", "VersioningConfiguration", "BucketEncryption",
-            "PublicAccessBlockConfiguration", "OwnershipControls", "Tags",
+            "PublicAccessBlockConfiguration", "OwnershipControls", "Tags", "ObjectLockEnabled",
+            "ObjectLockConfiguration",
         },
         # moto never expires objects nor sends bucket notifications: nothing to apply locally.
         {"LifecycleConfiguration", "NotificationConfiguration", "LoggingConfiguration"},

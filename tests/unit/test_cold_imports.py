@@ -25,7 +25,7 @@ HEAVY = {
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
-    "aws_lambda_powertools.utilities.batch": {"bpjs_sync"},
+    "aws_lambda_powertools.utilities.batch": {"bpjs_sync", "audit_archive"},  # the batch consumers
 }
 
 _CHILD = """
@@ -81,6 +81,7 @@ def test_the_queue_consumer_loads_its_http_client(modules: dict[str, set[str]]) 
     assert (
         sorted(
             [
+                "audit_archive",
                 "bpjs_callback",
                 "bpjs_sync",
                 "claim",

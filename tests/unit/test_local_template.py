@@ -96,7 +96,10 @@ def sample(tmp_path: Path) -> Path:
 
 
 def fake_refs(template: Template) -> dict[str, Physical]:
-    return {lid: Physical(ref=f"ref-{lid}", attrs={"Arn": f"arn-{lid}"}) for lid in template.resources()}
+    return {
+        lid: Physical(ref=f"ref-{lid}", attrs={"Arn": f"arn-{lid}", "StreamArn": f"arn-{lid}/stream/1"})
+        for lid in template.resources()
+    }
 
 
 def test_parameters_defaults_overrides_and_allowed_values(sample: Path) -> None:

@@ -15,6 +15,8 @@ class Settings(BaseModel):
     ktp_bucket: str = ""
     claims_bucket: str = ""
     reports_bucket: str = ""
+    audit_archive_bucket: str = ""
+    audit_archive_failure_queue_url: str = ""
     # Agent incentive as a share of collected contributions (Perisai pays 0.075); 0 by default.
     incentive_rate: float = Field(default=0.0, ge=0, le=0.5)
     # Policy: sources disagree (2 or 5 years).
@@ -44,6 +46,8 @@ _ENV_NAMES = {
     "ktp_bucket": "KTP_BUCKET",
     "claims_bucket": "CLAIMS_BUCKET",
     "reports_bucket": "REPORTS_BUCKET",
+    "audit_archive_bucket": "AUDIT_ARCHIVE_BUCKET",
+    "audit_archive_failure_queue_url": "AUDIT_ARCHIVE_FAILURE_QUEUE_URL",
     "incentive_rate": "INCENTIVE_RATE",
     "claim_deadline_years": "CLAIM_DEADLINE_YEARS",
     "bpjs_queue_url": "BPJS_QUEUE_URL",

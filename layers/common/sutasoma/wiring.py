@@ -10,6 +10,7 @@ from sutasoma.settings import get_settings
 # Each factory imports what it builds: a function imports only the services its routes use
 # (the register function never loads httpx, the BPJS client's library), which is cold-start time.
 if TYPE_CHECKING:
+    from sutasoma.audit_archive import AuditArchive
     from sutasoma.bpjs import BpjsClient
     from sutasoma.bpjs_sync import BpjsSync
     from sutasoma.callbacks import CallbackService
@@ -55,7 +56,7 @@ def reset() -> None:
 
     for built in (
         farmer_service, payment_service, claim_service, report_desk, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
-        callback_service, dead_letters, worklist_service,
+        callback_service, dead_letters, worklist_service, audit_archive,
     ):  # fmt: skip
         built.cache_clear()
     settings_cache.cache_clear()
@@ -157,3 +158,11 @@ def dead_letters() -> DeadLetters:
     from sutasoma.queue import DeadLetters
 
     return DeadLetters(get_settings().bpjs_dlq_url, outbound_queue())
+
+
+@cache
+def audit_archive() -> AuditArchive:
+    from sutasoma.audit_archive import AuditArchive
+
+    settings = get_settings()
+    return AuditArchive(settings.audit_archive_bucket, settings.table_name)
