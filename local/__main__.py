@@ -3,7 +3,8 @@
     python -m local [--api-port 3000] [--aws-port 4566] [--bpjs-port 3001] [--state-dir .local]
                     [--no-seed] [--bpjs-latency-ms N] [--bpjs-error-rate R] [--bpjs-outage]
                     [--bpjs-async-registration] [--no-bpjs-simulator] [--sqs-concurrency N]
-                    [--no-sqs-pollers] [--schedule-rate-seconds N] [--no-schedules]
+                    [--no-sqs-pollers] [--no-stream-pollers] [--schedule-rate-seconds N]
+                    [--no-schedules]
 
 Port 0 picks a free port; the real ports are in <state-dir>/stack.json, written once the stack
 is ready and removed when it stops (Ctrl-C or SIGTERM).
@@ -62,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="batches at once per SQS event (default: MaximumConcurrency)",
     )
     events.add_argument("--no-sqs-pollers", action="store_true", help="leave SQS messages in their queues")
+    events.add_argument(
+        "--no-stream-pollers", action="store_true", help="read no DynamoDB stream (no audit archive)"
+    )
     events.add_argument(
         "--schedule-rate-seconds",
         type=float,
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             sqs_pollers=not args.no_sqs_pollers,
             sqs_concurrency=args.sqs_concurrency,
+            stream_pollers=not args.no_stream_pollers,
             schedules=not args.no_schedules,
             schedule_rate_seconds=args.schedule_rate_seconds,
         )

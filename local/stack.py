@@ -85,6 +85,8 @@ class StackOptions:
     sqs_concurrency: int | None = None  # None: each event's ScalingConfig.MaximumConcurrency
     schedules: bool = True
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
+    # DynamoDB stream event sources (local/streams.py).
+    stream_pollers: bool = True
 
 
 class LocalStack:
@@ -98,6 +100,7 @@ class LocalStack:
         self._gateway: Any = None
         self._simulator: subprocess.Popen[bytes] | None = None
         self._pollers: list[Any] = []
+        self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
         self.descriptor: dict[str, Any] = {}
 
@@ -136,7 +139,7 @@ class LocalStack:
                 log.error("function %s could not be imported; its routes answer 500:\n%s",
                           fn.spec.logical_id, fn.load_error)  # fmt: skip
             for event_name, event_type in fn.spec.other_events.items():
-                if event_type not in ("SQS", "Schedule", "ScheduleV2"):
+                if event_type not in ("SQS", "Schedule", "ScheduleV2", "DynamoDB"):
                     log.warning(
                         "%s.%s (%s) is not run by the local stack", fn.spec.logical_id, event_name, event_type
                     )
@@ -190,6 +193,10 @@ class LocalStack:
             else:
                 log.warning("no POST /farmers route in the template: demo farmers not seeded")
 
+        # After the seed, not before: streams are read from TRIM_HORIZON, so the seeded writes
+        # are delivered all the same, without competing with the seed for the CPU.
+        stream_sources = self._start_stream_pollers(functions, created, clients)
+
         self.descriptor = {
             "api_url": api_url,
             "aws_endpoint_url": aws_url,
@@ -217,6 +224,7 @@ class LocalStack:
                 for fn in functions
             },
             "event_sources": event_sources,
+            "stream_event_sources": stream_sources,
             "schedules": schedules,
             "seeded": self.options.seed,
             "history": history,
@@ -359,6 +367,35 @@ class LocalStack:
         )
         return described
 
+    def _start_stream_pollers(self, functions: list[Any], created: Any, clients: Any) -> list[dict[str, Any]]:
+        from local.streams import dynamodb_event_sources, start_stream_pollers
+
+        sources = dynamodb_event_sources(fn.spec for fn in functions)
+        described = [
+            {
+                "function": s.function_id,
+                "event": s.event_name,
+                "table": s.table_name,
+                "starting_position": s.starting_position,
+                "batch_size": s.batch_size,
+                "filters": len(s.filters),
+                "report_batch_item_failures": s.report_batch_item_failures,
+                "polled": self.options.stream_pollers and s.enabled,
+            }
+            for s in sources
+        ]
+        if not sources:
+            return described
+        if not self.options.stream_pollers:
+            log.warning("stream pollers off: %s not fed", ", ".join(s.name for s in sources))
+            return described
+        by_id = {fn.spec.logical_id: fn for fn in functions if fn.load_error is None}
+        queue_urls = {str(p.attrs["Arn"]): str(p.ref) for p in created.of_type("AWS::SQS::Queue").values()}
+        self._stream_pollers = start_stream_pollers(
+            sources, by_id.get, clients("dynamodbstreams"), sqs=clients("sqs"), queue_urls=queue_urls
+        )
+        return described
+
     def _start_scheduler(self, functions: list[Any]) -> dict[str, Any]:
         from local.scheduler import Scheduler, schedules_of
 
@@ -432,6 +469,9 @@ class LocalStack:
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
+        for stream_poller in self._stream_pollers:
+            stream_poller.stop()
+        self._stream_pollers = []
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
