@@ -4,7 +4,12 @@ The schema is the one the local stack serves (functions/register/openapi.json, t
 of every function's routes). Every operation gets a few generated requests, sent as the demo admin
 (every kecamatan, report generation) and checked for:
 - no 5xx (`not_a_server_error`): whatever a client sends, the API answers with a 4xx at worst;
+- `status_code_conformance` and `content_type_conformance`: the status, and its content type, are
+  documented for the operation;
 - `response_schema_conformance`: the body of every documented status matches its schema.
+
+Random ids mostly meet 404 here; tests/e2e/test_fuzz_stateful.py follows the document's links
+from created farmers and claims to their deep routes.
 
 One test per operation (the ids are read from the committed document at collection; the requests
 are generated from the served one). `make test` runs a handful of examples per operation;
@@ -27,7 +32,11 @@ import pytest
 import requests
 import schemathesis
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.support.farmers import farmer_body, make_nik
 
@@ -117,7 +126,12 @@ def test_operation_never_fails_and_matches_its_schema(
             session=fuzz_session,
             headers=headers,
             timeout=30,
-            checks=[not_a_server_error, response_schema_conformance],
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_schema_conformance,
+            ],
         )
 
     fuzz()
