@@ -60,7 +60,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/common/sutasoma functions
+	$(VENV)/bin/mypy layers/common/sutasoma functions bench
 
 validate: $(SAM)
 	$(SAM) validate --lint --template template.yaml
@@ -74,11 +74,17 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(VENV)/bin/pytest tests/e2e
 
-# The fuzz test of `make test` (tests/e2e/test_fuzz.py, 6 examples per operation as admin) with many
-# more, as admin and as an agent.
+# The two fuzz tests of `make test`, with many more examples (docs/api.md "Fuzzing"):
+# tests/e2e/test_fuzz.py, each operation on its own (make test: 6 examples per operation, as admin),
+# here as admin and as an agent; tests/e2e/test_fuzz_stateful.py, calls chained along the OpenAPI
+# links (make test: 6 scenarios x 30 steps). -rP prints the stateful test's calls per operation.
 FUZZ_EXAMPLES ?= 200
+FUZZ_SCENARIOS ?= 100
+FUZZ_STEPS ?= 50
 fuzz: $(STAMP)
-	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SUTASOMA_FUZZ_USERS=admin,agen.lalabata $(VENV)/bin/pytest tests/e2e/test_fuzz.py --timeout 1800 -rxXs
+	SUTASOMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SUTASOMA_FUZZ_USERS=admin,agen.lalabata \
+	SUTASOMA_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) SUTASOMA_FUZZ_STEPS=$(FUZZ_STEPS) \
+	$(VENV)/bin/pytest tests/e2e/test_fuzz.py tests/e2e/test_fuzz_stateful.py --timeout 1800 -rxXsP
 
 # ONLY=cold|calls|queue|report|table runs one benchmark (python -m bench --only ...).
 bench: $(STAMP)

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,7 +86,7 @@ class _Meter:
         self.calls: dict[str, Counter[str]] = {"handler": Counter(), "source": Counter()}
         self.sends: Counter[str] = Counter()
         self.aws_s = 0.0
-        self.aws_s_by_operation: Counter[str] = Counter()  # handler phase only
+        self.aws_s_by_operation: defaultdict[str, float] = defaultdict(float)  # handler phase only
         self.bpjs_s = 0.0
         self.bpjs_calls = 0
         self._call_started = 0.0
@@ -555,13 +555,15 @@ def report(outcomes: list[Outcome]) -> str:
     lines.append("  where a warm message's time goes (per message, medians over warm batches)")
     lines.append(f"  {'scenario':<30} {'handler':>8} {'BPJS HTTP':>9} {'AWS calls':>9} {'rest':>6}")
     for o in outcomes:
-        warm = o.warm_batches or o.batches
-        handler = statistics.median(_per_message(warm, "handler_s"))
-        bpjs = statistics.median(_per_message(warm, "bpjs_s"))
-        aws = statistics.median(_per_message(warm, "aws_s"))
-        rest = statistics.median([(b["handler_s"] - b["bpjs_s"] - b["aws_s"]) / b["size"] for b in warm])
+        warm_batches = o.warm_batches or o.batches
+        handler_s = statistics.median(_per_message(warm_batches, "handler_s"))
+        bpjs_s = statistics.median(_per_message(warm_batches, "bpjs_s"))
+        aws_s = statistics.median(_per_message(warm_batches, "aws_s"))
+        rest_s = statistics.median(
+            [(b["handler_s"] - b["bpjs_s"] - b["aws_s"]) / b["size"] for b in warm_batches]
+        )
         lines.append(
-            f"  {o.scenario.label:<30} {_ms(handler):>8} {_ms(bpjs):>9} {_ms(aws):>9} {_ms(rest):>6}"
+            f"  {o.scenario.label:<30} {_ms(handler_s):>8} {_ms(bpjs_s):>9} {_ms(aws_s):>9} {_ms(rest_s):>6}"
         )
     lines.append("  mean time per AWS call in the handler (all batches; moto on 127.0.0.1, not DynamoDB):")
     for o in outcomes:

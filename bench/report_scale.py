@@ -167,7 +167,7 @@ def unmeasured_items() -> Iterator[None]:
     from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     original = LimitedSizeDict.__setitem__
-    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[assignment]
+    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -239,7 +239,7 @@ class PlainJsonReads:
                 )
             return 200, headers, body
 
-        DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+        DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
