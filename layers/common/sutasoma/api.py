@@ -7,6 +7,8 @@ else is a 500 whose detail reveals nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import traceback
 from collections.abc import Callable, Sequence
@@ -63,33 +65,63 @@ def build_resolver() -> APIGatewayHttpResolver:
         detail = "Isi permintaan bukan JSON yang sah." if malformed else "Periksa kembali data yang dikirim."
         return problem(422, "VALIDATION_ERROR", "Data tidak valid", detail, errors)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable(error: UnicodeDecodeError) -> Response[str]:
+        # A body of bytes that are not UTF-8 (API Gateway hands it over base64-encoded): the
+        # client's fault, as malformed JSON is. Any other decoding failure is ours.
+        if _body_is_text(app.current_event.raw_event):
+            return error_response(error)
+        return problem(
+            422,
+            "VALIDATION_ERROR",
+            "Data tidak valid",
+            "Isi permintaan bukan JSON yang sah.",
+            [FieldError("body", "Isi permintaan harus teks UTF-8 berisi JSON.")],
+        )
+
     @app.not_found
     def not_found(_: NotFoundError) -> Response[str]:
         return problem(404, "NOT_FOUND", "Tidak ditemukan", "Alamat yang diminta tidak ada.")
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response[str]:
-        if is_transient(error):
-            # AWS throttled or unreachable even after retries: nothing was written (every write
-            # is one transaction), so the app may safely send the same request again.
-            logger.warning("aws busy", extra={"error": type(error).__name__})
-            busy = problem(
-                503,
-                "SERVICE_BUSY",
-                "Layanan sibuk",
-                "Sistem sedang sibuk; kirim ulang permintaan yang sama sebentar lagi.",
-            )
-            busy.headers["Retry-After"] = "2"
-            return busy
-        # The type only: messages of some library errors echo the input, which may be personal data.
-        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}" if frame else "?"
-        logger.error("unhandled error", extra={"error": type(error).__name__, "where": where})
-        return problem(
-            500, "INTERNAL_ERROR", "Kesalahan sistem", "Terjadi kesalahan pada sistem; silakan coba lagi."
-        )
+        return error_response(error)
 
     return app
+
+
+def error_response(error: Exception) -> Response[str]:
+    """503 SERVICE_BUSY when AWS is busy or unreachable, else a 500 that reveals nothing."""
+    if is_transient(error):
+        # AWS throttled or unreachable even after retries: nothing was written (every write
+        # is one transaction), so the app may safely send the same request again.
+        logger.warning("aws busy", extra={"error": type(error).__name__})
+        busy = problem(
+            503,
+            "SERVICE_BUSY",
+            "Layanan sibuk",
+            "Sistem sedang sibuk; kirim ulang permintaan yang sama sebentar lagi.",
+        )
+        busy.headers["Retry-After"] = "2"
+        return busy
+    # The type only: messages of some library errors echo the input, which may be personal data.
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}" if frame else "?"
+    logger.error("unhandled error", extra={"error": type(error).__name__, "where": where})
+    return problem(
+        500, "INTERNAL_ERROR", "Kesalahan sistem", "Terjadi kesalahan pada sistem; silakan coba lagi."
+    )
+
+
+def _body_is_text(event: dict[str, Any]) -> bool:
+    body = event.get("body")
+    if not body or not event.get("isBase64Encoded"):
+        return True
+    try:
+        base64.b64decode(body).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
 
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:
