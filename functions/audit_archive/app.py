@@ -50,12 +50,26 @@ def archive_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, An
         first = min(failed, key=int)
         logger.warning(
             "audit archive batch partly failed",
-            extra={"failed": len(failed), "size": len(records), "retry_from": first},
+            extra={
+                "failed": len(failed),
+                "size": len(records),
+                "retry_from": first,
+                "errors": _errors(processor),
+            },
         )
         # The lowest sequence number is Lambda's checkpoint: it retries every record from there.
         return {"batchItemFailures": [{"itemIdentifier": first}]}
     logger.info("audit records archived", extra={"size": len(records), "written": written})
     return {"batchItemFailures": []}
+
+
+def _errors(batch: BatchProcessor) -> list[str]:
+    """What failed, as error names and AWS error codes only (never a message or a record)."""
+    names = set()
+    for _, error, _ in batch.exceptions:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code") if error is not None else None
+        names.add(f"{type(error).__name__}{f' {code}' if code else ''}")
+    return sorted(names)
 
 
 @logger.inject_lambda_context(clear_state=True)

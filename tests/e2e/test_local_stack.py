@@ -118,12 +118,18 @@ def test_queues_are_fifo_with_the_redrive_policy_of_the_template(
 ) -> None:
     sqs = aws_client(local_stack, "sqs")
     declared = template.resources_of_type("AWS::SQS::Queue")
-    assert set(local_stack["queues"]) == set(declared) == {"BpjsOutboundQueue", "BpjsOutboundDlq"}
+    assert set(local_stack["queues"]) == set(declared)
+    assert set(declared) == {"BpjsOutboundQueue", "BpjsOutboundDlq", "AuditArchiveFailureQueue"}
+    # A stream event source's OnFailure destination is a standard queue (Lambda takes no FIFO there).
+    fifo = dict(local_stack["queues"])
+    failures = fifo.pop("AuditArchiveFailureQueue")
+    attributes = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["All"])["Attributes"]
+    assert "FifoQueue" not in attributes and attributes["SqsManagedSseEnabled"] == "true"
     arns = {
         lid: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        for lid, url in local_stack["queues"].items()
+        for lid, url in fifo.items()
     }
-    for logical_id, url in local_stack["queues"].items():
+    for logical_id, url in fifo.items():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         props = declared[logical_id]["Properties"]
         assert attributes["FifoQueue"] == "true"
