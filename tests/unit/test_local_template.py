@@ -216,3 +216,31 @@ def test_real_template_routes() -> None:
 )
 def test_generate_secret_string(spec: dict[str, Any], check: Any) -> None:
     assert check(generate_secret_string(spec))
+
+
+def test_every_function_has_its_log_group_errors_alarm_and_dashboard_line() -> None:
+    template = Template(REPO_ROOT / "template.yaml")
+    resources = template.resources()
+    functions = template.resources_of_type("AWS::Serverless::Function")
+    alarms = template.resources_of_type("AWS::CloudWatch::Alarm").values()
+
+    def alarmed(metric: str, dimension_value: Any) -> bool:
+        return any(
+            a["Properties"].get("MetricName") == metric
+            and a["Properties"]["Dimensions"][0]["Value"] == dimension_value
+            for a in alarms
+            if a["Properties"].get("Dimensions")
+        )
+
+    dashboard = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for logical_id, function in functions.items():
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert alarmed("Errors", {"Ref": logical_id}), f"{logical_id} has no Errors alarm"
+        assert f'["AWS/Lambda","Errors","FunctionName","${{{logical_id}}}"]' in dashboard
+        # A stream consumer: how far behind it is, and what it gave up on.
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                assert alarmed("IteratorAge", {"Ref": logical_id}), f"{logical_id} has no IteratorAge alarm"
+                queue = event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+                assert alarmed("ApproximateNumberOfMessagesVisible", {"Fn::GetAtt": [queue, "QueueName"]})
