@@ -369,7 +369,13 @@ def test_a_long_poll_waits_without_blocking_senders_and_wakes_on_a_message(sqs: 
 def test_the_templates_sqs_event_becomes_an_event_source() -> None:
     template = Template(REPO_ROOT / "template.yaml")
     refs = {
-        lid: Physical(ref=f"ref-{lid}", attrs={"Arn": f"arn:aws:sqs:ap-southeast-3:123456789012:{lid}"})
+        lid: Physical(
+            ref=f"ref-{lid}",
+            attrs={
+                "Arn": f"arn:aws:sqs:ap-southeast-3:123456789012:{lid}",
+                "StreamArn": f"arn-{lid}/stream/1",
+            },
+        )
         for lid in template.resources()
     }
     sources = sqs_event_sources(template.functions(refs))

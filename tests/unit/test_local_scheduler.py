@@ -210,7 +210,10 @@ def test_input_replaces_the_event_with_context_attributes_filled_in() -> None:
 
 def test_the_templates_schedules() -> None:
     template = Template(REPO_ROOT / "template.yaml")
-    refs = {lid: Physical(ref=f"ref-{lid}", attrs={"Arn": f"arn-{lid}"}) for lid in template.resources()}
+    refs = {
+        lid: Physical(ref=f"ref-{lid}", attrs={"Arn": f"arn-{lid}", "StreamArn": f"arn-{lid}/stream/1"})
+        for lid in template.resources()
+    }
     schedules = {s.key: s for s in schedules_of(template.functions(refs))}
     sweep = schedules["OutboxSweeperFunction.Sweep"]
     assert sweep.event_type == "ScheduleV2"
