@@ -14,6 +14,7 @@ to the minute; a time without offset is UTC); else `{}`. Examples:
     python -m local.invoke DlqRedriveFunction                 # make redrive
     python -m local.invoke DlqRedriveFunction --event <(echo '{"max_messages": 10}')
     python -m local.invoke OutboxSweeperFunction --time 2026-12-05T08:00:00+08:00
+    echo '{"verify": "<farmer_id>"}' | python -m local.invoke AuditArchiveFunction --event -
 
 The result is printed as JSON on stdout (the function's own logs come before it); the exit code
 is 1 if the function raised.
