@@ -170,6 +170,7 @@ class RequestCost:
     s3_put: float = 0.0
     s3_get: float = 0.0
     secret_calls: float = 0.0
+    audit_records: float = 0.0  # each copied to the Object Lock archive: 1 S3 PUT, ~1 KB kept
     log_bytes: float = 1500.0  # Powertools JSON lines + Lambda's START/END/REPORT + access log
     measured: bool = True
     note: str = ""
@@ -230,7 +231,7 @@ def estimate(
         "report": usage.reports_per_month,
         "registration": usage.registrations * farmers,
     }
-    lam_gb_s = lam_req = api = rru = wru = sqs = put = get = secret = log_b = 0.0
+    lam_gb_s = lam_req = api = rru = wru = sqs = put = get = secret = log_b = audit = 0.0
     for kind, n in counts.items():
         if n <= 0 or kind not in per_request:
             continue
@@ -245,15 +246,25 @@ def estimate(
         get += n * r.s3_get
         secret += n * r.secret_calls
         log_b += n * r.log_bytes
+        audit += n * r.audit_records
     # Scheduled work independent of traffic: the outbox sweeper every 2 minutes (one Query on a
     # sparse index, nearly always empty) and the report watchdog once a month.
     sweeps = 30 * 24 * 30
     lam_gb_s += sweeps * 0.05 * 0.5
     lam_req += sweeps + 1
     rru += sweeps * 0.5
+    # The audit archive (audit_archive function on the table's stream; stream reads by Lambda are
+    # free): one PUT per record, invocations of ~2 records at this traffic (a 2 s batching window),
+    # ~60 ms at 256 MB each; objects of ~1 KB kept for the lock's 5 years (60 months of records).
+    put += audit
+    lam_req += audit / 2
+    lam_gb_s += audit / 2 * 0.06 * 0.25
+    log_b += audit / 2 * 1000
     gb = 1024**3
     storage_gb_s3 = (
-        farmers * usage.ktp_kb / 1024**2 + counts["claim"] * 12 * usage.claim_documents_kb / 1024**2
+        farmers * usage.ktp_kb / 1024**2
+        + counts["claim"] * 12 * usage.claim_documents_kb / 1024**2
+        + audit * 60 / 1024**2
     )
     storage_gb_ddb = farmers * usage.farmer_items_kb / 1024**2
     p = prices or PRICES

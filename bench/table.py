@@ -254,19 +254,23 @@ def request_costs(routes: list[Route], report_s: float | None) -> dict[str, cost
     """What each kind of user action of the usage model costs, from the counted requests."""
     report = _route(routes, REPORT)
     return {
-        "payment": _composed(routes, "payment + its BPJS posting", {PAYMENT: 1}, bpjs_messages=1),
+        # Audit records (docs/security.md): PAYMENT_RECORDED + BPJS_OPERATION_COMPLETED.
+        "payment": _composed(routes, "payment + its BPJS posting", {PAYMENT: 1}, bpjs_messages=1, audit_records=2),
         "list": _composed(routes, "list of 10", {LISTING: 1}, bpjs_messages=0),
         # Register, ask for the KTP upload URL, upload it (one PUT straight to S3), BPJS
         # registration through the queue, BPJS's confirmation callback.
         "registration": _composed(
             routes, "registration + KTP + BPJS registration + callback",
             {REGISTRATION: 1, KTP_URL: 1, CALLBACK: 1}, bpjs_messages=1, s3_put=1,
+            audit_records=3,  # FARMER_REGISTERED, BPJS_OPERATION_COMPLETED, BPJS_CALLBACK_APPLIED
         ),
         # File, 3 document URLs + 3 uploads, the coordinator reads it and verifies, the submission
         # to BPJS, and BPJS's two callbacks (approved, paid; counted as a PARTICIPANT_CONFIRMED one).
         "claim": _composed(
             routes, "claim: submit, 3 documents, read, verify, BPJS, 2 callbacks",
             {CLAIM: 1, DOCUMENT_URL: 3, CLAIM_READ: 1, VERIFY: 1, CALLBACK: 2}, bpjs_messages=1, s3_put=3,
+            # CLAIM_SUBMITTED, BANK_ACCOUNT_READ, CLAIM_VERIFIED, BPJS_OPERATION_COMPLETED, 2 callbacks
+            audit_records=6,
         ),
         "report": cost.RequestCost(
             "report generated, 3 files",
