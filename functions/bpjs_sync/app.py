@@ -2,7 +2,9 @@
 
 Partial batch failures (ReportBatchItemFailures): a failed message, and every later message of
 the same farmer in the batch, go back to the queue; the others are done. A failed message's
-visibility grows with its receive count, so a BPJS outage is waited out, not hammered.
+visibility grows with its receive count, so a BPJS outage is waited out, not hammered. A message
+is started only with time left to finish it (a timeout would fail the whole batch); one left
+untried goes back at once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma import wiring
-from sutasoma.bpjs_sync import backoff_seconds
+from sutasoma.bpjs_sync import backoff_seconds, ensure_time_for_a_message
 from sutasoma.observability import logger, metrics, tracer
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -22,7 +24,14 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 processor.raise_on_entire_batch_failure = False
 
 
-def record_handler(record: SQSRecord) -> str:
+# Messages of this invocation that were tried (and so may have failed at BPJS): the others
+# failed untried (no time left, or behind a failed message of the same farmer).
+_tried: set[str] = set()
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
+    ensure_time_for_a_message(lambda_context.get_remaining_time_in_millis())
+    _tried.add(record.message_id)
     return wiring.bpjs_sync().process(record.json_body)
 
 
@@ -30,14 +39,17 @@ def record_handler(record: SQSRecord) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _tried.clear()
     response = process_partial_response(event, record_handler, processor, context)
     failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
     queue = wiring.outbound_queue()
     for record in event.get("Records", []):
         if record["messageId"] in failed:
             receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+            # Untried: back at once (FIFO still holds a farmer's later messages behind an earlier one).
+            delay = backoff_seconds(receive_count) if record["messageId"] in _tried else 0
             try:
-                queue.delay(record["receiptHandle"], backoff_seconds(receive_count))
+                queue.delay(record["receiptHandle"], delay)
             except Exception as error:  # the default visibility timeout applies instead
                 logger.warning(
                     "backoff not set",
@@ -45,6 +57,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 )
     if failed:
         logger.warning(
-            "bpjs batch partly failed", extra={"failed": len(failed), "size": len(event["Records"])}
+            "bpjs batch partly failed",
+            extra={"failed": len(failed), "untried": len(failed - _tried), "size": len(event["Records"])},
         )
     return dict(response)

@@ -235,3 +235,63 @@ def test_callbacks_applied_once_and_bad_signatures_change_nothing(road: Road) ->
 def test_signed_but_invalid_callbacks(road: Road, body: Any, status: int, code: str) -> None:
     result = road.send_callback(body)
     assert (result.status, result.body["code"]) == (status, code), result.body
+
+
+class Countdown:
+    """A Lambda context whose remaining time is read from a list, one value per question."""
+
+    function_name = "bpjs_sync"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:ap-southeast-3:123456789012:function:bpjs_sync"
+    aws_request_id = "00000000-0000-4000-8000-000000000001"
+    log_group_name = "/aws/lambda/bpjs_sync"
+    log_stream_name = "test"
+
+    def __init__(self, *remaining_ms: int) -> None:
+        self.remaining = list(remaining_ms)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
+
+
+def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> None:
+    from local.poller import build_sqs_event
+    from sutasoma.bpjs_sync import MESSAGE_BUDGET_MS
+
+    farmers = [road.new_farmer(8901 + i)["farmer_id"] for i in range(3)]
+    sqs = road.stack.clients("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=road.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=900
+    )["Messages"]
+    assert len(messages) == 3
+    arn = sqs.get_queue_attributes(QueueUrl=road.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    # Time for two messages; the third would risk the invocation's timeout (and the whole batch).
+    context = Countdown(3 * MESSAGE_BUDGET_MS, MESSAGE_BUDGET_MS + 1, MESSAGE_BUDGET_MS - 1)
+    result = road.sync.raw(build_sqs_event(messages, arn, "ap-southeast-3"), context)
+
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == [messages[2]["MessageId"]]
+    assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 2  # the third never reached BPJS
+    for message in messages[:2]:
+        sqs.delete_message(QueueUrl=road.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    # Untried, it is back at once (no backoff: it did not fail at BPJS), and goes through next time.
+    again = sqs.receive_message(QueueUrl=road.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+    assert [m["MessageId"] for m in again["Messages"]] == [messages[2]["MessageId"]]
+    sqs.change_message_visibility(
+        QueueUrl=road.queue_url, ReceiptHandle=again["Messages"][0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert road.pump() == (1, 0)
+    assert [road.farmer(f)["registration_status"] for f in farmers] == ["CONFIRMED"] * 3
+
+
+def test_the_consumer_timeout_fits_a_whole_batch_and_the_queue_outlasts_it(moto_stack: MotoStack) -> None:
+    from sutasoma.bpjs_sync import MESSAGE_BUDGET_MS
+
+    resources = moto_stack.template.resources()
+    function = resources["BpjsSyncFunction"]["Properties"]
+    batch_size = function["Events"]["Outbound"]["Properties"]["BatchSize"]
+    assert function["Timeout"] * 1000 >= batch_size * MESSAGE_BUDGET_MS
+    # AWS's advice for an SQS event source: the visibility timeout at least 6 x the function's.
+    assert resources["BpjsOutboundQueue"]["Properties"]["VisibilityTimeout"] >= 6 * function["Timeout"]

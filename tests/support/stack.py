@@ -151,7 +151,8 @@ class FunctionInvoker:
     def env(self) -> dict[str, str]:
         return self.stack.env_for(self.logical_id)
 
-    def raw(self, event: dict[str, Any]) -> dict[str, Any]:
+    def raw(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Invoke the handler; `context` replaces the default one (a full timeout left)."""
         from sutasoma import wiring
 
         global _active_function
@@ -162,7 +163,8 @@ class FunctionInvoker:
                 # Services are built once per execution environment, as in Lambda.
                 wiring.reset()
                 _active_function = signature
-            context = LambdaContext(self.spec.function_name, self.spec.memory_mb, self.spec.timeout_s)
+            if context is None:
+                context = LambdaContext(self.spec.function_name, self.spec.memory_mb, self.spec.timeout_s)
             result: dict[str, Any] = self.module.lambda_handler(event, context)
             return result
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sutasoma.bpjs import BpjsClient, BpjsRejected
+from sutasoma.bpjs import TIMEOUT, BpjsClient, BpjsRejected
 from sutasoma.claim_store import ClaimStore
 from sutasoma.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.models import RegistrationStatus
@@ -29,6 +29,22 @@ BACKOFF_MAX_SECONDS = 6 * 3600
 
 def backoff_seconds(receive_count: int) -> int:
     return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, receive_count - 1)))
+
+
+# The longest one message may take: a BPJS call up to its connect and read timeouts, plus the
+# AWS calls around it. The function's Timeout (template.yaml) fits a whole batch of 10 of these.
+MESSAGE_BUDGET_MS = int(((TIMEOUT.connect or 0) + (TIMEOUT.read or 0)) * 1000) + 2_000
+
+
+class OutOfTime(Exception):
+    """Not started: the invocation could time out before this message is done."""
+
+
+def ensure_time_for_a_message(remaining_ms: int) -> None:
+    """Start a message only if it can finish: a timed-out invocation fails its whole batch,
+    item failures and backoff lost, every message received once more for nothing."""
+    if remaining_ms < MESSAGE_BUDGET_MS:
+        raise OutOfTime(f"{remaining_ms} ms left, a message may need {MESSAGE_BUDGET_MS}")
 
 
 class WaitForRegistration(Exception):
