@@ -32,7 +32,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import time
 import uuid
 from collections import Counter
@@ -76,7 +75,6 @@ STEPS = int(os.environ.get("SUTASOMA_FUZZ_STEPS", "30"))
 SCENARIOS = int(os.environ.get("SUTASOMA_FUZZ_SCENARIOS", "6"))
 MAX_RESTARTS = 50
 RECONCILE = "/reports/{period}/reconcile"  # left out (below)
-FIRST_TARIFF = "2015-07"  # sutasoma/tariff.py BASE_TARIFFS[0].valid_from
 KECAMATAN = "73.12.04"  # Lalabata: the seeded farmers' kecamatan
 # Plus `readable_after_create` (below). Not schemathesis's `ensure_resource_availability`: it counts
 # the bearer token as a parameter that the link did not supply, so it never fires on a secured route.
@@ -110,39 +108,13 @@ MUST_REACH = (
 # documents the seed uploaded, reactivation a LAPSED farmer (none here: always 409).
 
 
-def _non_utf8_body(response: Response) -> bool:
-    body = response.request.body
-    if not isinstance(body, bytes):
-        return False
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def _report_before_first_tariff(response: Response) -> bool:
-    request = response.request
-    found = re.search(r"/reports/(\d{4}-\d{2})$", request.url or "")
-    return request.method == "POST" and found is not None and found.group(1) < FIRST_TARIFF
-
-
 # Bugs the fuzzer found that are not fixed yet: name -> (is it this one?, where it is). A matching
 # response is counted and printed, not failed, so that the test keeps finding the others. Remove
 # an entry once its fix is in.
-KNOWN_BUGS: dict[str, tuple[Callable[[Response], bool], str]] = {
-    "non-UTF-8 body -> 500": (
-        lambda response: response.status_code == 500 and _non_utf8_body(response),
-        "a request body that is not UTF-8 (the gateway passes it base64-encoded) makes Powertools' "
-        "decoded_body raise UnicodeDecodeError: 500 INTERNAL_ERROR on every route with a body, not 422 "
-        "(sutasoma/api.py maps no UnicodeDecodeError)",
-    ),
-    "report before the first tariff -> 500": (
-        lambda response: response.status_code == 500 and _report_before_first_tariff(response),
-        "POST /reports/{period} for a month from 2000-01 (check_period's lower bound) to 2015-06 (before "
-        "the first tariff, 2015-07): tariff.base_tariff_for raises ValueError, 500 INTERNAL_ERROR, not 422",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[Callable[[Response], bool], str]] = {}
+# Found and fixed: a body that is not UTF-8 answered 500 on every route with a body (now 422,
+# sutasoma/api.py; tests/integration/test_undecodable_bodies.py); POST /reports/{period} before the
+# first tariff (2015-07) answered 500 (now 422; tests/integration/test_report_routes.py).
 # Seeded farmers' NIKs: born in 1986, male, serials from 7000 (no other test uses these).
 _seed_numbers = itertools.count()
 

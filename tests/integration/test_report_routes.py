@@ -81,6 +81,7 @@ def test_coordinator_sees_own_rows_agent_sees_nothing(
         ("2019-01", 404, "NOT_FOUND"),
         ("2026-13", 422, "VALIDATION_ERROR"),
         ("latest", 422, "VALIDATION_ERROR"),
+        ("2015-06", 422, "VALIDATION_ERROR"),  # before the first tariff: nothing was ever due
     ],
 )
 def test_unknown_or_malformed_period(report_fn: FunctionInvoker, period: str, status: int, code: str) -> None:
@@ -164,3 +165,20 @@ def test_watchdog_reports_whether_last_month_is_there(
 def test_periods_outside_the_era_are_refused_not_crashed(report_fn: FunctionInvoker, period: str) -> None:
     result = report_fn(http_event("POST", "/reports/{period}", path_params={"period": period}, claims=ADMIN))
     assert (result.status, result.body["code"]) == (422, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("period", ["2011-10", "2015-06", "2000-01"])
+def test_no_report_before_the_first_tariff(report_fn: FunctionInvoker, period: str) -> None:
+    # Found by the stateful fuzzer: generating one answered 500 (no tariff in force to compute dues).
+    result = report_fn(http_event("POST", "/reports/{period}", path_params={"period": period}, claims=ADMIN))
+    assert (result.status, result.body["code"]) == (422, "VALIDATION_ERROR")
+    assert result.body["errors"] == [{"field": "period", "message": "Paling awal 2015-07."}]
+
+
+def test_the_first_tariff_month_can_be_reported(report_fn: FunctionInvoker) -> None:
+    # Its trend reaches back before the first tariff: those months simply had nothing due.
+    result = report_fn(
+        http_event("POST", "/reports/{period}", path_params={"period": "2015-07"}, claims=ADMIN)
+    )
+    assert result.status == 201, result.body
+    assert result.body["period"] == "2015-07"

@@ -98,6 +98,8 @@ class Population:
         """Rupiah due for `period` from its members (active or in arrears): JKK on each
         member's reported income plus the flat JKM, with the relief of that month."""
         members = list(self._members(period, -10_000, MAX_ARREARS_MONTHS))
+        if not members:
+            return 0  # also months before the first tariff (a report's trend reaches back)
         count = sum(self.counts[b] for b in members)
         income = sum(self.incomes.get(b, 0) for b in members)
         tariff = base_tariff_for(period)

@@ -12,11 +12,12 @@ from sutasoma.clock import WITA, iso_utc, period_of
 from sutasoma.errors import FieldError, NotFound, ValidationFailed
 from sutasoma.identity import Caller, Role
 from sutasoma.observability import logger
-from sutasoma.periods import add_months, parse_period
+from sutasoma.periods import add_months, month_index, parse_period
 from sutasoma.places import REGENCY_CODE, REGENCY_NAME, kecamatan_codes, kecamatan_name
 from sutasoma.population import Population
 from sutasoma.report_models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
 from sutasoma.store import DomainStore
+from sutasoma.tariff import BASE_TARIFFS
 
 TREND_MONTHS = 12
 RANKING_FORMULA = (
@@ -27,6 +28,7 @@ RANKING_FORMULA = (
 
 # Months a report can be about: SUTASOMA's era, and room for date arithmetic on either side.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+FIRST_TARIFF_PERIOD = min((t.valid_from for t in BASE_TARIFFS), key=month_index)
 
 
 def check_period(period: str) -> str:
@@ -38,6 +40,12 @@ def check_period(period: str) -> str:
         raise ValidationFailed(
             "Periode harus berformat YYYY-MM.", [FieldError("period", "Contoh: 2026-11.")]
         ) from None
+    if month_index(period) < month_index(FIRST_TARIFF_PERIOD):
+        # No contribution was due before the first tariff: there is nothing to report on.
+        raise ValidationFailed(
+            f"Belum ada iuran sebelum {FIRST_TARIFF_PERIOD}: periode ini tidak dapat dilaporkan.",
+            [FieldError("period", f"Paling awal {FIRST_TARIFF_PERIOD}.")],
+        )
     return period
 
 
