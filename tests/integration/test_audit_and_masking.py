@@ -333,11 +333,15 @@ def test_bank_account_whole_only_for_the_verifier(road: Road) -> None:
     by_agent = get_claim(road, cid).body["claimant"]
     assert by_agent["bank_account"] == "***********3567" and by_agent["phone"] == "081298765432"
     assert "BANK_ACCOUNT_READ" not in actions(road, cid)
+    # The claimant's phone was shown whole to the agent: that read is on the record too.
+    [phone_read] = [r for r in trail(road, cid) if r["action"] == "PHONE_READ"]
+    assert (phone_read["actor"], phone_read["fields"]) == ("agen.lalabata", ["claimant.phone"])
 
     by_coordinator = get_claim(road, cid, COORDINATOR).body["claimant"]
     assert by_coordinator["bank_account"] == "012301000123567"
     [read] = [r for r in trail(road, cid) if r["action"] == "BANK_ACCOUNT_READ"]
     assert read["actor"] == "koordinator.lalabata"
+    assert read["fields"] == ["claimant.bank_account", "claimant.phone"]
 
     for claims in (AGENT, COORDINATOR, ADMIN):
         page = road.claim(http_event("GET", "/claims", query={"farmer_id": fid}, claims=claims))

@@ -331,17 +331,18 @@ class ClaimService:
         whole_account = may_see_bank_account(caller) and bool(
             (claim.get("claimant") or {}).get("bank_account")
         )
-        if whole_account:
-            # Disclosed whole: recorded first, like a whole NIK (no record, no answer).
-            self.store.put_audit(
-                by_caller(
-                    caller,
-                    AuditAction.BANK_ACCOUNT_READ,
-                    claim_id,
-                    f"claim/{claim_id}",
-                    farmer_id=claim["farmer_id"],
-                )
+        # The claimant's phone (and, for a verifier, the bank account) is disclosed whole:
+        # recorded first, like a whole NIK (no record, no answer).
+        self.store.put_audit(
+            by_caller(
+                caller,
+                AuditAction.BANK_ACCOUNT_READ if whole_account else AuditAction.PHONE_READ,
+                claim_id,
+                f"claim/{claim_id}",
+                farmer_id=claim["farmer_id"],
+                fields=("claimant.phone", "claimant.bank_account") if whole_account else ("claimant.phone",),
             )
+        )
         return to_claim(claim, self._uploaded(claim), whole_account=whole_account)
 
     def search(
