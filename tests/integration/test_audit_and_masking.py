@@ -45,13 +45,7 @@ def calm_bpjs(road: Road) -> None:
 
 # ---------------------------------------------------------------------------- helpers
 def trail(road: Road, subject_id: str) -> list[dict[str, Any]]:
-    items = road.stack.clients("dynamodb").query(
-        TableName=road.stack.ref("DomainTable"),
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"AUDIT#{subject_id}"}},
-        ConsistentRead=True,
-    )["Items"]
-    return [from_dynamo(item) for item in items]
+    return road.audit_trail(subject_id)
 
 
 def actions(road: Road, subject_id: str) -> list[str]:

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
 from local.template import Template
 from sutasoma.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
-from sutasoma.dynamo import from_dynamo, to_dynamo
+from sutasoma.dynamo import to_dynamo
 from tests.support.events import http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import FunctionInvoker, MotoStack
@@ -100,13 +100,7 @@ def bucket(road: Road) -> str:
 
 
 def trail(road: Road, subject_id: str) -> list[dict[str, Any]]:
-    items = road.stack.clients("dynamodb").query(
-        TableName=road.stack.ref("DomainTable"),
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"AUDIT#{subject_id}"}},
-        ConsistentRead=True,
-    )["Items"]
-    return [from_dynamo(item) for item in items]
+    return road.audit_trail(subject_id)
 
 
 def archived(road: Road, subject_id: str) -> dict[str, dict[str, Any]]:

@@ -88,6 +88,18 @@ class Road:
                     failed += 1
         return done, failed
 
+    def audit_trail(self, subject_id: str) -> list[dict[str, Any]]:
+        """A farmer's or claim's audit records, as stored in the domain table."""
+        from sutasoma.dynamo import from_dynamo
+
+        items = self.stack.clients("dynamodb").query(
+            TableName=self.stack.ref("DomainTable"),
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"AUDIT#{subject_id}"}},
+            ConsistentRead=True,
+        )["Items"]
+        return [from_dynamo(item) for item in items]
+
     def depth(self, url: str) -> int:
         attributes = self.stack.clients("sqs").get_queue_attributes(
             QueueUrl=url,
