@@ -155,6 +155,28 @@ def login(descriptor: dict[str, Any], username: str, password: str | None = None
     return str(result["AuthenticationResult"]["IdToken"])
 
 
+def user_clients(
+    descriptor: dict[str, Any], timeout: float = 30.0
+) -> Iterator[Callable[[str], httpx.Client]]:
+    """For a fixture to `yield from`: `get("agen.lalabata")` is an HTTP client of the API with
+    that demo user's ID token, one per user, closed at the end."""
+    clients: dict[str, httpx.Client] = {}
+
+    def get(username: str) -> httpx.Client:
+        if username not in clients:
+            clients[username] = httpx.Client(
+                base_url=descriptor["api_url"],
+                headers={"Authorization": f"Bearer {login(descriptor, username)}"},
+                timeout=timeout,
+                trust_env=False,
+            )
+        return clients[username]
+
+    yield get
+    for client in clients.values():
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def id_token(local_stack: dict[str, Any]) -> Callable[[str], str]:
     """`id_token("agen.lalabata")` -> a fresh ID token of that demo user (cached per session)."""

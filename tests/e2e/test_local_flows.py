@@ -24,7 +24,7 @@ import pytest
 
 from sutasoma.clock import period_of, today_wita
 from sutasoma.periods import add_months
-from tests.e2e.conftest import StackProcess, login, start_local_stack, stop_local_stack
+from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
 
 pytestmark = pytest.mark.e2e
@@ -79,22 +79,7 @@ def simulator(stack: dict[str, Any]) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def user(stack: dict[str, Any]) -> Iterator[Callable[[str], httpx.Client]]:
     """`user("agen.lalabata")`: an HTTP client of the API with that demo user's ID token."""
-    clients: dict[str, httpx.Client] = {}
-
-    def get(username: str) -> httpx.Client:
-        if username not in clients:
-            token = login(stack, username)
-            clients[username] = httpx.Client(
-                base_url=stack["api_url"],
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30.0,
-                trust_env=False,
-            )
-        return clients[username]
-
-    yield get
-    for client in clients.values():
-        client.close()
+    yield from user_clients(stack, timeout=30.0)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ import pytest
 import tests.e2e.conftest as e2e
 from sutasoma.clock import WITA, period_of, today_wita
 from sutasoma.periods import add_months
-from tests.e2e.conftest import StackProcess, login, start_local_stack, stop_local_stack
+from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
 
 pytestmark = pytest.mark.e2e
@@ -74,21 +74,7 @@ def stack(seeded_stack: StackProcess) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def user(stack: dict[str, Any]) -> Iterator[Callable[[str], httpx.Client]]:
     """`user("admin")`: an HTTP client of the API with that demo user's ID token."""
-    clients: dict[str, httpx.Client] = {}
-
-    def get(username: str) -> httpx.Client:
-        if username not in clients:
-            clients[username] = httpx.Client(
-                base_url=stack["api_url"],
-                headers={"Authorization": f"Bearer {login(stack, username)}"},
-                timeout=60.0,
-                trust_env=False,
-            )
-        return clients[username]
-
-    yield get
-    for client in clients.values():
-        client.close()
+    yield from user_clients(stack, timeout=60.0)
 
 
 @pytest.fixture(scope="module")

@@ -38,9 +38,7 @@ def road(moto_stack: MotoStack) -> Iterator[Road]:
 
 @pytest.fixture(autouse=True)
 def calm_bpjs(road: Road) -> None:
-    road.bpjs.sim.reset()
-    road.bpjs.sim.deliver = lambda url, body, headers: 599
-    road.pump()
+    road.calm()
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -26,9 +26,7 @@ def road(moto_stack: MotoStack) -> Iterator[Road]:
 
 @pytest.fixture(autouse=True)
 def calm_bpjs(road: Road) -> None:
-    road.bpjs.sim.reset()
-    road.bpjs.sim.deliver = lambda url, body, headers: 599  # callbacks go nowhere unless a test says so
-    road.pump()  # nothing left over from an earlier test
+    road.calm()
 
 
 def test_registered_farmer_becomes_confirmed_with_a_kpj_number(road: Road) -> None:

@@ -50,10 +50,8 @@ def road(moto_stack: MotoStack) -> Iterator[Road]:
 
 @pytest.fixture(autouse=True)
 def calm_bpjs(road: Road) -> None:
-    road.bpjs.sim.reset()
-    road.bpjs.sim.deliver = lambda url, body, headers: 599  # no callbacks
-    road.pump()  # nothing left over from an earlier test...
-    road.bpjs.sim.reset()  # ...nor in the simulator's request log
+    road.calm()
+    road.bpjs.sim.reset()  # nor anything in the simulator's request log
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -30,9 +30,7 @@ def road(moto_stack: MotoStack) -> Iterator[Road]:
 
 @pytest.fixture(autouse=True)
 def calm_bpjs(road: Road) -> None:
-    road.bpjs.sim.reset()
-    road.bpjs.sim.deliver = lambda url, body, headers: 599
-    road.pump()
+    road.calm()
 
 
 def quote(road: Road, farmer_id: str, months: int | str | None = None, claims: dict[str, str] = AGENT) -> Any:

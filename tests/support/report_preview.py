@@ -21,6 +21,7 @@ from pathlib import Path
 from sutasoma.periods import add_months
 from sutasoma.report_files import render_csv, render_html, render_xlsx
 from sutasoma.report_models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
+from sutasoma.reports import regency_totals
 
 PNG_WIDTH, PNG_HEIGHT = 1240, 1754  # A4 at 150 dpi
 # Rp 16.800 (JKK 1 % of Rp 1.000.000 + JKM Rp 6.800) less the 50 % relief of Apr-Dec 2026
@@ -104,38 +105,6 @@ def _score(rows: list[KecamatanRow]) -> list[KecamatanRow]:
     return [r.model_copy(update={"rank": ranks[r.kecamatan_code]}) for r in scored]
 
 
-def _totals(rows: list[KecamatanRow]) -> KecamatanRow:
-    def total(field: str) -> int:
-        return sum(int(getattr(r, field)) for r in rows)
-
-    active, arrears = total("active"), total("arrears")
-    return KecamatanRow(
-        kecamatan_code="73.12",
-        kecamatan_name="Kabupaten Soppeng",
-        registered=total("registered"),
-        new_registrations=total("new_registrations"),
-        active=active,
-        arrears=arrears,
-        lapsed=total("lapsed"),
-        not_started=total("not_started"),
-        contributions_due=total("contributions_due"),
-        contributions_collected=total("contributions_collected"),
-        payments=total("payments"),
-        collection_rate=active / (active + arrears) if active + arrears else 0.0,
-        claims_submitted=ByType(
-            JKK=sum(r.claims_submitted.JKK for r in rows), JKM=sum(r.claims_submitted.JKM for r in rows)
-        ),
-        claims_amount=ByType(
-            JKK=sum(r.claims_amount.JKK for r in rows), JKM=sum(r.claims_amount.JKM for r in rows)
-        ),
-        claims_paid=ByType(
-            JKK=sum(r.claims_paid.JKK for r in rows), JKM=sum(r.claims_paid.JKM for r in rows)
-        ),
-        score=0.0,
-        rank=None,
-    )
-
-
 def _agents(rows: list[KecamatanRow]) -> list[AgentRow]:
     agents: list[AgentRow] = []
     for (code, name, *_, suffixes), row in zip(_KECAMATAN, rows, strict=True):
@@ -181,7 +150,7 @@ def _trend(period: str, rows: list[KecamatanRow], totals: KecamatanRow) -> list[
 
 def sample_report(period: str = "2026-11") -> Report:
     rows = _score([_row(*spec[:7]) for spec in _KECAMATAN])
-    totals = _totals(rows)
+    totals = regency_totals(rows)
     best = min(rows, key=lambda r: r.rank or 99)
     return Report(
         period=period,

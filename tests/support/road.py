@@ -100,6 +100,13 @@ class Road:
         )["Items"]
         return [from_dynamo(item) for item in items]
 
+    def calm(self) -> None:
+        """Between tests: BPJS back to normal, its callbacks going nowhere unless a test says so,
+        and nothing left in the queue from an earlier test."""
+        self.bpjs.sim.reset()
+        self.bpjs.sim.deliver = lambda url, body, headers: 599
+        self.pump()
+
     def depth(self, url: str) -> int:
         attributes = self.stack.clients("sqs").get_queue_attributes(
             QueueUrl=url,

@@ -102,7 +102,9 @@ def _ranked(rows: list[KecamatanRow]) -> list[KecamatanRow]:
     return [r.model_copy(update={"rank": ranks.get(r.kecamatan_code)}) for r in rows]
 
 
-def _sum_rows(rows: list[KecamatanRow], period: str) -> KecamatanRow:
+def regency_totals(rows: list[KecamatanRow]) -> KecamatanRow:
+    """The JUMLAH row: the kecamatan rows summed, the rates computed from the sums."""
+
     def total(field: str) -> int:
         return sum(int(getattr(r, field)) for r in rows)
 
@@ -187,7 +189,7 @@ class ReportService:
         trend = []
         for month in months:
             month_rows = rows_by_month[month]
-            totals = _sum_rows(month_rows, month)
+            totals = regency_totals(month_rows)
             trend.append(
                 TrendPoint(
                     period=month,
@@ -200,7 +202,7 @@ class ReportService:
             period=period,
             generated_at=iso_utc(now),
             rows=rows,
-            totals=_sum_rows(rows, period),
+            totals=regency_totals(rows),
             agents=agents,
             best_bpp=BestBpp(
                 kecamatan_code=best.kecamatan_code, kecamatan_name=best.kecamatan_name, score=best.score
