@@ -165,23 +165,11 @@ class AuditArchive:
         self._dynamodb = dynamodb
         self._streams = streams
 
-    @property
-    def s3(self) -> Any:
-        if self._s3 is None:
-            self._s3 = aws.client("s3")
-        return self._s3
+    s3 = aws.LazyClient("s3")
 
-    @property
-    def dynamodb(self) -> Any:
-        if self._dynamodb is None:
-            self._dynamodb = aws.client("dynamodb")
-        return self._dynamodb
+    dynamodb = aws.LazyClient("dynamodb")
 
-    @property
-    def streams(self) -> Any:
-        if self._streams is None:
-            self._streams = aws.client("dynamodbstreams")
-        return self._streams
+    streams = aws.LazyClient("dynamodbstreams")
 
     # ------------------------------------------------------------------ archiving
 

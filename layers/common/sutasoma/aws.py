@@ -43,6 +43,28 @@ def client(service: str) -> Any:
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
+class LazyClient:
+    """A class attribute: the instance's boto3 client of `service`, created on first use (cold
+    starts pay only for the clients a request uses), unless the constructor was given one in
+    `_<attribute name>` (tests, benchmarks)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.slot = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        found = getattr(instance, self.slot, None)
+        if found is None:
+            found = client(self.service)
+            setattr(instance, self.slot, found)
+        return found
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints between moto instances)."""
     client.cache_clear()

@@ -12,11 +12,7 @@ class DocumentBucket:
         self.bucket = bucket
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("s3")
-        return self._client
+    client = aws.LazyClient("s3")
 
     def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str:
         # Signing is local (no AWS call); the content type is part of the signature, so the

@@ -14,11 +14,7 @@ class OutboundQueue:
         self.queue_url = queue_url
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("sqs")
-        return self._client
+    client = aws.LazyClient("sqs")
 
     def send(self, entry: OutboxEntry) -> None:
         # Group per farmer keeps a farmer's operations in order; the operation id makes a
@@ -46,11 +42,7 @@ class DeadLetters:
         self.target = target
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("sqs")
-        return self._client
+    client = aws.LazyClient("sqs")
 
     def redrive(self, max_messages: int) -> int:
         moved = 0

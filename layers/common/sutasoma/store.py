@@ -128,11 +128,7 @@ class DomainStore:
         self.table_name = table_name
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     # ------------------------------------------------------------------ farmers
     def put_registration(
