@@ -4,7 +4,7 @@ The template's resources are created in an embedded moto server (tests.support.s
 handler is called in-process with the function's own environment (FunctionInvoker), and calls are
 counted twice, independently:
 - client side, with botocore's event system: every botocore client created from now on (ours
-  from `sutasoma.aws.client()`, and the ones Powertools makes, e.g. for the secret) gets a
+  from `sutasoma.adapters.aws.client()`, and the ones Powertools makes, e.g. for the secret) gets a
   `before-call` handler (one per API call) and a `before-send` handler (one per HTTP attempt,
   so retries show);
 - server side, the HTTP requests moto receives, by operation.
@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from sutasoma.clock import period_of, today_wita
-from sutasoma.periods import add_months
-from sutasoma.tariff import contribution_for
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
+from sutasoma.domain.tariff import contribution_for
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 
@@ -153,7 +153,7 @@ def fresh_execution_environment() -> None:
     """What a new Lambda execution environment starts without (the module stays imported)."""
     from aws_lambda_powertools.utilities.parameters import clear_caches
 
-    from sutasoma import wiring
+    from sutasoma.runtime import wiring
 
     wiring.reset()
     clear_caches()  # type: ignore[no-untyped-call]
@@ -424,7 +424,7 @@ class Workload:
 def _call(invoker: FunctionInvoker, event: dict[str, Any]) -> HttpResult:
     """Invoke, Powertools' metric set emptied first: with metrics disabled nothing flushes it, and
     on a metric's 100th value Powertools would print the whole set (EMF) amid the report."""
-    from sutasoma.observability import metrics
+    from sutasoma.runtime.observability import metrics
 
     metrics.clear_metrics()
     return invoker(event)
@@ -507,7 +507,7 @@ def _invoke(invoker: FunctionInvoker, counters: Counters, scenario: Scenario) ->
     event = scenario.event()
     if event["routeKey"] != scenario.route:
         raise RuntimeError(f"{scenario.label}: the event is for {event['routeKey']}")
-    from sutasoma.observability import metrics
+    from sutasoma.runtime.observability import metrics
 
     metrics.clear_metrics()  # as _call does, outside the time
     counters.reset()
@@ -521,7 +521,7 @@ def _invoke(invoker: FunctionInvoker, counters: Counters, scenario: Scenario) ->
 
 
 def measure(stack: MotoStack, warm_runs: int = WARM_RUNS) -> list[Result]:
-    from sutasoma.observability import logger
+    from sutasoma.runtime.observability import logger
     from tests.support.stack import FunctionInvoker
 
     invokers = {name: FunctionInvoker(stack, name) for name in HTTP_FUNCTIONS}

@@ -72,21 +72,22 @@ app.lambda_handler(event, _Context())
 out["second_invoke_s"] = time.perf_counter() - t0
 """
 
-# What tracing would cost once code uses `sutasoma.observability.tracer` (today nothing does, so
+# What tracing would cost once code uses `sutasoma.runtime.observability.tracer` (today nothing does, so
 # the lazy tracer is never built, whatever POWERTOOLS_TRACE_DISABLED says).
 _MATERIALISE_TRACER = """
 t0 = time.perf_counter()
-from sutasoma.observability import tracer
+from sutasoma.runtime.observability import tracer
 tracer.provider
 out["tracer_init_s"] = time.perf_counter() - t0
 """
 
 
-# The boto3 clients a cold registration creates: dynamodb and sqs through sutasoma.aws.client()
+# The boto3 clients a cold registration creates: dynamodb and sqs through sutasoma.adapters.aws.client()
 # (a new boto3 Session each), secretsmanager through Powertools' get_secret (a new Session too),
 # against the same three from one shared Session. boto3 is imported before the clock starts.
 _CLIENTS_AS_TODAY = """
-from sutasoma import aws, secrets
+from sutasoma.adapters import aws
+from sutasoma.adapters import secrets
 t0 = time.perf_counter()
 aws.client("dynamodb")
 aws.client("sqs")
@@ -94,7 +95,7 @@ secrets._provider()  # Powertools' SecretsProvider over our secretsmanager clien
 out["clients_s"] = time.perf_counter() - t0
 """
 _CLIENTS_SESSION_EACH = """
-from sutasoma import aws
+from sutasoma.adapters import aws
 t0 = time.perf_counter()
 config = getattr(aws, "_CONFIG", None)
 for service in ("dynamodb", "sqs", "secretsmanager"):
@@ -296,7 +297,7 @@ def scenarios(copies: NoBytecodeCopies) -> list[Scenario]:
         ),
         Scenario(
             "clients_today",
-            "sutasoma.aws: one Session, 3 clients + SecretsProvider",
+            "sutasoma.adapters.aws: one Session, 3 clients + SecretsProvider",
             "import boto3",
             after=_CLIENTS_AS_TODAY,
             section="clients",
@@ -380,7 +381,7 @@ def import_profile(top: int = 10) -> ImportProfile:
             self_us, cumulative_us, indent, name = match.groups()
             rows.append((name, int(self_us), int(cumulative_us), (len(indent) - 1) // 2))
     total = sum(cumulative for _, _, cumulative, depth in rows if depth == 0)
-    # Nested chains repeat the same cost at every level (app > sutasoma.api > powertools ...):
+    # Nested chains repeat the same cost at every level (app > sutasoma.api.resolver > powertools ...):
     # the list shows them all, which is how -X importtime reads; the package sums do not overlap.
     cumulative = sorted(((name, cum) for name, _, cum, _ in rows if name != "app"), key=lambda r: -r[1])
     packages: dict[str, int] = defaultdict(int)

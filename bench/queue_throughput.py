@@ -11,7 +11,7 @@ source does it: receive up to 10 messages -> one handler invocation with the SQS
 Each concurrent "execution environment" is its own child interpreter (`python -m
 bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
 and runs one poller loop. Not threads: in one interpreter the handlers would share the module-level
-SqsFifoPartialProcessor, `sutasoma.wiring`'s services and os.environ (FunctionInvoker switches
+SqsFifoPartialProcessor, `sutasoma.runtime.wiring`'s services and os.environ (FunctionInvoker switches
 it per call), which two concurrent invocations cannot. moto and the simulator stay in this
 process, shared by the children as DynamoDB, SQS and BPJS are.
 
@@ -327,9 +327,9 @@ def _register(stack: Any, count: int, year: int) -> tuple[list[str], float]:
     from tests.support.stack import FunctionInvoker
 
     register = FunctionInvoker(stack, "RegisterFunction")
-    # Only now: sutasoma.observability must first be imported with the function's environment
+    # Only now: sutasoma.runtime.observability must first be imported with the function's environment
     # (Powertools reads the metrics namespace once; without one, its flush at the 100th value fails).
-    from sutasoma.observability import logger
+    from sutasoma.runtime.observability import logger
 
     logger.setLevel(logging.WARNING)  # the register handler's line per request, in this process
     claims = claims_for("agent", "73.12.04", username="agen.bench")

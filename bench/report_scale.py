@@ -13,10 +13,10 @@ How the table is filled, fast but as the write paths would have left it:
   rejected) by BPJS, then paying every month, at each harvest (what is owed and two months
   ahead) or six months at a time, as the quote plans it (arrears first, nothing once lapsed);
   some stop paying, some never pay. Every write's population delta is
-  `sutasoma.population.population_delta(before, after)` in the month of that write, and its
+  `sutasoma.domain.population.population_delta(before, after)` in the month of that write, and its
   counters are the ones the transaction adds (registration: KEC new_registrations, AGENT
   registrations; payment: KEC contributions_collected / payments / contribution_months, AGENT
-  collections_amount / payments), amounts from `sutasoma.tariff.contribution_for`.
+  collections_amount / payments), amounts from `sutasoma.domain.tariff.contribution_for`.
 - Counters are summed per item before writing (one `ADD` per counter item, built by
   `DomainStore.counter_update`: the same end state as one ADD per write).
 - Items: the first 2,500 FARMER items go through `batch_write_item` (timed); the rest are put
@@ -288,11 +288,11 @@ class Generator:
     """Synthetic farmers from the templates, living month by month by the domain's rules."""
 
     def __init__(self, farmer_template: dict[str, Any], payment_template: dict[str, Any]) -> None:
-        from sutasoma.nik import mask_nik
-        from sutasoma.periods import add_months
-        from sutasoma.places import kecamatan_codes, places
-        from sutasoma.population import population_delta
-        from sutasoma.tariff import contribution_for
+        from sutasoma.domain.nik import mask_nik
+        from sutasoma.domain.periods import add_months
+        from sutasoma.domain.places import kecamatan_codes, places
+        from sutasoma.domain.population import population_delta
+        from sutasoma.domain.tariff import contribution_for
 
         self.farmer_template = {
             k: v
@@ -464,7 +464,7 @@ class Bench:
         self.table = self.stack.ref("DomainTable")
         self.client = self.stack.clients("dynamodb")
         self.meter = ReadMeter(self.client)
-        from sutasoma.store import DomainStore
+        from sutasoma.adapters.store import DomainStore
 
         self.store = DomainStore(self.table, client=self.client)
         self.backend, _ = moto_table(self.table)
@@ -475,14 +475,14 @@ class Bench:
     # ------------------------------------------------------------------ templates
     def templates(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """One farmer registered and paid through the handlers: the items they wrote."""
-        from sutasoma.dynamo import from_dynamo, key
+        from sutasoma.adapters.dynamo import from_dynamo, key
         from tests.support.events import claims_for, http_event
         from tests.support.farmers import farmer_body
         from tests.support.stack import FunctionInvoker
 
         claims = claims_for("agent", "73.12.04", username="agen.04.0")
         register = FunctionInvoker(self.stack, "RegisterFunction")
-        from sutasoma.observability import logger
+        from sutasoma.runtime.observability import logger
 
         logger.setLevel(logging.WARNING)
         with contextlib.redirect_stdout(io.StringIO()):
@@ -517,8 +517,8 @@ class Bench:
 
     # ------------------------------------------------------------------ fill
     def fill(self, history: History, api_sample: int) -> Filled:
-        from sutasoma.dynamo import to_dynamo
-        from sutasoma.store import CounterIncrement, PopulationDelta
+        from sutasoma.adapters.dynamo import to_dynamo
+        from sutasoma.adapters.store import CounterIncrement, PopulationDelta
 
         started = time.perf_counter()
         filled = Filled(farmers=len(history.farmers), payment_items=len(history.payments))
@@ -553,7 +553,7 @@ class Bench:
 
     # ------------------------------------------------------------------ measure
     def compute(self, runs: int) -> tuple[list[float], Reads, Any]:
-        from sutasoma.reports import ReportService
+        from sutasoma.reports.figures import ReportService
 
         service = ReportService(self.store, incentive_rate=0.075)
         now = datetime(2026, 11, 5, tzinfo=UTC)
@@ -569,7 +569,7 @@ class Bench:
         return times, reads, report
 
     def reconcile(self) -> tuple[float, Reads, dict[str, Any]]:
-        from sutasoma.reconcile import reconcile
+        from sutasoma.app.reconcile import reconcile
 
         self.meter.reset()
         started = time.perf_counter()
@@ -650,7 +650,7 @@ def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | Non
 
 
 def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
-    from sutasoma.reports import ReportService
+    from sutasoma.reports.figures import ReportService
 
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -44,7 +44,7 @@ log = logging.getLogger("local.seed")
 
 DEMO_PASSWORD = "Soppeng-Demo-2026"  # meets the pool's policy: 10+ chars, upper, lower, digit
 REGENCY_CODE = "73.12"  # Kabupaten Soppeng
-WILAYAH_CSV = Path("layers/common/sutasoma/data/soppeng_wilayah.csv")
+WILAYAH_CSV = Path("layers/common/sutasoma/domain/data/soppeng_wilayah.csv")
 SEED = "sutasoma-demo-v1"
 _SEED_NAMESPACE = uuid.UUID("5b0f7c52-1f2e-4d8e-9a55-2d0d3c1f0a11")
 
@@ -339,8 +339,8 @@ def _months_after(earlier: str, later: str) -> int:
 class BusinessClock:
     """The business clock of the functions in this process, moved back for the history seed.
 
-    The services read the time only through `sutasoma.clock.now_utc()` (`today_wita()` calls it
-    too); `sutasoma.clock.use_clock` points it here. While moved, time runs on from the moment
+    The services read the time only through `sutasoma.domain.clock.now_utc()` (`today_wita()` calls it
+    too); `sutasoma.domain.clock.use_clock` points it here. While moved, time runs on from the moment
     set: now = `at` + the real time since `set(at)`. Every function in this process sees it, the
     SQS pollers and BPJS callbacks included: the whole system lives at that moment, as it would
     have.
@@ -357,7 +357,7 @@ class BusinessClock:
         self._offset = at - datetime.now(UTC)
 
     def __enter__(self) -> BusinessClock:
-        from sutasoma.clock import use_clock
+        from sutasoma.domain.clock import use_clock
 
         self._using = use_clock(self.now)
         self._using.__enter__()
@@ -607,7 +607,7 @@ def _quiet_replay() -> Iterator[Callable[[], None]]:
     once it holds 100 values even when disabled, so the caller drops the set after each event
     (the function yielded). The BPJS simulator is another process: its request lines still show."""
     targets: list[Any] = [logging.getLogger("local.gateway.access"), logging.getLogger("local.poller")]
-    observability = sys.modules.get("sutasoma.observability")
+    observability = sys.modules.get("sutasoma.runtime.observability")
     if observability is not None and hasattr(observability, "logger"):
         targets.append(observability.logger)  # Powertools' Logger: setLevel and log_level
     metrics = getattr(observability, "metrics", None)

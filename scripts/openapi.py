@@ -286,7 +286,7 @@ def function_schemas() -> dict[str, dict[str, Any]]:
 def error_codes() -> list[str]:
     """Every problem `code` the code can answer with: the DomainError classes, plus the three the
     API layer writes itself (sutasoma/api.py)."""
-    from sutasoma.errors import DomainError
+    from sutasoma.domain.errors import DomainError
 
     codes = {"VALIDATION_ERROR", "NOT_FOUND", "INTERNAL_ERROR"}
     pending: list[type[DomainError]] = [DomainError]
@@ -392,7 +392,7 @@ def _refs(node: Any) -> Iterator[str]:
 
 
 def _check_components(schemas: dict[str, dict[str, Any]]) -> None:
-    """Two functions may share a model (they import sutasoma.models), never disagree on one."""
+    """Two functions may share a model (they import sutasoma.api.models), never disagree on one."""
     seen: dict[str, tuple[str, Any]] = {}
     for function, schema in schemas.items():
         for name, component in schema.get("components", {}).get("schemas", {}).items():
@@ -405,7 +405,7 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
     operation["x-sutasoma-function"] = function
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if (path, method) == REPORT_FILE:
-        from sutasoma.reports import FILE_TYPES
+        from sutasoma.reports.figures import FILE_TYPES
 
         responses["200"] = {
             "description": "The report as a file (Content-Disposition: attachment)",

@@ -1,5 +1,5 @@
 """The audit archive: each new audit record, from the domain table's stream to the Object Lock
-bucket, once (sutasoma.audit_archive; docs/security.md "Audit trail").
+bucket, once (sutasoma.adapters.audit_archive; docs/security.md "Audit trail").
 
 Three ways in:
 
@@ -24,10 +24,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.audit_archive import WRITTEN
-from sutasoma.observability import logger, metrics, tracer
-from sutasoma.settings import get_settings
+from sutasoma.adapters.audit_archive import WRITTEN
+from sutasoma.runtime import wiring
+from sutasoma.runtime.observability import logger, metrics, tracer
+from sutasoma.runtime.settings import get_settings
 
 # Every failure is reported, never raised: Lambda retries from the first one (BatchProcessor
 # would raise when all failed, which would read as a bug in the Errors alarm).

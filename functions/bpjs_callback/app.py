@@ -7,9 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from sutasoma import wiring
-from sutasoma.api import build_resolver, header, lambda_entry
-from sutasoma.callbacks import CallbackResult
+from sutasoma.api.resolver import build_resolver, header, lambda_entry
+from sutasoma.app.callbacks import CallbackResult
+from sutasoma.runtime import wiring
 
 app = build_resolver()
 

@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.bpjs_sync import backoff_seconds, ensure_time_for_a_message
-from sutasoma.observability import logger, metrics, tracer
+from sutasoma.app.bpjs_sync import backoff_seconds, ensure_time_for_a_message
+from sutasoma.runtime import wiring
+from sutasoma.runtime.observability import logger, metrics, tracer
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # Report every failure item by item, even when all failed: each then gets its own backoff.

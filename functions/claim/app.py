@@ -11,10 +11,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.api import build_resolver, current_caller, header, lambda_entry
-from sutasoma.idempotency import IDEMPOTENCY_HEADER
-from sutasoma.models import (
+from sutasoma.adapters.idempotency import IDEMPOTENCY_HEADER
+from sutasoma.api.models import (
     ClaimCreate,
     ClaimOut,
     ClaimPage,
@@ -22,6 +20,8 @@ from sutasoma.models import (
     DocumentUploadRequest,
     DocumentUploadUrl,
 )
+from sutasoma.api.resolver import build_resolver, current_caller, header, lambda_entry
+from sutasoma.runtime import wiring
 
 app = build_resolver()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.observability import logger, metrics, tracer
+from sutasoma.runtime import wiring
+from sutasoma.runtime.observability import logger, metrics, tracer
 
 DEFAULT_MAX_MESSAGES = 1000
 

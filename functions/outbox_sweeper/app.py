@@ -6,11 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.clock import now_utc
-from sutasoma.observability import logger, metrics, tracer
-from sutasoma.outbox_sweeper import sweep
-from sutasoma.settings import get_settings
+from sutasoma.app.outbox_sweeper import sweep
+from sutasoma.domain.clock import now_utc
+from sutasoma.runtime import wiring
+from sutasoma.runtime.observability import logger, metrics, tracer
+from sutasoma.runtime.settings import get_settings
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -11,12 +11,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.api import build_resolver, current_caller, header, lambda_entry
-from sutasoma.coverage import MAX_MONTHS_PER_PAYMENT
-from sutasoma.idempotency import IDEMPOTENCY_HEADER
-from sutasoma.models import Payment, PaymentCreate, PaymentPage, Quote
-from sutasoma.payments import MAX_PAGE_SIZE
+from sutasoma.adapters.idempotency import IDEMPOTENCY_HEADER
+from sutasoma.api.models import Payment, PaymentCreate, PaymentPage, Quote
+from sutasoma.api.resolver import build_resolver, current_caller, header, lambda_entry
+from sutasoma.app.payments import MAX_PAGE_SIZE
+from sutasoma.domain.coverage import MAX_MONTHS_PER_PAYMENT
+from sutasoma.runtime import wiring
 
 app = build_resolver()
 

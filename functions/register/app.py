@@ -18,12 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from sutasoma import wiring
-from sutasoma.api import build_resolver, current_caller, header, lambda_entry
-from sutasoma.coverage import CoverageState
-from sutasoma.farmers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListFilters
-from sutasoma.idempotency import IDEMPOTENCY_HEADER
-from sutasoma.models import (
+from sutasoma.adapters.idempotency import IDEMPOTENCY_HEADER
+from sutasoma.api.models import (
     Farmer,
     FarmerCreate,
     FarmerDetail,
@@ -33,7 +29,11 @@ from sutasoma.models import (
     RegistrationStatus,
     UploadUrl,
 )
-from sutasoma.worklist import Worklist
+from sutasoma.api.resolver import build_resolver, current_caller, header, lambda_entry
+from sutasoma.app.farmers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListFilters
+from sutasoma.app.worklist import Worklist
+from sutasoma.domain.coverage import CoverageState
+from sutasoma.runtime import wiring
 
 app = build_resolver()
 

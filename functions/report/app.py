@@ -13,15 +13,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma import wiring
-from sutasoma.api import build_resolver, current_caller, lambda_entry
-from sutasoma.clock import now_utc
-from sutasoma.errors import Forbidden
-from sutasoma.identity import Role
-from sutasoma.observability import logger, metrics
-from sutasoma.reconcile import reconcile
-from sutasoma.report_models import Report
-from sutasoma.reports import check_period, period_for_schedule
+from sutasoma.api.resolver import build_resolver, current_caller, lambda_entry
+from sutasoma.app.reconcile import reconcile
+from sutasoma.domain.clock import now_utc
+from sutasoma.domain.errors import Forbidden
+from sutasoma.domain.identity import Role
+from sutasoma.reports.figures import check_period, period_for_schedule
+from sutasoma.reports.models import Report
+from sutasoma.runtime import wiring
+from sutasoma.runtime.observability import logger, metrics
 
 app = build_resolver()
 

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sutasoma.clock import period_of, today_wita
-from sutasoma.periods import add_months
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
 from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
 

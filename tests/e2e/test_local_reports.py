@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 import tests.e2e.conftest as e2e
-from sutasoma.clock import WITA, period_of, today_wita
-from sutasoma.periods import add_months
+from sutasoma.domain.clock import WITA, period_of, today_wita
+from sutasoma.domain.periods import add_months
 from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from sutasoma import wiring
-from sutasoma.audit import AuditRecord
-from sutasoma.claim_store import ClaimStore
-from sutasoma.clock import period_of, today_wita
-from sutasoma.dynamo import from_dynamo, to_dynamo
-from sutasoma.periods import add_months
-from sutasoma.store import CounterIncrement
+from sutasoma.adapters.claim_store import ClaimStore
+from sutasoma.adapters.dynamo import from_dynamo, to_dynamo
+from sutasoma.adapters.store import CounterIncrement
+from sutasoma.domain.audit import AuditRecord
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
+from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import MotoStack

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
 from local.template import Template
-from sutasoma.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
-from sutasoma.dynamo import to_dynamo
+from sutasoma.adapters.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
+from sutasoma.adapters.dynamo import to_dynamo
 from tests.support.events import http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import FunctionInvoker, MotoStack

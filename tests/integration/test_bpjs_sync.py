@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from sutasoma import wiring
-from sutasoma.queue import OutboundQueue
-from sutasoma.store import OutboxEntry
+from sutasoma.adapters.queue import OutboundQueue
+from sutasoma.adapters.store import OutboxEntry
+from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.road import MAX_RECEIVES, Road, open_road
 from tests.support.stack import MotoStack
@@ -255,7 +255,7 @@ class Countdown:
 
 def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> None:
     from local.poller import build_sqs_event
-    from sutasoma.bpjs_sync import MESSAGE_BUDGET_MS
+    from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
 
     farmers = [road.new_farmer(8901 + i)["farmer_id"] for i in range(3)]
     sqs = road.stack.clients("sqs")
@@ -285,7 +285,7 @@ def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> N
 
 
 def test_the_consumer_timeout_fits_a_whole_batch_and_the_queue_outlasts_it(moto_stack: MotoStack) -> None:
-    from sutasoma.bpjs_sync import MESSAGE_BUDGET_MS
+    from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
 
     resources = moto_stack.template.resources()
     function = resources["BpjsSyncFunction"]["Properties"]

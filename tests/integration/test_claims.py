@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sutasoma.clock import period_of, today_wita
+from sutasoma.domain.clock import period_of, today_wita
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import MotoStack

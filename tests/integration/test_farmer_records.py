@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sutasoma import wiring
-from sutasoma.clock import iso_utc, now_utc
-from sutasoma.queue import OutboundQueue
-from sutasoma.store import OutboxEntry
+from sutasoma.adapters.queue import OutboundQueue
+from sutasoma.adapters.store import OutboxEntry
+from sutasoma.domain.clock import iso_utc, now_utc
+from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.stack import FunctionInvoker, MotoStack

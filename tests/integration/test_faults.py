@@ -29,10 +29,11 @@ import httpx
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from sutasoma import bpjs, wiring
-from sutasoma.clock import period_of, today_wita
-from sutasoma.queue import OutboundQueue
-from sutasoma.store import OutboxEntry
+from sutasoma.adapters import bpjs_client as bpjs
+from sutasoma.adapters.queue import OutboundQueue
+from sutasoma.adapters.store import OutboxEntry
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.road import AGENT, MAX_RECEIVES, Road, open_road

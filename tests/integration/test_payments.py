@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from sutasoma import wiring
-from sutasoma.clock import WITA, now_utc, period_of, today_wita
-from sutasoma.periods import add_months
-from sutasoma.store import CounterIncrement, DomainStore
-from sutasoma.tariff import contribution_for
+from sutasoma.adapters.store import CounterIncrement, DomainStore
+from sutasoma.domain.clock import WITA, now_utc, period_of, today_wita
+from sutasoma.domain.periods import add_months
+from sutasoma.domain.tariff import contribution_for
+from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import MotoStack

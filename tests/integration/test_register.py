@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sutasoma.clock import today_wita
+from sutasoma.domain.clock import today_wita
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.stack import FunctionInvoker, MotoStack

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sutasoma.clock import now_utc, period_of, today_wita
-from sutasoma.reconcile import reconcile
-from sutasoma.reports import ReportService, period_for_schedule
+from sutasoma.app.reconcile import reconcile
+from sutasoma.domain.clock import now_utc, period_of, today_wita
+from sutasoma.reports.figures import ReportService, period_for_schedule
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.road import Road, open_road
@@ -139,7 +139,7 @@ def test_counters_equal_a_recount_after_any_sequence(road: Road, steps: list[tup
 
 
 def _store(road: Road) -> Any:
-    from sutasoma.claim_store import ClaimStore
+    from sutasoma.adapters.claim_store import ClaimStore
 
     return ClaimStore(road.stack.ref("DomainTable"), client=road.stack.clients("dynamodb"))
 

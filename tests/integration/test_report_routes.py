@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from sutasoma.clock import period_of, today_wita
-from sutasoma.periods import add_months
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
 from tests.support.events import claims_for, http_event
 from tests.support.road import Road, open_road
 from tests.support.stack import FunctionInvoker, MotoStack

@@ -46,11 +46,11 @@ def _release_nik(event: dict[str, Any], register: FunctionInvoker, stack: MotoSt
     """
     if event.get("routeKey") != "POST /farmers" or not event.get("body"):
         return
-    from sutasoma.dynamo import key
-    from sutasoma.nik import nik_lookup_hash
-    from sutasoma.secrets import nik_hash_key
-    from sutasoma.settings import settings_from_env
-    from sutasoma.store import DomainStore, nik_pk
+    from sutasoma.adapters.dynamo import key
+    from sutasoma.adapters.secrets import nik_hash_key
+    from sutasoma.adapters.store import DomainStore, nik_pk
+    from sutasoma.domain.nik import nik_lookup_hash
+    from sutasoma.runtime.settings import settings_from_env
 
     nik = json.loads(event["body"]).get("nik")
     if not (isinstance(nik, str) and len(nik) == 16 and nik.isascii() and nik.isdigit()):

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sutasoma.clock import period_of, today_wita
-from sutasoma.periods import add_months
-from sutasoma.tariff import contribution_for
-from sutasoma.worklist import classify, end_of_month
+from sutasoma.app.worklist import classify, end_of_month
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
+from sutasoma.domain.tariff import contribution_for
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body
 from tests.support.stack import FunctionInvoker, MotoStack

@@ -18,10 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sutasoma.periods import add_months
-from sutasoma.report_files import render_csv, render_html, render_xlsx
-from sutasoma.report_models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
-from sutasoma.reports import regency_totals
+from sutasoma.domain.periods import add_months
+from sutasoma.reports.figures import regency_totals
+from sutasoma.reports.files import render_csv, render_html, render_xlsx
+from sutasoma.reports.models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
 
 PNG_WIDTH, PNG_HEIGHT = 1240, 1754  # A4 at 150 dpi
 # Rp 16.800 (JKK 1 % of Rp 1.000.000 + JKM Rp 6.800) less the 50 % relief of Apr-Dec 2026

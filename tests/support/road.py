@@ -90,7 +90,7 @@ class Road:
 
     def audit_trail(self, subject_id: str) -> list[dict[str, Any]]:
         """A farmer's or claim's audit records, as stored in the domain table."""
-        from sutasoma.dynamo import from_dynamo
+        from sutasoma.adapters.dynamo import from_dynamo
 
         items = self.stack.clients("dynamodb").query(
             TableName=self.stack.ref("DomainTable"),

@@ -153,7 +153,7 @@ class FunctionInvoker:
 
     def raw(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """Invoke the handler; `context` replaces the default one (a full timeout left)."""
-        from sutasoma import wiring
+        from sutasoma.runtime import wiring
 
         global _active_function
         env = self.env

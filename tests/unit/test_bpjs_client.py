@@ -15,8 +15,15 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from sutasoma.bpjs import BpjsClient, BpjsRejected, BpjsRequestError, BpjsRetryable, Credentials, sign
-from sutasoma.bpjs_sync import backoff_seconds
+from sutasoma.adapters.bpjs_client import (
+    BpjsClient,
+    BpjsRejected,
+    BpjsRequestError,
+    BpjsRetryable,
+    Credentials,
+    sign,
+)
+from sutasoma.app.bpjs_sync import backoff_seconds
 
 CREDENTIALS = Credentials(cons_id="sutasoma-soppeng", secret_key="s3cret")
 

@@ -3,8 +3,8 @@ import hmac
 
 import pytest
 
-from sutasoma.callbacks import expected_signature, verify_signature
-from sutasoma.errors import Unauthorized
+from sutasoma.app.callbacks import expected_signature, verify_signature
+from sutasoma.domain.errors import Unauthorized
 
 SECRET = b"callback-secret"
 BODY = b'{"event_id":"e1","type":"PARTICIPANT_CONFIRMED","data":{}}'

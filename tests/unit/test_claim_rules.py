@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from sutasoma.benefits import ClaimType, DocType, JkkOutcome, estimate, required_documents
-from sutasoma.claims import (
+from sutasoma.app.claims import (
     IncidentDateInvalid,
     NotCovered,
     check_eligibility,
     covered_periods,
     report_warnings,
 )
-from sutasoma.clock import WITA
+from sutasoma.domain.benefits import ClaimType, DocType, JkkOutcome, estimate, required_documents
+from sutasoma.domain.clock import WITA
 
 TODAY = date(2026, 11, 29)
 CONFIRMED = {"registration_status": "CONFIRMED"}

@@ -1,10 +1,11 @@
-"""sutasoma.clock: business dates in WITA, and the one hook that moves the business clock."""
+"""sutasoma.domain.clock: business dates in WITA, and the one hook that moves the business clock."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sutasoma import clock, payments
+from sutasoma.app import payments
+from sutasoma.domain import clock
 
 
 def test_the_business_date_is_that_of_makassar() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from sutasoma.errors import Forbidden, Unauthorized
-from sutasoma.identity import Role, caller_from_claims, parse_groups
+from sutasoma.domain.errors import Forbidden, Unauthorized
+from sutasoma.domain.identity import Role, caller_from_claims, parse_groups
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from local.seed import DEMO_PASSWORD, WILAYAH_CSV, Wilayah, demo_farmers, demo_users, make_nik
-from sutasoma.nik import parse_nik, reconcile_identity
-from sutasoma.places import check_place
+from sutasoma.domain.nik import parse_nik, reconcile_identity
+from sutasoma.domain.places import check_place
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 29)

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from sutasoma.errors import NikInvalid, NikMismatch
-from sutasoma.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
+from sutasoma.domain.errors import NikInvalid, NikMismatch
+from sutasoma.domain.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
 
 TODAY = date(2026, 11, 29)
 

@@ -2,7 +2,7 @@ import io
 import json
 import logging
 
-from sutasoma.observability import RedactingFormatter, redact
+from sutasoma.runtime.observability import RedactingFormatter, redact
 
 
 def test_redacts_nik_phone_and_account_numbers() -> None:

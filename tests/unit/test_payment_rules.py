@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from sutasoma.coverage import CoverageState, PlanRefusal, coverage_on, plan_payment
-from sutasoma.errors import FarmerLapsed, TooFarAhead
-from sutasoma.payments import quote_for, receipt_number
+from sutasoma.app.payments import quote_for, receipt_number
+from sutasoma.domain.coverage import CoverageState, PlanRefusal, coverage_on, plan_payment
+from sutasoma.domain.errors import FarmerLapsed, TooFarAhead
 
 NOV_29 = date(2026, 11, 29)
 

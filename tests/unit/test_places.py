@@ -1,7 +1,7 @@
 import pytest
 
-from sutasoma.errors import PlaceInvalid
-from sutasoma.places import check_place, kecamatan_codes, kecamatan_name, places
+from sutasoma.domain.errors import PlaceInvalid
+from sutasoma.domain.places import check_place, kecamatan_codes, kecamatan_name, places
 
 # DOMAIN.md: the 8 kecamatan of Kabupaten Soppeng and their number of villages.
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""The report's files (sutasoma.report_files): CSV, XLSX and HTML carry the Report's numbers,
+"""The report's files (sutasoma.reports.files): CSV, XLSX and HTML carry the Report's numbers,
 render an empty month, escape what they are given, and a coordinator's copy holds one BPP."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from sutasoma.report_files import (
+from sutasoma.reports.files import (
     CSV_COLUMNS,
     filter_for_kecamatan,
     format_percent,
@@ -24,7 +24,7 @@ from sutasoma.report_files import (
     render_html,
     render_xlsx,
 )
-from sutasoma.report_models import AgentRow, ByType, KecamatanRow, Report, TrendPoint
+from sutasoma.reports.models import AgentRow, ByType, KecamatanRow, Report, TrendPoint
 from tests.support.report_preview import PNG_HEIGHT, PNG_WIDTH, chromium_path, render_png, sample_report
 
 NAMES = {

@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from sutasoma.coverage import CoverageState, coverage_on
-from sutasoma.farmers import age_on
-from sutasoma.tariff import contribution_for
+from sutasoma.app.farmers import age_on
+from sutasoma.domain.coverage import CoverageState, coverage_on
+from sutasoma.domain.tariff import contribution_for
 
 
 @pytest.mark.parametrize(

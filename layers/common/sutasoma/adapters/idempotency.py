@@ -1,0 +1,133 @@
+"""Idempotent operations keyed by the client's `Idempotency-Key` (Powertools Idempotency).
+
+The same key with the same body returns the stored result; with another body it is refused.
+Built lazily (not at import) so handlers import fast and tests can point it at moto.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from sutasoma.adapters import aws
+from sutasoma.domain.errors import FieldError, IdempotencyKeyInvalid, IdempotencyKeyReused, RequestInProgress
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+IN_PROGRESS_WAIT_SECONDS = 8.0
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
+
+
+def check_key(value: str) -> str:
+    if not _KEY_PATTERN.match(value):
+        raise IdempotencyKeyInvalid(
+            "Header Idempotency-Key harus 8-128 karakter (huruf, angka, . _ : -), misalnya sebuah UUID.",
+            [FieldError("Idempotency-Key", "Format tidak valid.")],
+        )
+    return value
+
+
+class IdempotentRunner:
+    """Runs an operation at most once per (scope, caller, key); replays its stored result."""
+
+    def __init__(self, table_name: str, expires_after_seconds: int, client: Any | None = None) -> None:
+        self._table_name = table_name
+        self._client = client
+        self._config = IdempotencyConfig(
+            event_key_jmespath="[caller, key]",
+            payload_validation_jmespath="body",
+            expires_after_seconds=expires_after_seconds,
+            raise_on_no_idempotency_key=True,
+        )
+        self._runners: dict[str, Callable[..., dict[str, Any]]] = {}
+
+    def register_lambda_context(self, context: LambdaContext) -> None:
+        # Lets an in-progress record expire with the invocation, so a crash is retried.
+        self._config.register_lambda_context(context)
+
+    def _runner(self, scope: str) -> Callable[..., dict[str, Any]]:
+        if scope not in self._runners:
+            persistence = DynamoDBPersistenceLayer(
+                table_name=self._table_name, boto3_client=self._client or aws.client("dynamodb")
+            )
+
+            def run(request: dict[str, Any], operation: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+                return operation()
+
+            self._runners[scope] = idempotent_function(
+                run,
+                data_keyword_argument="request",
+                persistence_store=persistence,
+                config=self._config,
+                key_prefix=scope,
+            )
+        return self._runners[scope]
+
+    def run(
+        self,
+        scope: str,
+        key: str,
+        caller: str,
+        body: dict[str, Any],
+        operation: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        request = {"caller": caller, "key": check_key(key), "body": body}
+        waited = 0.0
+        while True:
+            try:
+                return self._attempt(scope, request, operation)
+            except RequestInProgress:
+                # The same request is being processed right now (a retry racing the original):
+                # wait for it and answer with its result rather than a conflict.
+                if waited >= IN_PROGRESS_WAIT_SECONDS:
+                    raise
+                pause = 0.1 if waited < 1 else 0.25
+                time.sleep(pause)
+                waited += pause
+
+    def once(
+        self,
+        scope: str,
+        key: str | None,
+        caller: str,
+        request: BaseModel,
+        operation: Callable[[], ModelT],
+        answer: type[ModelT],
+    ) -> ModelT:
+        """`operation` once per key (a retry replays its answer); without a key, just run it."""
+        if key is None:
+            return operation()
+        stored = self.run(
+            scope, key, caller, request.model_dump(mode="json"), lambda: operation().model_dump(mode="json")
+        )
+        return answer.model_validate(stored)
+
+    def _attempt(
+        self, scope: str, request: dict[str, Any], operation: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        try:
+            return self._runner(scope)(request=request, operation=operation)
+        except IdempotencyValidationError:
+            raise IdempotencyKeyReused(
+                "Idempotency-Key ini sudah dipakai untuk permintaan dengan isi yang berbeda.",
+                [FieldError("Idempotency-Key", "Gunakan kunci baru untuk permintaan baru.")],
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise RequestInProgress(
+                "Permintaan dengan Idempotency-Key ini sedang diproses; coba lagi sebentar lagi."
+            ) from None

@@ -1,0 +1,73 @@
+"""The SQS FIFO queue of messages owed to BPJS (`bpjs-outbound`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sutasoma.adapters import aws
+from sutasoma.adapters.store import OutboxEntry
+
+
+class OutboundQueue:
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    client = aws.LazyClient("sqs")
+
+    def send(self, entry: OutboxEntry) -> None:
+        # Group per farmer keeps a farmer's operations in order; the operation id makes a
+        # re-send (from the sweeper, or a retried request) a no-op within SQS's 5-minute window,
+        # and the consumer is idempotent on it beyond that.
+        self.client.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=json.dumps(entry.message(), separators=(",", ":")),
+            MessageGroupId=entry.farmer_id,
+            MessageDeduplicationId=entry.op_id,
+        )
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """Make a received message visible again only after `seconds` (retry backoff)."""
+        self.client.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
+
+class DeadLetters:
+    """Moves messages from the DLQ back to the queue they failed in, oldest first per farmer."""
+
+    def __init__(self, dlq_url: str, target: OutboundQueue, client: Any | None = None) -> None:
+        self.dlq_url = dlq_url
+        self.target = target
+        self._client = client
+
+    client = aws.LazyClient("sqs")
+
+    def redrive(self, max_messages: int) -> int:
+        moved = 0
+        while moved < max_messages:
+            received = self.client.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=min(10, max_messages - moved),
+                AttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+                VisibilityTimeout=60,
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not received:
+                break
+            for message in received:
+                attributes = message.get("Attributes", {})
+                group = attributes.get("MessageGroupId") or json.loads(message["Body"]).get(
+                    "farmer_id", "redrive"
+                )
+                # A fresh deduplication id: the original one may still be remembered by SQS.
+                self.target.client.send_message(
+                    QueueUrl=self.target.queue_url,
+                    MessageBody=message["Body"],
+                    MessageGroupId=group,
+                    MessageDeduplicationId=f"{message['MessageId']}-redrive",
+                )
+                self.client.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+                moved += 1
+        return moved
