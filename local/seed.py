@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import csv
 import heapq
 import itertools
 import logging
@@ -34,50 +33,30 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
+
+from sutasoma.domain.clock import WITA, period_of, today_wita
+from sutasoma.domain.nik import Sex, compose_nik
+from sutasoma.domain.periods import add_months, month_index, months_between, parse_period
+from sutasoma.domain.places import Kecamatan, kecamatan_codes, places
 
 log = logging.getLogger("local.seed")
 
 DEMO_PASSWORD = "Soppeng-Demo-2026"  # meets the pool's policy: 10+ chars, upper, lower, digit
 REGENCY_CODE = "73.12"  # Kabupaten Soppeng
-WILAYAH_CSV = Path("layers/common/sutasoma/domain/data/soppeng_wilayah.csv")
 SEED = "sutasoma-demo-v1"
 _SEED_NAMESPACE = uuid.UUID("5b0f7c52-1f2e-4d8e-9a55-2d0d3c1f0a11")
 
 
-@dataclass(frozen=True)
-class Place:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Wilayah:
-    """Soppeng's kecamatan and their villages (Kemendagri codes)."""
-
-    kecamatan: tuple[Place, ...]
-    villages: dict[str, tuple[Place, ...]]  # kecamatan code -> its villages
-
-    @classmethod
-    def load(cls, csv_path: Path) -> Wilayah:
-        kecamatan: list[Place] = []
-        villages: dict[str, list[Place]] = {}
-        with csv_path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                code, name, level = row["code"], row["name"], row["level"]
-                if not code.startswith(REGENCY_CODE + "."):
-                    continue
-                if level == "kecamatan":
-                    kecamatan.append(Place(code, name))
-                elif level in ("desa", "kelurahan"):
-                    villages.setdefault(code.rsplit(".", 1)[0], []).append(Place(code, name))
-        if len(kecamatan) != 8:
-            raise ValueError(f"{csv_path}: expected Soppeng's 8 kecamatan, found {len(kecamatan)}")
-        return cls(tuple(kecamatan), {k: tuple(v) for k, v in villages.items()})
+def soppeng_kecamatan() -> tuple[Kecamatan, ...]:
+    """Soppeng's 8 kecamatan in code order, with their villages: the product's places list."""
+    known = places()
+    found = tuple(known.kecamatan[code] for code in kecamatan_codes())
+    if len(found) != 8:
+        raise ValueError(f"expected Soppeng's 8 kecamatan, found {len(found)}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -95,9 +74,9 @@ def _slug(name: str) -> str:
     return "-".join(name.lower().split())
 
 
-def demo_users(wilayah: Wilayah, password: str = DEMO_PASSWORD) -> list[DemoUser]:
+def demo_users(soppeng: Sequence[Kecamatan], password: str = DEMO_PASSWORD) -> list[DemoUser]:
     users: list[DemoUser] = []
-    for kec in wilayah.kecamatan:
+    for kec in soppeng:
         users.append(DemoUser(f"agen.{_slug(kec.name)}", password, "agent", kec.code))
         users.append(DemoUser(f"koordinator.{_slug(kec.name)}", password, "coordinator", kec.code))
     users.append(DemoUser("admin", password, "admin", None))
@@ -157,27 +136,23 @@ class DemoFarmer:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def make_nik(district: str, birth: date, sex: str, serial: int) -> str:
-    """NIK = PP KK SS DDMMYY NNNN; women have 40 added to the day of birth."""
-    day = birth.day + (40 if sex == "F" else 0)
-    return f"7312{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
-
-
-def demo_farmers(wilayah: Wilayah, per_kecamatan: int = 3, today: date | None = None) -> list[DemoFarmer]:
+def demo_farmers(
+    soppeng: Sequence[Kecamatan], per_kecamatan: int = 3, today: date | None = None
+) -> list[DemoFarmer]:
     """Deterministic demo farmers: the same random seed gives the same people on every run."""
     rng = random.Random(SEED)
     today = today or date.today()
     farmers: list[DemoFarmer] = []
     used_niks: set[str] = set()
-    for kec in wilayah.kecamatan:
-        district = kec.code.rsplit(".", 1)[1]
-        villages = wilayah.villages[kec.code]
+    for kec in soppeng:
+        district = kec.code.replace(".", "")  # 73.12.04 -> 731204, the NIK's first six digits
+        villages = kec.villages
         for n in range(per_kecamatan):
-            sex = "F" if rng.random() < 0.4 else "M"
+            sex: Sex = "F" if rng.random() < 0.4 else "M"
             # Ages 20-60 in years of birth: whatever the birthday, the age is inside 17-65.
             birth = date(today.year - rng.randint(20, 60), rng.randint(1, 12), rng.randint(1, 28))
             while True:
-                nik = make_nik(district, birth, sex, rng.randint(1, 9999))
+                nik = compose_nik(district, birth, sex, rng.randint(1, 9999))
                 if nik not in used_niks:
                     used_niks.add(nik)
                     break
@@ -283,7 +258,6 @@ def _fields(response: httpx.Response) -> str:
 
 # ---------------------------------------------------------------------------------- history
 
-WITA = ZoneInfo("Asia/Makassar")
 HISTORY_MONTHS = 6  # the current month and the 5 before it
 # Farmers per kecamatan, in code order: BPP that recruit more and less (160 in all).
 HISTORY_FARMERS = (26, 16, 22, 24, 14, 19, 17, 22)
@@ -319,21 +293,8 @@ _DOCUMENT = b"%PDF-1.4\n% SUTASOMA demo scan\n%%EOF\n"
 
 
 def _period(at: datetime) -> str:
-    local = at.astimezone(WITA)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
-def _month_index(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
-
-
-def _add_months(period: str, months: int) -> str:
-    index = _month_index(period) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _months_after(earlier: str, later: str) -> int:
-    return _month_index(later) - _month_index(earlier)
+    """The business month (WITA) of a moment."""
+    return period_of(today_wita(at))
 
 
 class BusinessClock:
@@ -439,22 +400,22 @@ class HistoryReport:
 
 
 def plan_history(
-    wilayah: Wilayah, now: datetime, farmers_per_kecamatan: tuple[int, ...] = HISTORY_FARMERS
+    soppeng: Sequence[Kecamatan], now: datetime, farmers_per_kecamatan: tuple[int, ...] = HISTORY_FARMERS
 ) -> tuple[list[str], list[_Farmer], list[_Event]]:
     """The months, the farmers and the dated events (registrations, visits, claims) of the
     history ending `now`: deterministic for a given `now` (a fixed random seed)."""
     rng = random.Random(f"{SEED}/history")
     current = _period(now)
-    months = [_add_months(current, i - HISTORY_MONTHS + 1) for i in range(HISTORY_MONTHS)]
+    months = [add_months(current, i - HISTORY_MONTHS + 1) for i in range(HISTORY_MONTHS)]
     # Nothing happens today: events stop at the end of yesterday (WITA).
     last_day = now.astimezone(WITA).replace(hour=0, minute=0, second=0, microsecond=0)
-    demo = demo_farmers(wilayah, per_kecamatan=max(farmers_per_kecamatan), today=last_day.date())
+    demo = demo_farmers(soppeng, per_kecamatan=max(farmers_per_kecamatan), today=last_day.date())
     seq = itertools.count()
     events: list[_Event] = []
 
     def moment(period: str, first_day: int, last: int, rng: random.Random) -> datetime | None:
         """A working-hours moment of a day in [first_day, last] of `period`, before today."""
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = parse_period(period)
         last = min(last, calendar.monthrange(year, month)[1])
         if period == current:
             last = min(last, last_day.day - 1)
@@ -464,7 +425,7 @@ def plan_history(
         return day + timedelta(minutes=rng.randint(8 * 60, 15 * 60 + 30))
 
     farmers: list[_Farmer] = []
-    for index, kec in enumerate(wilayah.kecamatan):
+    for index, kec in enumerate(soppeng):
         count = farmers_per_kecamatan[index]
         mine = [f for f in demo if f.body["kecamatan_code"] == kec.code][:count]
         for n, demo_farmer in enumerate(mine):
@@ -492,7 +453,7 @@ def plan_history(
             )
             if profile == "stopper":
                 # Pays for a while, then stops: in arrears by the end, or lapsed if early enough.
-                farmer.stop_after = _add_months(_period(registered), own.randint(0, 1))
+                farmer.stop_after = add_months(_period(registered), own.randint(0, 1))
             farmers.append(farmer)
             events.append(_Event(registered, next(seq), "register", farmer))
             # The first payment when the agent brings the BPJS card, a few days later (most), or
@@ -520,7 +481,7 @@ def plan_history(
     rng.shuffle(candidates)
     used: set[str] = set()
     for claim_type, outcome, months_back, documents in _HISTORY_CLAIMS:
-        month = _add_months(current, -months_back)
+        month = add_months(current, -months_back)
         free = [f for f in candidates if f.claim is None]
         # Another kecamatan than the last claims' where possible.
         for pick in sorted(free, key=lambda f: f.body["kecamatan_code"] in used):
@@ -536,7 +497,7 @@ def plan_history(
                 filed = that_visit.at + timedelta(hours=rng.randint(2, 6))
             if filed >= last_day:
                 continue
-            used = set() if len(used) == len(wilayah.kecamatan) - 1 else used | {pick.body["kecamatan_code"]}
+            used = set() if len(used) == len(soppeng) - 1 else used | {pick.body["kecamatan_code"]}
             pick.claim = _Claim(claim_type, outcome, month, documents)
             events.append(_Event(filed, next(seq), "claim", pick))
             break
@@ -545,7 +506,8 @@ def plan_history(
 
 
 def _month_start(period: str) -> datetime:
-    return datetime(int(period[:4]), int(period[5:7]), 1, tzinfo=WITA)
+    year, month = parse_period(period)
+    return datetime(year, month, 1, tzinfo=WITA)
 
 
 def _months_to_pay(farmer: _Farmer, month: str) -> int:
@@ -555,7 +517,7 @@ def _months_to_pay(farmer: _Farmer, month: str) -> int:
         return 0
     if farmer.profile == "stopper" and farmer.stop_after is not None and month > farmer.stop_after:
         return 0
-    owed = 1 if farmer.paid_through is None else _months_after(farmer.paid_through, month)
+    owed = 1 if farmer.paid_through is None else months_between(farmer.paid_through, month)
     if owed <= 0:
         return 0  # paid ahead: nothing due
     if owed > 3:
@@ -566,7 +528,7 @@ def _months_to_pay(farmer: _Farmer, month: str) -> int:
         return owed + 5
     if farmer.profile == "harvest":
         harvest = (
-            (_month_index(month) + farmer.harvest_phase) % 3 == 0 or owed >= 3 or farmer.paid_through is None
+            (month_index(month) + farmer.harvest_phase) % 3 == 0 or owed >= 3 or farmer.paid_through is None
         )
         if claims_now or (harvest and rng.random() < farmer.discipline + 0.05):
             return owed + rng.choice((1, 2))
@@ -641,7 +603,7 @@ def seed_history(
     idp: Any,
     client_id: str,
     users: list[DemoUser],
-    wilayah: Wilayah,
+    soppeng: Sequence[Kecamatan],
     *,
     schedules: Sequence[tuple[Any, Any]] = (),
     claims: bool = True,
@@ -657,7 +619,7 @@ def seed_history(
 
     started = time.monotonic()
     now = now or datetime.now(UTC)
-    months, farmers, events = plan_history(wilayah, now, farmers_per_kecamatan)
+    months, farmers, events = plan_history(soppeng, now, farmers_per_kecamatan)
     report = HistoryReport(months=months)
     seq = itertools.count(len(events))
     end = now.astimezone(WITA).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -774,8 +736,8 @@ def _collect(
     path = f"/farmers/{farmer.farmer_id}/payments"
     income = int(farmer.body["monthly_income"])
     # Arrears first, then the months that follow; a first payment starts with this month.
-    start = _period(at) if farmer.paid_through is None else _add_months(farmer.paid_through, 1)
-    lines = [prices.get((_add_months(start, i), income)) for i in range(months)]
+    start = _period(at) if farmer.paid_through is None else add_months(farmer.paid_through, 1)
+    lines = [prices.get((add_months(start, i), income)) for i in range(months)]
     if all(line is not None for line in lines):
         amount = sum(line for line in lines if line is not None)
     else:

@@ -110,7 +110,7 @@ class LocalStack:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws import Clients, create_resources, start_moto
         from local.gateway import BoundRoute, Gateway, LocalFunction, serve
-        from local.seed import WILAYAH_CSV, Wilayah, create_demo_users, demo_users, seed_history
+        from local.seed import create_demo_users, demo_users, seed_history, soppeng_kecamatan
 
         started = time.monotonic()
         # A stale descriptor from a crashed run must not look like "ready".
@@ -170,8 +170,8 @@ class LocalStack:
 
         pool_id, client_id = self._cognito_ids(created)
         idp = clients("cognito-idp")
-        wilayah = Wilayah.load(template.base_dir / WILAYAH_CSV)
-        users = demo_users(wilayah)
+        soppeng = soppeng_kecamatan()
+        users = demo_users(soppeng)
         create_demo_users(idp, pool_id, users)
 
         # Event sources and schedules start before seeding: seeded farmers flow on to BPJS.
@@ -184,7 +184,7 @@ class LocalStack:
                 # Months of history through the API, the functions' clock moved back (seed.py).
                 log.info("seeding the history (docs/reports.md): registrations, payments, claims, reports…")
                 seeded = seed_history(
-                    gateway, api_url, idp, client_id, users, wilayah,
+                    gateway, api_url, idp, client_id, users, soppeng,
                     schedules=self._history_schedules(functions) if self.options.schedules else (),
                     claims=bpjs_simulator_url is not None and self.options.sqs_pollers,
                 )  # fmt: skip

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
-from local.seed import Wilayah, demo_farmers, demo_users, seed_farmers
+from local.seed import demo_farmers, demo_users, seed_farmers, soppeng_kecamatan
 from local.template import Template
 from tests.e2e.conftest import REPO_ROOT, aws_client, start_local_stack, stop_local_stack
 
@@ -275,9 +275,7 @@ def test_bad_tokens_get_401_and_the_function_does_not_run(
     headers = {"Authorization": token if token and token.startswith("Bearer") else f"Bearer {token}"}
     if token is None:
         headers = {}
-    farmer = demo_farmers(Wilayah.load(REPO_ROOT / "layers/common/sutasoma/domain/data/soppeng_wilayah.csv"))[
-        9
-    ]
+    farmer = demo_farmers(soppeng_kecamatan())[9]
     before = _domain_item_count(local_stack)
     response = api.post("/farmers", json=farmer.body, headers=headers)
     assert response.status_code == 401
@@ -294,7 +292,7 @@ def test_a_demo_agent_registers_a_farmer_in_own_kecamatan_only(
 ) -> None:
     """A real ID token reaches the function, whose claim parser reads the stringified claims
     ("[agent]", custom:kecamatan) and applies the kecamatan rule."""
-    wilayah = Wilayah.load(REPO_ROOT / "layers/common/sutasoma/domain/data/soppeng_wilayah.csv")
+    wilayah = soppeng_kecamatan()
     farmer = next(f for f in demo_farmers(wilayah) if f.body["kecamatan_code"] == "73.12.04")
     other_agent = id_token("agen.citta")
     refused = api.post("/farmers", json=farmer.body, headers={"Authorization": f"Bearer {other_agent}"})
@@ -320,7 +318,7 @@ def test_a_demo_agent_registers_a_farmer_in_own_kecamatan_only(
 def test_seeding_through_the_api_is_idempotent(
     api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[str], str]
 ) -> None:
-    wilayah = Wilayah.load(REPO_ROOT / "layers/common/sutasoma/domain/data/soppeng_wilayah.csv")
+    wilayah = soppeng_kecamatan()
     ganra = [f for f in demo_farmers(wilayah) if f.body["kecamatan_code"] == "73.12.07"]
     idp = aws_client(local_stack, "cognito-idp")
     users = demo_users(wilayah)

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from local.seed import DEMO_PASSWORD, WILAYAH_CSV, Wilayah, demo_farmers, demo_users, make_nik
+from local.seed import DEMO_PASSWORD, demo_farmers, demo_users, soppeng_kecamatan
 from sutasoma.domain.nik import parse_nik, reconcile_identity
-from sutasoma.domain.places import check_place
+from sutasoma.domain.places import Kecamatan, check_place
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture(scope="module")
-def wilayah() -> Wilayah:
-    return Wilayah.load(REPO_ROOT / WILAYAH_CSV)
+def wilayah() -> Sequence[Kecamatan]:
+    return soppeng_kecamatan()
 
 
-def test_wilayah_has_soppeng_8_kecamatan_and_70_villages(wilayah: Wilayah) -> None:
-    assert [k.code for k in wilayah.kecamatan] == [f"73.12.{n:02d}" for n in range(1, 9)]
-    assert [k.name for k in wilayah.kecamatan][:2] == ["Marioriwawo", "Liliriaja"]
-    assert sum(len(v) for v in wilayah.villages.values()) == 70
+def test_wilayah_has_soppeng_8_kecamatan_and_70_villages(wilayah: Sequence[Kecamatan]) -> None:
+    assert [k.code for k in wilayah] == [f"73.12.{n:02d}" for n in range(1, 9)]
+    assert [k.name for k in wilayah][:2] == ["Marioriwawo", "Liliriaja"]
+    assert sum(len(k.villages) for k in wilayah) == 70
 
 
-def test_demo_users(wilayah: Wilayah) -> None:
+def test_demo_users(wilayah: Sequence[Kecamatan]) -> None:
     users = demo_users(wilayah)
     names = {u.username: u for u in users}
     assert len(users) == 17
@@ -41,12 +40,7 @@ def test_demo_users(wilayah: Wilayah) -> None:
     assert any(c.isdigit() for c in DEMO_PASSWORD)
 
 
-def test_nik_layout() -> None:
-    assert make_nik("04", date(1980, 8, 17), "F", 3) == "7312045708800003"  # the contract's example
-    assert make_nik("01", date(2001, 1, 2), "M", 1234) == "7312010201011234"
-
-
-def test_demo_farmers_are_deterministic_and_valid(wilayah: Wilayah) -> None:
+def test_demo_farmers_are_deterministic_and_valid(wilayah: Sequence[Kecamatan]) -> None:
     farmers = demo_farmers(wilayah, today=TODAY)
     assert farmers == demo_farmers(wilayah, today=TODAY)  # same seed, same people
     assert len(farmers) == 24
@@ -67,5 +61,5 @@ def test_demo_farmers_are_deterministic_and_valid(wilayah: Wilayah) -> None:
         assert 17 <= age <= 65
         assert body["consent"] is True
         assert body["phone"].startswith("08") and body["phone"].isdigit()
-    for code in (k.code for k in wilayah.kecamatan):
+    for code in (k.code for k in wilayah):
         assert sum(f.body["kecamatan_code"] == code for f in farmers) == 3
