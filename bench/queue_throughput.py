@@ -137,8 +137,10 @@ def _install_meter(meter: _Meter) -> None:
 def worker() -> int:
     """Read the config (one JSON line on stdin), import the handler, say `ready`, wait for `go`,
     drain until a receive comes back empty, print the result (one JSON line)."""
-    import importlib.util
     import uuid
+
+    from local.loader import load_function
+    from local.template import FunctionSpec
 
     config = json.loads(sys.stdin.readline())
     # The function's logs go to a file (Lambda's go to CloudWatch); stdout is the protocol.
@@ -149,13 +151,10 @@ def worker() -> int:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     meter = _Meter()
     _install_meter(meter)
-    sys.path[:0] = [config["code_uri"], *config["layer_dirs"]]  # /var/task, /opt/python
-    spec = importlib.util.spec_from_file_location("app", Path(config["code_uri"]) / "app.py")
-    assert spec and spec.loader
-    app = importlib.util.module_from_spec(spec)
-    sys.modules["app"] = app
-    spec.loader.exec_module(app)
-    handler = getattr(app, config["handler_name"])
+    spec = FunctionSpec.from_json(config["function"])
+    # The handler module, loaded as the local stack loads it; its environment (with the bench's
+    # overrides) is this whole process's already.
+    handler = getattr(load_function(spec, environment={}), spec.handler_name)
 
     import boto3
 
@@ -187,9 +186,7 @@ def worker() -> int:
         message_ids.extend(ids)
         op_types.update(str(json.loads(m["Body"]).get("op_type")) for m in messages)
         event = build_sqs_event(messages, queue_arn, REGION)
-        context = _Context(
-            config["function_name"], config["memory_mb"], config["timeout_s"], str(uuid.uuid4())
-        )
+        context = _Context(spec.function_name, spec.memory_mb, spec.timeout_s, str(uuid.uuid4()))
         aws_before, bpjs_before = meter.aws_s, meter.bpjs_s
         meter.phase = "handler"
         started = time.monotonic()
@@ -385,12 +382,7 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
     spec = stack.functions[FUNCTION_ID]
     (source,) = sqs_event_sources([spec])
     config = {
-        "code_uri": str(spec.code_uri),
-        "layer_dirs": [str(d) for d in spec.layer_dirs],
-        "handler_name": spec.handler.rsplit(".", 1)[1],
-        "function_name": spec.function_name,
-        "memory_mb": spec.memory_mb,
-        "timeout_s": spec.timeout_s,
+        "function": spec.to_json(),
         "queue_url": stack.ref("BpjsOutboundQueue"),
         "queue_arn": source.queue_arn,
         "batch_size": source.batch_size,

@@ -13,30 +13,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import importlib.util
 import json
 import logging
-import os
-import re
 import secrets
-import sys
 import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.auth import Forbidden, JwtVerifier, Unauthorized, stringify_claims
-from local.template import ACCOUNT_ID, CorsSpec, FunctionSpec, Route
+from local.functions import Invocable, new_lambda_request_id, scan_safe
+from local.template import ACCOUNT_ID, CorsSpec, Route
 
 log = logging.getLogger("local.gateway")
 access_log = logging.getLogger("local.gateway.access")
@@ -48,26 +42,10 @@ INTERNAL_ERROR = {"message": "Internal Server Error"}
 
 # ---------------------------------------------------------------------------------- request ids
 
-# Log scans for personal data treat a run of 10+ digits as an account number: ids that land in
-# log lines are drawn again until they hold no such run (a uuid4 does about 2% of the time).
-_LONG_DIGIT_RUN = re.compile(r"\d{10,}")
-
-
-def _scan_safe(make: Callable[[], str]) -> str:
-    while True:
-        value = make()
-        if not _LONG_DIGIT_RUN.search(value):
-            return value
-
 
 def new_apigw_request_id() -> str:
     """API Gateway HTTP API's request id looks like `JYzWJgbZoAMEb7w=`."""
-    return _scan_safe(lambda: base64.b64encode(secrets.token_bytes(11)).decode("ascii"))
-
-
-def new_lambda_request_id() -> str:
-    """Lambda's aws_request_id is a uuid4."""
-    return _scan_safe(lambda: str(uuid.uuid4()))
+    return scan_safe(lambda: base64.b64encode(secrets.token_bytes(11)).decode("ascii"))
 
 
 # ---------------------------------------------------------------------------------- route matching
@@ -113,14 +91,6 @@ class PathPattern:
         greedy = sum(1 for s in self.segments if s.endswith("+}"))
         variables = sum(1 for s in self.segments if s.startswith("{")) - greedy
         return (greedy, variables, -len(self.segments))
-
-
-class Invocable(Protocol):
-    """Something the gateway can call with an event: a local Lambda function."""
-
-    name: str
-
-    def invoke(self, event: dict[str, Any], aws_request_id: str) -> Any: ...
 
 
 @dataclass
@@ -321,125 +291,6 @@ def to_http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     if not any(name.lower() == "content-type" for name, _ in headers) and body_bytes:
         headers.append(("content-type", "application/json"))
     return status, headers, body_bytes
-
-
-# ---------------------------------------------------------------------------------- functions
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Python runtime's context object that code and Powertools use."""
-
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline_ms: int
-    identity: Any = None
-    client_context: Any = None
-    tenant_id: str | None = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, self.deadline_ms - int(time.time() * 1000))
-
-
-class FunctionLoadError(Exception):
-    """The function's module could not be imported (Lambda's Runtime.ImportModuleError)."""
-
-
-@contextmanager
-def applied_environment(variables: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of the block, then put the old values back."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
-
-
-class LocalFunction:
-    """A function of the template, imported once (a warm Lambda) and invoked in-process.
-
-    One invocation at a time per function, as one Lambda execution environment handles one
-    event at a time: module-level state (Powertools' resolver holds the current event) is safe.
-    Concurrent invocations need more instances (`instance=1, 2…`), each importing its own copy
-    of the module, as Lambda starts more execution environments.
-    """
-
-    def __init__(self, spec: FunctionSpec, instance: int = 0) -> None:
-        self.spec = spec
-        self.instance = instance
-        self.name = spec.function_name
-        self._lock = threading.Lock()
-        self._handler: Any = None
-        self.load_error: str | None = None
-        self.module: ModuleType | None = None
-
-    def load(self) -> None:
-        """Import the handler module by path, with the function's own environment applied."""
-        spec = self.spec
-        module_file = spec.module_file
-        if not module_file.is_file():
-            self.load_error = f"{module_file} does not exist"
-            return
-        for layer in spec.layer_dirs:  # a layer's content is importable in Lambda (/opt/python)
-            if str(layer) not in sys.path:
-                sys.path.append(str(layer))
-        # Every function's file is app.py: a unique module name keeps them apart in sys.modules.
-        module_name = f"_sutasoma_local_fn_{spec.logical_id}" + (f"_{self.instance}" if self.instance else "")
-        import_spec = importlib.util.spec_from_file_location(module_name, module_file)
-        if import_spec is None or import_spec.loader is None:
-            self.load_error = f"cannot import {module_file}"
-            return
-        module = importlib.util.module_from_spec(import_spec)
-        # The function's directory is /var/task in Lambda: its sibling modules import from there.
-        sys.path.insert(0, str(spec.code_uri))
-        sys.modules[module_name] = module
-        try:
-            with applied_environment(spec.environment):
-                import_spec.loader.exec_module(module)
-            self._handler = getattr(module, spec.handler_name)
-            self.module = module
-        except Exception:
-            sys.modules.pop(module_name, None)
-            self.load_error = traceback.format_exc()
-        finally:
-            sys.path.remove(str(spec.code_uri))
-
-    def context(self, aws_request_id: str) -> LambdaContext:
-        spec = self.spec
-        today = datetime.now(UTC).strftime("%Y/%m/%d")
-        return LambdaContext(
-            function_name=spec.function_name,
-            function_version="$LATEST",
-            invoked_function_arn=spec.arn,
-            memory_limit_in_mb=spec.memory_mb,
-            aws_request_id=aws_request_id,
-            log_group_name=spec.log_group_name,
-            log_stream_name=f"{today}/[$LATEST]{secrets.token_hex(16)}",
-            deadline_ms=int(time.time() * 1000) + spec.timeout_s * 1000,
-        )
-
-    def invoke(self, event: dict[str, Any], aws_request_id: str) -> Any:
-        if self._handler is None:
-            raise FunctionLoadError(self.load_error or "not loaded")
-        with self._lock:
-            context = self.context(aws_request_id)
-            started = time.monotonic()
-            result = self._handler(event, context)
-            elapsed = time.monotonic() - started
-        if elapsed > self.spec.timeout_s:
-            # Lambda would have stopped the function; its work is done here, but answer as Lambda.
-            raise TimeoutError(f"Task timed out after {self.spec.timeout_s:.2f} seconds ({elapsed:.2f} s)")
-        return result
 
 
 # ---------------------------------------------------------------------------------- the gateway

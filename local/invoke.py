@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from local.gateway import LocalFunction, new_lambda_request_id
+    from local.functions import LocalFunction, new_lambda_request_id
     from local.template import FunctionSpec
 
     spec = FunctionSpec.from_json(functions[args.function])

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local.gateway import Invocable, new_lambda_request_id
+from local.functions import Invocable, new_lambda_request_id
 from local.template import FunctionSpec
 
 log = logging.getLogger("local.poller")

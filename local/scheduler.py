@@ -42,7 +42,7 @@ from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from local.gateway import Invocable, new_lambda_request_id
+from local.functions import Invocable, new_lambda_request_id
 from local.template import ACCOUNT_ID, PARTITION, REGION, FunctionSpec
 
 log = logging.getLogger("local.scheduler")

@@ -614,7 +614,7 @@ def seed_history(
     event's moment. `schedules`: (ScheduleSpec, function) pairs whose cron fires in the history
     are fired at their time, as the scheduler would have (the 5th-of-month report). `claims`:
     False when BPJS cannot confirm registrations (no simulator or no pollers): no claims then."""
-    from local.gateway import new_lambda_request_id
+    from local.functions import new_lambda_request_id
     from local.scheduler import schedule_event
 
     started = time.monotonic()

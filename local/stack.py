@@ -109,7 +109,8 @@ class LocalStack:
     def start(self) -> dict[str, Any]:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws import Clients, create_resources, start_moto
-        from local.gateway import BoundRoute, Gateway, LocalFunction, serve
+        from local.functions import LocalFunction
+        from local.gateway import BoundRoute, Gateway, serve
         from local.seed import create_demo_users, demo_users, seed_history, soppeng_kecamatan
 
         started = time.monotonic()
@@ -320,7 +321,7 @@ class LocalStack:
     # ------------------------------------------------------------------ event sources, schedules
 
     def _start_pollers(self, functions: list[Any], created: Any, clients: Any) -> list[dict[str, Any]]:
-        from local.gateway import LocalFunction
+        from local.functions import LocalFunction
         from local.poller import sqs_event_sources, start_pollers
 
         sources = sqs_event_sources(fn.spec for fn in functions)

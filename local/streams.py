@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from local.gateway import Invocable, new_lambda_request_id
+from local.functions import Invocable, new_lambda_request_id
 from local.template import FunctionSpec, TemplateError
 
 log = logging.getLogger("local.streams")

@@ -29,6 +29,7 @@ import httpx
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from local.loader import applied_environment
 from sutasoma.adapters import bpjs_client as bpjs
 from sutasoma.adapters.queue import OutboundQueue
 from sutasoma.adapters.store import OutboxEntry
@@ -37,7 +38,7 @@ from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.road import AGENT, MAX_RECEIVES, Road, open_road
-from tests.support.stack import MotoStack, environment
+from tests.support.stack import MotoStack
 
 CURRENT = period_of(today_wita())
 PARTICIPANTS = "POST /bpu/v1/participants"
@@ -124,13 +125,13 @@ def dynamodb_fault(
 def _register_client(road: Road) -> Any:
     """The DynamoDB client of the register function's store, built as the function builds it."""
     road.register(http_event("GET", "/health"))  # this function's execution environment
-    with environment(road.register.env):  # its endpoint (moto), never AWS
+    with applied_environment(road.register.env):  # its endpoint (moto), never AWS
         return wiring.farmer_service().store.client
 
 
 def _pay_client(road: Road) -> Any:
     road.pay(http_event("GET", "/health"))
-    with environment(road.pay.env):
+    with applied_environment(road.pay.env):
         return wiring.payment_service().store.client
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import ROOT, FunctionInvoker, MotoStack, environment
+from local.loader import applied_environment
+from tests.support.stack import ROOT, FunctionInvoker, MotoStack
 
 EVENTS_DIR = ROOT / "events"
 
@@ -55,7 +56,7 @@ def _release_nik(event: dict[str, Any], register: FunctionInvoker, stack: MotoSt
     nik = json.loads(event["body"]).get("nik")
     if not (isinstance(nik, str) and len(nik) == 16 and nik.isascii() and nik.isdigit()):
         return  # never reaches the store
-    with environment(register.env):
+    with applied_environment(register.env):
         settings = settings_from_env(register.env)
         nik_hash = nik_lookup_hash(nik, nik_hash_key(settings))
     dynamodb = stack.clients("dynamodb")

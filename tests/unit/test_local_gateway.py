@@ -18,11 +18,11 @@ from jwt.algorithms import RSAAlgorithm
 from werkzeug.test import Client
 
 from local.auth import JwtVerifier, claim_string, cognito_jwks_url, stringify_claims
+from local.functions import LocalFunction
 from local.gateway import (
     BadFunctionResponse,
     BoundRoute,
     Gateway,
-    LocalFunction,
     build_event,
     match_route,
     to_http_response,

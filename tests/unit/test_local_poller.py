@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.aws import Clients, start_moto
-from local.gateway import LocalFunction
+from local.functions import LocalFunction
 from local.poller import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
 from local.template import FunctionSpec, Physical, Template
 
