@@ -140,7 +140,7 @@ def worker() -> int:
     import uuid
 
     from local.loader import load_function
-    from local.template import FunctionSpec
+    from local.template.specs import FunctionSpec
 
     config = json.loads(sys.stdin.readline())
     # The function's logs go to a file (Lambda's go to CloudWatch); stdout is the protocol.

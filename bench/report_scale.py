@@ -249,7 +249,7 @@ class PlainJsonReads:
 def moto_table(table_name: str) -> Any:
     from moto.backends import get_backend
 
-    from local.template import ACCOUNT_ID, REGION
+    from local.template.specs import ACCOUNT_ID, REGION
 
     return get_backend("dynamodb")[ACCOUNT_ID][REGION], table_name
 

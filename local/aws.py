@@ -21,15 +21,9 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.template import (
-    PARTITION,
-    REGION,
-    Physical,
-    Template,
-    TemplateError,
-    env_str,
-    physical_name,
-)
+from local.template.cfn_yaml import TemplateError
+from local.template.specs import PARTITION, REGION, Physical, env_str, physical_name
+from local.template.template import Template
 
 log = logging.getLogger("local.aws")
 

@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from local.loader import load_function
-from local.template import FunctionSpec
+from local.template.specs import FunctionSpec
 
 # Log scans for personal data treat a run of 10+ digits as an account number: ids that land in
 # log lines are drawn again until they hold no such run (a uuid4 does about 2% of the time).

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from local.auth import Forbidden, JwtVerifier, Unauthorized, stringify_claims
 from local.functions import Invocable, new_lambda_request_id, scan_safe
-from local.template import ACCOUNT_ID, CorsSpec, Route
+from local.template.specs import ACCOUNT_ID, CorsSpec, Route
 
 log = logging.getLogger("local.gateway")
 access_log = logging.getLogger("local.gateway.access")

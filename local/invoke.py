@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from local.functions import LocalFunction, new_lambda_request_id
-    from local.template import FunctionSpec
+    from local.template.specs import FunctionSpec
 
     spec = FunctionSpec.from_json(functions[args.function])
     event = build_event(spec, args.event, args.time, args.schedule)

@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from local.template import FunctionSpec
+    from local.template.specs import FunctionSpec
 
 MODULE_PREFIX = "sutasoma_fn"
 

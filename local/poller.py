@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.functions import Invocable, new_lambda_request_id
-from local.template import FunctionSpec
+from local.template.specs import FunctionSpec
 
 log = logging.getLogger("local.poller")
 

@@ -43,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from local.functions import Invocable, new_lambda_request_id
-from local.template import ACCOUNT_ID, PARTITION, REGION, FunctionSpec
+from local.template.specs import ACCOUNT_ID, PARTITION, REGION, FunctionSpec
 
 log = logging.getLogger("local.scheduler")
 

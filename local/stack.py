@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.auth import JwtVerifier, cognito_jwks_url, fetch_json
-from local.template import REGION, Template
+from local.template.specs import REGION
+from local.template.template import Template
 
 log = logging.getLogger("local.stack")
 

@@ -45,7 +45,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local.functions import Invocable, new_lambda_request_id
-from local.template import FunctionSpec, TemplateError
+from local.template.cfn_yaml import TemplateError
+from local.template.specs import FunctionSpec
 
 log = logging.getLogger("local.streams")
 

@@ -38,7 +38,7 @@ from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
 from local.bpjs_simulator import callback_signature
-from local.template import load_yaml
+from local.template.cfn_yaml import load_yaml
 from sutasoma.domain.clock import period_of, today_wita
 from tests.e2e.conftest import REPO_ROOT, aws_client
 from tests.support.farmers import farmer_body, make_nik

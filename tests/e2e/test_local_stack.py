@@ -16,7 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
 from local.seed import demo_farmers, demo_users, seed_farmers, soppeng_kecamatan
-from local.template import Template
+from local.template.template import Template
 from tests.e2e.conftest import REPO_ROOT, aws_client, start_local_stack, stop_local_stack
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
-from local.template import Template
+from local.template.template import Template
 from sutasoma.adapters.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
 from sutasoma.adapters.dynamo import to_dynamo
 from tests.support.events import http_event

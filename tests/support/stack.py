@@ -13,7 +13,8 @@ import httpx
 
 from local.aws import Clients, Created, create_resources, serialize_moto_dynamodb, start_moto
 from local.loader import applied_environment, load_function
-from local.template import FunctionSpec, Template
+from local.template.specs import FunctionSpec
+from local.template.template import Template
 from tests.support.events import LambdaContext
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from local.aws import Clients, Created, create_resources, start_moto
-from local.template import Template
+from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

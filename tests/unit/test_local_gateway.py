@@ -27,7 +27,7 @@ from local.gateway import (
     match_route,
     to_http_response,
 )
-from local.template import CorsSpec, FunctionSpec, Route
+from local.template.specs import CorsSpec, FunctionSpec, Route
 
 ISSUER = "https://cognito-idp.ap-southeast-3.amazonaws.com/ap-southeast-3_test"
 CLIENT_ID = "client-123"

@@ -17,7 +17,8 @@ import pytest
 from local.aws import Clients, start_moto
 from local.functions import LocalFunction
 from local.poller import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
-from local.template import FunctionSpec, Physical, Template
+from local.template.specs import FunctionSpec, Physical
+from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-3"

@@ -23,7 +23,8 @@ from local.scheduler import (
     schedule_event,
     schedules_of,
 )
-from local.template import FunctionSpec, Physical, Template
+from local.template.specs import FunctionSpec, Physical
+from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

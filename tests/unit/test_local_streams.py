@@ -28,7 +28,8 @@ from local.streams import (
     passes_filters,
     stream_record,
 )
-from local.template import Physical, Template
+from local.template.specs import Physical
+from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-3"

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from local.aws import CREATORS, SKIPPED_TYPES, create_resources, generate_secret_string
-from local.template import Physical, Template, TemplateError, UnresolvedReferenceError
+from local.template.cfn_yaml import TemplateError, UnresolvedReferenceError
+from local.template.specs import Physical
+from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from local.loader import applied_environment
-from local.template import load_yaml
+from local.template.cfn_yaml import load_yaml
 from tests.support.events import LambdaContext, http_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,6 +3,8 @@
 The template is the single source of truth: the local stack learns its tables, queues, bucket,
 user pool, functions, environment variables and HTTP routes from here, never from a second
 hand-written list. Only what the local stack needs is modelled; anything surprising raises.
+Parameters, conditions, pseudo parameters, Globals and the intrinsic functions are here; the
+functions and the HttpApi are read in `local.template.serverless`.
 """
 
 from __future__ import annotations
@@ -11,241 +13,22 @@ import base64
 import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-STACK_NAME = "sutasoma-local"
-REGION = "ap-southeast-3"
-ACCOUNT_ID = "123456789012"  # moto's default account: ARNs it returns carry this id
-URL_SUFFIX = "amazonaws.com"
-PARTITION = "aws"
-
-# Marker for AWS::NoValue: the key holding it disappears from its mapping (or list).
-NO_VALUE = object()
-
-
-class TemplateError(Exception):
-    """The template uses something the local stack cannot honour."""
-
-
-class UnresolvedReferenceError(TemplateError):
-    """A Ref/GetAtt names a resource whose physical id is not known (yet)."""
-
-
-# ---------------------------------------------------------------------------------- YAML loading
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that maps CloudFormation short tags (!Ref, !Sub…) to their long JSON form."""
-
-
-# CloudFormation treats unquoted dates as strings; PyYAML would turn them into datetime objects.
-_CfnLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-_SHORT_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "GetAtt",
-            "Sub",
-            "If",
-            "Equals",
-            "And",
-            "Or",
-            "Not",
-            "Join",
-            "Select",
-            "Split",
-            "FindInMap",
-            "GetAZs",
-            "Base64",
-            "ImportValue",
-            "Cidr",
-            "Length",
-            "ToJsonString",
-            "Transform",
-        )
-    },
-}
-
-
-def _construct_tag(long_name: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        value: Any
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-            # `!GetAtt Res.Attr` is the scalar short form of ["Res", "Attr"].
-            if long_name == "Fn::GetAtt":
-                value = str(value).split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        elif isinstance(node, yaml.MappingNode):
-            value = loader.construct_mapping(node, deep=True)
-        else:  # pragma: no cover - yaml has no other node kinds
-            raise TemplateError(f"unexpected YAML node for !{long_name}")
-        return {long_name: value}
-
-    return construct
-
-
-for _short, _long in _SHORT_TAGS.items():
-    _CfnLoader.add_constructor(f"!{_short}", _construct_tag(_long))
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
-    if not isinstance(data, dict):
-        raise TemplateError(f"{path} is not a CloudFormation template")
-    return data
-
-
-# ---------------------------------------------------------------------------------- physical ids
-
-
-@dataclass
-class Physical:
-    """What a created (or deliberately skipped) resource answers to Ref and Fn::GetAtt."""
-
-    ref: Any
-    attrs: dict[str, Any] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------------------- specs
-
-
-@dataclass(frozen=True)
-class Route:
-    """One HttpApi event of a function: `GET /farmers/{farmer_id}`."""
-
-    method: str  # upper case, or ANY
-    path: str  # as in the template, or $default
-    authorizer: str | None  # name of the authorizer, None for Authorizer: NONE
-    scopes: tuple[str, ...] = ()
-    event_name: str = ""
-
-    @property
-    def route_key(self) -> str:
-        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
-
-
-@dataclass(frozen=True)
-class JwtAuthorizerSpec:
-    name: str
-    issuer: str
-    audience: tuple[str, ...]
-    identity_source: str = "$request.header.Authorization"
-
-
-@dataclass(frozen=True)
-class CorsSpec:
-    allow_origins: tuple[str, ...] = ()
-    allow_methods: tuple[str, ...] = ()
-    allow_headers: tuple[str, ...] = ()
-    expose_headers: tuple[str, ...] = ()
-    max_age: int | None = None
-    allow_credentials: bool = False
-
-
-@dataclass(frozen=True)
-class HttpApiSpec:
-    logical_id: str
-    default_authorizer: str | None
-    authorizers: dict[str, JwtAuthorizerSpec]
-    cors: CorsSpec | None
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    logical_id: str
-    function_name: str
-    code_uri: Path  # absolute
-    handler: str  # e.g. app.lambda_handler
-    timeout_s: int
-    memory_mb: int
-    environment: dict[str, str]
-    layer_dirs: tuple[Path, ...]  # absolute ContentUri of the layers it uses
-    log_group_name: str
-    routes: tuple[Route, ...]
-    other_events: dict[str, str]  # event name -> type (SQS, Schedule…): not served by the gateway
-    # event name -> resolved Properties of each of those events (queue ARN, schedule expression…)
-    event_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def events_of_type(self, *types: str) -> dict[str, dict[str, Any]]:
-        """Event name -> resolved Properties, for the non-HttpApi events of these types."""
-        return {
-            name: self.event_properties.get(name, {})
-            for name, event_type in self.other_events.items()
-            if event_type in types
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """What another process needs to run this function (see from_json)."""
-        return {
-            "logical_id": self.logical_id,
-            "function_name": self.function_name,
-            "code_uri": str(self.code_uri),
-            "handler": self.handler,
-            "timeout_s": self.timeout_s,
-            "memory_mb": self.memory_mb,
-            "environment": dict(self.environment),
-            "layer_dirs": [str(d) for d in self.layer_dirs],
-            "log_group_name": self.log_group_name,
-            "routes": [
-                {
-                    "method": r.method,
-                    "path": r.path,
-                    "authorizer": r.authorizer,
-                    "scopes": list(r.scopes),
-                    "event_name": r.event_name,
-                }
-                for r in self.routes
-            ],
-            "other_events": dict(self.other_events),
-            "event_properties": self.event_properties,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FunctionSpec:
-        return cls(
-            logical_id=data["logical_id"],
-            function_name=data["function_name"],
-            code_uri=Path(data["code_uri"]),
-            handler=data["handler"],
-            timeout_s=int(data["timeout_s"]),
-            memory_mb=int(data["memory_mb"]),
-            environment=dict(data["environment"]),
-            layer_dirs=tuple(Path(d) for d in data["layer_dirs"]),
-            log_group_name=data["log_group_name"],
-            routes=tuple(
-                Route(r["method"], r["path"], r["authorizer"], tuple(r["scopes"]), r["event_name"])
-                for r in data["routes"]
-            ),
-            other_events=dict(data["other_events"]),
-            event_properties=dict(data.get("event_properties", {})),
-        )
-
-    @property
-    def module_file(self) -> Path:
-        module, _, _ = self.handler.rpartition(".")
-        return self.code_uri / (module.replace(".", "/") + ".py")
-
-    @property
-    def handler_name(self) -> str:
-        return self.handler.rpartition(".")[2]
-
-    @property
-    def arn(self) -> str:
-        return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
-
+from local.template import serverless
+from local.template.cfn_yaml import SHORT_TAGS, TemplateError, UnresolvedReferenceError, load_yaml
+from local.template.specs import (
+    ACCOUNT_ID,
+    NO_VALUE,
+    PARTITION,
+    REGION,
+    STACK_NAME,
+    URL_SUFFIX,
+    FunctionSpec,
+    HttpApiSpec,
+    Physical,
+)
 
 # ---------------------------------------------------------------------------------- the template
 
@@ -265,13 +48,7 @@ def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) ->
 
 
 def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    return len(value) == 1 and next(iter(value)) in {"Ref", "Condition", *_SHORT_TAGS.values()}
-
-
-def physical_name(logical_id: str, *, lower: bool = False) -> str:
-    """Name for a resource the template leaves unnamed (CloudFormation would generate one)."""
-    name = f"{STACK_NAME}-{logical_id}"
-    return name.lower() if lower else name
+    return len(value) == 1 and next(iter(value)) in {"Ref", "Condition", *SHORT_TAGS.values()}
 
 
 class Template:
@@ -546,123 +323,13 @@ class Template:
     # ------------------------------------------------------------------ functions and the API
 
     def http_api(self, refs: Mapping[str, Physical]) -> HttpApiSpec | None:
-        apis = self.resources_of_type("AWS::Serverless::HttpApi")
-        if not apis:
-            return None
-        if len(apis) > 1:
-            raise TemplateError(f"the local gateway serves one HttpApi; the template has {sorted(apis)}")
-        (logical_id,) = apis
-        props = self.resolve(self.properties(logical_id), refs)
-        auth = props.get("Auth", {}) or {}
-        authorizers: dict[str, JwtAuthorizerSpec] = {}
-        for name, spec in (auth.get("Authorizers") or {}).items():
-            jwt_config = spec.get("JwtConfiguration")
-            if jwt_config is None:
-                raise TemplateError(f"authorizer {name}: only JWT authorizers are supported locally")
-            audience = jwt_config.get("audience", [])
-            authorizers[name] = JwtAuthorizerSpec(
-                name=name,
-                issuer=jwt_config["issuer"],
-                audience=tuple(audience if isinstance(audience, list) else [audience]),
-                identity_source=spec.get("IdentitySource", "$request.header.Authorization"),
-            )
-        cors = props.get("CorsConfiguration")
-        cors_spec: CorsSpec | None = None
-        if cors is True:
-            cors_spec = CorsSpec(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
-        elif isinstance(cors, dict):
-            cors_spec = CorsSpec(
-                allow_origins=tuple(cors.get("AllowOrigins", [])),
-                allow_methods=tuple(m.upper() for m in cors.get("AllowMethods", [])),
-                allow_headers=tuple(h.lower() for h in cors.get("AllowHeaders", [])),
-                expose_headers=tuple(h.lower() for h in cors.get("ExposeHeaders", [])),
-                max_age=int(cors["MaxAge"]) if "MaxAge" in cors else None,
-                allow_credentials=bool(cors.get("AllowCredentials", False)),
-            )
-        default = auth.get("DefaultAuthorizer")
-        if default is not None and default not in authorizers:
-            raise TemplateError(f"DefaultAuthorizer {default} is not declared")
-        return HttpApiSpec(logical_id, default, authorizers, cors_spec)
+        return serverless.http_api(self, refs)
 
     def global_function_environment(self, refs: Mapping[str, Physical]) -> dict[str, str]:
-        """Globals.Function.Environment.Variables, resolved: what every function shares."""
-        section = (self.globals.get("Function") or {}).get("Environment") or {}
-        variables = self.resolve(section.get("Variables") or {}, refs)
-        return {k: env_str(v) for k, v in variables.items()}
+        return serverless.global_function_environment(self, refs)
 
     def functions(self, refs: Mapping[str, Physical]) -> list[FunctionSpec]:
-        api = self.http_api(refs)
-        layer_dirs = {
-            lid: (self.base_dir / str(self.resolve(self.properties(lid)["ContentUri"], refs))).resolve()
-            for lid in self.resources_of_type("AWS::Serverless::LayerVersion")
-        }
-        specs = []
-        for logical_id in self.resources_of_type("AWS::Serverless::Function"):
-            raw_props = self.properties(logical_id)
-            props = self.resolve(raw_props, refs)
-            if props.get("PackageType", "Zip") != "Zip":
-                raise TemplateError(f"{logical_id}: only Zip functions run locally")
-            if "InlineCode" in props:
-                raise TemplateError(f"{logical_id}: InlineCode is not supported locally")
-            env = ((props.get("Environment") or {}).get("Variables")) or {}
-            layer_ids = [_ref_target(layer) for layer in raw_props.get("Layers", [])]
-            layers = tuple(layer_dirs[lid] for lid in layer_ids if lid is not None and lid in layer_dirs)
-            function_name = props.get("FunctionName") or physical_name(logical_id)
-            log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{function_name}"
-            routes: list[Route] = []
-            other_events: dict[str, str] = {}
-            event_properties: dict[str, dict[str, Any]] = {}
-            for event_name, event in (props.get("Events") or {}).items():
-                if event.get("Type") != "HttpApi":
-                    other_events[event_name] = event.get("Type", "?")
-                    event_properties[event_name] = dict(event.get("Properties") or {})
-                    continue
-                routes.append(self._route(event_name, event.get("Properties") or {}, api, logical_id))
-            specs.append(
-                FunctionSpec(
-                    logical_id=logical_id,
-                    function_name=function_name,
-                    code_uri=(self.base_dir / str(props["CodeUri"])).resolve(),
-                    handler=str(props["Handler"]),
-                    timeout_s=int(props.get("Timeout", 3)),
-                    memory_mb=int(props.get("MemorySize", 128)),
-                    environment={k: env_str(v) for k, v in env.items()},
-                    layer_dirs=layers,
-                    log_group_name=str(log_group),
-                    routes=tuple(routes),
-                    other_events=other_events,
-                    event_properties=event_properties,
-                )
-            )
-        return specs
-
-    @staticmethod
-    def _route(event_name: str, props: Mapping[str, Any], api: HttpApiSpec | None, fn: str) -> Route:
-        if api is None:
-            raise TemplateError(f"{fn}.{event_name}: HttpApi event but no AWS::Serverless::HttpApi")
-        method = str(props.get("Method", "ANY")).upper()
-        path = str(props.get("Path", "$default"))
-        if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
-            method = "ANY"
-        auth = props.get("Auth") or {}
-        authorizer = auth.get("Authorizer", api.default_authorizer)
-        if authorizer == "NONE":
-            authorizer = None
-        if authorizer is not None and authorizer not in api.authorizers:
-            raise TemplateError(f"{fn}.{event_name}: unknown authorizer {authorizer}")
-        return Route(
-            method=method,
-            path=path,
-            authorizer=authorizer,
-            scopes=tuple(auth.get("AuthorizationScopes", [])),
-            event_name=event_name,
-        )
-
-
-def _ref_target(node: Any) -> str | None:
-    if isinstance(node, dict) and set(node) == {"Ref"}:
-        return str(node["Ref"])
-    return None
+        return serverless.functions(self, refs)
 
 
 def _referenced_ids(node: Any) -> Iterable[str]:
@@ -688,10 +355,3 @@ def _referenced_ids(node: Any) -> Iterable[str]:
                     yield from _referenced_ids(value[1])
             else:
                 yield from _referenced_ids(value)
-
-
-def env_str(value: Any) -> str:
-    """Environment variable values are strings in Lambda; CloudFormation renders them so."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
