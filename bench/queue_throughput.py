@@ -291,9 +291,9 @@ class Outcome:
 
 
 def item_level_transaction_backup() -> bool:
-    """moto's transactions back up only the items they touch (local.aws does it for the local
+    """moto's transactions back up only the items they touch (local.aws.moto_patches does it for the local
     stack and the tests too); True once in force."""
-    from local.aws import item_level_moto_transactions
+    from local.aws.moto_patches import item_level_moto_transactions
 
     item_level_moto_transactions()
     return True

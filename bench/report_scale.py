@@ -462,7 +462,7 @@ class Filled:
 
 class Bench:
     def __init__(self) -> None:
-        from local.aws import item_level_moto_transactions
+        from local.aws.moto_patches import item_level_moto_transactions
 
         item_level_moto_transactions()  # before start_stack: its lock wraps this (as in the tests)
         from tests.support.stack import start_stack

@@ -109,7 +109,8 @@ class LocalStack:
 
     def start(self) -> dict[str, Any]:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
-        from local.aws import Clients, create_resources, start_moto
+        from local.aws.resources import create_resources
+        from local.aws.server import Clients, start_moto
         from local.functions import LocalFunction
         from local.gateway import BoundRoute, Gateway, serve
         from local.seed import create_demo_users, demo_users, seed_history, soppeng_kecamatan

@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 
-from local.aws import Clients, Created, create_resources, serialize_moto_dynamodb, start_moto
+from local.aws.moto_patches import serialize_moto_dynamodb
+from local.aws.resources import Created, create_resources
+from local.aws.server import Clients, start_moto
 from local.loader import applied_environment, load_function
 from local.template.specs import FunctionSpec
 from local.template.template import Template

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from local.aws import Clients, Created, create_resources, start_moto
+from local.aws.resources import Created, create_resources
+from local.aws.server import Clients, start_moto
 from local.template.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from local.aws import Clients, start_moto
+from local.aws.server import Clients, start_moto
 from local.functions import LocalFunction
 from local.poller import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
 from local.template.specs import FunctionSpec, Physical

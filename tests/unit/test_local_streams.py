@@ -16,7 +16,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from botocore.exceptions import ClientError
 
-from local.aws import Clients, start_moto
+from local.aws.server import Clients, start_moto
 from local.streams import (
     FilterPatternError,
     StreamEventSource,

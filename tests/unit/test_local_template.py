@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from local.aws import CREATORS, SKIPPED_TYPES, create_resources, generate_secret_string
+from local.aws.identity import generate_secret_string
+from local.aws.resources import CREATORS, SKIPPED_TYPES, create_resources
 from local.template.cfn_yaml import TemplateError, UnresolvedReferenceError
 from local.template.specs import Physical
 from local.template.template import Template
