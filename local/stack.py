@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.auth import JwtVerifier, cognito_jwks_url, fetch_json
+from local.gateway.auth import JwtVerifier, cognito_jwks_url, fetch_json
 from local.template.specs import REGION
 from local.template.template import Template
 
@@ -112,7 +112,9 @@ class LocalStack:
         from local.aws.resources import create_resources
         from local.aws.server import Clients, start_moto
         from local.functions import LocalFunction
-        from local.gateway import BoundRoute, Gateway, serve
+        from local.gateway.app import Gateway
+        from local.gateway.routing import BoundRoute
+        from local.gateway.server import serve
         from local.seed import create_demo_users, demo_users, seed_history, soppeng_kecamatan
 
         started = time.monotonic()

@@ -1,4 +1,4 @@
-"""local.gateway and local.auth without moto: routing, events, responses, the JWT authorizer."""
+"""local.gateway (and its JWT authorizer, local.gateway.auth) without moto: routing, events, responses, the JWT authorizer."""
 
 from __future__ import annotations
 
@@ -17,16 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from werkzeug.test import Client
 
-from local.auth import JwtVerifier, claim_string, cognito_jwks_url, stringify_claims
 from local.functions import LocalFunction
-from local.gateway import (
-    BadFunctionResponse,
-    BoundRoute,
-    Gateway,
-    build_event,
-    match_route,
-    to_http_response,
-)
+from local.gateway.app import Gateway
+from local.gateway.auth import JwtVerifier, claim_string, cognito_jwks_url, stringify_claims
+from local.gateway.events import BadFunctionResponse, build_event, to_http_response
+from local.gateway.routing import BoundRoute, match_route
 from local.template.specs import CorsSpec, FunctionSpec, Route
 
 ISSUER = "https://cognito-idp.ap-southeast-3.amazonaws.com/ap-southeast-3_test"
