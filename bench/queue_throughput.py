@@ -6,7 +6,7 @@ simulator (local.bpjs_simulator) runs next to it, both in this process. N farmer
 through the register handler (each registration writes the farmer and its outbox entry and sends
 one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
 source does it: receive up to 10 messages -> one handler invocation with the SQS event
-(local.poller.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
+(local.pollers.sqs.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
 
 Each concurrent "execution environment" is its own child interpreter (`python -m
 bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
@@ -158,7 +158,7 @@ def worker() -> int:
 
     import boto3
 
-    from local.poller import build_sqs_event, settle
+    from local.pollers.sqs import build_sqs_event, settle
 
     sqs = boto3.client("sqs", region_name=REGION)  # the event source's own client
     queue_url, queue_arn = config["queue_url"], config["queue_arn"]
@@ -377,7 +377,7 @@ def _statuses(stack: Any, farmer_ids: list[str]) -> tuple[int, Counter[str]]:
 
 def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict[str, Any]]]:
     """Start `instances` children, let them import and get ready, then start the clock."""
-    from local.poller import sqs_event_sources
+    from local.pollers.sqs import sqs_event_sources
 
     spec = stack.functions[FUNCTION_ID]
     (source,) = sqs_event_sources([spec])
@@ -621,7 +621,7 @@ def measure(
     """Every scenario, in this process (moto and the simulator here, the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
-    from local.poller import sqs_event_sources
+    from local.pollers.sqs import sqs_event_sources
     from tests.support.stack import start_stack
 
     _quiet()

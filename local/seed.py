@@ -568,7 +568,7 @@ def _quiet_replay() -> Iterator[Callable[[], None]]:
     would carry today's timestamps for events of past months. Powertools prints a metric set
     once it holds 100 values even when disabled, so the caller drops the set after each event
     (the function yielded). The BPJS simulator is another process: its request lines still show."""
-    targets: list[Any] = [logging.getLogger("local.gateway.access"), logging.getLogger("local.poller")]
+    targets: list[Any] = [logging.getLogger("local.gateway.access"), logging.getLogger("local.pollers.sqs")]
     observability = sys.modules.get("sutasoma.runtime.observability")
     if observability is not None and hasattr(observability, "logger"):
         targets.append(observability.logger)  # Powertools' Logger: setLevel and log_level

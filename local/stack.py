@@ -81,12 +81,12 @@ class StackOptions:
     bpjs_simulator: bool = True
     bpjs_port: int = 3001
     bpjs_switches: dict[str, Any] = field(default_factory=dict)  # latency_ms, error_rate, outage…
-    # SQS event sources (local/poller.py) and schedules (local/scheduler.py).
+    # SQS event sources (local/pollers/sqs.py) and schedules (local/scheduler/).
     sqs_pollers: bool = True
     sqs_concurrency: int | None = None  # None: each event's ScalingConfig.MaximumConcurrency
     schedules: bool = True
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
-    # DynamoDB stream event sources (local/streams.py).
+    # DynamoDB stream event sources (local/pollers/streams.py).
     stream_pollers: bool = True
 
 
@@ -326,7 +326,7 @@ class LocalStack:
 
     def _start_pollers(self, functions: list[Any], created: Any, clients: Any) -> list[dict[str, Any]]:
         from local.functions import LocalFunction
-        from local.poller import sqs_event_sources, start_pollers
+        from local.pollers.sqs import sqs_event_sources, start_pollers
 
         sources = sqs_event_sources(fn.spec for fn in functions)
         described = [
@@ -373,7 +373,8 @@ class LocalStack:
         return described
 
     def _start_stream_pollers(self, functions: list[Any], created: Any, clients: Any) -> list[dict[str, Any]]:
-        from local.streams import dynamodb_event_sources, start_stream_pollers
+        from local.pollers.stream_events import dynamodb_event_sources
+        from local.pollers.streams import start_stream_pollers
 
         sources = dynamodb_event_sources(fn.spec for fn in functions)
         described = [

@@ -1,5 +1,5 @@
 """The audit archive on moto: the table's stream, read as Lambda's event source would
-(local/streams.py), feeds AuditArchiveFunction, which copies each new audit record once to the
+(local/pollers/streams.py), feeds AuditArchiveFunction, which copies each new audit record once to the
 Object Lock bucket; verify finds what changed in the table afterwards; an S3 failure loses
 nothing; a batch given up on is replayed from the failure queue (docs/security.md "Audit trail")."""
 
@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
+from local.pollers.stream_events import dynamodb_event_sources
+from local.pollers.streams import BatchOutcome, StreamPoller
 from local.template.template import Template
 from sutasoma.adapters.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
 from sutasoma.adapters.dynamo import to_dynamo

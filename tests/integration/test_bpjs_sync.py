@@ -254,7 +254,7 @@ class Countdown:
 
 
 def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> None:
-    from local.poller import build_sqs_event
+    from local.pollers.sqs import build_sqs_event
     from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
 
     farmers = [road.new_farmer(8901 + i)["farmer_id"] for i in range(3)]

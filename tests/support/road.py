@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, callback_signature, serve
-from local.poller import build_sqs_event, settle
+from local.pollers.sqs import build_sqs_event, settle
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.stack import FunctionInvoker, MotoStack

@@ -16,7 +16,7 @@ import pytest
 
 from local.aws.server import Clients, start_moto
 from local.functions import LocalFunction
-from local.poller import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
+from local.pollers.sqs import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
 from local.template.specs import FunctionSpec, Physical
 from local.template.template import Template
 

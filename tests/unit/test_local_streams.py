@@ -17,17 +17,15 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from botocore.exceptions import ClientError
 
 from local.aws.server import Clients, start_moto
-from local.streams import (
-    FilterPatternError,
+from local.pollers.stream_events import (
     StreamEventSource,
-    StreamPoller,
     build_stream_event,
     done_before,
     dynamodb_event_sources,
-    parse_filter_criteria,
-    passes_filters,
     stream_record,
 )
+from local.pollers.stream_filters import FilterPatternError, parse_filter_criteria, passes_filters
+from local.pollers.streams import StreamPoller
 from local.template.specs import Physical
 from local.template.template import Template
 

@@ -31,7 +31,7 @@ from typing import Any
 from local.functions import Invocable, new_lambda_request_id
 from local.template.specs import FunctionSpec
 
-log = logging.getLogger("local.poller")
+log = logging.getLogger("local.pollers.sqs")
 
 # Lambda's defaults for an SQS event source.
 DEFAULT_BATCH_SIZE = 10

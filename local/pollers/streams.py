@@ -4,7 +4,7 @@ For every function with a `DynamoDB` event in template.yaml, a poller reads the 
 from moto (DescribeStream, GetShardIterator at the event's StartingPosition, GetRecords), keeps
 the records the event's FilterCriteria let through, gathers them into batches (BatchSize,
 MaximumBatchingWindowInSeconds), builds the event Lambda builds, invokes the function in-process
-(as local/poller.py does for SQS), and then moves on as Lambda does for a stream:
+(as local/pollers/sqs.py does for SQS), and then moves on as Lambda does for a stream:
 
 - the function answered without `batchItemFailures` (or an empty list) -> the whole batch is done;
 - with `FunctionResponseTypes: [ReportBatchItemFailures]`, `batchItemFailures` -> the records
@@ -33,283 +33,33 @@ come `retry_delay_s` apart. Logs name the function, counts and sequence numbers;
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from local.functions import Invocable, new_lambda_request_id
-from local.template.cfn_yaml import TemplateError
-from local.template.specs import FunctionSpec
+from local.pollers.stream_events import (
+    StreamEventSource,
+    build_stream_event,
+    done_before,
+    epoch_seconds,
+    invocation_record,
+    sequence_number,
+)
+from local.pollers.stream_filters import passes_filters
 
-log = logging.getLogger("local.streams")
+log = logging.getLogger("local.pollers.streams")
 
-# Lambda's defaults for a DynamoDB event source.
-DEFAULT_BATCH_SIZE = 100
 GET_RECORDS_LIMIT = 1000  # DynamoDB Streams' most per GetRecords
 # Lambda polls a shard four times a second; locally twice is plenty.
 DEFAULT_POLL_INTERVAL_S = 0.5
 DEFAULT_RETRY_DELAY_S = 1.0
-
-_SUPPORTED_OPERATORS = ("prefix",)
-
-
-class FilterPatternError(TemplateError):
-    """A FilterCriteria pattern outside the subset the local stack implements."""
-
-
-# ---------------------------------------------------------------------------------- filters
-
-
-def parse_filter_criteria(
-    criteria: Mapping[str, Any] | None, where: str = "FilterCriteria"
-) -> tuple[dict[str, Any], ...]:
-    """The patterns of a FilterCriteria (`{"Filters": [{"Pattern": "<json>"}]}`), checked."""
-    patterns = []
-    for n, entry in enumerate((criteria or {}).get("Filters") or []):
-        text = entry.get("Pattern") if isinstance(entry, Mapping) else None
-        if not isinstance(text, str):
-            raise FilterPatternError(f"{where}.Filters[{n}]: Pattern must be a JSON string")
-        try:
-            pattern = json.loads(text)
-        except ValueError as error:
-            raise FilterPatternError(f"{where}.Filters[{n}]: Pattern is not JSON ({error})") from None
-        _check_pattern(pattern, f"{where}.Filters[{n}]")
-        patterns.append(pattern)
-    return tuple(patterns)
-
-
-def _check_pattern(node: Any, path: str) -> None:
-    if not isinstance(node, dict) or not node:
-        raise FilterPatternError(f"{path}: a pattern is a non-empty JSON object")
-    for name, value in node.items():
-        if name.startswith("$"):
-            raise FilterPatternError(f"{path}.{name}: {name} is not supported locally")
-        if isinstance(value, dict):
-            _check_pattern(value, f"{path}.{name}")
-        elif isinstance(value, list) and value:
-            for alternative in value:
-                _check_alternative(alternative, f"{path}.{name}")
-        else:
-            raise FilterPatternError(f"{path}.{name}: a field matches an object or a non-empty array")
-
-
-def _check_alternative(alternative: Any, path: str) -> None:
-    if isinstance(alternative, dict):
-        if len(alternative) != 1 or next(iter(alternative)) not in _SUPPORTED_OPERATORS:
-            raise FilterPatternError(
-                f'{path}: {json.dumps(alternative)} - only exact values and {{"prefix": ...}} are '
-                "supported locally (local/streams.py)"
-            )
-        if not isinstance(alternative["prefix"], str):
-            raise FilterPatternError(f"{path}: prefix takes a string")
-    elif not (alternative is None or isinstance(alternative, str | int | float | bool)):
-        raise FilterPatternError(f"{path}: {alternative!r} is not a value")
-
-
-def pattern_matches(pattern: Mapping[str, Any], data: Any) -> bool:
-    """Does `data` (a record, or part of one) match `pattern` (checked by parse_filter_criteria)?"""
-    if not isinstance(data, Mapping):
-        return False
-    for name, expected in pattern.items():
-        if name not in data:
-            return False
-        value = data[name]
-        if isinstance(expected, dict):
-            if not pattern_matches(expected, value):
-                return False
-        elif not any(_alternative_matches(alternative, value) for alternative in expected):
-            return False
-    return True
-
-
-def _alternative_matches(alternative: Any, value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_alternative_matches(alternative, element) for element in value)
-    if isinstance(alternative, dict):
-        return isinstance(value, str) and value.startswith(alternative["prefix"])
-    if isinstance(alternative, bool) or isinstance(value, bool) or alternative is None or value is None:
-        return alternative is value
-    if isinstance(alternative, int | float) and isinstance(value, int | float):
-        return float(alternative) == float(value)
-    return type(alternative) is type(value) and alternative == value
-
-
-def passes_filters(patterns: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
-    """No filter keeps everything; otherwise a record is kept when one pattern matches it."""
-    return not patterns or any(pattern_matches(p, record) for p in patterns)
-
-
-# ---------------------------------------------------------------------------------- the event
-
-
-def _epoch_seconds(value: Any) -> float:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return float(value)
-
-
-def _attribute_json(value: Any) -> Any:
-    """An AttributeValue as Lambda's event carries it: binary as base64 text."""
-    if not isinstance(value, Mapping):
-        return value
-    out: dict[str, Any] = {}
-    for kind, inner in value.items():
-        if kind == "B":
-            out[kind] = (
-                base64.b64encode(inner).decode("ascii") if isinstance(inner, bytes | bytearray) else inner
-            )
-        elif kind == "BS":
-            out[kind] = [
-                base64.b64encode(b).decode("ascii") if isinstance(b, bytes | bytearray) else b for b in inner
-            ]
-        elif kind == "M":
-            out[kind] = {k: _attribute_json(v) for k, v in inner.items()}
-        elif kind == "L":
-            out[kind] = [_attribute_json(v) for v in inner]
-        else:
-            out[kind] = inner
-    return out
-
-
-def _item_json(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _attribute_json(value) for name, value in item.items()}
-
-
-def stream_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
-    """One record of the Lambda event, from one record of a GetRecords answer."""
-    change = dict(record["dynamodb"])
-    dynamodb: dict[str, Any] = {}
-    if "ApproximateCreationDateTime" in change:
-        dynamodb["ApproximateCreationDateTime"] = _epoch_seconds(change["ApproximateCreationDateTime"])
-    for name in ("Keys", "NewImage", "OldImage"):
-        if name in change:
-            dynamodb[name] = _item_json(change[name])
-    for name in ("SequenceNumber", "SizeBytes", "StreamViewType"):
-        if name in change:
-            dynamodb[name] = change[name]
-    event_record: dict[str, Any] = {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": record.get("eventSource", "aws:dynamodb"),
-        # moto writes us-east-1 whatever its region; Lambda's event names the stream's region.
-        "awsRegion": stream_arn.split(":")[3],
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    }
-    if "userIdentity" in record:  # TTL deletions
-        event_record["userIdentity"] = dict(record["userIdentity"])
-    return event_record
-
-
-def build_stream_event(records: Sequence[Mapping[str, Any]], stream_arn: str) -> dict[str, Any]:
-    """The event Lambda's DynamoDB event source hands a function: `{"Records": [...]}`."""
-    return {"Records": [stream_record(r, stream_arn) for r in records]}
-
-
-def sequence_number(record: Mapping[str, Any]) -> str:
-    return str(record["dynamodb"]["SequenceNumber"])
-
-
-def done_before(result: Any, sequence_numbers: Sequence[str], report_batch_item_failures: bool) -> int:
-    """How many records of the batch (in order) the function's answer `result` settles: all of
-    them (len), or those before the first one to retry (0: the whole batch)."""
-    everything = len(sequence_numbers)
-    if not report_batch_item_failures or result is None or not isinstance(result, Mapping):
-        return everything
-    failures = result.get("batchItemFailures")
-    if not failures:
-        return everything
-    if not isinstance(failures, list):
-        return 0
-    position = {number: index for index, number in enumerate(sequence_numbers)}
-    first = everything
-    for failure in failures:
-        identifier = failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
-        if not isinstance(identifier, str) or identifier not in position:
-            return 0  # empty, null or unknown: Lambda fails the whole batch
-        first = min(first, position[identifier])
-    return first
-
-
-# ---------------------------------------------------------------------------------- the source
-
-
-@dataclass(frozen=True)
-class StreamEventSource:
-    """One `Type: DynamoDB` event of a function, as SAM turns it into an event source mapping."""
-
-    function_id: str
-    event_name: str
-    stream_arn: str
-    starting_position: str = "TRIM_HORIZON"
-    batch_size: int = DEFAULT_BATCH_SIZE
-    batching_window_s: float = 0.0
-    filters: tuple[dict[str, Any], ...] = ()
-    report_batch_item_failures: bool = False
-    bisect_on_error: bool = False
-    maximum_retry_attempts: int = -1
-    maximum_record_age_s: int = -1
-    on_failure_arn: str | None = None
-    enabled: bool = True
-
-    @property
-    def name(self) -> str:
-        return f"{self.function_id}.{self.event_name}"
-
-    @property
-    def table_name(self) -> str:
-        return self.stream_arn.split(":", 5)[5].split("/")[1]
-
-    @classmethod
-    def from_event(cls, function_id: str, event_name: str, props: Mapping[str, Any]) -> StreamEventSource:
-        where = f"{function_id}.{event_name}"
-        stream_arn = props.get("Stream")
-        if not isinstance(stream_arn, str) or ":dynamodb:" not in stream_arn or "/stream/" not in stream_arn:
-            raise TemplateError(f"{where}: Stream must resolve to a DynamoDB stream ARN, got {stream_arn!r}")
-        position = str(props.get("StartingPosition", "TRIM_HORIZON"))
-        if position not in ("TRIM_HORIZON", "LATEST"):
-            raise TemplateError(f"{where}: StartingPosition {position} is not supported locally")
-        for key in ("ParallelizationFactor", "TumblingWindowInSeconds", "StartingPositionTimestamp",
-                    "MetricsConfig", "KmsKeyArn"):  # fmt: skip
-            if key in props:
-                log.warning("%s: %s is not applied by the local stream poller", where, key)
-        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure")) or {}
-        destination = on_failure.get("Destination")
-        if destination is not None and ":sqs:" not in str(destination):
-            log.warning("%s: only an SQS OnFailure destination is used locally", where)
-            destination = None
-        return cls(
-            function_id=function_id,
-            event_name=event_name,
-            stream_arn=stream_arn,
-            starting_position=position,
-            batch_size=int(props.get("BatchSize", DEFAULT_BATCH_SIZE)),
-            batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
-            filters=parse_filter_criteria(props.get("FilterCriteria"), f"{where}.FilterCriteria"),
-            report_batch_item_failures="ReportBatchItemFailures"
-            in (props.get("FunctionResponseTypes") or []),
-            bisect_on_error=str(props.get("BisectBatchOnFunctionError", False)).lower() == "true",
-            maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
-            maximum_record_age_s=int(props.get("MaximumRecordAgeInSeconds", -1)),
-            on_failure_arn=str(destination) if destination else None,
-            enabled=str(props.get("Enabled", True)).lower() != "false",
-        )
-
-
-def dynamodb_event_sources(specs: Iterable[FunctionSpec]) -> list[StreamEventSource]:
-    return [
-        StreamEventSource.from_event(spec.logical_id, name, props)
-        for spec in specs
-        for name, props in spec.events_of_type("DynamoDB").items()
-    ]
 
 
 # ---------------------------------------------------------------------------------- the poller
@@ -530,7 +280,7 @@ class StreamPoller:
         expired = 0
         for record in self._pending.records:
             created = record["dynamodb"].get("ApproximateCreationDateTime")
-            if created is None or _epoch_seconds(created) >= oldest_allowed:
+            if created is None or epoch_seconds(created) >= oldest_allowed:
                 break
             expired += 1
         if expired:
@@ -558,47 +308,6 @@ class StreamPoller:
             "; their batch is described in the OnFailure queue" if sent else "; no OnFailure destination: dropped",
         )  # fmt: skip
         return len(records)
-
-
-def _iso(value: Any) -> str:
-    moment = datetime.fromtimestamp(_epoch_seconds(value), UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def invocation_record(
-    source: StreamEventSource,
-    shard_id: str,
-    records: Sequence[Mapping[str, Any]],
-    condition: str,
-    attempts: int,
-    raised: bool,
-) -> dict[str, Any]:
-    """What Lambda sends an OnFailure destination for a stream batch it gave up on."""
-    first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
-    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-    if raised:
-        response["functionError"] = "Unhandled"
-    return {
-        "requestContext": {
-            "requestId": new_lambda_request_id(),
-            "functionArn": f"arn:aws:lambda:{source.stream_arn.split(':')[3]}:{source.stream_arn.split(':')[4]}"
-            f":function:{source.function_id}",
-            "condition": condition,
-            "approximateInvokeCount": attempts,
-        },
-        "responseContext": response,
-        "version": "1.0",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "DDBStreamBatchInfo": {
-            "shardId": shard_id,
-            "startSequenceNumber": str(first["SequenceNumber"]),
-            "endSequenceNumber": str(last["SequenceNumber"]),
-            "approximateArrivalOfFirstRecord": _iso(first.get("ApproximateCreationDateTime", 0)),
-            "approximateArrivalOfLastRecord": _iso(last.get("ApproximateCreationDateTime", 0)),
-            "batchSize": len(records),
-            "streamArn": source.stream_arn,
-        },
-    }
 
 
 def start_stream_pollers(
