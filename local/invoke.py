@@ -53,7 +53,7 @@ def scheduled_time(text: str | None) -> datetime:
 
 
 def build_event(spec: Any, event_file: str | None, time_text: str | None, schedule_name: str | None) -> Any:
-    from local.scheduler import SCHEDULE_EVENT_TYPES, ScheduleSpec, schedule_event
+    from local.scheduler.schedules import SCHEDULE_EVENT_TYPES, ScheduleSpec, schedule_event
 
     if event_file is not None:
         if time_text:

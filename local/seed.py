@@ -615,7 +615,7 @@ def seed_history(
     are fired at their time, as the scheduler would have (the 5th-of-month report). `claims`:
     False when BPJS cannot confirm registrations (no simulator or no pollers): no claims then."""
     from local.functions import new_lambda_request_id
-    from local.scheduler import schedule_event
+    from local.scheduler.schedules import schedule_event
 
     started = time.monotonic()
     now = now or datetime.now(UTC)

@@ -403,7 +403,8 @@ class LocalStack:
         return described
 
     def _start_scheduler(self, functions: list[Any]) -> dict[str, Any]:
-        from local.scheduler import Scheduler, schedules_of
+        from local.scheduler.runner import Scheduler
+        from local.scheduler.schedules import schedules_of
 
         schedules = schedules_of(fn.spec for fn in functions)
         described: dict[str, Any] = {
@@ -429,7 +430,7 @@ class LocalStack:
     @staticmethod
     def _history_schedules(functions: list[Any]) -> list[tuple[Any, Any]]:
         """(schedule, function) of every loaded function's schedules, for the history seed."""
-        from local.scheduler import schedules_of
+        from local.scheduler.schedules import schedules_of
 
         by_id = {fn.spec.logical_id: fn for fn in functions if fn.load_error is None}
         return [

@@ -59,7 +59,7 @@ CREATORS: dict[str, Creator] = {
 # Types with no local counterpart in moto, and why. They still answer Ref/GetAtt with plausible
 # values so that whatever refers to them (env vars, the HttpApi's access log) resolves.
 SKIPPED_TYPES: dict[str, str] = {
-    "AWS::Serverless::Function": "run in-process (local.gateway, local.poller, local.scheduler)",
+    "AWS::Serverless::Function": "run in-process (local.gateway, local.pollers, local.scheduler)",
     "AWS::Serverless::HttpApi": "served by local.gateway",
     "AWS::Serverless::LayerVersion": "its ContentUri is put on sys.path",
     "AWS::Lambda::LayerVersion": "its content is put on sys.path",

@@ -12,17 +12,9 @@ from typing import Any
 import pytest
 
 from local.invoke import build_event
-from local.scheduler import (
-    At,
-    Cron,
-    Rate,
-    ScheduleError,
-    Scheduler,
-    ScheduleSpec,
-    parse_expression,
-    schedule_event,
-    schedules_of,
-)
+from local.scheduler.expressions import At, Cron, Rate, ScheduleError, parse_expression
+from local.scheduler.runner import Scheduler
+from local.scheduler.schedules import ScheduleSpec, schedule_event, schedules_of
 from local.template.specs import FunctionSpec, Physical
 from local.template.template import Template
 
