@@ -2,7 +2,7 @@
 bpjs_sync against the BPJS simulator answering after a set latency (50 ms by default).
 
 The template's resources live in an embedded moto server (tests.support.stack) and the BPJS
-simulator (local.bpjs_simulator) runs next to it, both in this process. N farmers are registered
+simulator (local.bpjs) runs next to it, both in this process. N farmers are registered
 through the register handler (each registration writes the farmer and its outbox entry and sends
 one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
 source does it: receive up to 10 messages -> one handler invocation with the SQS event
@@ -432,7 +432,9 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
 
 
 def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_path: Path) -> Outcome:
-    from local.bpjs_simulator import Credentials, SimConfig, Simulator, serve
+    from local.bpjs.app import serve
+    from local.bpjs.config import Credentials, SimConfig
+    from local.bpjs.simulator import Simulator
 
     # An empty table for each scenario: moto copies a whole table for every transaction, so its
     # cost grows with the table (real DynamoDB's does not); scenarios stay comparable.

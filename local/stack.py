@@ -77,7 +77,7 @@ class StackOptions:
     seed: bool = True
     template_path: Path = REPO_ROOT / "template.yaml"
     parameter_overrides: dict[str, Any] = field(default_factory=dict)
-    # BPJS simulator (local/bpjs_simulator.py) and its switches at start.
+    # BPJS simulator (local/bpjs/) and its switches at start.
     bpjs_simulator: bool = True
     bpjs_port: int = 3001
     bpjs_switches: dict[str, Any] = field(default_factory=dict)  # latency_ms, error_rate, outage…
@@ -275,7 +275,7 @@ class LocalStack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.simulator_state_path.unlink(missing_ok=True)
         args = [
-            sys.executable, "-m", "local.bpjs_simulator",
+            sys.executable, "-m", "local.bpjs",
             "--port", str(self.options.bpjs_port),
             "--state-file", str(self.simulator_state_path),
             # Served under the path of the real base URL (/partner): requests signed with the

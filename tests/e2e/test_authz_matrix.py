@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
-from local.bpjs_simulator import callback_signature
+from local.bpjs.signing import callback_signature
 from local.template.cfn_yaml import load_yaml
 from sutasoma.domain.clock import period_of, today_wita
 from tests.e2e.conftest import REPO_ROOT, aws_client

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, callback_signature, serve
+from local.bpjs.app import SimulatorServer, serve
+from local.bpjs.config import Credentials, SimConfig
+from local.bpjs.signing import callback_signature
+from local.bpjs.simulator import Simulator
 from local.pollers.sqs import build_sqs_event, settle
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik

@@ -25,8 +25,13 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-import local.bpjs_simulator as simulator_module
-from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, serve
+import local.bpjs.__main__ as simulator_cli
+from local.bpjs import base as simulator_base
+from local.bpjs import claims as simulator_claims
+from local.bpjs import config as simulator_config
+from local.bpjs.app import SimulatorServer, serve
+from local.bpjs.config import Credentials, SimConfig
+from local.bpjs.simulator import Simulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONS_ID = "sutasoma-test"
@@ -489,7 +494,7 @@ def events(sink: Sink) -> list[dict[str, Any]]:
 def test_the_decision_rules(
     claim_type: str, outcome: str, estimated: int | None, description: str | None, expected: tuple[Any, ...]
 ) -> None:
-    decision = simulator_module.claim_decision(claim_type, outcome, estimated, description)
+    decision = simulator_claims.claim_decision(claim_type, outcome, estimated, description)
     assert (decision.status, decision.amount, decision.reason) == expected
 
 
@@ -679,7 +684,7 @@ def test_switching_the_rules_off_stops_the_steps_not_yet_taken(bpjs: Bpjs, sink:
 def test_payment_waits_until_the_approval_was_acknowledged(
     bpjs: Bpjs, sink: Sink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulator_module, "CALLBACK_RETRY_BASE_S", 0.2)
+    monkeypatch.setattr(simulator_base, "CALLBACK_RETRY_BASE_S", 0.2)
     sink.statuses = [409]  # e.g. our side had not recorded SENT_TO_BPJS yet
     bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
     kpj = bpjs.register(participant(101)).json()["kpj_number"]
@@ -694,12 +699,12 @@ def test_payment_waits_until_the_approval_was_acknowledged(
 def test_an_approval_never_acknowledged_is_not_paid_until_it_is_resent(
     bpjs: Bpjs, sink: Sink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulator_module, "CALLBACK_RETRY_BASE_S", 0.01)
-    sink.statuses = [500] * simulator_module.CALLBACK_ATTEMPTS
+    monkeypatch.setattr(simulator_base, "CALLBACK_RETRY_BASE_S", 0.01)
+    sink.statuses = [500] * simulator_base.CALLBACK_ATTEMPTS
     bpjs.configure(callback_url=sink.url, claim_decision_delay_ms=0, claim_payment_delay_ms=0)
     kpj = bpjs.register(participant(102)).json()["kpj_number"]
     claim_ref = bpjs.call("POST", CLAIMS, claim_payload(kpj, 102)).json()["claim_ref"]
-    sink.wait(simulator_module.CALLBACK_ATTEMPTS)
+    sink.wait(simulator_base.CALLBACK_ATTEMPTS)
     deadline = time.monotonic() + 5
     while (callbacks := bpjs.http.get("/_sim/callbacks").json()["callbacks"])[0]["status"] != "FAILED":
         assert time.monotonic() < deadline
@@ -707,7 +712,7 @@ def test_an_approval_never_acknowledged_is_not_paid_until_it_is_resent(
     time.sleep(0.2)
     assert len(callbacks) == 1 and bpjs.call("GET", f"{CLAIMS}/{claim_ref}").json()["status"] == "APPROVED"
     assert bpjs.http.post(f"/_sim/callbacks/{callbacks[0]['event_id']}/resend").status_code == 202
-    sink.wait(simulator_module.CALLBACK_ATTEMPTS + 2)
+    sink.wait(simulator_base.CALLBACK_ATTEMPTS + 2)
     assert json.loads(sink.received[-1][1])["type"] == "CLAIM_PAID"
 
 
@@ -731,7 +736,7 @@ def test_reset_cancels_the_decisions_to_come(bpjs: Bpjs, sink: Sink) -> None:
 
 
 def test_the_claim_switches_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    defaults = simulator_module.parse_args([])
+    defaults = simulator_cli.parse_args([])
     assert (
         defaults.no_auto_decide_claims,
         defaults.claim_decision_delay_ms,
@@ -741,11 +746,11 @@ def test_the_claim_switches_on_the_command_line(monkeypatch: pytest.MonkeyPatch)
         1000,
         1000,
     )
-    args = simulator_module.parse_args(["--no-auto-decide-claims", "--claim-decision-delay-ms", "0"])
+    args = simulator_cli.parse_args(["--no-auto-decide-claims", "--claim-decision-delay-ms", "0"])
     assert args.no_auto_decide_claims and args.claim_decision_delay_ms == 0
     monkeypatch.setenv("BPJS_SIM_CLAIM_PAYMENT_DELAY_MS", "250")
     monkeypatch.setenv("BPJS_SIM_NO_AUTO_DECIDE_CLAIMS", "1")
-    from_env = simulator_module.parse_args([])
+    from_env = simulator_cli.parse_args([])
     assert from_env.claim_payment_delay_ms == 250 and from_env.no_auto_decide_claims
 
 
@@ -880,7 +885,7 @@ def test_async_rejection_comes_by_callback_with_the_reason(bpjs: Bpjs, sink: Sin
 def test_a_failed_callback_is_retried_and_can_be_resent(
     bpjs: Bpjs, sink: Sink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulator_module, "CALLBACK_RETRY_BASE_S", 0.05)
+    monkeypatch.setattr(simulator_base, "CALLBACK_RETRY_BASE_S", 0.05)
     sink.statuses = [500, 503]
     bpjs.configure(async_registration=True, callback_url=sink.url)
     bpjs.register(participant(72))
@@ -902,8 +907,8 @@ def test_a_failed_callback_is_retried_and_can_be_resent(
 
 def test_callbacks_only_go_to_loopback_urls() -> None:
     with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
-        simulator_module.http_post("http://192.0.2.10/bpjs/callbacks", b"{}", {})
-    with pytest.raises(simulator_module.ConfigError):
+        simulator_base.http_post("http://192.0.2.10/bpjs/callbacks", b"{}", {})
+    with pytest.raises(simulator_config.ConfigError):
         SimConfig().update({"callback_url": "http://bpjs.example/callbacks"})
 
 
@@ -919,7 +924,7 @@ def test_runs_as_a_process_and_stops_on_sigterm(tmp_path: Path) -> None:
         "BPJS_SIM_CALLBACK_SECRET": CALLBACK_SECRET,
     }
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "local.bpjs_simulator", "--port", "0", "--state-file", str(state_file)],
+        [sys.executable, "-m", "local.bpjs", "--port", "0", "--state-file", str(state_file)],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -953,7 +958,7 @@ def test_runs_as_a_process_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_refuses_to_start_without_its_secrets(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BPJS_SIM_")}
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "local.bpjs_simulator", "--port", "0", "--cons-id", CONS_ID],
+        [sys.executable, "-m", "local.bpjs", "--port", "0", "--cons-id", CONS_ID],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
