@@ -115,7 +115,8 @@ class LocalStack:
         from local.gateway.app import Gateway
         from local.gateway.routing import BoundRoute
         from local.gateway.server import serve
-        from local.seed import create_demo_users, demo_users, seed_history, soppeng_kecamatan
+        from local.seed.history import seed_history
+        from local.seed.users import create_demo_users, demo_users, soppeng_kecamatan
 
         started = time.monotonic()
         # A stale descriptor from a crashed run must not look like "ready".

@@ -1,6 +1,6 @@
 """The monthly report over HTTP, on a complete `python -m local` of its own WITH its seeded history
 (months of registrations, payments and claims replayed through the API, the report schedule of
-each 5th included; local/seed.py), with the ID tokens of demo users:
+each 5th included; local/seed/), with the ID tokens of demo users:
 
 - last month's report is already there (the replayed 5th-of-month schedule made it); the admin
   generates it again (POST 201) and reads it: the 8 BPP, each with farmers, a best BPP, agents;

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
-from local.seed import demo_farmers, demo_users, seed_farmers, soppeng_kecamatan
+from local.seed.farmers import demo_farmers, seed_farmers
+from local.seed.users import demo_users, soppeng_kecamatan
 from local.template.template import Template
 from tests.e2e.conftest import REPO_ROOT, aws_client, start_local_stack, stop_local_stack
 

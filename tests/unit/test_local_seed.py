@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from local.seed import DEMO_PASSWORD, demo_farmers, demo_users, soppeng_kecamatan
+from local.seed.farmers import demo_farmers
+from local.seed.users import DEMO_PASSWORD, demo_users, soppeng_kecamatan
 from sutasoma.domain.nik import parse_nik, reconcile_identity
 from sutasoma.domain.places import Kecamatan, check_place
 
