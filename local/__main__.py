@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
     # First of all, before boto3 is imported anywhere: fake credentials, no real endpoint.
-    from local.stack import LocalStack, StackOptions, banner, isolate_environment
+    from local.environment import isolate_environment
+    from local.stack import LocalStack, StackOptions, banner
 
     isolate_environment()
 

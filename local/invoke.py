@@ -80,7 +80,7 @@ def build_event(spec: Any, event_file: str | None, time_text: str | None, schedu
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from local.stack import isolate_environment
+    from local.environment import isolate_environment
 
     isolate_environment()  # before boto3 is imported by the function
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

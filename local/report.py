@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the function reported on {result.get('period')}, not {args.period}", file=sys.stderr)
         return 1
 
-    from local.stack import isolate_environment
+    from local.environment import isolate_environment
 
     isolate_environment()  # fake credentials, nothing but 127.0.0.1
     import boto3
