@@ -60,7 +60,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/common/sutasoma functions bench
+	$(VENV)/bin/mypy layers/common/sutasoma functions bench local
 
 validate: $(SAM)
 	$(SAM) validate --lint --template template.yaml

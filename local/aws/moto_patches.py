@@ -13,11 +13,13 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
 - `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock.
 
-The `# type: ignore[...]` comments below are for assigning to methods of moto's (untyped) classes.
+The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
+methods, a module global, our idempotency flags): each names what it replaces.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -68,7 +70,7 @@ def serialize_moto_dynamodb() -> None:
         wrap(DynamoDBStreamsBackend, name)
     forget_used_shard_iterators()
     plain_json_stream_records()
-    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
 
 
 # moto keeps every shard iterator it ever handed out (each GetRecords hands out one more, ~1 KB):
@@ -89,7 +91,7 @@ def forget_used_shard_iterators() -> None:
             iterators.pop(stale, None)
         return result
 
-    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]  # moto's method
 
 
 def plain_json_stream_records() -> None:
@@ -109,7 +111,8 @@ def plain_json_stream_records() -> None:
         result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(result, default=epoch)
 
-    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]
+    # moto's handler method, replaced by one of another signature (moto calls it without arguments).
+    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]  # moto's method
 
 
 def item_level_moto_transactions() -> None:
@@ -126,70 +129,80 @@ def item_level_moto_transactions() -> None:
     this a registration refused for a taken NIK would leave the INSERT of an audit record that
     never existed on the stream (and in the audit archive).
     """
-    import copy
-
     import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
 
     if getattr(DynamoDBBackend, "_sutasoma_item_backup", False):
         return
-
-    class CopyWithoutTables:
-        """`copy` as moto's dynamodb models module sees it: a Table is not copied."""
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
     original = DynamoDBBackend.transact_write_items
 
-    def touched(backend: Any, entry: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
-        try:
-            op_type, op = next(iter(entry.items()))
-            table = backend.tables[op["TableName"]]
-            attrs = op["Item"] if op_type == "Put" else op["Key"]
-            hash_value = DynamoType(attrs[table.hash_key_attr])
-            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
-        except Exception:  # malformed: moto's own validation answers it before any change
-            return None
-
-    def stream_lengths(backend: Any, transact_items: list[dict[str, Any]]) -> dict[Any, int]:
-        shards = {}
-        for entry in transact_items:
-            op = next(iter(entry.values()), None) if isinstance(entry, dict) else None
-            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-            if table is not None and table.stream_shard is not None:
-                shards[table.stream_shard] = len(table.stream_shard.items)
-        return shards
-
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-        backups = [b for b in (touched(self, entry) for entry in transact_items) if b is not None]
-        streamed = stream_lengths(self, transact_items)
+        backups = [b for b in (_item_backup(self, entry) for entry in transact_items) if b is not None]
+        streamed = _stream_lengths(self, transact_items)
         try:
             return original(self, transact_items)
         except Exception:
-            for shard, length in streamed.items():
-                del shard.items[length:]
-            for table, hash_value, range_value, before in reversed(backups):
-                if range_value is None:
-                    table.items.pop(hash_value, None)
-                    if before is not None:
-                        table.items[hash_value] = before
-                else:
-                    partition = table.items.setdefault(hash_value, {})
-                    partition.pop(range_value, None)
-                    if before is not None:
-                        partition[range_value] = before
-                    elif not partition:
-                        table.items.pop(hash_value, None)
+            _roll_back(backups, streamed)
             raise
 
-    models.copy = CopyWithoutTables  # type: ignore[assignment,attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    DynamoDBBackend._sutasoma_item_backup = True  # type: ignore[attr-defined]
+    # moto's models module copies tables with `copy.deepcopy`: it gets a `copy` that does not.
+    models.copy = _CopyWithoutTables  # type: ignore[assignment,attr-defined]  # moto's module global
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # moto's method
+    DynamoDBBackend._sutasoma_item_backup = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+class _CopyWithoutTables:
+    """`copy` as moto's dynamodb models module sees it: a Table is not copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_backup(backend: Any, entry: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+    """(table, hash key, range key, the item as it is) of one entry of a transaction."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        op_type, op = next(iter(entry.items()))
+        table = backend.tables[op["TableName"]]
+        attrs = op["Item"] if op_type == "Put" else op["Key"]
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
+    except Exception:  # malformed: moto's own validation answers it before any change
+        return None
+
+
+def _stream_lengths(backend: Any, transact_items: list[dict[str, Any]]) -> dict[Any, int]:
+    """How many records each stream shard of the transaction's tables holds before it."""
+    shards = {}
+    for entry in transact_items:
+        op = next(iter(entry.values()), None) if isinstance(entry, dict) else None
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is not None and table.stream_shard is not None:
+            shards[table.stream_shard] = len(table.stream_shard.items)
+    return shards
+
+
+def _roll_back(backups: list[tuple[Any, Any, Any, Any]], streamed: dict[Any, int]) -> None:
+    """A cancelled transaction: its stream records dropped, the items it named put back."""
+    for shard, length in streamed.items():
+        del shard.items[length:]
+    for table, hash_value, range_value, before in reversed(backups):
+        if range_value is None:
+            table.items.pop(hash_value, None)
+            if before is not None:
+                table.items[hash_value] = before
+        else:
+            partition = table.items.setdefault(hash_value, {})
+            partition.pop(range_value, None)
+            if before is not None:
+                partition[range_value] = before
+            elif not partition:
+                table.items.pop(hash_value, None)
 
 
 _SQS_MESSAGE_METHODS = (
@@ -241,5 +254,5 @@ def serialize_moto_sqs() -> None:
         except RuntimeError:  # not called under the lock (not through SQSBackend): moto's own wait
             original_wait(self, timeout)
 
-    Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
-    SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]
+    Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]  # moto's method
+    SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class

@@ -11,9 +11,8 @@ from local.aws.server import Clients
 from local.template.specs import PARTITION, Physical, env_str, physical_name
 
 
-def create_dynamodb_table(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
-    ddb = clients("dynamodb")
-    name = props.get("TableName") or physical_name(logical_id)
+def _table_arguments(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateTable's arguments from the table's properties."""
     billing = props.get("BillingMode", "PROVISIONED")
     kwargs: dict[str, Any] = {
         "TableName": name,
@@ -49,7 +48,13 @@ def create_dynamodb_table(clients: Clients, logical_id: str, props: dict[str, An
         kwargs["TableClass"] = props["TableClass"]
     if props.get("Tags"):
         kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags_dict(props["Tags"]).items()]
-    table = ddb.create_table(**kwargs)["TableDescription"]
+    return kwargs
+
+
+def create_dynamodb_table(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
+    ddb = clients("dynamodb")
+    name = props.get("TableName") or physical_name(logical_id)
+    table = ddb.create_table(**_table_arguments(name, props))["TableDescription"]
 
     if "TimeToLiveSpecification" in props:
         ttl = props["TimeToLiveSpecification"]

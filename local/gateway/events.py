@@ -66,19 +66,8 @@ def build_event(
     are comma-joined; cookies move from the Cookie header to `cookies`; every JWT claim value
     is a string (an array claim such as cognito:groups becomes "[agent coordinator]").
     """
-    merged: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        key = name.lower()
-        if key == "cookie":
-            cookies.extend(c.strip() for c in value.split(";") if c.strip())
-            continue
-        merged[key] = f"{merged[key]},{value}" if key in merged else value
-
-    query: dict[str, str] = {}
-    for name, value in parse_qsl(raw_query, keep_blank_values=True):
-        query[name] = f"{query[name]},{value}" if name in query else value
-
+    merged, cookies = _headers_and_cookies(headers)
+    query = _query_parameters(raw_query)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -109,30 +98,49 @@ def build_event(
         "timeEpoch": int(now.timestamp() * 1000),
     }
     if claims is not None:
-        scope = claims.get("scope")
-        request_context["authorizer"] = {
-            "jwt": {
-                "claims": stringify_claims(claims),
-                "scopes": str(scope).split() if scope else None,
-            }
-        }
+        request_context["authorizer"] = _jwt_authorizer(claims)
     event["requestContext"] = request_context
     if path_parameters:
         event["pathParameters"] = dict(path_parameters)
-    if body:
-        text: str | None = None
-        if is_text_content_type(merged.get("content-type")):
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-        if text is not None:
-            event["body"], event["isBase64Encoded"] = text, False
-        else:
-            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode("ascii"), True
-    else:
-        event["isBase64Encoded"] = False
+    event.update(_body_fields(body, merged.get("content-type")))
     return event
+
+
+def _headers_and_cookies(headers: Iterable[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Lower-cased names, repeated headers comma-joined; the Cookie header's cookies apart."""
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    return merged, cookies
+
+
+def _query_parameters(raw_query: str) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    return query
+
+
+def _jwt_authorizer(claims: Mapping[str, Any]) -> dict[str, Any]:
+    scope = claims.get("scope")
+    return {"jwt": {"claims": stringify_claims(claims), "scopes": str(scope).split() if scope else None}}
+
+
+def _body_fields(body: bytes, content_type: str | None) -> dict[str, Any]:
+    """`body` and `isBase64Encoded`: text bodies as they are, anything else base64-encoded."""
+    if not body:
+        return {"isBase64Encoded": False}
+    if is_text_content_type(content_type):
+        try:
+            return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+        except UnicodeDecodeError:
+            pass
+    return {"body": base64.b64encode(body).decode("ascii"), "isBase64Encoded": True}
 
 
 class BadFunctionResponse(Exception):
