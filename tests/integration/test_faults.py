@@ -37,23 +37,16 @@ from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.road import AGENT, MAX_RECEIVES, Road, open_road
-from tests.support.stack import MotoStack
+from tests.support.road import AGENT, MAX_RECEIVES, Road
 
 CURRENT = period_of(today_wita())
 PARTICIPANTS = "POST /bpu/v1/participants"
 CONTRIBUTIONS = "POST /bpu/v1/contributions"
 
 
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
 @pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
-    road.bpjs.sim.reset()  # nor anything in the simulator's request log
+def empty_simulator_log(calm_bpjs: None, road: Road) -> None:
+    road.bpjs.sim.reset()  # after calm_bpjs: nor anything in the simulator's request log
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -140,18 +133,6 @@ def attempts_of(client: Any) -> int:
     (sutasoma/aws.py asks for 3: 4 attempts in all)."""
     retries = client.meta.config.retries
     return int(retries.get("total_max_attempts") or retries["max_attempts"] + 1)
-
-
-def table_items(road: Road) -> list[dict[str, Any]]:
-    ddb = road.stack.clients("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": road.stack.ref("DomainTable")}
-    while True:
-        page = ddb.scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def farmer_items(road: Road, farmer_id: str) -> list[str]:
@@ -243,7 +224,7 @@ def applied_per_request(road: Road, route: str) -> Counter[str]:
 
 def test_throttled_registration_is_retried_by_botocore_and_written_once(road: Road) -> None:
     client = _register_client(road)
-    before = len(table_items(road))
+    before = len(road.stack.table_items())
     attempts = attempts_of(client)
     assert attempts > 1
     with dynamodb_fault(  # all attempts but the last throttled
@@ -254,9 +235,11 @@ def test_throttled_registration_is_retried_by_botocore_and_written_once(road: Ro
     assert (fault.seen, fault.failed) == (attempts, attempts - 1)
     farmer_id = result.body["farmer_id"]
     assert farmer_items(road, farmer_id) == ["OUTBOX", "PROFILE"]
-    nik_claims = [i for i in table_items(road) if i["SK"]["S"] == "NIK" and i["farmer_id"]["S"] == farmer_id]
+    nik_claims = [
+        i for i in road.stack.table_items() if i["SK"]["S"] == "NIK" and i["farmer_id"]["S"] == farmer_id
+    ]
     assert len(nik_claims) == 1
-    assert len(table_items(road)) > before
+    assert len(road.stack.table_items()) > before
     messages = queue_messages(road)
     assert [m["farmer_id"] for m in messages] == [farmer_id]
 
@@ -265,7 +248,7 @@ def test_registration_throttled_throughout_is_a_5xx_and_writes_nothing_then_succ
     client = _register_client(road)
     body = new_body(5102)
     key = f"reg-{uuid.uuid4()}"
-    before = table_items(road)
+    before = road.stack.table_items()
     with dynamodb_fault(
         client, "TransactWriteItems", "ProvisionedThroughputExceededException", times=None
     ) as fault:
@@ -277,7 +260,7 @@ def test_registration_throttled_throughout_is_a_5xx_and_writes_nothing_then_succ
     assert failed.body["status"] == failed.status and failed.body["code"]
     assert body["nik"] not in json.dumps(failed.body)
     # Nothing in the table (no farmer, no NIK claim, no outbox, no counters), nothing queued.
-    assert table_items(road) == before
+    assert road.stack.table_items() == before
     assert queue_messages(road) == []
 
     # The fault clears: the same request (same Idempotency-Key) goes through, once.
@@ -361,7 +344,7 @@ def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: R
     assert queue_messages(road) == []
     pending = [
         i
-        for i in table_items(road)
+        for i in road.stack.table_items()
         if i["PK"]["S"] == f"FARMER#{fid}" and i["SK"]["S"].startswith("OUTBOX#") and "sent_at" not in i
     ]
     assert len(pending) == 1 and pending[0]["op_type"]["S"] == "CONTRIBUTION_POSTING"

@@ -65,6 +65,14 @@ class MotoStack:
     def ref(self, logical_id: str) -> str:
         return str(self.created.physical[logical_id].ref)
 
+    def table_items(self, logical_id: str = "DomainTable") -> list[dict[str, Any]]:
+        """Every item of a table (a full scan, every page), as DynamoDB JSON."""
+        client = self.clients("dynamodb")
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=self.ref(logical_id)):
+            items.extend(page["Items"])
+        return items
+
     def reset(self) -> None:
         """Empty every moto backend and create the template's resources again.
 

@@ -18,7 +18,7 @@ from moto.utilities.utils import load_resource
 from local.seed.farmers import demo_farmers, seed_farmers
 from local.seed.users import demo_users, soppeng_kecamatan
 from local.template.template import Template
-from tests.e2e.conftest import REPO_ROOT, aws_client, start_local_stack, stop_local_stack
+from tests.support.local_stack import REPO_ROOT, aws_client, start_local_stack, stop_local_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from botocore.exceptions import ClientError
 
-from local.aws.server import Clients, start_moto
 from local.pollers.stream_events import (
     StreamEventSource,
     build_stream_event,
@@ -28,6 +26,7 @@ from local.pollers.stream_filters import FilterPatternError, parse_filter_criter
 from local.pollers.streams import StreamPoller
 from local.template.specs import Physical
 from local.template.template import Template
+from tests.local.conftest import Moto
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-3"
@@ -196,16 +195,7 @@ def test_what_an_answer_settles(result: Any, report: bool, done: int) -> None:
 # ---------------------------------------------------------------------------------- on moto
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Clients]:
-    server, url = start_moto(0)  # serialises moto's DynamoDB and its transactions' streams
-    try:
-        yield Clients(url, REGION)
-    finally:
-        server.stop()
-
-
-def make_table(clients: Clients) -> tuple[str, str]:
+def make_table(clients: Moto) -> tuple[str, str]:
     name = f"streamed-{next(_names)}"
     table = clients("dynamodb").create_table(
         TableName=name,
@@ -220,7 +210,7 @@ def make_table(clients: Clients) -> tuple[str, str]:
     return name, table["LatestStreamArn"]
 
 
-def put(clients: Clients, table: str, pk: str, sk: str = "1") -> None:
+def put(clients: Moto, table: str, pk: str, sk: str = "1") -> None:
     clients("dynamodb").put_item(TableName=table, Item={"PK": {"S": pk}, "SK": {"S": sk}})
 
 
@@ -260,7 +250,7 @@ def source(stream_arn: str, **overrides: Any) -> StreamEventSource:
     return StreamEventSource.from_event("Fn", "Stream", props)
 
 
-def test_a_cancelled_transaction_streams_nothing(moto: Clients) -> None:
+def test_a_cancelled_transaction_streams_nothing(moto: Moto) -> None:
     table, stream_arn = make_table(moto)
     put(moto, table, "FARMER#1")
     ddb = moto("dynamodb")
@@ -282,7 +272,7 @@ def test_a_cancelled_transaction_streams_nothing(moto: Clients) -> None:
     assert poller.records_seen == 2 and poller.records_filtered_out == 1
 
 
-def test_a_partial_failure_is_retried_from_the_first_failed_record(moto: Clients) -> None:
+def test_a_partial_failure_is_retried_from_the_first_failed_record(moto: Moto) -> None:
     table, stream_arn = make_table(moto)
     for n in range(1, 6):
         put(moto, table, "AUDIT#1", f"r{n}")
@@ -297,7 +287,7 @@ def test_a_partial_failure_is_retried_from_the_first_failed_record(moto: Clients
     assert function.batches[-1] == ["r6"]  # nothing delivered twice once done
 
 
-def test_an_error_bisects_the_batch_and_exhausted_retries_go_to_the_failure_queue(moto: Clients) -> None:
+def test_an_error_bisects_the_batch_and_exhausted_retries_go_to_the_failure_queue(moto: Moto) -> None:
     table, stream_arn = make_table(moto)
     sqs = moto("sqs")
     queue_url = sqs.create_queue(QueueName=f"failures-{next(_names)}")["QueueUrl"]
@@ -343,7 +333,7 @@ def test_an_error_bisects_the_batch_and_exhausted_retries_go_to_the_failure_queu
     assert named == ["r1", "r2"]
 
 
-def test_a_batching_window_waits_for_more_records(moto: Clients) -> None:
+def test_a_batching_window_waits_for_more_records(moto: Moto) -> None:
     table, stream_arn = make_table(moto)
     function = Recorder()
     poller = StreamPoller(

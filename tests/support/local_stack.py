@@ -1,12 +1,9 @@
-"""The local stack as a subprocess (`python -m local`), shared by the whole e2e session.
+"""The local stack as a subprocess (`python -m local`), for tests over HTTP (tests/e2e, tests/local).
 
-It runs on free ports (`--api-port 0 --aws-port 0 --bpjs-port 0`) in a temporary state dir, so
-it never clashes with a `make run` on the same machine. Its stdout+stderr go to a log file,
-exposed as `local_stack_log`: tests scan it for personal data.
-
-The shared stack runs without SQS pollers and schedules, so that the messages the API puts on
-the queue stay there for tests to read; tests of what happens downstream (bpjs_sync, the BPJS
-simulator, callbacks, schedules) start their own complete stack (tests/e2e/test_local_bpjs.py).
+Each runs on free ports (`--api-port 0 --aws-port 0 --bpjs-port 0`) in a temporary state dir, so
+it never clashes with a `make run` on the same machine. Its stdout+stderr go to a log file, which
+the session's personal-data log scan reads (tests/support/log_scan.py). The session fixtures that
+share them are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ import boto3
 import httpx
 import pytest
 
-from tests.conftest import EXTRA_LOG_FILES
+from tests.support.log_scan import watch_log_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
@@ -66,11 +63,11 @@ def stack_environment() -> dict[str, str]:
     return env
 
 
-def start_local_stack(state_dir: Path, *extra_args: str) -> StackProcess:
-    """Start `python -m local` and wait for its stack.json (the "ready" signal)."""
+def start_local_stack(state_dir: Path, *extra_args: str, timeout: float = START_TIMEOUT_S) -> StackProcess:
+    """Start `python -m local` and wait (up to `timeout` s) for its stack.json (the "ready" signal)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "local-stack.log"
-    EXTRA_LOG_FILES.append(log_path)  # the session's last test scans it for personal data
+    watch_log_file(log_path)  # scanned for personal data when the session finishes
     descriptor_path = state_dir / "stack.json"
     with log_path.open("wb") as log_file:
         ports = ["--api-port", "0", "--aws-port", "0", "--bpjs-port", "0"]  # never clash with `make run`
@@ -81,7 +78,7 @@ def start_local_stack(state_dir: Path, *extra_args: str) -> StackProcess:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + timeout
     while not descriptor_path.exists():
         if process.poll() is not None:
             pytest.fail(
@@ -91,8 +88,7 @@ def start_local_stack(state_dir: Path, *extra_args: str) -> StackProcess:
         if time.monotonic() > deadline:
             stop_local_stack(process)
             pytest.fail(
-                f"python -m local not ready after {START_TIMEOUT_S:.0f} s:\n"
-                + log_path.read_text(errors="replace")
+                f"python -m local not ready after {timeout:.0f} s:\n" + log_path.read_text(errors="replace")
             )
         time.sleep(0.1)
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -109,29 +105,6 @@ def stop_local_stack(process: subprocess.Popen[bytes]) -> int:
             process.kill()
             process.wait(timeout=STOP_TIMEOUT_S)
     return process.returncode
-
-
-@pytest.fixture(scope="session")
-def local_stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    running = start_local_stack(
-        tmp_path_factory.mktemp("local-stack"), "--no-seed", "--no-sqs-pollers", "--no-schedules"
-    )
-    try:
-        yield running
-    finally:
-        stop_local_stack(running.process)
-
-
-@pytest.fixture(scope="session")
-def local_stack(local_stack_process: StackProcess) -> dict[str, Any]:
-    """The parsed stack.json of the running local stack."""
-    return local_stack_process.descriptor
-
-
-@pytest.fixture(scope="session")
-def local_stack_log(local_stack_process: StackProcess) -> Path:
-    """stdout+stderr of the local stack (function logs, access log, errors)."""
-    return local_stack_process.log_path
 
 
 def aws_client(descriptor: dict[str, Any], service: str) -> Any:
@@ -175,23 +148,3 @@ def user_clients(
     yield get
     for client in clients.values():
         client.close()
-
-
-@pytest.fixture(scope="session")
-def id_token(local_stack: dict[str, Any]) -> Callable[[str], str]:
-    """`id_token("agen.lalabata")` -> a fresh ID token of that demo user (cached per session)."""
-    cache: dict[str, str] = {}
-
-    def get(username: str) -> str:
-        if username not in cache:
-            cache[username] = login(local_stack, username)
-        return cache[username]
-
-    return get
-
-
-@pytest.fixture(scope="session")
-def api(local_stack: dict[str, Any]) -> Iterator[httpx.Client]:
-    """HTTP client for the local API (never through a proxy: it is on 127.0.0.1)."""
-    with httpx.Client(base_url=local_stack["api_url"], timeout=30.0, trust_env=False) as client:
-        yield client

@@ -14,29 +14,20 @@ from typing import Any
 
 import pytest
 
-from local.aws.server import Clients, start_moto
 from local.functions import LocalFunction
 from local.pollers.sqs import SqsEventSource, SqsPoller, build_sqs_event, settle, sqs_event_sources
 from local.template.specs import FunctionSpec, Physical
 from local.template.template import Template
+from tests.local.conftest import Moto
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-3"
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[tuple[str, Clients]]:
-    server, url = start_moto(0)
-    try:
-        yield url, Clients(url, REGION)
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def sqs(moto: tuple[str, Clients]) -> Any:
-    return moto[1]("sqs")
+def sqs(moto: Moto) -> Any:
+    return moto("sqs")
 
 
 def make_queue(
@@ -166,7 +157,7 @@ def source_for(arn: str, **kwargs: Any) -> SqsEventSource:
 
 
 def test_the_event_is_the_sqs_event_lambda_builds_and_a_good_batch_is_deleted(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, _ = make_queue(sqs, fifo=True)
     sqs.send_message(
@@ -176,7 +167,7 @@ def test_the_event_is_the_sqs_event_lambda_builds_and_a_good_batch_is_deleted(
         MessageDeduplicationId="op-1",
         MessageAttributes={"kind": {"DataType": "String", "StringValue": "registration"}},
     )
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=True), functions, sqs)
     wait_for(lambda: len(events_of(functions)) == 1 and counts(sqs, url) == (0, 0))
 
@@ -254,12 +245,12 @@ def test_settlement_follows_lambdas_rules(result: Any, report: bool, deleted: tu
 
 
 def test_a_partial_failure_deletes_only_the_others(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, _ = make_queue(sqs, visibility=30)
     for body in ("ok", "fail", "ok"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=True), functions, sqs)
     wait_for(lambda: counts(sqs, url) == (0, 1))  # two deleted; the failed one waits out its visibility
     assert len(events_of(functions)) == 1
@@ -267,12 +258,12 @@ def test_a_partial_failure_deletes_only_the_others(
 
 
 def test_an_exception_deletes_nothing(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, _ = make_queue(sqs, visibility=30)
     for body in ("ok", "raise", "ok"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=True), functions, sqs)
     wait_for(lambda: len(events_of(functions)) == 1)
     time.sleep(0.3)
@@ -280,25 +271,25 @@ def test_an_exception_deletes_nothing(
 
 
 def test_without_report_batch_item_failures_a_failure_answer_is_ignored(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, _ = make_queue(sqs)
     for body in ("ok", "fail"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=False), functions, sqs)
     wait_for(lambda: counts(sqs, url) == (0, 0))
 
 
 def test_after_max_receive_count_the_message_is_in_the_dlq(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, dlq_url = make_queue(sqs, fifo=True, visibility=1, max_receives=2)
     assert dlq_url is not None
     sqs.send_message(
         QueueUrl=url, MessageBody="raise", MessageGroupId="farmer-9", MessageDeduplicationId="op-9"
     )
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=True), functions, sqs)
     wait_for(lambda: counts(sqs, dlq_url)[0] == 1, timeout=15)
     assert counts(sqs, url) == (0, 0)
@@ -309,13 +300,13 @@ def test_after_max_receive_count_the_message_is_in_the_dlq(
 
 
 def test_the_functions_own_visibility_change_is_respected(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     """A function that sets a failed message's visibility (a backoff; here 0) decides when it comes
     back, not the queue's 30 s: the poller does not reset it."""
     url, arn, _ = make_queue(sqs, fifo=True, visibility=30)
     sqs.send_message(QueueUrl=url, MessageBody="retry-now", MessageGroupId="g", MessageDeduplicationId="d")
-    functions = instances(fake_function(tmp_path, moto[0]), 1)
+    functions = instances(fake_function(tmp_path, moto.url), 1)
     run_poller(source_for(arn, report_batch_item_failures=True), functions, sqs)
     wait_for(lambda: len(events_of(functions)) >= 3, timeout=10)
     receive_counts = [
@@ -325,12 +316,12 @@ def test_the_functions_own_visibility_change_is_respected(
 
 
 def test_up_to_maximum_concurrency_batches_run_at_once_in_separate_instances(
-    sqs: Any, moto: tuple[str, Clients], tmp_path: Path, run_poller: Callable[..., SqsPoller]
+    sqs: Any, moto: Moto, tmp_path: Path, run_poller: Callable[..., SqsPoller]
 ) -> None:
     url, arn, _ = make_queue(sqs)
     for _ in range(4):
         sqs.send_message(QueueUrl=url, MessageBody="slow")
-    functions = instances(fake_function(tmp_path, moto[0]), 2)
+    functions = instances(fake_function(tmp_path, moto.url), 2)
     assert functions[0].module is not functions[1].module
     poller = run_poller(source_for(arn, batch_size=1, maximum_concurrency=2), functions, sqs)
     wait_for(lambda: counts(sqs, url) == (0, 0), timeout=15)
