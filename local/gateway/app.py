@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -75,6 +76,12 @@ class Gateway:
         self.cors = cors
         self.api_id = api_id
         self.account_id = account_id
+        # Powertools keeps the event being handled on a class (BaseRouter.current_event), shared
+        # by every HTTP function imported in this process: two of them running at once would
+        # read each other's event (a registration would see a BPJS callback's, without claims).
+        # In AWS each function has its own execution environments; here the gateway invokes
+        # one function at a time.
+        self._one_at_a_time = threading.Lock()
         for bound in self.routes:
             if bound.route.authorizer is not None and bound.route.authorizer not in self.authorizers:
                 raise ValueError(f"route {bound.route.route_key}: no authorizer {bound.route.authorizer}")
@@ -165,10 +172,10 @@ class Gateway:
             protocol=request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
         )
 
-    @staticmethod
-    def _invoke(bound: BoundRoute, event: dict[str, Any], request_id: str) -> Response:
+    def _invoke(self, bound: BoundRoute, event: dict[str, Any], request_id: str) -> Response:
         try:
-            result = bound.function.invoke(event, new_lambda_request_id())
+            with self._one_at_a_time:
+                result = bound.function.invoke(event, new_lambda_request_id())
             status, response_headers, body = to_http_response(result)
         except Exception:
             # API Gateway answers 500 and the traceback goes to the function's log.

@@ -6,7 +6,9 @@ import base64
 import json
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ class RecordingFunction:
         return self.result
 
 
-def bound(method: str, path: str, fn: RecordingFunction | None = None, auth: str | None = None) -> BoundRoute:
+def bound(method: str, path: str, fn: Any = None, auth: str | None = None) -> BoundRoute:
     return BoundRoute(Route(method, path, auth), fn or RecordingFunction(f"{method} {path}"))
 
 
@@ -453,3 +455,37 @@ def test_a_missing_or_broken_function_answers_500(tmp_path: Path) -> None:
     app = Gateway([BoundRoute(Route("GET", "/x", None), broken)], {})
     response = Client(app).get("/x")
     assert response.status_code == 500 and response.get_json() == {"message": "Internal Server Error"}
+
+
+class OverlapProbe:
+    """A stand-in Lambda that notes how many invocations of any probe run at the same time."""
+
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def invoke(self, event: dict[str, Any], aws_request_id: str) -> Any:
+        with OverlapProbe.lock:
+            OverlapProbe.running += 1
+            OverlapProbe.most = max(OverlapProbe.most, OverlapProbe.running)
+        time.sleep(0.05)
+        with OverlapProbe.lock:
+            OverlapProbe.running -= 1
+        return {"statusCode": 200, "body": "{}"}
+
+
+def test_two_http_functions_never_run_at_once() -> None:
+    """Powertools keeps the current event on a class shared by every HTTP function of the
+    process: the gateway invokes one function at a time, or one would read the other's event."""
+    app = Gateway([bound("POST", "/farmers", OverlapProbe("Register")), bound("POST", "/bpjs/callbacks", OverlapProbe("Callback"))], {})  # fmt: skip
+
+    def call(path: str) -> int:
+        return int(Client(app).post(path).status_code)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(call, ["/farmers", "/bpjs/callbacks"] * 6))
+    assert statuses == [200] * 12
+    assert OverlapProbe.most == 1
