@@ -38,7 +38,7 @@ from sutasoma.domain.identity import Caller
 from sutasoma.domain.periods import add_months, parse_period
 from sutasoma.domain.places import is_kecamatan, kecamatan_name, places
 from sutasoma.domain.tariff import contribution_for
-from sutasoma.reports.files import format_rupiah
+from sutasoma.reports.render.formats import format_rupiah
 
 PAGE = 500  # farmers or claims read per query call; the lists themselves are not paged
 

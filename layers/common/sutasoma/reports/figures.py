@@ -11,12 +11,14 @@ from typing import Any
 from sutasoma.adapters.store import DomainStore
 from sutasoma.domain.clock import WITA, iso_utc, period_of
 from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import Caller
 from sutasoma.domain.periods import add_months, month_index, parse_period
 from sutasoma.domain.places import REGENCY_CODE, REGENCY_NAME, kecamatan_codes, kecamatan_name
 from sutasoma.domain.population import Population
 from sutasoma.domain.tariff import BASE_TARIFFS
+from sutasoma.reports.access import filter_for_kecamatan, visible_to
 from sutasoma.reports.models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
+from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.runtime.observability import logger
 
 TREND_MONTHS = 12
@@ -215,41 +217,12 @@ class ReportService:
         )
 
 
-def visible_to(caller: Caller) -> str | None:
-    """None: the whole report; a code: only that BPP's rows. Agents read no reports."""
-    if caller.role is Role.ADMIN:
-        return None
-    if caller.role is Role.COORDINATOR and caller.kecamatan:
-        return caller.kecamatan
-    from sutasoma.domain.errors import Forbidden
-
-    raise Forbidden("Laporan hanya untuk koordinator BPP dan admin.")
-
-
 def not_generated(period: str) -> NotFound:
     return NotFound(f"Laporan {period} belum dibuat.")
 
 
 def report_from(item: dict[str, Any]) -> Report:
     return Report.model_validate(item)
-
-
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
-
-
-def render(report: Report, file_type: str) -> bytes:
-    from sutasoma.reports import files as report_files
-
-    renderers = {
-        "csv": report_files.render_csv,
-        "xlsx": report_files.render_xlsx,
-        "html": report_files.render_html,
-    }
-    return renderers[file_type](report)
 
 
 class ReportDesk:
@@ -281,9 +254,7 @@ class ReportDesk:
         report = Report.model_validate_json(stored)
         if scope is None:
             return report
-        from sutasoma.reports import files as report_files
-
-        return report_files.filter_for_kecamatan(report, scope)
+        return filter_for_kecamatan(report, scope)
 
     def file(self, caller: Caller, period: str, file_type: str) -> tuple[bytes, str]:
         if file_type not in FILE_TYPES:
