@@ -410,7 +410,7 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
     operation["x-sutasoma-function"] = function
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if (path, method) == REPORT_FILE:
-        from sutasoma.reports.figures import FILE_TYPES
+        from sutasoma.reports.render import FILE_TYPES
 
         responses["200"] = {
             "description": "The report as a file (Content-Disposition: attachment)",

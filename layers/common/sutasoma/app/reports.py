@@ -11,16 +11,10 @@ from sutasoma.domain.clock import now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.places import kecamatan_codes
-from sutasoma.reports.figures import (
-    FILE_TYPES,
-    check_period,
-    compute_report,
-    period_for_schedule,
-    render,
-    trend_months,
-    visible_to,
-)
+from sutasoma.reports.access import filter_for_kecamatan, visible_to
+from sutasoma.reports.figures import check_period, compute_report, period_for_schedule, trend_months
 from sutasoma.reports.models import Report
+from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.runtime.observability import logger
 
 __all__ = ["ReportDesk", "period_for_schedule", "reconcile_period", "require_admin"]
@@ -64,11 +58,7 @@ class ReportDesk:
         if stored is None:
             raise not_generated(period)
         report = Report.model_validate_json(stored)
-        if scope is None:
-            return report
-        from sutasoma.reports import files as report_files
-
-        return report_files.filter_for_kecamatan(report, scope)
+        return report if scope is None else filter_for_kecamatan(report, scope)
 
     def file(self, caller: Caller, period: str, file_type: str) -> tuple[bytes, str]:
         if file_type not in FILE_TYPES:

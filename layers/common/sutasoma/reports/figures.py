@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
 from sutasoma.domain.clock import WITA, iso_utc, period_of
 from sutasoma.domain.counters import MonthCounters
-from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.errors import FieldError, ValidationFailed
 from sutasoma.domain.periods import add_months, month_index, parse_period
 from sutasoma.domain.places import REGENCY_CODE, REGENCY_NAME, kecamatan_codes, kecamatan_name
 from sutasoma.domain.population import Population
@@ -211,40 +209,3 @@ def compute_report(
         incentive_rate=incentive_rate,
         trend=[_trend_point(month, rows_by_month[month]) for month in months],
     )
-
-
-def visible_to(caller: Caller) -> str | None:
-    """None: the whole report; a code: only that BPP's rows. Agents read no reports."""
-    if caller.role is Role.ADMIN:
-        return None
-    if caller.role is Role.COORDINATOR and caller.kecamatan:
-        return caller.kecamatan
-    from sutasoma.domain.errors import Forbidden
-
-    raise Forbidden("Laporan hanya untuk koordinator BPP dan admin.")
-
-
-def not_generated(period: str) -> NotFound:
-    return NotFound(f"Laporan {period} belum dibuat.")
-
-
-def report_from(item: dict[str, Any]) -> Report:
-    return Report.model_validate(item)
-
-
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
-
-
-def render(report: Report, file_type: str) -> bytes:
-    from sutasoma.reports import files as report_files
-
-    renderers = {
-        "csv": report_files.render_csv,
-        "xlsx": report_files.render_xlsx,
-        "html": report_files.render_html,
-    }
-    return renderers[file_type](report)
