@@ -86,72 +86,87 @@ def _scholarship_items() -> list[BenefitItem]:
     return items
 
 
+def _jkm_items(contribution_months: int) -> list[BenefitItem]:
+    items = [
+        _item("JKM_DEATH", "Santunan kematian", JKM_DEATH_BENEFIT, True, f"{SOURCE}: Rp 20.000.000"),
+        _item(
+            "JKM_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKM_PERIODIC_AT_ONCE, True,
+            f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
+        ),
+        _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
+    ]  # fmt: skip
+    if contribution_months >= JKM_SCHOLARSHIP_MIN_CONTRIBUTION_MONTHS:
+        return items + _scholarship_items()
+    return [
+        *items,
+        _item(
+            "SCHOLARSHIP_NOT_YET", "Beasiswa belum berhak", 0, False,
+            f"{SOURCE}: JKM memberi beasiswa setelah minimal 36 bulan iuran (baru {contribution_months})",
+        ),
+    ]  # fmt: skip
+
+
+def _jkk_care_items() -> list[BenefitItem]:
+    care = _item(
+        "JKK_CARE", "Perawatan dan pengobatan", None, False,
+        f"{SOURCE}: sesuai kebutuhan medis tanpa batas biaya, setara rumah sakit kelas I",
+    )  # fmt: skip
+    transport = [
+        _item(
+            f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi ({mode})", cap, False,
+            f"{SOURCE}: paling banyak Rp {cap:,}".replace(",", "."),
+        )
+        for mode, cap in TRANSPORT_CAPS.items()
+    ]  # fmt: skip
+    return [care, *transport]
+
+
+def _jkk_death_items(wage: int) -> list[BenefitItem]:
+    return [
+        _item(
+            "JKK_DEATH", "Santunan kematian karena kecelakaan kerja",
+            max(JKK_DEATH_MULTIPLIER * wage, JKK_DEATH_MINIMUM), True,
+            f"{SOURCE}: 48 x upah sebulan, paling sedikit Rp 20.000.000",
+        ),
+        _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
+        _item(
+            "JKK_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKK_PERIODIC_AT_ONCE, True,
+            f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
+        ),
+    ]  # fmt: skip
+
+
+def _jkk_items(outcome: JkkOutcome | None, wage: int) -> list[BenefitItem]:
+    items = _jkk_care_items()
+    if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
+        items.append(
+            _item(
+                "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
+                f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
+            )
+        )  # fmt: skip
+    if outcome is JkkOutcome.PERMANENT_DISABILITY:
+        items.append(
+            _item(
+                "JKK_TOTAL_DISABILITY", "Santunan cacat total tetap", JKK_TOTAL_DISABILITY_MULTIPLIER * wage, True,
+                f"{SOURCE}: 56 x upah sebulan",
+            )
+        )  # fmt: skip
+    if outcome is JkkOutcome.DEATH:
+        items += _jkk_death_items(wage)
+    if outcome in (JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
+        items += _scholarship_items()
+    return items
+
+
 def estimate(
     claim_type: ClaimType, outcome: JkkOutcome | None, monthly_income: int, contribution_months: int
 ) -> tuple[int, list[BenefitItem]]:
     """(total paid at once, items) for a claim."""
-    wage = monthly_income
-    items: list[BenefitItem] = []
-    if claim_type is ClaimType.JKM:
-        items = [
-            _item("JKM_DEATH", "Santunan kematian", JKM_DEATH_BENEFIT, True, f"{SOURCE}: Rp 20.000.000"),
-            _item(
-                "JKM_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKM_PERIODIC_AT_ONCE, True,
-                f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
-            ),
-            _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
-        ]  # fmt: skip
-        if contribution_months >= JKM_SCHOLARSHIP_MIN_CONTRIBUTION_MONTHS:
-            items += _scholarship_items()
-        else:
-            items.append(
-                _item(
-                    "SCHOLARSHIP_NOT_YET", "Beasiswa belum berhak", 0, False,
-                    f"{SOURCE}: JKM memberi beasiswa setelah minimal 36 bulan iuran (baru {contribution_months})",
-                )
-            )  # fmt: skip
-    else:
-        items.append(
-            _item(
-                "JKK_CARE", "Perawatan dan pengobatan", None, False,
-                f"{SOURCE}: sesuai kebutuhan medis tanpa batas biaya, setara rumah sakit kelas I",
-            )
-        )  # fmt: skip
-        items += [
-            _item(
-                f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi ({mode})", cap, False,
-                f"{SOURCE}: paling banyak Rp {cap:,}".replace(",", "."),
-            )
-            for mode, cap in TRANSPORT_CAPS.items()
-        ]  # fmt: skip
-        if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-            items.append(
-                _item(
-                    "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
-                    f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
-                )
-            )  # fmt: skip
-        if outcome is JkkOutcome.PERMANENT_DISABILITY:
-            items.append(
-                _item(
-                    "JKK_TOTAL_DISABILITY", "Santunan cacat total tetap", JKK_TOTAL_DISABILITY_MULTIPLIER * wage, True,
-                    f"{SOURCE}: 56 x upah sebulan",
-                )
-            )  # fmt: skip
-        if outcome is JkkOutcome.DEATH:
-            items += [
-                _item(
-                    "JKK_DEATH", "Santunan kematian karena kecelakaan kerja",
-                    max(JKK_DEATH_MULTIPLIER * wage, JKK_DEATH_MINIMUM), True,
-                    f"{SOURCE}: 48 x upah sebulan, paling sedikit Rp 20.000.000",
-                ),
-                _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
-                _item(
-                    "JKK_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKK_PERIODIC_AT_ONCE, True,
-                    f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
-                ),
-            ]  # fmt: skip
-        if outcome in (JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-            items += _scholarship_items()
+    items = (
+        _jkm_items(contribution_months)
+        if claim_type is ClaimType.JKM
+        else _jkk_items(outcome, monthly_income)
+    )
     total = sum(item.amount or 0 for item in items if item.in_total)
     return total, items
