@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -18,6 +18,10 @@ from local.loader import applied_environment, load_function
 from local.template.specs import FunctionSpec
 from local.template.template import Template
 from tests.support.events import LambdaContext
+
+if TYPE_CHECKING:
+    from sutasoma.adapters.dynamo.table import Table
+    from sutasoma.app.ports import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_AWS_ENV = {
@@ -73,6 +77,21 @@ class MotoStack:
             items.extend(page["Items"])
         return items
 
+    def table(self) -> Table:
+        from sutasoma.adapters.dynamo.table import Table
+
+        return Table(self.ref("DomainTable"), client=self.clients("dynamodb"))
+
+    def storage(self) -> Storage:
+        """The domain table through the product's own repositories (the test's moto client)."""
+        from sutasoma.runtime import wiring
+
+        return wiring.storage_on(self.table())
+
+    def item(self, key: dict[str, str]) -> dict[str, Any] | None:
+        """One stored item, keys included (key from sutasoma.adapters.dynamo.keys)."""
+        return self.table().get(key, consistent=True)
+
     def reset(self) -> None:
         """Empty every moto backend and create the template's resources again.
 
@@ -113,6 +132,12 @@ class FunctionInvoker:
     @property
     def env(self) -> dict[str, str]:
         return self.stack.env_for(self.logical_id)
+
+    def settings(self) -> Any:
+        """The function's settings, as its handler reads them (services built from them are the
+        ones it uses: `wiring.payment_desk(invoker.settings())`)."""
+        with applied_environment(self.env):
+            return self.module.SETTINGS.get()
 
     def raw(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """Invoke the handler; `context` replaces the default one (a full timeout left)."""
