@@ -256,6 +256,8 @@ class Workload:
         self.unpaid: list[dict[str, Any]] = []  # never paid: one payment each
         self.covered: list[dict[str, Any]] = []  # confirmed and paid this month: one claim each
         self.lapsed: list[str] = []  # paid through 5 months ago: one reactivation each
+        self.living: list[dict[str, Any]] = []  # confirmed, paid 3 months ahead: one death each
+        self.refunds: list[str] = []  # open refund cases: one settlement each
         self.claim_id = ""  # SUBMITTED, no document uploaded
         self.documented: list[str] = []  # SUBMITTED claims with every required document in S3
         self.callback_secret = ""
@@ -311,6 +313,17 @@ class Workload:
             Scenario(
                 "GET /agents/me/worklist", 200, lambda: http_event("GET", "/agents/me/worklist", claims=self.claims)
             ),
+            Scenario(
+                f"POST {farmer}/death", 200,
+                lambda: self._farmer(
+                    "POST", f"{farmer}/death", self.living.pop()["farmer_id"],
+                    body={"date_of_death": today_wita().isoformat()},
+                ),
+                variant="paid ahead: a refund opens",
+            ),
+            Scenario(
+                f"POST {farmer}/corrections", 200, self.correction, variant="name, by a coordinator",
+            ),
             Scenario("GET /health", 200, lambda: http_event("GET", "/health")),
             Scenario("GET /docs", 200, lambda: http_event("GET", "/docs")),
             Scenario("GET /openapi.json", 200, lambda: http_event("GET", "/openapi.json")),
@@ -324,6 +337,18 @@ class Workload:
             Scenario(
                 f"GET {farmer}/payments", 200, lambda: self._farmer("GET", f"{farmer}/payments", self.paid_id),
                 "PayFunction", "history",
+            ),
+            Scenario(
+                "GET /refunds", 200, lambda: http_event("GET", "/refunds", query={"status": "OPEN"}, claims=self.claims),
+                "PayFunction", "open",
+            ),
+            Scenario(
+                "POST /refunds/{refund_id}/settle", 200,
+                lambda: http_event(
+                    "POST", "/refunds/{refund_id}/settle", path_params={"refund_id": self.refunds.pop()},
+                    body={"returned_to": "Ahli waris"}, claims=self.claims,
+                ),
+                "PayFunction",
             ),
             # ClaimFunction
             Scenario("POST /claims", 201, self.claim, "ClaimFunction"),
@@ -368,6 +393,14 @@ class Workload:
             ),
         ]  # fmt: skip
 
+    def correction(self) -> dict[str, Any]:
+        self._phone += 1
+        return http_event(
+            "POST", "/farmers/{farmer_id}/corrections", path_params={"farmer_id": self.patched_id},
+            body={"full_name": f"Nama Dikoreksi {self._phone}", "reason": "Salah ketik nama dari KTP."},
+            claims=self.coordinator,
+        )  # fmt: skip
+
     def patch(self) -> dict[str, Any]:
         self._phone += 1
         return self._farmer(
@@ -379,10 +412,16 @@ class Workload:
         return self.pay_event(self.unpaid.pop())
 
     def pay_event(self, farmer: dict[str, Any]) -> dict[str, Any]:
-        amount = contribution_for(period_of(today_wita()), farmer["monthly_income"]).amount
+        return self.pay_months_event(farmer, 1)
+
+    def pay_months_event(self, farmer: dict[str, Any], months: int) -> dict[str, Any]:
+        """`months` from this month, for a farmer who never paid."""
+        periods = [add_months(period_of(today_wita()), i) for i in range(months)]
+        amount = sum(contribution_for(period, farmer["monthly_income"]).amount for period in periods)
         return self._farmer(
             "POST", "/farmers/{farmer_id}/payments", farmer["farmer_id"],
-            body={"months": 1, "amount": amount}, headers={"Idempotency-Key": str(uuid.uuid4())},
+            body={"months": months, "amount": amount, "first_period": periods[0]},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
         )  # fmt: skip
 
     def claim(self) -> dict[str, Any]:
@@ -489,6 +528,7 @@ def prepare(
         _expect(_call(pay, workload.pay_event(farmer)), 201, "payment")
         covered.append(farmer)
     workload.paid_id = covered[0]["farmer_id"]  # its payment history is read
+    died: list[dict[str, Any]] = []
     workload.claim_id = _expect(_call(claim, workload.claim_event(covered[0])), 201, "claim").body["claim_id"]
     # SUBMITTED claims with their documents in the claims bucket, as the app's uploads leave them.
     s3 = stack.clients("s3")
@@ -499,6 +539,20 @@ def prepare(
             s3.put_object(Bucket=bucket, Key=f"claims/{filed['claim_id']}/{doc}/scan.pdf", Body=b"%PDF scan")
         workload.documented.append(filed["claim_id"])
     workload.covered = covered[runs + 1 :]  # for POST /claims
+    # Paid three months ahead: one death recorded each (each opens a refund); and open refunds.
+    for index in range(2 * runs):
+        farmer = new_farmer()
+        confirm(farmer["farmer_id"], 200_000 + index)
+        _expect(_call(pay, workload.pay_months_event(farmer, 3)), 201, "payment ahead")
+        (workload.living if index < runs else died).append(farmer)
+    for farmer in died:
+        body = {"date_of_death": today_wita().isoformat()}
+        event = workload._farmer("POST", "/farmers/{farmer_id}/death", farmer["farmer_id"], body=body)
+        _expect(_call(register, event), 200, "death")
+    listed = _call(
+        pay, http_event("GET", "/refunds", query={"status": "OPEN", "limit": "100"}, claims=workload.claims)
+    )
+    workload.refunds = [r["refund_id"] for r in _expect(listed, 200, "refunds").body["items"]][:runs]
 
 
 # ------------------------------------------------------------------------------ measuring

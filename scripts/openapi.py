@@ -192,7 +192,11 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
             (FARMER + "/payments", "post"),
             {"farmer_id": "$request.path.farmer_id"},
             "Pay what was quoted: the same months, the quoted amount",
-            request_body={"months": "$request.query.months", "amount": "$response.body#/amount"},
+            request_body={
+                "months": "$request.query.months",
+                "amount": "$response.body#/amount",
+                "first_period": "$response.body#/first_period",
+            },
         )
     },
     (FARMER + "/payments", "post", "201"): _farmer_links(

@@ -12,10 +12,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api import presenters
-from sutasoma.api.listing import MAX_PAGE_SIZE
+from sutasoma.api.listing import MAX_PAGE_SIZE, decode_cursor, encode_cursor, refund_position, resolve_scope
 from sutasoma.api.models.payments import Payment, PaymentCreate, PaymentPage, Quote
+from sutasoma.api.models.refunds import Refund, RefundPage, RefundStatus, SettleRefund
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.payments import MAX_MONTHS_PER_PAYMENT, PaymentRequest
+from sutasoma.app.refunds import Settlement
 from sutasoma.runtime import wiring
 from sutasoma.runtime.settings import PaySettings, SettingsSource
 
@@ -55,6 +57,36 @@ def payments(
     page = wiring.payment_desk(SETTINGS.get()).history(current_caller(app), farmer_id, limit, cursor)
     items = [presenters.payment_out(payment) for payment in page.items]
     return PaymentPage(items=items, next_cursor=items[-1].payment_id if page.more and items else None)
+
+
+@app.get("/refunds", tags=["Refunds"])
+def list_refunds(
+    kecamatan_code: Annotated[str | None, Query(max_length=32)] = None,
+    status: Annotated[RefundStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> RefundPage:
+    scope = resolve_scope(current_caller(app), kecamatan_code)
+    position = decode_cursor(cursor, scope, refund_position) if cursor else None
+    page = wiring.refund_desk(SETTINGS.get()).search(
+        scope, status, limit, (position[0], position[1]) if position else None
+    )
+    last = page.items[-1] if page.more and page.items else None
+    return RefundPage(
+        items=[presenters.refund_out(refund) for refund in page.items],
+        next_cursor=encode_cursor((last.kecamatan_code, last.refund_id)) if last else None,
+    )
+
+
+@app.post("/refunds/<refund_id>/settle", tags=["Refunds"])
+def settle_refund(
+    refund_id: Annotated[str, Path(description="ULID of the refund case")],
+    body: Annotated[SettleRefund, Body()],
+) -> Refund:
+    settlement = Settlement.model_validate(body.model_dump())
+    desk = wiring.refund_desk(SETTINGS.get())
+    refund = desk.settle(current_caller(app), refund_id, settlement, header(app, IDEMPOTENCY_HEADER))
+    return presenters.refund_out(refund)
 
 
 def _on_invoke(context: LambdaContext) -> None:

@@ -28,7 +28,9 @@ from sutasoma.api.listing import (
 )
 from sutasoma.api.models.common import Health, UploadUrl
 from sutasoma.api.models.farmers import (
+    CorrectionCreate,
     CoverageState,
+    DeathCreate,
     Farmer,
     FarmerCreate,
     FarmerDetail,
@@ -39,7 +41,9 @@ from sutasoma.api.models.farmers import (
 )
 from sutasoma.api.models.worklist import Worklist
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
-from sutasoma.app.farmer_records import FarmerEdit, FarmerFilters
+from sutasoma.app.corrections import Correction
+from sutasoma.app.deaths import DeathReport
+from sutasoma.app.farmer_records import FarmerEdit, FarmerFilters, etag_of, version_in
 from sutasoma.app.registration import NewFarmer
 from sutasoma.runtime import wiring
 from sutasoma.runtime.settings import RegisterSettings, SettingsSource
@@ -151,17 +155,53 @@ def list_farmers(
     )
 
 
-@app.get("/farmers/<farmer_id>", tags=["Farmers"])
-def get_farmer(farmer_id: FarmerId) -> FarmerDetail:
+@app.get(
+    "/farmers/<farmer_id>",
+    tags=["Farmers"],
+    responses={200: {"description": "The farmer; `ETag` header for a later PATCH's `If-Match`"}},
+)
+def get_farmer(farmer_id: FarmerId) -> Response[FarmerDetail]:
     farmer = wiring.farmer_records(SETTINGS.get()).get(current_caller(app), farmer_id)
-    return presenters.farmer_detail(farmer)
+    return _with_etag(presenters.farmer_detail(farmer), farmer)
 
 
-@app.patch("/farmers/<farmer_id>", tags=["Farmers"])
-def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Farmer:
+@app.patch(
+    "/farmers/<farmer_id>",
+    tags=["Farmers"],
+    responses={
+        200: {"description": "Changed; the new `ETag`"},
+        412: {"description": "If-Match names an older version"},
+    },
+)
+def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Response[Farmer]:
     edit = FarmerEdit.model_validate(body.model_dump(exclude_unset=True))
-    farmer = wiring.farmer_records(SETTINGS.get()).patch(current_caller(app), farmer_id, edit)
+    if_match = header(app, "if-match")
+    expected = version_in(if_match, farmer_id) if if_match else None
+    farmer = wiring.farmer_records(SETTINGS.get()).patch(current_caller(app), farmer_id, edit, expected)
+    return _with_etag(presenters.farmer_out(farmer), farmer)
+
+
+@app.post("/farmers/<farmer_id>/death", tags=["Farmers"])
+def record_death(farmer_id: FarmerId, body: Annotated[DeathCreate, Body()]) -> Farmer:
+    report = DeathReport.model_validate(body.model_dump())
+    farmer = wiring.record_death(SETTINGS.get())(
+        current_caller(app), farmer_id, report, header(app, IDEMPOTENCY_HEADER)
+    )
     return presenters.farmer_out(farmer)
+
+
+@app.post("/farmers/<farmer_id>/corrections", tags=["Farmers"])
+def correct_farmer(farmer_id: FarmerId, body: Annotated[CorrectionCreate, Body()]) -> Farmer:
+    correction = Correction.model_validate(body.model_dump())
+    return presenters.farmer_out(
+        wiring.correct_farmer(SETTINGS.get())(current_caller(app), farmer_id, correction)
+    )
+
+
+def _with_etag(body: Farmer, farmer: Any) -> Response[Any]:
+    return Response(
+        status_code=200, content_type="application/json", body=body, headers={"ETag": etag_of(farmer)}
+    )
 
 
 @app.post("/farmers/<farmer_id>/reactivate", tags=["Farmers"])

@@ -35,6 +35,7 @@ from local.seed.plan import (
 )
 from local.seed.users import DemoUser, id_token
 from sutasoma.domain.clock import WITA
+from sutasoma.domain.coverage import first_unpaid
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.places import Kecamatan
 
@@ -233,8 +234,10 @@ class _Replay:
         if amount is None:
             return
         key = str(uuid.uuid5(SEED_NAMESPACE, f"history/pay/{farmer.key}/{at.isoformat()}"))
+        first = first_unpaid(farmer.paid_through, at.astimezone(WITA).date())
+        body = {"months": months, "amount": amount, "first_period": first}
         for attempt in range(4):
-            paid = self.api(user, "POST", path, key=key, json={"months": months, "amount": amount})
+            paid = self.api(user, "POST", path, key=key, json=body)
             if paid.status_code == 201:
                 farmer.paid_through = str(paid.json()["coverage"]["paid_through"])
                 self.report.payments += 1

@@ -63,10 +63,14 @@ GET /farmers/{farmer_id}                   | 401 | 200       | 403         | 200
 PATCH /farmers/{farmer_id}                 | 401 | 200       | 403         | 200       | 403         | 200
 POST /farmers/{farmer_id}/ktp              | 401 | 200       | 403         | 200       | 403         | 200
 POST /farmers/{farmer_id}/reactivate       | 401 | 409       | 403         | 409       | 403         | 409
+POST /farmers/{farmer_id}/death            | 401 | 200/409   | 403         | 200/409   | 403         | 200/409
+POST /farmers/{farmer_id}/corrections      | 401 | 403       | 403         | 200       | 403         | 200
 GET /agents/me/worklist                    | 401 | 200       | 403         | 200       | 403         | 200
 GET /farmers/{farmer_id}/payments/quote    | 401 | 200       | 403         | 200       | 403         | 200
 POST /farmers/{farmer_id}/payments         | 401 | 201       | 403         | 201       | 403         | 201
 GET /farmers/{farmer_id}/payments          | 401 | 200       | 403         | 200       | 403         | 200
+GET /refunds                               | 401 | 200       | 403         | 200       | 403         | 200
+POST /refunds/{refund_id}/settle           | 401 | 200/409   | 403         | 200/409   | 403         | 200/409
 POST /claims                               | 401 | 201/409   | 403         | 201/409   | 403         | 201/409
 GET /claims                                | 401 | 200       | 403         | 200       | 403         | 200
 GET /claims/{claim_id}                     | 401 | 200       | 403         | 200       | 403         | 200
@@ -128,6 +132,8 @@ class World:
     claim_id: str
     period: str
     tokens: dict[str, str | None]
+    dying_id: str  # a farmer whose death the death route records (once; then 409)
+    refund_id: str  # an open refund case (settled once; then 409)
 
 
 def _user(descriptor: dict[str, Any], role: str, kecamatan: str | None) -> str:
@@ -211,11 +217,14 @@ def _confirm_by_callback(api: httpx.Client, descriptor: dict[str, Any], farmer_i
     assert response.status_code == 200, response.text
 
 
-def _pay(api: httpx.Client, token: str, farmer_id: str) -> httpx.Response:
-    quote = _ok(api.get(f"/farmers/{farmer_id}/payments/quote", headers=_bearer(token)), 200)
+def _pay(api: httpx.Client, token: str, farmer_id: str, months: int = 1) -> httpx.Response:
+    quote = _ok(
+        api.get(f"/farmers/{farmer_id}/payments/quote", params={"months": months}, headers=_bearer(token)),
+        200,
+    )
     return api.post(
         f"/farmers/{farmer_id}/payments",
-        json={"months": 1, "amount": quote["amount"]},
+        json={"months": months, "amount": quote["amount"], "first_period": quote["first_period"]},
         headers={**_bearer(token), "Idempotency-Key": str(uuid.uuid4())},
     )
 
@@ -254,7 +263,18 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
     claim_id = _ok(claim, 201)["claim_id"]
     period = period_of(today_wita())
     _ok(api.post(f"/reports/{period}", headers=_bearer(str(tokens["admin"]))), 201)
-    return World(farmer_id, claim_id, period, tokens)
+    dying_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
+    # Paid two months ahead, then died: the months after the death are a refund case.
+    died_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
+    _confirm_by_callback(api, local_stack, died_id)
+    _ok(_pay(api, agent, died_id, months=3), 201)
+    death = {"date_of_death": today_wita().isoformat()}
+    _ok(api.post(f"/farmers/{died_id}/death", json=death, headers=_bearer(agent)), 200)
+    refunds = _ok(
+        api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
+    )
+    refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
+    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id)
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -263,7 +283,10 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
 def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
     """(method, url, httpx kwargs) of a request that is valid for an allowed caller."""
     method, template = route.split(" ", 1)
-    url = template.format(farmer_id=w.farmer_id, claim_id=w.claim_id, period=w.period, file_type="csv")
+    farmer_id = w.dying_id if route == "POST /farmers/{farmer_id}/death" else w.farmer_id
+    url = template.format(
+        farmer_id=farmer_id, claim_id=w.claim_id, period=w.period, file_type="csv", refund_id=w.refund_id
+    )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused
     bodies: dict[str, Callable[[], Any]] = {
@@ -272,6 +295,12 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "POST /farmers/{farmer_id}/ktp": lambda: {"content_type": "image/jpeg"},
         "POST /claims": lambda: _claim_body(w.farmer_id),
         "POST /claims/{claim_id}/documents": lambda: {"doc_type": "death_certificate"},
+        "POST /farmers/{farmer_id}/death": lambda: {"date_of_death": today_wita().isoformat()},
+        "POST /farmers/{farmer_id}/corrections": lambda: {
+            "full_name": "Matriks Uji Koreksi",
+            "reason": "Salah ketik.",
+        },
+        "POST /refunds/{refund_id}/settle": lambda: {"returned_to": "Ahli waris"},
         "POST /bpjs/callbacks": lambda: {
             "event_id": "evt-unsigned",
             "type": "PARTICIPANT_CONFIRMED",
@@ -282,6 +311,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "GET /farmers": own,
         "GET /agents/me/worklist": own,
         "GET /claims": own,
+        "GET /refunds": own,
         "GET /farmers/{farmer_id}/payments/quote": {"months": "1"},
     }
     if route in bodies:
@@ -320,13 +350,13 @@ def test_authorization(api: httpx.Client, world: World, doc_type: str, route: st
     if route == "POST /claims/{claim_id}/documents":
         kwargs["json"] = {"doc_type": doc_type}
     if route == "POST /farmers/{farmer_id}/payments":
-        amount = _ok(
+        quote = _ok(
             api.get(
                 f"/farmers/{world.farmer_id}/payments/quote", headers=_bearer(str(world.tokens["admin"]))
             ),
             200,
-        )["amount"]
-        kwargs["json"] = {"months": 1, "amount": amount}
+        )
+        kwargs["json"] = {"months": 1, "amount": quote["amount"], "first_period": quote["first_period"]}
     token = world.tokens[caller]
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     if token is not None:

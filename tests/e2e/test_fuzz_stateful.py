@@ -360,7 +360,11 @@ def workflow(world: World) -> type[APIStateMachine]:
                     201,
                     path_parameters={"farmer_id": farmer_id},
                     headers={"Idempotency-Key": str(uuid.uuid4())},
-                    body={"months": 1, "amount": quote.response.json()["amount"]},
+                    body={
+                        "months": 1,
+                        "amount": quote.response.json()["amount"],
+                        "first_period": quote.response.json()["first_period"],
+                    },
                 )
                 claim = self.send("POST /claims", 201, body=_claim_body(farmer_id))
                 outputs = [farmer, quote, paid, claim]

@@ -129,7 +129,7 @@ def test_agent_registers_quotes_pays_three_months_and_bpjs_posts_it(
     assert quoted["amount"] == sum(line["amount"] for line in quoted["lines"]) > 0
 
     key = str(uuid.uuid4())
-    body = {"months": 3, "amount": quoted["amount"]}
+    body = {"months": 3, "amount": quoted["amount"], "first_period": quoted["first_period"]}
     paid = agent.post(f"/farmers/{farmer_id}/payments", json=body, headers={"Idempotency-Key": key})
     assert paid.status_code == 201, paid.text
     payment = paid.json()
@@ -176,10 +176,10 @@ def covered_farmer(user: Callable[[str], httpx.Client], flow: Flow) -> str:
     if flow.covered_farmer_id is None:
         agent = user(AGENT)
         farmer_id = register_confirmed(agent, serial=8202)
-        amount = agent.get(f"/farmers/{farmer_id}/payments/quote", params={"months": 3}).json()["amount"]
+        quoted = agent.get(f"/farmers/{farmer_id}/payments/quote", params={"months": 3}).json()
         paid = agent.post(
             f"/farmers/{farmer_id}/payments",
-            json={"months": 3, "amount": amount},
+            json={"months": 3, "amount": quoted["amount"], "first_period": quoted["first_period"]},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         assert paid.status_code == 201, paid.text

@@ -34,7 +34,7 @@ def covered_farmer(road: Road, serial: int, **overrides: Any) -> dict[str, Any]:
     paid = road.pay(
         http_event(
             "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": fid}, claims=AGENT,
-            body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
+            body={"months": 1, "amount": quote.body["amount"], "first_period": quote.body["first_period"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
         )
     )  # fmt: skip
     assert paid.status == 201, paid.body

@@ -283,7 +283,7 @@ def test_payment_transaction_conflict_is_409_then_the_same_key_records_one_payme
     farmer = road.new_farmer(5201)
     fid = farmer["farmer_id"]
     assert road.pump() == (1, 0)  # confirmed
-    amount = quote_amount(road, fid)
+    amount, first = quote_amount(road, fid), road.first_unpaid(fid)
     before = road.farmer(fid)
     key = f"pay-{uuid.uuid4()}"
     client = _pay_client(road)
@@ -298,7 +298,7 @@ def test_payment_transaction_conflict_is_409_then_the_same_key_records_one_payme
         ]
         + [{"Code": "None"}] * 3,
     ) as fault:
-        conflict = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+        conflict = road.pay(pay_event(fid, {"months": 1, "amount": amount, "first_period": first}, key))
     # botocore does not retry a cancelled transaction; the unit of work tries a mere collision
     # with another transaction (nothing written) a few times, then gives up.
     assert fault.seen == COLLISION_ATTEMPTS
@@ -309,9 +309,9 @@ def test_payment_transaction_conflict_is_409_then_the_same_key_records_one_payme
     assert road.farmer(fid) == before
     assert queue_messages(road) == []
 
-    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount, "first_period": first}, key))
     assert retried.status == 201, retried.body
-    again = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    again = road.pay(pay_event(fid, {"months": 1, "amount": amount, "first_period": first}, key))
     assert again.body["payment_id"] == retried.body["payment_id"]
     assert [p["payment_id"] for p in payments_of(road, fid)] == [retried.body["payment_id"]]
     assert farmer_items(road, fid) == ["OUTBOX", "OUTBOX", "PAYMENT", "PROFILE"]
@@ -332,12 +332,12 @@ def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: R
     farmer = road.new_farmer(5301)
     fid = farmer["farmer_id"]
     assert road.pump() == (1, 0)
-    amount = quote_amount(road, fid)
+    amount, first = quote_amount(road, fid), road.first_unpaid(fid)
     key = f"pay-{uuid.uuid4()}"
     road.pay(http_event("GET", "/health"))
     wiring.payment_desk(road.pay.settings()).writer.dispatcher.queue = DeadQueue("unused")
     try:
-        paid = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+        paid = road.pay(pay_event(fid, {"months": 1, "amount": amount, "first_period": first}, key))
     finally:
         wiring.reset()  # the next invocation is a fresh execution environment
     assert paid.status == 201, paid.body
@@ -352,7 +352,7 @@ def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: R
     assert len(pending) == 1 and pending[0]["op_type"]["S"] == "CONTRIBUTION_POSTING"
 
     # The client, who saw the function die, retries with the same key: the same payment.
-    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
+    retried = road.pay(pay_event(fid, {"months": 1, "amount": amount, "first_period": first}, key))
     assert retried.body["payment_id"] == paid.body["payment_id"]
     assert [p["payment_id"] for p in payments_of(road, fid)] == [paid.body["payment_id"]]
 
@@ -402,7 +402,13 @@ def test_bpjs_failing_half_the_requests_gets_every_message_delivered_exactly_onc
     farmers = [road.new_farmer(5501 + i) for i in range(4)]
     for farmer in farmers:
         amount = quote_amount(road, farmer["farmer_id"])
-        result = road.pay(pay_event(farmer["farmer_id"], {"months": 1, "amount": amount}, str(uuid.uuid4())))
+        result = road.pay(
+            pay_event(
+                farmer["farmer_id"],
+                {"months": 1, "amount": amount, "first_period": road.first_unpaid(farmer["farmer_id"])},
+                str(uuid.uuid4()),
+            )
+        )
         assert result.status == 201, result.body
     assert road.depth(road.queue_url) == 8
 

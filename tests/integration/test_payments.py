@@ -43,6 +43,8 @@ def pay(
     road: Road, farmer_id: str, body: Any, key: str | None = "auto", claims: dict[str, str] = AGENT
 ) -> Any:
     headers = {} if key is None else {"Idempotency-Key": str(uuid.uuid4()) if key == "auto" else key}
+    if isinstance(body, dict) and "months" in body and "first_period" not in body:
+        body = {**body, "first_period": road.first_unpaid(farmer_id)}  # as a fresh quote names it
     return road.pay(
         http_event(
             "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, body=body, headers=headers,
@@ -61,26 +63,7 @@ def months_from(start: str, count: int) -> list[str]:
 
 def set_paid_through(road: Road, farmer_id: str, paid_through: str | None, status: str | None = None) -> None:
     """Test arrangement: a farmer as the months would have left it."""
-    names = {"#p": "paid_through"}
-    values: dict[str, Any] = {":p": {"S": paid_through}} if paid_through else {}
-    expression = "SET #p = :p" if paid_through else "REMOVE #p"
-    if status:
-        names["#s"] = "registration_status"
-        values[":s"] = {"S": status}
-        expression = (
-            ("SET #s = :s" + (", #p = :p" if paid_through else ""))
-            if paid_through
-            else "SET #s = :s REMOVE #p"
-        )
-    params: dict[str, Any] = {
-        "TableName": road.stack.ref("DomainTable"),
-        "Key": {"PK": {"S": f"FARMER#{farmer_id}"}, "SK": {"S": "PROFILE"}},
-        "UpdateExpression": expression,
-        "ExpressionAttributeNames": names,
-    }
-    if values:
-        params["ExpressionAttributeValues"] = values
-    road.stack.clients("dynamodb").update_item(**params)
+    road.arrange(farmer_id, paid_through=paid_through, **({"registration_status": status} if status else {}))
 
 
 def test_quote_pay_and_see_coverage_and_bpjs_posting(road: Road) -> None:
@@ -222,7 +205,7 @@ def test_arrears_paid_oldest_first_then_lapse_and_reactivation(road: Road) -> No
     q = quote(road, fid, 2).body
     assert q["periods"] == [add_months(CURRENT, -2), add_months(CURRENT, -1)]
 
-    set_paid_through(road, fid, add_months(CURRENT, -4))
+    set_paid_through(road, fid, add_months(CURRENT, -5))  # 4 months overdue whatever the day
     assert road.farmer(fid)["coverage"]["state"] == "LAPSED"
     lapsed = pay(road, fid, {"months": 1, "amount": 16_800})
     assert (lapsed.status, lapsed.body["code"]) == (409, "FARMER_LAPSED")
@@ -254,6 +237,8 @@ def test_payment_recorded_on_the_last_evening_of_a_month(road: Road) -> None:
     first_of_month = datetime.fromisoformat(f"{CURRENT}-01T00:30:00").replace(tzinfo=WITA)
     late_evening = first_of_month - timedelta(hours=1)
     farmers = [road.new_farmer(7006), road.new_farmer(7007)]
+    for farmer in farmers:  # registered before last month's last evening
+        road.arrange(farmer["farmer_id"], registered_at=f"{add_months(CURRENT, -2)}-01T00:00:00Z")
     for farmer, paid_at, period in (
         (farmers[0], late_evening, add_months(CURRENT, -1)),
         (farmers[1], first_of_month, CURRENT),
@@ -261,7 +246,9 @@ def test_payment_recorded_on_the_last_evening_of_a_month(road: Road) -> None:
         assert paid_at.astimezone(UTC).day == late_evening.astimezone(UTC).day  # same UTC date
         amount = contribution_for(period, 1_000_000).amount
         result = pay(
-            road, farmer["farmer_id"], {"months": 1, "amount": amount, "paid_at": paid_at.isoformat()}
+            road,
+            farmer["farmer_id"],
+            {"months": 1, "amount": amount, "paid_at": paid_at.isoformat(), "first_period": period},
         )
         assert result.status == 201, result.body
         assert result.body["periods"] == [period]

@@ -61,7 +61,7 @@ def pay(road: Road, farmer: dict[str, Any], months: int, retries: int) -> None:
         result = road.pay(
             http_event(
                 "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": fid}, claims=caller,
-                body={"months": months, "amount": quote.body["amount"]}, headers={"Idempotency-Key": key},
+                body={"months": months, "amount": quote.body["amount"], "first_period": quote.body["first_period"]}, headers={"Idempotency-Key": key},
             )
         )  # fmt: skip
         assert result.status in (201, 409, 422), result.body

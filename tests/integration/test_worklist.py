@@ -4,17 +4,19 @@ month, in arrears, about to lapse, and the claims waiting for documents."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import httpx
 import pytest
 
 from sutasoma.adapters.dynamo import keys
-from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.clock import WITA, period_of, today_wita, use_clock
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
-from sutasoma.domain.worklist import classify, end_of_month
+from sutasoma.domain.worklist import classify
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body
 from tests.support.records import farmer_record
@@ -87,7 +89,7 @@ class Desk:
         paid = self.pay(
             http_event(
                 "POST", "/farmers/{farmer_id}/payments", path_params=path, claims=claims,
-                body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
+                body={"months": 1, "amount": quote.body["amount"], "first_period": quote.body["first_period"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
             )
         )  # fmt: skip
         assert paid.status == 201, paid.body
@@ -131,21 +133,38 @@ def ids(entries: list[dict[str, Any]]) -> list[str]:
     return [entry["farmer_id"] for entry in entries]
 
 
-def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(desk: Desk) -> None:
-    andi = desk.farmer("Andi", "73.12.04.2010", paid_through=CURRENT)
+@pytest.fixture
+def day_10() -> Iterator[date]:
+    """The business clock on the 10th of this month, 10:00 WITA: before the 15th."""
+    with on_day(10) as day:
+        yield day
+
+
+@contextmanager
+def on_day(day: int) -> Iterator[date]:
+    """The business clock on `day` of this month, 10:00 WITA."""
+    moment = datetime.combine(TODAY.replace(day=day), time(10), tzinfo=WITA)
+    with use_clock(lambda: moment.astimezone(UTC)):
+        yield moment.date()
+
+
+def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(
+    desk: Desk, day_10: date
+) -> None:
+    desk.farmer("Andi", "73.12.04.2010", paid_through=CURRENT)  # ACTIVE: nothing to collect
     besse = desk.farmer("Besse", paid_through=None)  # confirmed, never paid: the first payment
-    aco = desk.farmer("aco", paid_through=CURRENT)
+    due = desk.farmer("aco", paid_through=add_months(CURRENT, -1))  # DUE: this month, by the 15th
     desk.farmer("Pending Belum Dikonfirmasi", paid_through=None, status="PENDING")
-    one = desk.farmer("Satu Bulan", paid_through=add_months(CURRENT, -1))
+    one = desk.farmer("Satu Bulan", paid_through=add_months(CURRENT, -2))  # 1 month overdue
     two = desk.farmer(
-        "Dua Bulan", "73.12.04.1002", paid_through=add_months(CURRENT, -2), monthly_income=2_000_000
+        "Dua Bulan", "73.12.04.1002", paid_through=add_months(CURRENT, -3), monthly_income=2_000_000
     )
-    three = desk.farmer("Tiga Bulan", paid_through=add_months(CURRENT, -3))
-    desk.farmer("Empat Bulan", paid_through=add_months(CURRENT, -4))  # LAPSED: reactivation, not a visit
+    three = desk.farmer("Tiga Bulan", paid_through=add_months(CURRENT, -4))  # 3 overdue: lapses on the 16th
+    desk.farmer("Empat Bulan", paid_through=add_months(CURRENT, -5))  # LAPSED: reactivation, not a visit
     desk.farmer("Bayar Di Muka", paid_through=add_months(CURRENT, 2))
-    desk.farmer("Ditolak", paid_through=add_months(CURRENT, -1), status="REJECTED")
+    desk.farmer("Ditolak", paid_through=add_months(CURRENT, -1), status="REJECTED")  # ENDED
     ganra = desk.farmer(
-        "Ganra Menunggak", "73.12.07.2001", paid_through=add_months(CURRENT, -1), claims=AGENT_GANRA
+        "Ganra Menunggak", "73.12.07.2001", paid_through=add_months(CURRENT, -2), claims=AGENT_GANRA
     )
 
     result = desk.worklist(AGENT)
@@ -153,45 +172,45 @@ def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(de
     worklist = result.body
     assert (worklist["kecamatan_code"], worklist["kecamatan_name"]) == ("73.12.04", "Lalabata")
     assert (worklist["on"], worklist["period"], worklist["village_code"]) == (
-        TODAY.isoformat(),
+        day_10.isoformat(),
         CURRENT,
         None,
     )
-    assert ids(worklist["due_this_month"]) == [aco, besse, andi]  # village, then name (any case)
+    assert ids(worklist["due_this_month"]) == [due, besse]  # village, then name (any case)
     assert ids(worklist["in_arrears"]) == [one, two]
     assert ids(worklist["about_to_lapse"]) == [three]
-    assert worklist["claims_waiting_for_documents"] == []
+    assert worklist["claims_waiting_for_documents"] == [] and worklist["refunds_to_return"] == []
     everyone = [e for key in ("due_this_month", "in_arrears", "about_to_lapse") for e in worklist[key]]
     assert ganra not in ids(everyone)
 
     by_id = {entry["farmer_id"]: entry for entry in everyone}
-    next_month = add_months(CURRENT, 1)
-    assert {k: by_id[andi][k] for k in ("months_owed", "periods_due", "amount_due", "action")} == {
-        "months_owed": 0, "periods_due": [next_month], "amount_due": amount([next_month]),
-        "action": "COLLECT_NEXT_MONTH",
+    fifteenth = day_10.replace(day=15)
+    assert {k: by_id[due][k] for k in ("months_owed", "periods_due", "amount_due", "action")} == {
+        "months_owed": 1, "periods_due": [CURRENT], "amount_due": amount([CURRENT]), "action": "COLLECT_DUE",
     }  # fmt: skip
-    assert by_id[andi]["coverage"] == {"state": "ACTIVE", "paid_through": CURRENT}
-    assert by_id[andi]["act_by"] == end_of_month(CURRENT).isoformat()
-    assert by_id[andi]["days_left"] == (end_of_month(CURRENT) - TODAY).days
-    assert (by_id[andi]["village_name"], by_id[andi]["phone"]) == ("Mattabulu", "081234567890")
+    assert by_id[due]["coverage"] == {"state": "DUE", "paid_through": add_months(CURRENT, -1)}
+    assert (by_id[due]["act_by"], by_id[due]["days_left"]) == (fifteenth.isoformat(), 5)
+    assert "jatuh tempo" in by_id[due]["action_text"] and "tunggakan" in by_id[due]["action_text"]
     assert by_id[besse]["coverage"] == {"state": "NOT_STARTED", "paid_through": None}
     assert (by_id[besse]["action"], by_id[besse]["periods_due"], by_id[besse]["act_by"]) == (
         "COLLECT_FIRST_PAYMENT", [CURRENT], None,
     )  # fmt: skip
-    assert by_id[one]["months_owed"] == 1 and by_id[one]["periods_due"] == [CURRENT]
-    assert by_id[one]["amount_due"] == amount([CURRENT]) and by_id[one]["action"] == "COLLECT_ARREARS"
-    owed_two = [add_months(CURRENT, -1), CURRENT]
-    assert (by_id[two]["months_owed"], by_id[two]["periods_due"]) == (2, owed_two)
+    owed_one = [add_months(CURRENT, -1), CURRENT]
+    assert (by_id[one]["months_owed"], by_id[one]["periods_due"]) == (2, owed_one)
+    assert by_id[one]["amount_due"] == amount(owed_one) and by_id[one]["action"] == "COLLECT_ARREARS"
+    assert by_id[one]["coverage"]["state"] == "ARREARS" and "Tagih tunggakan" in by_id[one]["action_text"]
+    owed_two = [add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
+    assert (by_id[two]["months_owed"], by_id[two]["periods_due"]) == (3, owed_two)
     assert by_id[two]["amount_due"] == amount(owed_two, 2_000_000)
     assert by_id[two]["monthly_contribution"] == contribution_for(CURRENT, 2_000_000).amount
-    assert by_id[two]["act_by"] == end_of_month(add_months(CURRENT, 1)).isoformat()
-    owed_three = [add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
+    assert by_id[two]["act_by"] == f"{add_months(CURRENT, 1)}-15"  # the day before it would lapse
+    owed_three = [add_months(CURRENT, -3), add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
     assert by_id[three]["coverage"]["state"] == "ARREARS"
-    assert (by_id[three]["months_owed"], by_id[three]["periods_due"]) == (3, owed_three)
+    assert (by_id[three]["months_owed"], by_id[three]["periods_due"]) == (4, owed_three)
     assert (
         by_id[three]["amount_due"] == amount(owed_three) and by_id[three]["action"] == "COLLECT_BEFORE_LAPSE"
     )
-    assert by_id[three]["act_by"] == end_of_month(CURRENT).isoformat()
+    assert by_id[three]["act_by"] == fifteenth.isoformat()
     assert "didaftarkan ulang" in by_id[three]["action_text"]
 
     coordinator = desk.worklist(COORDINATOR).body
@@ -206,10 +225,24 @@ def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(de
     assert other["due_this_month"] == other["about_to_lapse"] == []
 
 
+def test_after_the_15th_the_month_due_becomes_arrears(desk: Desk) -> None:
+    due = desk.farmer("Jatuh Tempo", paid_through=add_months(CURRENT, -1))
+    three = desk.farmer("Tiga Bulan", paid_through=add_months(CURRENT, -4))
+    with on_day(15):
+        worklist = desk.worklist(AGENT).body
+        assert ids(worklist["due_this_month"]) == [due] and ids(worklist["about_to_lapse"]) == [three]
+    with on_day(16) as day:
+        worklist = desk.worklist(AGENT).body
+        assert worklist["on"] == day.isoformat() and worklist["due_this_month"] == []
+        assert ids(worklist["in_arrears"]) == [due]
+        assert worklist["in_arrears"][0]["coverage"]["state"] == "ARREARS"
+        assert worklist["about_to_lapse"] == []  # four months overdue: LAPSED, in no list
+
+
 def test_who_may_see_which_kecamatan(desk: Desk) -> None:
-    lalabata = desk.farmer("Lalabata Menunggak", paid_through=add_months(CURRENT, -1))
+    lalabata = desk.farmer("Lalabata Menunggak", paid_through=add_months(CURRENT, -2))
     ganra = desk.farmer(
-        "Ganra Menunggak", "73.12.07.2001", paid_through=add_months(CURRENT, -1), claims=AGENT_GANRA
+        "Ganra Menunggak", "73.12.07.2001", paid_through=add_months(CURRENT, -2), claims=AGENT_GANRA
     )
 
     admin = desk.worklist(ADMIN)
@@ -282,11 +315,19 @@ def test_a_claim_waits_for_documents_until_verified(desk: Desk) -> None:
     ("paid_through", "on", "section", "periods", "amount_due"),
     [
         # Paid through December 2026 (the PP 50/2025 relief): January 2027 is due at the full tariff.
-        ("2026-12", date(2026, 12, 10), "due_this_month", ["2027-01"], 16_800),
-        # Three months owed across the end of the relief, on the last day before the lapse.
+        ("2026-12", date(2027, 1, 10), "due_this_month", ["2027-01"], 16_800),
+        ("2026-12", date(2027, 1, 16), "in_arrears", ["2027-01"], 16_800),  # overdue from the 16th
+        # Three months overdue across the end of the relief, on the last day before the lapse.
         ("2026-10", date(2027, 1, 31), "about_to_lapse", ["2026-11", "2026-12", "2027-01"], 33_600),
         ("2026-11", date(2027, 1, 1), "in_arrears", ["2026-12", "2027-01"], 25_200),
-        ("2026-10", date(2027, 2, 1), None, None, None),  # LAPSED
+        (
+            "2026-10",
+            date(2027, 2, 15),
+            "about_to_lapse",
+            ["2026-11", "2026-12", "2027-01", "2027-02"],
+            50_400,
+        ),
+        ("2026-10", date(2027, 2, 16), None, None, None),  # LAPSED: four months overdue
         ("2027-01", date(2026, 12, 31), None, None, None),  # paid ahead
     ],
 )

@@ -13,9 +13,9 @@ from typing import Any
 
 from sutasoma.app.common import Writer
 from sutasoma.app.outbox import Dispatcher
-from sutasoma.app.ports import ClaimQuery, FarmerQuery, Registration, Storage
+from sutasoma.app.ports import ClaimQuery, FarmerQuery, RefundQuery, Registration, Storage
 from sutasoma.domain.audit import AuditRecord
-from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
+from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord
 from sutasoma.domain.counters import CounterIncrement, MonthCounters
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
@@ -23,6 +23,7 @@ from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
 from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.records import Record
+from sutasoma.domain.refund import RefundRecord
 
 Identity = tuple[str, ...]
 
@@ -45,6 +46,8 @@ def identity(record: Record) -> Identity:
             return ("audit", record.subject_id, record.audit_id)
         case CallbackReceipt():
             return ("callback", record.event_id)
+        case RefundRecord():
+            return ("refund", record.refund_id)
     raise TypeError(type(record).__name__)
 
 
@@ -71,6 +74,9 @@ class MemoryUnitOfWork:
             for write in changes.writes:
                 self._check(write)
             for write in changes.writes:
+                if isinstance(write, Deleted):
+                    del self.table.records[identity(write.record)]
+                    continue
                 record = write.record if isinstance(write, Created) else write.after
                 self.table.records[identity(record)] = record
             for record in (*changes.outbox, *changes.audit):
@@ -84,10 +90,12 @@ class MemoryUnitOfWork:
                     self.table.population[(count.kecamatan_code, count.period)].update(count.amounts)
             self.table.commits.append(changes)
 
-    def _check(self, write: Created | Updated) -> None:
-        record = write.record if isinstance(write, Created) else write.before
+    def _check(self, write: Created | Updated | Deleted) -> None:
+        record = write.before if isinstance(write, Updated) else write.record
         current = self.table.records.get(identity(record))
         if isinstance(write, Created) and current is not None:
+            raise WriteConflict(write, current)
+        if isinstance(write, Deleted) and current != write.record:
             raise WriteConflict(write, current)
         if isinstance(write, Updated) and (
             current is None or getattr(current, "version", None) != write.before.version
@@ -108,8 +116,12 @@ class MemoryFarmers:
         return found if isinstance(found, FarmerRecord) else None
 
     def id_for_nik(self, nik_hash: str) -> str | None:
+        claim = self.nik_claim(nik_hash)
+        return claim.farmer_id if claim else None
+
+    def nik_claim(self, nik_hash: str) -> NikClaim | None:
         claim = self._get("nik", nik_hash)
-        return claim.farmer_id if isinstance(claim, NikClaim) else None
+        return claim if isinstance(claim, NikClaim) else None
 
     def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]:
         farmers = sorted(
@@ -157,6 +169,24 @@ class MemoryClaims:
              and (query.farmer_id is None or c.farmer_id == query.farmer_id)
              and (query.start_after is None or c.claim_id < query.start_after)),
             key=lambda c: c.claim_id, reverse=True,
+        )  # fmt: skip
+        return found[:limit], len(found) > limit
+
+
+class MemoryRefunds:
+    def __init__(self, table: MemoryTable) -> None:
+        self.table = table
+
+    def get(self, refund_id: str) -> RefundRecord | None:
+        return self.table.records.get(("refund", refund_id))  # type: ignore[return-value]
+
+    def page(self, query: RefundQuery, limit: int) -> tuple[list[RefundRecord], bool]:
+        found = sorted(
+            (r for r in self.table.of(RefundRecord) if r.kecamatan_code == query.kecamatan_code
+             and (query.status is None or r.status == query.status)
+             and (query.farmer_id is None or r.farmer_id == query.farmer_id)
+             and (query.start_after is None or r.refund_id < query.start_after)),
+            key=lambda r: r.refund_id, reverse=True,
         )  # fmt: skip
         return found[:limit], len(found) > limit
 
@@ -237,7 +267,7 @@ def memory_storage(table: MemoryTable | None = None) -> Storage:
     return Storage(
         unit=MemoryUnitOfWork(table), farmers=MemoryFarmers(table), payments=MemoryPayments(table),
         claims=MemoryClaims(table), counters=MemoryCounters(table), outbox=MemoryOutbox(table),
-        audit=MemoryAudit(table), reports=misc, receipts=misc, callbacks=misc,
+        audit=MemoryAudit(table), reports=misc, receipts=misc, callbacks=misc, refunds=MemoryRefunds(table),
     )  # fmt: skip
 
 

@@ -42,9 +42,10 @@ def farmer_record(**overrides: Any) -> FarmerRecord:
 
 
 def payment_record(periods: list[str], recorded_at: str, **overrides: Any) -> PaymentRecord:
+    income = overrides.pop("income", 1_000_000)
     lines = tuple(
-        PaidLine(period=c.period, jkk=c.jkk, jkm=c.jkm, amount=c.amount)
-        for c in (contribution_for(p, overrides.pop("income", 1_000_000)) for p in periods)
+        PaidLine(period=c.period, jkk=c.jkk, jkm=c.jkm, amount=c.amount, income=income)
+        for c in (contribution_for(p, income) for p in periods)
     )
     fields: dict[str, Any] = {
         "payment_id": new_id(),

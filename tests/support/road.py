@@ -135,6 +135,27 @@ class Road:
         body: dict[str, Any] = result.body
         return body
 
+    def arrange(self, farmer_id: str, **fields: Any) -> None:
+        """Test arrangement: a stored farmer's fields set directly (None removes one), as months
+        or BPJS would have left them; nothing counted, nothing audited."""
+        from sutasoma.adapters.dynamo import keys
+        from sutasoma.adapters.dynamo.codec import update_expression
+
+        assign = {name: value for name, value in fields.items() if value is not None}
+        remove = tuple(name for name, value in fields.items() if value is None)
+        expression, names, values = update_expression(assign, remove)
+        self.stack.table().update(keys.farmer(farmer_id), expression, names, values)
+
+    def first_unpaid(self, farmer_id: str) -> str:
+        """The month a payment for this farmer starts with now (a quote's first_period), read
+        from the stored record: no audited NIK read, nothing counted."""
+        from sutasoma.domain.clock import today_wita
+        from sutasoma.domain.coverage import first_unpaid
+
+        farmer = self.stack.storage().farmers.get(farmer_id)
+        assert farmer is not None
+        return first_unpaid(farmer.paid_through, today_wita())
+
     def patch(self, farmer_id: str, **changes: Any) -> None:
         result = self.register(
             http_event(
@@ -208,6 +229,7 @@ def pay_one_month(road: Road, farmer_id: str) -> Any:
     return road.pay(
         http_event(
             "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, claims=AGENT,
-            body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
+            body={"months": 1, "amount": quote.body["amount"], "first_period": quote.body["first_period"]},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
         )
     )  # fmt: skip

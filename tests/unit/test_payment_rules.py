@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from sutasoma.domain.coverage import CoverageState, PlanRefusal, coverage_on, plan_payment
+from sutasoma.domain.clock import WITA
+from sutasoma.domain.coverage import CoverageState, PlanRefusal, coverage_on, lapses_on, plan_payment
 from sutasoma.domain.errors import FarmerLapsed, TooFarAhead
 from sutasoma.domain.payment import quote_for, receipt_number
 
@@ -59,12 +60,16 @@ def test_refusals(paid_through: str | None, months: int, refusal: PlanRefusal | 
     ("paid_through", "on", "state"),
     [
         ("2026-11", date(2026, 11, 30), CoverageState.ACTIVE),
-        ("2026-11", date(2026, 12, 1), CoverageState.ARREARS),  # the month boundary
-        ("2026-08", date(2026, 11, 30), CoverageState.ARREARS),
-        ("2026-08", date(2026, 12, 1), CoverageState.LAPSED),
+        ("2026-11", date(2026, 12, 1), CoverageState.DUE),  # December is due by its 15th
+        ("2026-11", date(2026, 12, 6), CoverageState.DUE),  # DOMAIN.md's example: not in arrears
+        ("2026-11", date(2026, 12, 15), CoverageState.DUE),
+        ("2026-11", date(2026, 12, 16), CoverageState.ARREARS),  # overdue from the 16th
+        ("2026-08", date(2026, 12, 6), CoverageState.ARREARS),  # Sep-Nov overdue: 3, not LAPSED
+        ("2026-08", date(2026, 12, 15), CoverageState.ARREARS),
+        ("2026-08", date(2026, 12, 16), CoverageState.LAPSED),  # December the 4th overdue month
     ],
 )
-def test_state_flips_at_month_boundaries(paid_through: str, on: date, state: CoverageState) -> None:
+def test_state_flips_on_the_15th(paid_through: str, on: date, state: CoverageState) -> None:
     assert coverage_on(paid_through, on).state is state
 
 
@@ -117,3 +122,26 @@ def test_refusals_as_errors() -> None:
 
 def test_receipt_numbers_name_the_bpp_and_year() -> None:
     assert receipt_number("73.12.04", 2026, 123) == "BPP04-2026-000123"
+
+
+@pytest.mark.parametrize(
+    ("moment", "state", "overdue"),
+    [
+        ("2026-12-15T15:59:59Z", CoverageState.DUE, 0),  # 15 Dec 23:59:59 WITA
+        ("2026-12-15T16:00:00Z", CoverageState.ARREARS, 1),  # 16 Dec 00:00 WITA
+    ],
+)
+def test_the_15th_ends_at_midnight_wita(moment: str, state: CoverageState, overdue: int) -> None:
+    on = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(WITA).date()
+    coverage = coverage_on("2026-11", on)
+    assert (coverage.state, coverage.months_overdue) == (state, overdue)
+
+
+@pytest.mark.parametrize(
+    ("on", "state", "overdue"),
+    [(date(2027, 1, 15), CoverageState.ARREARS, 3), (date(2027, 1, 16), CoverageState.LAPSED, 4)],
+)
+def test_three_overdue_months_are_arrears_four_a_lapse(on: date, state: CoverageState, overdue: int) -> None:
+    coverage = coverage_on("2026-09", on)  # Oct, Nov, Dec overdue; January from the 16th
+    assert (coverage.state, coverage.months_overdue) == (state, overdue)
+    assert lapses_on("2026-09") == date(2027, 1, 16)

@@ -52,10 +52,12 @@ def test_income_below_minimum_pays_minimum() -> None:
         (None, date(2026, 11, 29), CoverageState.NOT_STARTED, 0),
         ("2026-11", date(2026, 11, 30), CoverageState.ACTIVE, 0),
         ("2027-03", date(2026, 11, 1), CoverageState.ACTIVE, 0),
-        ("2026-10", date(2026, 11, 1), CoverageState.ARREARS, 1),
+        ("2026-10", date(2026, 11, 1), CoverageState.DUE, 1),  # November due by the 15th
+        ("2026-10", date(2026, 11, 16), CoverageState.ARREARS, 1),
         ("2026-08", date(2026, 11, 29), CoverageState.ARREARS, 3),
-        ("2026-07", date(2026, 11, 1), CoverageState.LAPSED, 4),
-        ("2025-12", date(2026, 1, 1), CoverageState.ARREARS, 1),
+        ("2026-07", date(2026, 11, 1), CoverageState.ARREARS, 4),  # Aug-Oct overdue, November not yet
+        ("2026-07", date(2026, 11, 16), CoverageState.LAPSED, 4),
+        ("2025-12", date(2026, 1, 1), CoverageState.DUE, 1),
     ],
 )
 def test_coverage_state(paid_through: str | None, on: date, state: CoverageState, unpaid: int) -> None:
@@ -75,3 +77,7 @@ def test_coverage_state(paid_through: str | None, on: date, state: CoverageState
 )
 def test_age_on(birth: date, on: date, age: int) -> None:
     assert age_on(birth, on) == age
+
+
+def test_a_membership_that_ended_is_ended_whatever_was_paid() -> None:
+    assert coverage_on("2027-03", date(2026, 11, 1), ended=True).state is CoverageState.ENDED

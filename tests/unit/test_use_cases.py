@@ -64,6 +64,7 @@ class World:
         )
         self.callbacks = CallbackDesk(
             self.storage.farmers,
+            self.storage.payments,
             self.storage.claims,
             self.storage.callbacks,
             self.writer,
@@ -144,15 +145,23 @@ def test_a_payment_must_match_the_quote_and_two_at_once_record_one(world: World)
     quote = world.payments.quote(AGENT, farmer.farmer_id, 1)
     with pytest.raises(AmountMismatch):
         world.payments.pay(
-            AGENT, farmer.farmer_id, PaymentRequest(months=1, amount=quote.amount + 1), "key-00001"
+            AGENT,
+            farmer.farmer_id,
+            PaymentRequest(months=1, amount=quote.amount + 1, first_period=quote.first_period),
+            "key-00001",
         )
     stale = world.farmer(farmer.farmer_id)
-    world.payments.pay(AGENT, farmer.farmer_id, PaymentRequest(months=1, amount=quote.amount), "key-00002")
+    world.payments.pay(
+        AGENT,
+        farmer.farmer_id,
+        PaymentRequest(months=1, amount=quote.amount, first_period=quote.first_period),
+        "key-00002",
+    )
     # A decision made on the farmer as it was before the first payment cannot be written.
     from sutasoma.app.payments import check_payment, decide_payment
     from sutasoma.domain.clock import now_utc
 
-    request = PaymentRequest(months=1, amount=quote.amount)
+    request = PaymentRequest(months=1, amount=quote.amount, first_period=quote.first_period)
     late_quote = check_payment(stale, request, now_utc())
     _, changes = decide_payment(AGENT, stale, request, late_quote, "BPP04-2026-999999", now_utc())
     with pytest.raises(WriteConflict):
@@ -163,12 +172,19 @@ def test_a_payment_must_match_the_quote_and_two_at_once_record_one(world: World)
 def test_a_retried_payment_replays_its_answer(world: World) -> None:
     farmer = world.new_farmer()
     world.deliver_all()
-    amount = world.payments.quote(AGENT, farmer.farmer_id, 3).amount
+    quote = world.payments.quote(AGENT, farmer.farmer_id, 3)
+    amount, first_period = quote.amount, quote.first_period
     first = world.payments.pay(
-        AGENT, farmer.farmer_id, PaymentRequest(months=3, amount=amount), "key-retry-1"
+        AGENT,
+        farmer.farmer_id,
+        PaymentRequest(months=3, amount=amount, first_period=first_period),
+        "key-retry-1",
     )
     again = world.payments.pay(
-        AGENT, farmer.farmer_id, PaymentRequest(months=3, amount=amount), "key-retry-1"
+        AGENT,
+        farmer.farmer_id,
+        PaymentRequest(months=3, amount=amount, first_period=first_period),
+        "key-retry-1",
     )
     assert again == first
     assert len(world.storage.payments.all_of(farmer.farmer_id)) == 1

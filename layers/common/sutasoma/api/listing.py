@@ -90,3 +90,8 @@ def farmer_position(position: list[str]) -> bool:
 def claim_position(position: list[str]) -> bool:
     """[kecamatan, claim_id]"""
     return len(position) == 2 and is_id(position[1])
+
+
+def refund_position(position: list[str]) -> bool:
+    """[kecamatan, refund_id]"""
+    return len(position) == 2 and is_id(position[1])

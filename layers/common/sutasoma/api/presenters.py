@@ -18,16 +18,17 @@ from sutasoma.api.models.claims import (
 )
 from sutasoma.api.models.farmers import CoverageOut, Farmer, FarmerDetail, HeirOut
 from sutasoma.api.models.payments import Payment, Quote, QuoteLine
+from sutasoma.api.models.refunds import Refund
 from sutasoma.api.models.worklist import Worklist
 from sutasoma.app.claims import ClaimView
 from sutasoma.domain.claim import Claimant
 from sutasoma.domain.clock import period_of, today_wita
-from sutasoma.domain.coverage import coverage_on
 from sutasoma.domain.documents import DOC_NAMES, DocType
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
 from sutasoma.domain.payment import Quote as QuoteRecord
 from sutasoma.domain.privacy import mask_bank_account, mask_phone
+from sutasoma.domain.refund import RefundRecord
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.domain.worklist import Worklist as WorklistRecord
 
@@ -35,7 +36,7 @@ from sutasoma.domain.worklist import Worklist as WorklistRecord
 def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool = False) -> Farmer:
     """The farmer on `today` (WITA); `masked` for lists: the farmer's and heirs' phones masked."""
     today = today or today_wita()
-    coverage = coverage_on(farmer.paid_through, today)
+    coverage = farmer.coverage(today)
     heirs = [
         HeirOut(
             full_name=h.full_name,
@@ -51,6 +52,7 @@ def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool 
         commodity=farmer.commodity, monthly_income=farmer.monthly_income, heirs=heirs,
         registration_status=farmer.registration_status, kpj_number=farmer.kpj_number,
         coverage=CoverageOut(state=coverage.state, paid_through=coverage.paid_through),
+        deceased_on=farmer.deceased_on, ktp_uploaded_at=farmer.ktp_uploaded_at,
         monthly_contribution=contribution_for(period_of(today), farmer.monthly_income).amount,
         registered_by=farmer.registered_by, registered_at=farmer.registered_at, updated_at=farmer.updated_at,
     )  # fmt: skip
@@ -67,6 +69,7 @@ def _lines(lines: tuple[PaidLine, ...]) -> list[QuoteLine]:
 def quote_out(quote: QuoteRecord) -> Quote:
     return Quote(
         periods=list(quote.periods),
+        first_period=quote.first_period,
         lines=_lines(quote.lines),
         amount=quote.amount,
     )
@@ -129,3 +132,7 @@ def farmer_page(farmers: list[FarmerRecord]) -> list[Farmer]:
 
 def worklist_out(worklist: WorklistRecord) -> Worklist:
     return Worklist.model_validate(worklist, from_attributes=True)
+
+
+def refund_out(refund: RefundRecord) -> Refund:
+    return Refund.model_validate(refund, from_attributes=True)

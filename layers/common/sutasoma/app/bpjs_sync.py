@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, retry_on_conflict
+from sutasoma.app.membership import refund_opened, registration_rejected
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Updated, farmer_written
@@ -22,6 +23,7 @@ from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.payment import BpjsPostingStatus
+from sutasoma.domain.refund import refund_for_refused_posting
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move
 from sutasoma.runtime.observability import logger, metrics
 
@@ -91,7 +93,11 @@ def participant_payload(farmer: FarmerRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-UPDATABLE_FIELDS = ("phone", "address", "village_code", "commodity", "monthly_income")
+# What a participant data change may carry: the fields a PATCH changes, and the identity fields
+# a correction changes (docs/bpjs-h2h.md "Participant update").
+UPDATABLE_FIELDS = (
+    "phone", "address", "village_code", "commodity", "monthly_income", "full_name", "birth_date", "sex", "nik",
+)  # fmt: skip
 
 
 class BpjsSync:
@@ -184,9 +190,11 @@ class BpjsSync:
         try:
             registration = self.bpjs.register_participant(entry.op_id, participant_payload(farmer))
         except BpjsRejected as rejected:
-            changes = self._decided(
-                farmer, RegistrationEvent.BPJS_REJECTED, registration_status=RegistrationStatus.REJECTED,
-                rejection_code=rejected.reason_code, rejection_reason=rejected.reason,
+            if not can_move(farmer.registration_status, RegistrationEvent.BPJS_REJECTED):
+                return Outcome("REJECTED")  # a callback decided first
+            _, changes = registration_rejected(
+                farmer, self.payments.all_of(farmer.farmer_id), rejected.reason_code, rejected.reason,
+                iso_utc(now_utc()), period_of(today_wita()),
             )  # fmt: skip
             return Outcome("REJECTED", changes)
         if registration.status == "PENDING":
@@ -206,7 +214,8 @@ class BpjsSync:
         if not fields:
             return Outcome("NOTHING_TO_SEND")
         # The current values: a later change supersedes an earlier one, and order is per farmer.
-        self.bpjs.update_participant(entry.op_id, farmer.kpj_number, {f: getattr(farmer, f) for f in fields})
+        values = farmer.stored()
+        self.bpjs.update_participant(entry.op_id, farmer.kpj_number, {f: values[f] for f in fields})
         return Outcome("UPDATED")
 
     def _post_contribution(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
@@ -227,8 +236,13 @@ class BpjsSync:
         try:
             posting_id = self.bpjs.post_contribution(entry.op_id, contribution)
         except BpjsRejected as rejected:
+            # Refused for good: the months are not covered at BPJS, the money goes back.
+            stamp = iso_utc(now_utc())
             failed = payment.next(bpjs_status=BpjsPostingStatus.FAILED, bpjs_failure=rejected.reason_code)
-            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)))
+            refund = refund_opened(
+                refund_for_refused_posting(farmer, payment, stamp), period_of(today_wita())
+            )
+            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)) + refund)
         posted = payment.next(
             bpjs_status=BpjsPostingStatus.POSTED, posting_id=posting_id, posted_at=iso_utc(now_utc())
         )

@@ -12,7 +12,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sutasoma.app.common import Writer, retry_on_conflict
-from sutasoma.app.ports import CallbackLog, Claims, Farmers
+from sutasoma.app.membership import registration_rejected
+from sutasoma.app.ports import CallbackLog, Claims, Farmers, Payments
 from sutasoma.domain.audit import BPJS, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict, farmer_written
 from sutasoma.domain.claim import ClaimEvent, ClaimRecord
@@ -87,28 +88,19 @@ def _is_amount(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000_000
 
 
-def participant_decision(farmer: FarmerRecord, event: CallbackEvent, stamp: str) -> FarmerRecord:
-    """The farmer after BPJS's decision. Forward only: a repeat of what is already there is
-    a Duplicate; anything else (a KPJ replaced, a decision reversed) is an INVALID_TRANSITION."""
-    if event.type == "PARTICIPANT_CONFIRMED":
-        kpj = _require(
-            event.data,
-            "kpj_number",
-            lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
-            "kpj_number harus 11 digit.",
-        )
-        if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number == kpj:
-            raise Duplicate
-        status = next_status(farmer.registration_status, RegistrationEvent.BPJS_CONFIRMED)
-        return farmer.next(registration_status=status, kpj_number=kpj, confirmed_at=stamp, updated_at=stamp)
-    reason = _require(event.data, "reason", _is_text, "reason wajib diisi.")
-    if farmer.registration_status is RegistrationStatus.REJECTED:
-        raise Duplicate
-    status = next_status(farmer.registration_status, RegistrationEvent.BPJS_REJECTED)
-    code = str(event.data.get("reason_code") or "REJECTED")
-    return farmer.next(
-        registration_status=status, rejection_code=code, rejection_reason=reason, updated_at=stamp
+def participant_confirmed(farmer: FarmerRecord, event: CallbackEvent, stamp: str) -> FarmerRecord:
+    """The farmer after BPJS's confirmation. Forward only: the same confirmation again is a
+    Duplicate; a KPJ number is never replaced, a rejection never reversed (INVALID_TRANSITION)."""
+    kpj = _require(
+        event.data,
+        "kpj_number",
+        lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
+        "kpj_number harus 11 digit.",
     )
+    if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number == kpj:
+        raise Duplicate
+    status = next_status(farmer.registration_status, RegistrationEvent.BPJS_CONFIRMED)
+    return farmer.next(registration_status=status, kpj_number=kpj, confirmed_at=stamp, updated_at=stamp)
 
 
 def claim_decision(
@@ -134,6 +126,7 @@ class CallbackDesk:
     def __init__(
         self,
         farmers: Farmers,
+        payments: Payments,
         claims: Claims,
         log: CallbackLog,
         writer: Writer,
@@ -141,6 +134,7 @@ class CallbackDesk:
         window_seconds: int,
     ) -> None:
         self.farmers = farmers
+        self.payments = payments
         self.claims = claims
         self.log = log
         self.writer = writer
@@ -182,14 +176,19 @@ class CallbackDesk:
         farmer = self.farmers.get(farmer_id)
         if farmer is None:
             raise NotFound("Petani tidak ditemukan.")
-        stamp = iso_utc(now_utc())
-        after = participant_decision(farmer, event, stamp)
-        changed = tuple(
-            k
-            for k in ("registration_status", "kpj_number", "rejection_code", "rejection_reason")
-            if getattr(after, k) != getattr(farmer, k)
-        )
-        changes = farmer_written(farmer, after, period_of(today_wita()))
+        stamp, period = iso_utc(now_utc()), period_of(today_wita())
+        if event.type == "PARTICIPANT_CONFIRMED":
+            after = participant_confirmed(farmer, event, stamp)
+            changes = farmer_written(farmer, after, period)
+        else:
+            reason = _require(event.data, "reason", _is_text, "reason wajib diisi.")
+            if farmer.registration_status is RegistrationStatus.REJECTED:
+                raise Duplicate
+            code = str(event.data.get("reason_code") or "REJECTED")
+            payments = self.payments.all_of(farmer_id)
+            after, changes = registration_rejected(farmer, payments, code, reason, stamp, period)
+        fields = ("registration_status", "kpj_number", "rejection_code", "rejection_reason")
+        changed = tuple(name for name in fields if getattr(after, name) != getattr(farmer, name))
         return self._write(event, farmer_id, changes, stamp, "farmer", farmer_id, changed)
 
     def _claim_event(self, event: CallbackEvent) -> bool:

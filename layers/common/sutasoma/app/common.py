@@ -8,8 +8,8 @@ from typing import TypeVar
 
 from sutasoma.app.outbox import Dispatcher
 from sutasoma.app.ports import Farmers, Idempotency, UnitOfWork
-from sutasoma.domain.changes import ChangeSet, Updated, WriteConflict
-from sutasoma.domain.errors import NotFound
+from sutasoma.domain.changes import ChangeSet, Created, WriteConflict
+from sutasoma.domain.errors import ConcurrentUpdate, NotFound
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id
@@ -32,15 +32,25 @@ class Writer:
         self.dispatcher.send(changes.outbox)
 
 
-def retry_on_conflict[T](attempt: Callable[[], T], attempts: int = 3) -> T:
-    """Decide and write again when the records moved on between read and write: the new
-    decision is made on what is there now (a system change never fails a person's request)."""
+CONFLICT_ATTEMPTS = 4
+
+
+def retry_on_conflict[T](attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Decide and write again when a record moved on between read and write: the new decision
+    is made on what is there now (a system change never fails a person's request). A key
+    already taken (a Created record) is the caller's to explain."""
     for remaining in range(attempts - 1, -1, -1):
         try:
             return attempt()
         except WriteConflict as conflict:
-            if remaining == 0 or not isinstance(conflict.write, Updated):
+            if isinstance(conflict.write, Created):
                 raise
+            # No stored record met: a collision the unit of work already tried again; a version
+            # that moved on is decided again on what is there now.
+            if remaining == 0 or conflict.current is None:
+                raise ConcurrentUpdate(
+                    "Data ini sedang diubah bersamaan; muat ulang lalu coba lagi."
+                ) from None
     raise AssertionError("unreachable")
 
 

@@ -7,15 +7,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sutasoma.app.common import Writer, load_farmer
+from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
 from sutasoma.app.paging import Page, across_kecamatan
 from sutasoma.app.ports import AuditTrail, Documents, FarmerQuery, Farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, farmer_written
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
-from sutasoma.domain.coverage import MAX_ARREARS_MONTHS, CoverageState, coverage_on
-from sutasoma.domain.errors import FarmerNotLapsed, FarmerRejected, FieldError, ValidationFailed
+from sutasoma.domain.coverage import DUE_DAY, MAX_ARREARS_MONTHS, CoverageState
+from sutasoma.domain.errors import (
+    FarmerDeceased,
+    FarmerNotLapsed,
+    FarmerRejected,
+    FieldError,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from sutasoma.domain.farmer import FarmerRecord, Heir
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import new_id
@@ -59,22 +66,43 @@ class Upload:
     expires_in: int
 
 
-def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any]:
-    """The paid-through range of a coverage state on `today` (the list filter)."""
+def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any] | None:
+    """The farmers in a coverage state on `today` as a list filter (domain/coverage.py); None
+    when no farmer can be in it today (DUE after the 15th)."""
+    if state is None:
+        return {}
+    if state is CoverageState.ENDED:
+        return {"ended": True}
     current = period_of(today)
+    # The current month counts as overdue only after its 15th.
+    offset = 0 if today.day > DUE_DAY else 1
     match state:
         case CoverageState.NOT_STARTED:
-            return {"paid_through_missing": True}
+            return {"ended": False, "paid_through_missing": True}
         case CoverageState.ACTIVE:
-            return {"paid_through_min": current}
+            return {"ended": False, "paid_through_min": current}
+        case CoverageState.DUE:
+            due = add_months(current, -1)
+            return {"ended": False, "paid_through_min": due, "paid_through_max": due} if offset else None
         case CoverageState.ARREARS:
             return {
-                "paid_through_min": add_months(current, -MAX_ARREARS_MONTHS),
-                "paid_through_max": add_months(current, -1),
+                "ended": False,
+                "paid_through_min": add_months(current, -MAX_ARREARS_MONTHS - offset),
+                "paid_through_max": add_months(current, -1 - offset),
             }
-        case CoverageState.LAPSED:
-            return {"paid_through_max": add_months(current, -MAX_ARREARS_MONTHS - 1)}
-    return {}
+    return {"ended": False, "paid_through_max": add_months(current, -MAX_ARREARS_MONTHS - 1 - offset)}
+
+
+def etag_of(farmer: FarmerRecord) -> str:
+    """The record's entity tag: its version (every stored change moves it)."""
+    return f'"{farmer.farmer_id}.{farmer.version}"'
+
+
+def version_in(etag: str, farmer_id: str) -> int | None:
+    """The version an If-Match names for this farmer; None for "*" or a tag of another farmer."""
+    tag = etag.strip().removeprefix("W/").strip('"')
+    owner, _, version = tag.rpartition(".")
+    return int(version) if owner == farmer_id and version.isdigit() else -1 if tag != "*" else None
 
 
 class FarmerRecords:
@@ -112,11 +140,14 @@ class FarmerRecords:
     ) -> Page[FarmerRecord]:
         """Farmers of the kecamatan in `scope` (already authorized), in list order."""
         name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
+        coverage = coverage_query(filters.coverage_state, today_wita())
+        if coverage is None:
+            return Page([], False)
         base: dict[str, Any] = {
             "village_code": filters.village_code,
             "registration_status": filters.registration_status.value if filters.registration_status else None,
             "name_contains": name,
-            **coverage_query(filters.coverage_state, today_wita()),
+            **coverage,
         }
 
         def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
@@ -124,8 +155,20 @@ class FarmerRecords:
 
         return across_kecamatan(scope, limit, start, fetch)
 
-    def patch(self, caller: Caller, farmer_id: str, edit: FarmerEdit) -> FarmerRecord:
+    def patch(
+        self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None = None
+    ) -> FarmerRecord:
+        """The edit applied to the latest record (a change the system made meanwhile, such as
+        BPJS confirming the registration, never fails it); with `if_match`, only to that version."""
+        return retry_on_conflict(lambda: self._patch(caller, farmer_id, edit, if_match))
+
+    def _patch(self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None) -> FarmerRecord:
         farmer = load_farmer(self.farmers, caller, farmer_id)
+        if if_match is not None and if_match != farmer.version:
+            raise PreconditionFailed(
+                "Data petani sudah berubah sejak Anda membukanya; muat ulang lalu ulangi perubahan.",
+                extra={"etag": etag_of(farmer)},
+            )
         fields = edit.fields()
         if not fields:
             raise ValidationFailed(
@@ -155,9 +198,13 @@ class FarmerRecords:
         farmer = load_farmer(self.farmers, caller, farmer_id)
         if farmer.registration_status is RegistrationStatus.REJECTED:
             raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; tidak dapat diaktifkan kembali.")
+        if farmer.deceased_on is not None:
+            raise FarmerDeceased(
+                "Petani ini sudah meninggal dunia; kepesertaan tidak dapat diaktifkan kembali."
+            )
         now = now_utc()
         today, stamp = today_wita(now), iso_utc(now)
-        coverage = coverage_on(farmer.paid_through, today)
+        coverage = farmer.coverage(today)
         if coverage.state is not CoverageState.LAPSED:
             raise FarmerNotLapsed(
                 f"Kepesertaan petani berstatus {coverage.state.value}; hanya yang berakhir (LAPSED) yang diaktifkan kembali."

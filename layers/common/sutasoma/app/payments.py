@@ -1,8 +1,11 @@
-"""Contributions: quotes from the tariff schedule, idempotent collection, payment history.
+"""Contributions: quotes from the tariff schedule, collection bound to the quote, history.
 
-A payment never counts twice: the client's Idempotency-Key makes a retry replay the first
-answer, and the farmer's version guards paid-through against two payments at once. The
-payment, the new paid-through, the counters and the outbox entry for BPJS are one commit.
+A payment never counts twice and never charges months nobody asked for: it names the first
+month it pays (`first_period`, from the quote) and is refused with a fresh quote once that is
+no longer the farmer's first unpaid month; the farmer's version makes concurrent payments
+serialize (one wins, the others meet a stale quote); the client's Idempotency-Key replays a
+retry's first answer. The payment, the new paid-through, counters and the outbox entry for
+BPJS are one commit.
 """
 
 from __future__ import annotations
@@ -11,23 +14,24 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sutasoma.app.common import Writer, load_farmer, once
+from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
 from sutasoma.app.paging import Page
 from sutasoma.app.ports import Farmers, Idempotency, Payments, Receipts
 from sutasoma.domain.audit import AuditAction, by_caller
-from sutasoma.domain.changes import ChangeSet, Created, WriteConflict, farmer_written
+from sutasoma.domain.changes import ChangeSet, Created, farmer_written
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
-from sutasoma.domain.coverage import MAX_MONTHS_PER_PAYMENT, coverage_on
+from sutasoma.domain.coverage import MAX_MONTHS_PER_PAYMENT
 from sutasoma.domain.errors import (
     AmountMismatch,
-    ConcurrentUpdate,
+    FarmerDeceased,
     FarmerRejected,
     FieldError,
     IdempotencyKeyRequired,
+    QuoteStale,
     ValidationFailed,
 )
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, registered_on
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.money import format_rupiah
@@ -50,6 +54,7 @@ __all__ = ["MAX_MONTHS_PER_PAYMENT", "PaymentDesk", "PaymentRequest", "PaymentRe
 class PaymentRequest(Record):
     months: int
     amount: int
+    first_period: str
     paid_at: datetime | None = None
 
 
@@ -60,17 +65,38 @@ class PaymentResult(Record):
     coverage: CoverageSnapshot
 
 
-def _not_rejected(farmer: FarmerRecord) -> None:
+def may_pay(farmer: FarmerRecord) -> None:
+    """Contributions are taken only from a living member BPJS has not rejected."""
+    if farmer.deceased_on is not None:
+        raise FarmerDeceased(
+            f"Petani ini meninggal dunia pada {farmer.deceased_on.isoformat()}; iuran tidak dapat diterima lagi."
+        )
     if farmer.registration_status is RegistrationStatus.REJECTED:
         raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; iuran tidak dapat diterima.")
 
 
+def quote_body(quote: Quote) -> dict[str, object]:
+    return {
+        "periods": list(quote.periods),
+        "first_period": quote.first_period,
+        "lines": [line.model_dump() for line in quote.lines],
+        "amount": quote.amount,
+    }
+
+
 def check_payment(farmer: FarmerRecord, request: PaymentRequest, now: datetime) -> Quote:
     """The quote this payment must match; every refusal comes before a receipt number is taken."""
-    _not_rejected(farmer)
+    may_pay(farmer)
     paid_at = request.paid_at or now
-    check_paid_at(paid_at, now)
+    check_paid_at(paid_at, now, registered_on(farmer))
     quote = quote_for(farmer.paid_through, request.months, farmer.monthly_income, paid_at)
+    if request.first_period != quote.first_period:
+        raise QuoteStale(
+            f"Iuran bulan {request.first_period} sudah tidak ditagih: bulan pertama yang belum dibayar kini "
+            f"{quote.first_period} ({format_rupiah(quote.amount)} untuk {request.months} bulan). Periksa rincian baru.",
+            [FieldError("first_period", f"Seharusnya {quote.first_period}.")],
+            extra={"quote": quote_body(quote)},
+        )
     if request.amount != quote.amount:
         raise AmountMismatch(
             f"Jumlah iuran untuk {request.months} bulan adalah {format_rupiah(quote.amount)}.",
@@ -78,6 +104,27 @@ def check_payment(farmer: FarmerRecord, request: PaymentRequest, now: datetime) 
             extra={"expected_amount": quote.amount, "quote": quote_body(quote)},
         )
     return quote
+
+
+def _counts(caller: Caller, payment: PaymentRecord, month: str) -> tuple[CounterIncrement, ...]:
+    """The month's collection, per BPP and per agent, and what each covered month received
+    (at the income it was paid on: the report's `contributions_due` of a paid month)."""
+    kecamatan, amount, months = payment.kecamatan_code, payment.amount, len(payment.periods)
+    per_month = tuple(
+        CounterIncrement(line.period, kecamatan, {"paid_for_month": line.amount, "paid_for_month_members": 1})
+        for line in payment.lines
+    )
+    return (
+        CounterIncrement(
+            month,
+            kecamatan,
+            {"contributions_collected": amount, "payments": 1, "contribution_months": months},
+        ),
+        CounterIncrement(
+            month, kecamatan, {"collections_amount": amount, "payments": 1}, agent=caller.username
+        ),
+        *per_month,
+    )
 
 
 def decide_payment(
@@ -88,48 +135,28 @@ def decide_payment(
     paid_at = request.paid_at or now
     business_day = paid_at.astimezone(WITA).date()
     stamp, payment_id, paid_through = iso_utc(now), new_id(), quote.periods[-1]
-    kecamatan = farmer.kecamatan_code
     payment = PaymentRecord(
-        payment_id=payment_id, receipt_number=receipt, farmer_id=farmer.farmer_id, kecamatan_code=kecamatan,
+        payment_id=payment_id, receipt_number=receipt, farmer_id=farmer.farmer_id, kecamatan_code=farmer.kecamatan_code,
         periods=quote.periods, lines=quote.lines, amount=quote.amount, paid_at=iso_utc(paid_at), recorded_at=stamp,
         collected_by=caller.username, collected_by_sub=caller.sub,
-        coverage_after=CoverageSnapshot(state=coverage_on(paid_through, business_day).state.value, paid_through=paid_through),
+        coverage_after=CoverageSnapshot(state=farmer.but(paid_through=paid_through).coverage(business_day).state.value,
+                                        paid_through=paid_through),
     )  # fmt: skip
-    after = farmer.next(paid_through=paid_through, coverage_start=farmer.coverage_start or quote.periods[0])
+    after = farmer.next(paid_through=paid_through, coverage_start=farmer.coverage_start or quote.first_period)
     month = period_of(business_day)
     changed = ("paid_through",) if farmer.coverage_start else ("paid_through", "coverage_start")
-    changes = farmer_written(farmer, after, month) + ChangeSet(
-        writes=(Created(payment),),
-        counts=(
-            CounterIncrement(
-                month, kecamatan,
-                {"contributions_collected": quote.amount, "payments": 1, "contribution_months": request.months},
-            ),
-            CounterIncrement(month, kecamatan, {"collections_amount": quote.amount, "payments": 1}, agent=caller.username),
-        ),
-        outbox=(
-            OutboxEntry(
-                op_id=new_id(), op_type=OpType.CONTRIBUTION_POSTING, farmer_id=farmer.farmer_id, created_at=stamp,
-                payload={"payment_id": payment_id},
-            ),
-        ),
-        audit=(
-            by_caller(
-                caller, AuditAction.PAYMENT_RECORDED, farmer.farmer_id, f"payment/{payment_id}", stamp,
-                farmer_id=farmer.farmer_id, fields=changed,
-                detail={"payment_id": payment_id, "receipt_number": receipt},
-            ),
-        ),
+    posting = OutboxEntry(
+        op_id=new_id(), op_type=OpType.CONTRIBUTION_POSTING, farmer_id=farmer.farmer_id, created_at=stamp,
+        payload={"payment_id": payment_id},
     )  # fmt: skip
+    audit = by_caller(
+        caller, AuditAction.PAYMENT_RECORDED, farmer.farmer_id, f"payment/{payment_id}", stamp,
+        farmer_id=farmer.farmer_id, fields=changed, detail={"payment_id": payment_id, "receipt_number": receipt},
+    )  # fmt: skip
+    changes = farmer_written(farmer, after, month) + ChangeSet(
+        writes=(Created(payment),), counts=_counts(caller, payment, month), outbox=(posting,), audit=(audit,)
+    )
     return payment, changes
-
-
-def quote_body(quote: Quote) -> dict[str, object]:
-    return {
-        "periods": list(quote.periods),
-        "lines": [line.model_dump() for line in quote.lines],
-        "amount": quote.amount,
-    }
 
 
 class PaymentDesk:
@@ -149,7 +176,7 @@ class PaymentDesk:
 
     def quote(self, caller: Caller, farmer_id: str, months: int) -> Quote:
         farmer = load_farmer(self.farmers, caller, farmer_id)
-        _not_rejected(farmer)
+        may_pay(farmer)
         return quote_for(farmer.paid_through, months, farmer.monthly_income, now_utc())
 
     def pay(
@@ -160,36 +187,33 @@ class PaymentDesk:
                 "Header Idempotency-Key wajib untuk pembayaran: kirim kunci yang sama saat mengulang.",
                 [FieldError("Idempotency-Key", "Wajib diisi.")],
             )
-        # A key names one payment of one farmer, whoever retries it.
+        farmer = load_farmer(self.farmers, caller, farmer_id)  # authorized before any replay
+        reads = iter([farmer])
+
+        def attempt() -> PaymentResult:
+            # The farmer as read for the authorization first; read again after a conflict.
+            current = next(reads, None) or load_farmer(self.farmers, caller, farmer_id)
+            return self._pay(caller, current, request)
+
         return once(
-            self.idempotency, "payment", idempotency_key, farmer_id, request,
-            lambda: self._pay(caller, farmer_id, request), PaymentResult,
+            self.idempotency, "payment", idempotency_key, f"{caller.sub}:{farmer_id}", request,
+            lambda: retry_on_conflict(attempt), PaymentResult,
         )  # fmt: skip
 
-    def _pay(self, caller: Caller, farmer_id: str, request: PaymentRequest) -> PaymentResult:
-        farmer = load_farmer(self.farmers, caller, farmer_id)
+    def _pay(self, caller: Caller, farmer: FarmerRecord, request: PaymentRequest) -> PaymentResult:
         now = now_utc()
         quote = check_payment(farmer, request, now)
         year = (request.paid_at or now).astimezone(WITA).year
         receipt = receipt_number(farmer.kecamatan_code, year, self.receipts.next(farmer.kecamatan_code, year))
         payment, changes = decide_payment(caller, farmer, request, quote, receipt, now)
-        try:
-            self.writer.write(changes)
-        except WriteConflict:
-            raise ConcurrentUpdate(
-                "Pembayaran lain untuk petani ini baru saja tercatat; minta rincian iuran lagi lalu ulangi."
-            ) from None
+        self.writer.write(changes)
         metrics.add_metric(name="ContributionCollected", unit=MetricUnit.Count, value=1)
         logger.info(
             "payment recorded",
-            extra={
-                "payment_id": payment.payment_id,
-                "farmer_id": farmer_id,
-                "months": request.months,
-                "amount": payment.amount,
-            },
-        )
-        current = coverage_on(payment.periods[-1], today_wita(now))
+            extra={"payment_id": payment.payment_id, "farmer_id": farmer.farmer_id, "months": request.months,
+                   "amount": payment.amount},
+        )  # fmt: skip
+        current = farmer.but(paid_through=payment.periods[-1]).coverage(today_wita(now))
         return PaymentResult(
             payment=payment,
             coverage=CoverageSnapshot(state=current.state.value, paid_through=payment.periods[-1]),

@@ -14,9 +14,10 @@ from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.claim import ClaimRecord
 from sutasoma.domain.counters import MonthCounters
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, NikClaim
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.refund import RefundRecord
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class FarmerQuery:
     paid_through_missing: bool = False
     paid_through_min: str | None = None  # inclusive, YYYY-MM
     paid_through_max: str | None = None  # inclusive, YYYY-MM
+    ended: bool | None = None  # True: only memberships over (dead, rejected); False: none of them
     start_after: tuple[str, str] | None = None  # (village_code, farmer_id) of the last item seen
 
 
@@ -39,6 +41,14 @@ class ClaimQuery:
     start_after: str | None = None  # claim_id of the last item seen
 
 
+@dataclass(frozen=True)
+class RefundQuery:
+    kecamatan_code: str
+    status: str | None = None
+    farmer_id: str | None = None
+    start_after: str | None = None  # refund_id of the last item seen
+
+
 class UnitOfWork(Protocol):
     def commit(self, changes: ChangeSet) -> None:
         """All of it or nothing; a failed condition raises domain.changes.WriteConflict."""
@@ -47,6 +57,7 @@ class UnitOfWork(Protocol):
 class Farmers(Protocol):
     def get(self, farmer_id: str) -> FarmerRecord | None: ...
     def id_for_nik(self, nik_hash: str) -> str | None: ...
+    def nik_claim(self, nik_hash: str) -> NikClaim | None: ...
     def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]: ...
 
 
@@ -61,6 +72,11 @@ class Payments(Protocol):
 class Claims(Protocol):
     def get(self, claim_id: str) -> ClaimRecord | None: ...
     def page(self, query: ClaimQuery, limit: int) -> tuple[list[ClaimRecord], bool]: ...
+
+
+class Refunds(Protocol):
+    def get(self, refund_id: str) -> RefundRecord | None: ...
+    def page(self, query: RefundQuery, limit: int) -> tuple[list[RefundRecord], bool]: ...
 
 
 class Counters(Protocol):
@@ -99,6 +115,7 @@ class TableContents:
     farmers: list[FarmerRecord] = field(default_factory=list)
     payments: list[PaymentRecord] = field(default_factory=list)
     claims: list[ClaimRecord] = field(default_factory=list)
+    refunds: list[RefundRecord] = field(default_factory=list)
     population: dict[str, dict[str, int]] = field(default_factory=dict)  # kecamatan -> summed deltas
     counters: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (period, kecamatan)
     items_scanned: int = 0
@@ -122,6 +139,7 @@ class Storage:
     reports: Reports
     receipts: Receipts
     callbacks: CallbackLog
+    refunds: Refunds
 
 
 class Queue(Protocol):

@@ -9,7 +9,8 @@ from typing import Any
 
 from sutasoma.app.ports import Scanner, TableContents
 from sutasoma.domain.clock import WITA, period_of
-from sutasoma.domain.population import contribution
+from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT, contribution
+from sutasoma.domain.refund import RefundStatus
 
 RECOUNTED = ("new_registrations", "contributions_collected", "payments", "contribution_months",
              "claims_submitted_JKK", "claims_submitted_JKM")  # fmt: skip
@@ -24,9 +25,7 @@ def recount(contents: TableContents) -> tuple[dict[str, Counter[str]], dict[tupl
     population: dict[str, Counter[str]] = defaultdict(Counter)
     counters: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for farmer in contents.farmers:
-        fields = {"registration_status": farmer.registration_status.value, "paid_through": farmer.paid_through,
-                  "monthly_income": farmer.monthly_income}  # fmt: skip
-        population[farmer.kecamatan_code].update(contribution(fields))
+        population[farmer.kecamatan_code].update(contribution(farmer.population_fields()))
         counters[(_month(farmer.registered_at), farmer.kecamatan_code)]["new_registrations"] += 1
     for payment in contents.payments:
         counted = counters[(_month(payment.paid_at), payment.kecamatan_code)]
@@ -37,6 +36,9 @@ def recount(contents: TableContents) -> tuple[dict[str, Counter[str]], dict[tupl
         counters[(_month(claim.created_at), claim.kecamatan_code)][
             f"claims_submitted_{claim.claim_type}"
         ] += 1
+    for refund in contents.refunds:
+        if refund.status is RefundStatus.OPEN:
+            population[refund.kecamatan_code].update({REFUNDS_OPEN: 1, REFUNDS_OPEN_AMOUNT: refund.amount})
     return population, counters
 
 

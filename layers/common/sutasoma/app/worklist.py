@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sutasoma.app.ports import ClaimQuery, Claims, FarmerQuery, Farmers
+from sutasoma.app.ports import ClaimQuery, Claims, FarmerQuery, Farmers, RefundQuery, Refunds
 from sutasoma.domain.claim import ClaimRecord, ClaimStatus
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.places import kecamatan_name
+from sutasoma.domain.refund import RefundRecord, RefundStatus
 from sutasoma.domain.worklist import (
     FarmerToVisit,
     Section,
@@ -20,15 +21,18 @@ from sutasoma.domain.worklist import (
     claim_to_complete,
     classify,
     farmer_order,
+    refund_order,
+    refund_to_return,
 )
 
 PAGE = 500  # farmers or claims read per query call; the lists themselves are not paged
 
 
 class WorklistDesk:
-    def __init__(self, farmers: Farmers, claims: Claims) -> None:
+    def __init__(self, farmers: Farmers, claims: Claims, refunds: Refunds) -> None:
         self.farmers = farmers
         self.claims = claims
+        self.refunds = refunds
 
     def worklist(self, kecamatan: str, village_code: str | None, today: date | None = None) -> Worklist:
         """The worklist of one kecamatan (already authorized), or of one of its villages."""
@@ -53,6 +57,11 @@ class WorklistDesk:
                 if owner is None:
                     continue
             claims.append(claim_to_complete(claim, owner))
+        refunds = [
+            refund_to_return(refund, farmers[refund.farmer_id])
+            for refund in self._open_refunds(kecamatan)
+            if refund.farmer_id in farmers  # narrowed to one village: its farmers' cases only
+        ]
         return Worklist(
             kecamatan_code=kecamatan,
             kecamatan_name=kecamatan_name(kecamatan),
@@ -63,6 +72,7 @@ class WorklistDesk:
             in_arrears=tuple(sorted(sections["in_arrears"], key=farmer_order)),
             about_to_lapse=tuple(sorted(sections["about_to_lapse"], key=farmer_order)),
             claims_waiting_for_documents=tuple(sorted(claims, key=claim_order)),
+            refunds_to_return=tuple(sorted(refunds, key=refund_order)),
         )
 
     def _farmers(self, kecamatan: str, village_code: str | None) -> dict[str, FarmerRecord]:
@@ -77,6 +87,17 @@ class WorklistDesk:
             if not more or not page:
                 return found
             start_after = (page[-1].village_code, page[-1].farmer_id)
+
+    def _open_refunds(self, kecamatan: str) -> list[RefundRecord]:
+        refunds: list[RefundRecord] = []
+        start_after: str | None = None
+        while True:
+            query = RefundQuery(kecamatan, RefundStatus.OPEN.value, start_after=start_after)
+            page, more = self.refunds.page(query, PAGE)
+            refunds.extend(page)
+            if not more or not page:
+                return refunds
+            start_after = page[-1].refund_id
 
     def _submitted_claims(self, kecamatan: str) -> list[ClaimRecord]:
         claims: list[ClaimRecord] = []

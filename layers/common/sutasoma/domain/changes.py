@@ -8,7 +8,6 @@ keys and expressions (adapters/dynamo/).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.counters import Count, PopulationDelta
@@ -38,7 +37,14 @@ class Updated:
             raise ValueError("an update writes the next version of the record it read (use .next())")
 
 
-Write = Created | Updated
+@dataclass(frozen=True)
+class Deleted:
+    """A record removed, only if it is still the one that was read (a NIK claim moving)."""
+
+    record: Record
+
+
+Write = Created | Updated | Deleted
 
 
 @dataclass(frozen=True)
@@ -71,23 +77,13 @@ class WriteConflict(Exception):
 
 
 def _record_of(write: Write) -> Record:
-    return write.record if isinstance(write, Created) else write.after
+    return write.after if isinstance(write, Updated) else write.record
 
 
 def farmer_written(before: FarmerRecord | None, after: FarmerRecord, period: str) -> ChangeSet:
     """A farmer created or changed (`after` = `before.next(...)`), with what that moves in the
     population counters."""
     write: Write = Created(after) if before is None else Updated(before, after)
-    delta = population_delta(_population_fields(before), _population_fields(after))
+    delta = population_delta(before.population_fields() if before else None, after.population_fields())
     counts = (PopulationDelta(after.kecamatan_code, period, delta),) if delta else ()
     return ChangeSet(writes=(write,), counts=counts)
-
-
-def _population_fields(farmer: FarmerRecord | None) -> dict[str, Any] | None:
-    if farmer is None:
-        return None
-    return {
-        "registration_status": farmer.registration_status.value,
-        "paid_through": farmer.paid_through,
-        "monthly_income": farmer.monthly_income,
-    }

@@ -165,3 +165,40 @@ class IncidentDateInvalid(ValidationFailed):
 class DocumentsMissing(Conflict):
     code = "DOCUMENTS_MISSING"
     title = "Dokumen belum lengkap"
+
+
+class QuoteStale(Conflict):
+    code = "QUOTE_STALE"
+    title = "Rincian iuran sudah berubah"
+
+
+class FarmerDeceased(Conflict):
+    code = "FARMER_DECEASED"
+    title = "Petani sudah meninggal dunia"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    code = "PRECONDITION_FAILED"
+    title = "Data sudah berubah"
+
+
+class DeathAlreadyClaimed(Conflict):
+    code = "DEATH_ALREADY_CLAIMED"
+    title = "Santunan kematian sudah diajukan"
+
+
+class SelfVerification(Forbidden):
+    code = "SELF_VERIFICATION"
+    title = "Verifikasi oleh pengaju sendiri"
+
+
+class PeriodNotEnded(ValidationFailed):
+    code = "PERIOD_NOT_ENDED"
+    title = "Bulan belum berakhir"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    title = "Jenis isi tidak didukung"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
+from sutasoma.domain.clock import WITA
+from sutasoma.domain.coverage import Coverage, coverage_on
+from sutasoma.domain.errors import FarmerDeceased, FieldError, IncidentDateInvalid
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.registration import RegistrationStatus
 
@@ -24,6 +27,15 @@ class Heir(Record):
     full_name: str
     relationship: Relationship
     phone: str | None = None
+
+
+class CorrectionNote(Record):
+    """A coordinator's or admin's correction of identity fields, and why."""
+
+    at: str
+    by: str
+    fields: tuple[str, ...]
+    reason: str
 
 
 class FarmerRecord(Versioned):
@@ -58,6 +70,33 @@ class FarmerRecord(Versioned):
     # A lapsed member registered again: coverage starts afresh.
     reactivated_at: str | None = None
     previous_paid_through: str | None = None
+    # Death ends the membership (from the family's report, or a death claim).
+    deceased_on: date | None = None
+    death_recorded_at: str | None = None
+    death_recorded_by: str | None = None
+    death_source: str | None = None  # "REPORT" | "CLAIM"
+    death_note: str | None = None
+    corrections: tuple[CorrectionNote, ...] = ()
+    # The KTP copy, once a valid file landed in S3.
+    ktp_uploaded_at: str | None = None
+    ktp_object_key: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        """The membership is over: the farmer died, or BPJS rejected the registration."""
+        return self.deceased_on is not None or self.registration_status is RegistrationStatus.REJECTED
+
+    def coverage(self, on: date) -> Coverage:
+        return coverage_on(self.paid_through, on, ended=self.ended)
+
+    def population_fields(self) -> dict[str, Any]:
+        """What the report's population buckets count of this farmer (domain/population.py)."""
+        return {
+            "registration_status": self.registration_status.value,
+            "paid_through": self.paid_through,
+            "monthly_income": self.monthly_income,
+            "deceased": self.deceased_on is not None,
+        }
 
 
 class NikClaim(Record):
@@ -70,3 +109,24 @@ class NikClaim(Record):
 
 def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def registered_on(farmer: FarmerRecord) -> date:
+    """The business date (WITA) of the registration."""
+    return datetime.fromisoformat(farmer.registered_at.replace("Z", "+00:00")).astimezone(WITA).date()
+
+
+def check_date_of_death(farmer: FarmerRecord, date_of_death: date, today: date) -> None:
+    if farmer.deceased_on is not None:
+        raise FarmerDeceased(
+            f"Kematian petani ini sudah tercatat (tanggal {farmer.deceased_on.isoformat()})."
+        )
+    if date_of_death > today:
+        raise IncidentDateInvalid(
+            "Tanggal kematian tidak boleh di masa depan.", [FieldError("date_of_death", "Di masa depan.")]
+        )
+    if date_of_death < registered_on(farmer):
+        raise IncidentDateInvalid(
+            "Tanggal kematian tidak boleh sebelum petani didaftarkan.",
+            [FieldError("date_of_death", f"Sebelum {registered_on(farmer).isoformat()}.")],
+        )

@@ -4,7 +4,7 @@ and the rules on when a payment may be recorded (DOMAIN.md "Contributions")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sutasoma.domain.clock import WITA
@@ -26,12 +26,14 @@ class BpjsPostingStatus(StrEnum):
 
 
 class PaidLine(Record):
-    """One month of a payment at its tariff."""
+    """One month of a payment at its tariff, and the reported income it was paid on (kept:
+    an income changed later applies from the next unpaid month only)."""
 
     period: str
     jkk: int
     jkm: int
     amount: int
+    income: int
 
 
 class CoverageSnapshot(Record):
@@ -65,6 +67,10 @@ class Quote:
     amount: int
     latest_allowed: str
 
+    @property
+    def first_period(self) -> str:
+        return self.periods[0]
+
 
 def quote_for(paid_through: str | None, months: int, income: int, at: datetime) -> Quote:
     """What a payment of `months` made `at` covers (on that WITA date): arrears first, then
@@ -82,7 +88,7 @@ def quote_for(paid_through: str | None, months: int, income: int, at: datetime) 
             extra={"latest_period": plan.latest_allowed},
         )
     lines = tuple(
-        PaidLine(period=c.period, jkk=c.jkk, jkm=c.jkm, amount=c.amount)
+        PaidLine(period=c.period, jkk=c.jkk, jkm=c.jkm, amount=c.amount, income=income)
         for c in (contribution_for(period, income) for period in plan.periods)
     )
     return Quote(plan.periods, lines, sum(line.amount for line in lines), plan.latest_allowed)
@@ -93,7 +99,14 @@ def receipt_number(kecamatan_code: str, year: int, sequence: int) -> str:
     return f"BPP{kecamatan_code[-2:]}-{year}-{sequence:06d}"
 
 
-def check_paid_at(paid_at: datetime, now: datetime) -> None:
+def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None:
+    """Not in the future (a few minutes of phone clock aside), not before the day the farmer
+    was registered (WITA: an agent offline records both on the same visit), not too old."""
+    if paid_at.astimezone(WITA).date() < registered_on:
+        raise PaidAtInvalid(
+            f"Waktu pembayaran tidak boleh sebelum petani didaftarkan ({registered_on.isoformat()}).",
+            [FieldError("paid_at", "Sebelum tanggal pendaftaran.")],
+        )
     if paid_at > now + PAID_AT_CLOCK_SKEW:
         raise PaidAtInvalid(
             "Waktu pembayaran tidak boleh di masa depan.", [FieldError("paid_at", "Di masa depan.")]
@@ -103,3 +116,12 @@ def check_paid_at(paid_at: datetime, now: datetime) -> None:
             "Pembayaran lebih dari 31 hari yang lalu tidak dapat dicatat lewat aplikasi; hubungi admin.",
             [FieldError("paid_at", "Terlalu lama.")],
         )
+
+
+def income_paid_for(payments: list[PaymentRecord], period: str) -> int | None:
+    """The reported income on which `period` was paid (the latest payment covering it)."""
+    for payment in payments:  # newest first
+        for line in payment.lines:
+            if line.period == period:
+                return line.income
+    return None

@@ -19,7 +19,11 @@ from sutasoma.domain.periods import months_between
 from sutasoma.domain.tariff import base_tariff_for, relief_for
 
 NONE = "none"  # registered, never paid (or reactivated and not paid since)
-REJECTED = "rejected"
+REJECTED = "rejected"  # BPJS refused the registration: membership ended, out of the counts
+DECEASED = "deceased"  # the farmer died: membership ended, out of the counts
+# Refund cases open at a month's end: +1 when a case opens, -1 when it is settled.
+REFUNDS_OPEN = "refunds_open"
+REFUNDS_OPEN_AMOUNT = "refunds_open_amount"
 
 
 def bucket_of(paid_through: str | None) -> str:
@@ -36,6 +40,8 @@ def contribution(farmer: Mapping[str, Any] | None) -> Counter[str]:
         return Counter()
     if farmer.get("registration_status") == "REJECTED":
         return Counter({f"n_{REJECTED}": 1})
+    if farmer.get("deceased"):
+        return Counter({f"n_{DECEASED}": 1})
     bucket = bucket_of(farmer.get("paid_through"))
     return Counter({f"n_{bucket}": 1, f"inc_{bucket}": int(farmer["monthly_income"])})
 
@@ -53,6 +59,9 @@ class Population:
     counts: dict[str, int] = field(default_factory=dict)
     incomes: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
+    deceased: int = 0
+    open_refunds: int = 0  # refund cases not settled yet, and their Rupiah
+    open_refunds_amount: int = 0
 
     @classmethod
     def from_sums(cls, sums: Mapping[str, int]) -> Population:
@@ -61,8 +70,14 @@ class Population:
             kind, _, bucket = name.partition("_")
             if kind == "n" and bucket == REJECTED:
                 population.rejected = value
+            elif kind == "n" and bucket == DECEASED:
+                population.deceased = value
             elif kind == "n":
                 population.counts[bucket] = value
+            elif name == REFUNDS_OPEN:
+                population.open_refunds = value
+            elif name == REFUNDS_OPEN_AMOUNT:
+                population.open_refunds_amount = value
             elif kind == "inc":
                 population.incomes[bucket] = value
         return population
@@ -77,6 +92,11 @@ class Population:
 
     def count(self, period: str, low: int, high: int | None) -> int:
         return sum(self.counts[b] for b in self._members(period, low, high))
+
+    @property
+    def ended(self) -> int:
+        """Memberships over: rejected by BPJS, or the farmer died."""
+        return self.rejected + self.deceased
 
     @property
     def registered(self) -> int:

@@ -1,30 +1,35 @@
 """Which farmers an agent should visit, and why (DOMAIN.md "Coverage"; docs/api.md).
 
-Each farmer lands in at most one section, by the coverage state on today's WITA date:
-- `due_this_month`: ACTIVE and paid through exactly this month (next month comes due), or
-  CONFIRMED by BPJS and never paid (the first payment starts the cover);
-- `in_arrears`: 1-2 months unpaid, with the months owed and their amount;
-- `about_to_lapse`: 3 months unpaid: unless paid this month the membership ends (LAPSED);
-Rejected farmers, farmers still waiting for BPJS with nothing paid, farmers paid beyond this
-month and LAPSED farmers are in no section. Amounts come from the tariff month by month.
+Each farmer lands in at most one section, by the coverage state on today's WITA date
+(domain/coverage.py), with the words the report uses:
+- `due_this_month` ("jatuh tempo"): DUE, the current month to pay by its 15th; or CONFIRMED by
+  BPJS and never paid (the first payment starts the cover);
+- `in_arrears` ("tunggakan"): 1-2 months overdue, with the months owed and their amount;
+- `about_to_lapse` ("hampir nonaktif"): 3 months overdue: unless paid by the 15th of this
+  or the next month the membership ends (LAPSED);
+- `refunds_to_return` ("kembalikan iuran"): open refund cases of the kecamatan.
+ACTIVE farmers, farmers still waiting for BPJS with nothing paid, LAPSED farmers and farmers
+whose membership ended (death, rejection) are in no collection section. Amounts come from the
+tariff month by month.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from sutasoma.domain.claim import ClaimRecord, ClaimStatus
 from sutasoma.domain.clock import period_of
-from sutasoma.domain.coverage import MAX_ARREARS_MONTHS, Coverage, CoverageState, coverage_on
+from sutasoma.domain.coverage import DUE_DAY, MAX_ARREARS_MONTHS, Coverage, CoverageState, lapses_on
 from sutasoma.domain.documents import DOC_NAMES, DocType
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.money import format_rupiah
 from sutasoma.domain.periods import add_months, parse_period
 from sutasoma.domain.places import places
+from sutasoma.domain.refund import RefundReason, RefundRecord
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.domain.tariff import contribution_for
 
@@ -32,11 +37,12 @@ Section = Literal["due_this_month", "in_arrears", "about_to_lapse"]
 
 
 class WorklistAction(StrEnum):
-    COLLECT_NEXT_MONTH = "COLLECT_NEXT_MONTH"
+    COLLECT_DUE = "COLLECT_DUE"
     COLLECT_FIRST_PAYMENT = "COLLECT_FIRST_PAYMENT"
     COLLECT_ARREARS = "COLLECT_ARREARS"
     COLLECT_BEFORE_LAPSE = "COLLECT_BEFORE_LAPSE"
     COMPLETE_CLAIM_DOCUMENTS = "COMPLETE_CLAIM_DOCUMENTS"
+    RETURN_REFUND = "RETURN_REFUND"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,21 @@ class ClaimToComplete:
 
 
 @dataclass(frozen=True)
+class RefundToReturn:
+    refund_id: str
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    amount: int
+    periods: tuple[str, ...]
+    reason: RefundReason
+    created_at: str
+    action: WorklistAction
+    action_text: str
+
+
+@dataclass(frozen=True)
 class Worklist:
     kecamatan_code: str
     kecamatan_name: str
@@ -94,6 +115,7 @@ class Worklist:
     in_arrears: tuple[FarmerToVisit, ...]
     about_to_lapse: tuple[FarmerToVisit, ...]
     claims_waiting_for_documents: tuple[ClaimToComplete, ...]
+    refunds_to_return: tuple[RefundToReturn, ...]
 
 
 @dataclass(frozen=True)
@@ -124,19 +146,17 @@ def _visit(farmer: FarmerRecord, coverage: Coverage, current: str) -> _Visit | N
     match coverage.state:
         case CoverageState.NOT_STARTED if farmer.registration_status is RegistrationStatus.CONFIRMED:
             return _Visit("due_this_month", (current,), None, WorklistAction.COLLECT_FIRST_PAYMENT)
-        case CoverageState.ACTIVE if coverage.paid_through == current:
-            month_end = end_of_month(current)
-            return _Visit(
-                "due_this_month", (add_months(current, 1),), month_end, WorklistAction.COLLECT_NEXT_MONTH
-            )
+        case CoverageState.DUE:
+            due_by = date(*parse_period(current), DUE_DAY)
+            return _Visit("due_this_month", (current,), due_by, WorklistAction.COLLECT_DUE)
         case CoverageState.ARREARS:
             paid_through = str(coverage.paid_through)
             periods = tuple(add_months(paid_through, i) for i in range(1, coverage.months_unpaid + 1))
-            act_by = end_of_month(add_months(paid_through, MAX_ARREARS_MONTHS))
-            if coverage.months_unpaid >= MAX_ARREARS_MONTHS:
+            act_by = lapses_on(paid_through) - timedelta(days=1)
+            if coverage.months_overdue >= MAX_ARREARS_MONTHS:
                 return _Visit("about_to_lapse", periods, act_by, WorklistAction.COLLECT_BEFORE_LAPSE)
             return _Visit("in_arrears", periods, act_by, WorklistAction.COLLECT_ARREARS)
-    return None  # waiting for BPJS, paid ahead, or LAPSED (reactivation, not collection)
+    return None  # paid, waiting for BPJS, LAPSED (reactivation, not collection) or ENDED
 
 
 def _months(periods: tuple[str, ...]) -> str:
@@ -148,10 +168,10 @@ def _action_text(visit: _Visit, amount: int, current: str) -> str:
     match visit.action:
         case WorklistAction.COLLECT_FIRST_PAYMENT:
             return f"Tagih iuran pertama bulan {current} ({rupiah}); perlindungan dimulai bulan yang dibayar."
-        case WorklistAction.COLLECT_NEXT_MONTH:
+        case WorklistAction.COLLECT_DUE:
             return (
-                f"Tagih iuran bulan {periods[0]} ({rupiah}) paling lambat {visit.act_by}"
-                " agar perlindungan tidak terputus."
+                f"Iuran bulan {periods[0]} jatuh tempo ({rupiah}): tagih paling lambat {visit.act_by}"
+                " agar tidak menjadi tunggakan."
             )
         case WorklistAction.COLLECT_ARREARS:
             return f"Tagih tunggakan {len(periods)} bulan ({_months(periods)}), {rupiah}, paling lambat {visit.act_by}."
@@ -163,9 +183,7 @@ def _action_text(visit: _Visit, amount: int, current: str) -> str:
 
 def classify(farmer: FarmerRecord, today: date) -> Placement | None:
     """The section a farmer belongs to on `today`, with what to collect; None for none."""
-    if farmer.registration_status is RegistrationStatus.REJECTED:
-        return None
-    coverage = coverage_on(farmer.paid_through, today)
+    coverage = farmer.coverage(today)
     current = period_of(today)
     visit = _visit(farmer, coverage, current)
     if visit is None:
@@ -217,6 +235,30 @@ def claim_to_complete(claim: ClaimRecord, farmer: FarmerRecord) -> ClaimToComple
             + "), lalu minta koordinator BPP memverifikasi."
         ),
     )
+
+
+REFUND_REASONS = {
+    RefundReason.REGISTRATION_REJECTED: "pendaftaran ditolak BPJS",
+    RefundReason.PAID_AFTER_DEATH: "iuran dibayar untuk bulan setelah petani meninggal",
+    RefundReason.POSTING_REFUSED: "iuran ditolak BPJS",
+}
+
+
+def refund_to_return(refund: RefundRecord, farmer: FarmerRecord) -> RefundToReturn:
+    return RefundToReturn(
+        refund_id=refund.refund_id, farmer_id=refund.farmer_id, full_name=farmer.full_name,
+        village_code=farmer.village_code, village_name=village_name(farmer.village_code), amount=refund.amount,
+        periods=refund.periods, reason=refund.reason, created_at=refund.created_at,
+        action=WorklistAction.RETURN_REFUND,
+        action_text=(
+            f"Kembalikan iuran {format_rupiah(refund.amount)} ({REFUND_REASONS[refund.reason]}; bulan "
+            f"{_months(refund.periods)}) kepada petani atau ahli warisnya, lalu catat penyelesaiannya."
+        ),
+    )  # fmt: skip
+
+
+def refund_order(entry: RefundToReturn) -> tuple[str, str, str]:
+    return entry.village_code, entry.full_name.casefold(), entry.refund_id
 
 
 def farmer_order(entry: FarmerToVisit) -> tuple[str, str, str]:

@@ -33,10 +33,13 @@ if TYPE_CHECKING:
     from sutasoma.app.callbacks import CallbackDesk
     from sutasoma.app.claims import ClaimDesk
     from sutasoma.app.common import Writer
+    from sutasoma.app.corrections import CorrectFarmer
+    from sutasoma.app.deaths import RecordDeath
     from sutasoma.app.farmer_records import FarmerRecords
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
     from sutasoma.app.ports import Scanner, Storage
+    from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
     from sutasoma.app.worklist import WorklistDesk
@@ -63,6 +66,7 @@ def storage_on(t: Table) -> Storage:
     from sutasoma.adapters.dynamo.farmers import FarmerRepository
     from sutasoma.adapters.dynamo.outbox import OutboxRepository
     from sutasoma.adapters.dynamo.payments import PaymentRepository
+    from sutasoma.adapters.dynamo.refunds import RefundRepository
     from sutasoma.adapters.dynamo.reports import ReceiptSequence, ReportRepository
     from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
     from sutasoma.app.ports import Storage
@@ -70,7 +74,7 @@ def storage_on(t: Table) -> Storage:
     return Storage(
         unit=DynamoUnitOfWork(t), farmers=FarmerRepository(t), payments=PaymentRepository(t),
         claims=ClaimRepository(t), counters=CounterRepository(t), outbox=OutboxRepository(t),
-        audit=AuditRepository(t), reports=ReportRepository(t), receipts=ReceiptSequence(t), callbacks=CallbackLog(t),
+        audit=AuditRepository(t), reports=ReportRepository(t), receipts=ReceiptSequence(t), callbacks=CallbackLog(t), refunds=RefundRepository(t),
     )  # fmt: skip
 
 
@@ -131,10 +135,41 @@ def farmer_records(settings: RegisterSettings) -> FarmerRecords:
 
 
 @cache
+def record_death(settings: RegisterSettings) -> RecordDeath:
+    from sutasoma.app.deaths import RecordDeath
+
+    store = storage(settings)
+    return RecordDeath(
+        store.farmers, store.payments, writer(settings, settings.bpjs_queue_url), idempotency(settings)
+    )
+
+
+@cache
+def correct_farmer(settings: RegisterSettings) -> CorrectFarmer:
+    from sutasoma.adapters.secrets import secret_text
+    from sutasoma.app.corrections import CorrectFarmer
+
+    return CorrectFarmer(
+        storage(settings).farmers, writer(settings, settings.bpjs_queue_url),
+        nik_key=lambda: secret_text(settings.nik_hash_secret_arn).encode(),
+    )  # fmt: skip
+
+
+@cache
+def refund_desk(settings: PaySettings) -> RefundDesk:
+    from sutasoma.app.refunds import RefundDesk
+
+    return RefundDesk(
+        storage(settings).refunds, writer(settings, settings.bpjs_queue_url), idempotency(settings)
+    )
+
+
+@cache
 def worklist(settings: Settings) -> WorklistDesk:
     from sutasoma.app.worklist import WorklistDesk
 
-    return WorklistDesk(storage(settings).farmers, storage(settings).claims)
+    store = storage(settings)
+    return WorklistDesk(store.farmers, store.claims, store.refunds)
 
 
 @cache
@@ -204,7 +239,7 @@ def callback_desk(settings: CallbackSettings) -> CallbackDesk:
 
     store = storage(settings)
     return CallbackDesk(
-        store.farmers, store.claims, store.callbacks, writer(settings, settings.bpjs_queue_url),
+        store.farmers, store.payments, store.claims, store.callbacks, writer(settings, settings.bpjs_queue_url),
         secret=lambda: secret_text(settings.bpjs_callback_secret_arn).encode(),
         window_seconds=settings.bpjs_callback_window_seconds,
     )  # fmt: skip
@@ -231,6 +266,7 @@ def reset() -> None:
 
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
+        record_death, correct_farmer, refund_desk,
         payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
     ):  # fmt: skip
         built.cache_clear()

@@ -10,7 +10,7 @@ from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.codec import Expression, to_dynamo
 from sutasoma.adapters.dynamo.table import Table, without_keys
 from sutasoma.app.ports import FarmerQuery
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, NikClaim
 
 
 class FarmerRepository:
@@ -22,8 +22,12 @@ class FarmerRepository:
         return FarmerRecord.model_validate(without_keys(item)) if item else None
 
     def id_for_nik(self, nik_hash: str) -> str | None:
+        claim = self.nik_claim(nik_hash)
+        return claim.farmer_id if claim else None
+
+    def nik_claim(self, nik_hash: str) -> NikClaim | None:
         item = self.table.get(keys.nik_claim(nik_hash), consistent=True)
-        return str(item["farmer_id"]) if item else None
+        return NikClaim.model_validate(without_keys(item)) if item else None
 
     def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]:
         """Up to `limit` farmers of one kecamatan in list order, and whether more may follow."""
@@ -68,6 +72,10 @@ def _filter(query: FarmerQuery) -> ConditionBase | None:
         conditions.append(Attr("paid_through").gte(query.paid_through_min))
     if query.paid_through_max:
         conditions.append(Attr("paid_through").lte(query.paid_through_max))
+    if query.ended is True:
+        conditions.append(Attr("registration_status").eq("REJECTED") | Attr("deceased_on").exists())
+    if query.ended is False:
+        conditions.append(Attr("registration_status").ne("REJECTED") & Attr("deceased_on").not_exists())
     if not conditions:
         return None
     combined = conditions[0]

@@ -15,6 +15,7 @@ from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
 from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.records import Record
+from sutasoma.domain.refund import RefundRecord
 
 GSI_BY_KECAMATAN = "GSI1"  # a kecamatan's farmers (by village) and claims (newest last)
 GSI_OUTBOX_PENDING = "GSI2"  # sparse: outbox entries not yet handed to the queue
@@ -42,6 +43,7 @@ OUTBOX = Kind("OUTBOX", "FARMER#")
 AUDIT = Kind("AUDIT", "AUDIT#")
 CALLBACK = Kind("CALLBACK", "CALLBACK#")
 REPORT = Kind("REPORT", "REPORT#")
+REFUND = Kind("REFUND", "REFUND#")
 COUNTER_PREFIX = "COUNTER#"
 POPULATION_PREFIX = "POP#"
 
@@ -94,6 +96,18 @@ def outbox(farmer_id: str, op_id: str) -> Key:
 
 def outbox_pending(created_at: str, op_id: str) -> Key:
     return {"GSI2PK": OUTBOX_PENDING, "GSI2SK": f"{created_at}#{op_id}"}
+
+
+def refund(refund_id: str) -> Key:
+    return {"PK": f"REFUND#{refund_id}", "SK": "REFUND"}
+
+
+def refunds_of(kecamatan_code: str) -> str:
+    return f"REFUNDS#{kecamatan_code}"
+
+
+def refund_list_position(kecamatan_code: str, refund_id: str) -> Key:
+    return {"GSI1PK": refunds_of(kecamatan_code), "GSI1SK": refund_id}
 
 
 def callback(event_id: str) -> Key:
@@ -163,6 +177,10 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
             return AUDIT, audit(record.subject_id, record.at, record.audit_id)
         case CallbackReceipt():
             return CALLBACK, callback(record.event_id)
+        case RefundRecord():
+            return REFUND, refund(record.refund_id) | refund_list_position(
+                record.kecamatan_code, record.refund_id
+            )
     raise TypeError(f"no item kind for {type(record).__name__}")
 
 

@@ -13,6 +13,7 @@ from sutasoma.app.ports import TableContents
 from sutasoma.domain.claim import ClaimRecord
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.refund import RefundRecord
 
 
 class TableScanner:
@@ -39,6 +40,8 @@ def _sort(item: dict[str, Any], contents: TableContents, population: dict[str, C
         contents.payments.append(PaymentRecord.model_validate(without_keys(item)))
     elif kind == keys.CLAIM.type:
         contents.claims.append(ClaimRecord.model_validate(without_keys(item)))
+    elif kind == keys.REFUND.type:
+        contents.refunds.append(RefundRecord.model_validate(without_keys(item)))
     elif pk.startswith(keys.POPULATION_PREFIX):
         population.setdefault(pk.removeprefix(keys.POPULATION_PREFIX), Counter()).update(numbers(item))
     elif pk.startswith(keys.COUNTER_PREFIX):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from typing import Any
 
 from sutasoma.adapters.dynamo.codec import to_dynamo, update_expression
 from sutasoma.adapters.dynamo.keys import counter, item_keys, population
 from sutasoma.adapters.dynamo.table import Table, TransactionCancelled, without_keys
-from sutasoma.domain.changes import ChangeSet, Created, Updated, Write, WriteConflict
+from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, Write, WriteConflict
 from sutasoma.domain.counters import Count, CounterIncrement
 from sutasoma.domain.records import Record
 
@@ -31,7 +32,7 @@ class DynamoUnitOfWork:
     def commit(self, changes: ChangeSet) -> None:
         items = [self._write(w) for w in changes.writes]
         items += [self._created(entry) for entry in changes.outbox]
-        items += [self._count(count) for count in changes.counts]
+        items += [self._count(count) for count in merged(changes.counts)]
         items += [self._created(record) for record in changes.audit]
         for attempt in range(1, COLLISION_ATTEMPTS + 1):
             try:
@@ -51,14 +52,38 @@ class DynamoUnitOfWork:
             return cancelled  # an outbox, counter or audit item: not a decision's conflict
         write = writes[index]
         stored = cancelled.items[index]
-        record = write.record if isinstance(write, Created) else write.after
+        record = write.after if isinstance(write, Updated) else write.record
         current = type(record).model_validate(without_keys(stored)) if stored else None
         return WriteConflict(write, current)
 
     def _write(self, write: Write) -> dict[str, Any]:
         if isinstance(write, Created):
             return self._created(write.record, return_old=True)
+        if isinstance(write, Deleted):
+            return self._deleted(write.record)
         return self._updated(write)
+
+    def _deleted(self, record: Record) -> dict[str, Any]:
+        """Delete the item only if it still holds `record` (its plain fields compared)."""
+        _, keys = item_keys(record)
+        plain = {
+            k: v for k, v in record.stored().items() if isinstance(v, str | int) and not isinstance(v, bool)
+        }
+        names = {f"#d{i}": name for i, name in enumerate(plain)}
+        values = {f":d{i}": value for i, value in enumerate(plain.values())}
+        condition = " AND ".join(
+            ["attribute_exists(PK)", *(f"{n} = {v}" for n, v in zip(names, values, strict=True))]
+        )
+        return {
+            "Delete": {
+                "TableName": self.table.name,
+                "Key": to_dynamo({"PK": keys["PK"], "SK": keys["SK"]}),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_dynamo(values),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
     def _created(self, record: Record, *, return_old: bool = False) -> dict[str, Any]:
         kind, keys = item_keys(record)
@@ -96,6 +121,27 @@ class DynamoUnitOfWork:
 
     def _count(self, count: Count) -> dict[str, Any]:
         return {"Update": count_update(self.table.name, count)}
+
+
+def merged(counts: tuple[Count, ...]) -> list[Count]:
+    """One ADD per counter item: a transaction may not touch an item twice, and a decision may
+    well count into the same month twice (a month's collection and what it paid for)."""
+    sums: dict[tuple[object, ...], Count] = {}
+    for count in counts:
+        key: tuple[object, ...] = (
+            ("c", count.period, count.kecamatan_code, count.agent)
+            if isinstance(count, CounterIncrement)
+            else ("p", count.kecamatan_code, count.period)
+        )
+        seen = sums.get(key)
+        if seen is None:
+            sums[key] = count
+            continue
+        total = {**seen.amounts}
+        for name, amount in count.amounts.items():
+            total[name] = total.get(name, 0) + amount
+        sums[key] = replace(seen, amounts=total)
+    return list(sums.values())
 
 
 def count_update(table_name: str, count: Count) -> dict[str, Any]:

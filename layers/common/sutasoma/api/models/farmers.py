@@ -106,6 +106,12 @@ class Farmer(BaseModel):
     registration_status: RegistrationStatus
     kpj_number: str | None
     coverage: CoverageOut
+    deceased_on: date | None = Field(
+        default=None, description="Date of death, once recorded: the membership ended"
+    )
+    ktp_uploaded_at: str | None = Field(
+        default=None, description="When a valid KTP copy was stored; null until then"
+    )
     monthly_contribution: int = Field(
         description="Contribution for the current month, from the tariff schedule"
     )
@@ -127,3 +133,26 @@ class FarmerPage(BaseModel):
 
 class KtpUploadRequest(BaseModel):
     content_type: str = Field(default="image/jpeg", description="image/jpeg, image/png or application/pdf")
+
+
+class DeathCreate(BaseModel):
+    """`POST /farmers/{id}/death`: the date of death, from the family's report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_of_death: date
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class CorrectionCreate(BaseModel):
+    """`POST /farmers/{id}/corrections` (coordinator, admin): a typo in the identity fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name | None = None
+    birth_date: date | None = None
+    sex: Literal["M", "F"] | None = None
+    nik: Annotated[str, StringConstraints(max_length=64)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)] = Field(
+        description="Why the identity is corrected (e.g. the KTP was misread); kept with the farmer"
+    )

@@ -15,10 +15,12 @@ class QuoteLine(BaseModel):
     jkk: int
     jkm: int
     amount: int
+    income: int = Field(description="Reported monthly income the month is (or was) paid on")
 
 
 class Quote(BaseModel):
     periods: list[str]
+    first_period: str = Field(description="periods[0]: send it with the payment (a stale quote is refused)")
     lines: list[QuoteLine]
     amount: int
 
@@ -29,6 +31,9 @@ class PaymentCreate(BaseModel):
     months: Annotated[int, Field(ge=1, le=12, strict=True)] = 1
     amount: Annotated[int, Field(ge=1, strict=True)] = Field(
         description="Rupiah collected; must equal the quote"
+    )
+    first_period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
+        description="The quote's first_period: the first month this payment pays (YYYY-MM)"
     )
     paid_at: AwareDatetime | None = Field(
         default=None, description="When the money was received (ISO 8601 with offset); default now"

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sutasoma.api.models.farmers import CoverageOut
 from sutasoma.domain.claim import ClaimStatus
+from sutasoma.domain.refund import RefundReason
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.domain.worklist import WorklistAction
 
@@ -70,6 +71,22 @@ class WorklistClaim(BaseModel):
     action_text: str
 
 
+class WorklistRefund(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    refund_id: str
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    amount: int
+    periods: list[str]
+    reason: RefundReason
+    created_at: str
+    action: WorklistAction
+    action_text: str
+
+
 class Worklist(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -82,3 +99,6 @@ class Worklist(BaseModel):
     in_arrears: list[WorklistFarmer]
     about_to_lapse: list[WorklistFarmer]
     claims_waiting_for_documents: list[WorklistClaim]
+    refunds_to_return: list[WorklistRefund] = Field(
+        description="Open refund cases: cash to give back (Kembalikan iuran)"
+    )

@@ -1,0 +1,122 @@
+"""Correcting a typo in a farmer's identity (`POST /farmers/{id}/corrections`): a coordinator
+or admin, with a reason; the NIK rules as at registration; the NIK's lookup claim moves with
+it; BPJS is told through the outbox (a participant data change)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
+from sutasoma.app.ports import Farmers
+from sutasoma.domain.audit import AuditAction, by_caller
+from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
+from sutasoma.domain.clock import WITA, iso_utc, now_utc
+from sutasoma.domain.errors import FieldError, NikAlreadyRegistered, ValidationFailed
+from sutasoma.domain.farmer import CorrectionNote, FarmerRecord, NikClaim, Sex
+from sutasoma.domain.identity import STAFF, Caller
+from sutasoma.domain.ids import new_id
+from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
+from sutasoma.domain.outbox import OpType, OutboxEntry
+from sutasoma.domain.privacy import mask_nik
+from sutasoma.domain.records import Record
+from sutasoma.runtime.observability import logger
+
+IDENTITY_FIELDS = ("full_name", "birth_date", "sex", "nik")
+
+
+class Correction(Record):
+    full_name: str | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    nik: str | None = None
+    reason: str
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in IDENTITY_FIELDS if getattr(self, name) is not None}
+
+
+def corrected_identity(farmer: FarmerRecord, correction: Correction, today: date) -> dict[str, Any]:
+    """The identity fields after the correction, checked as at registration: the NIK valid, the
+    birth date and sex agreeing with it."""
+    asked = correction.fields()
+    if not asked:
+        raise ValidationFailed(
+            "Tidak ada yang dikoreksi.",
+            [FieldError("body", "Isi minimal satu: full_name, birth_date, sex, nik.")],
+        )
+    nik = asked.get("nik", farmer.nik)
+    birth_date, sex = reconcile_identity(
+        parse_nik(nik), asked.get("birth_date", farmer.birth_date), asked.get("sex", farmer.sex), today
+    )
+    changed: dict[str, Any] = {}
+    if "full_name" in asked and asked["full_name"] != farmer.full_name:
+        changed |= {"full_name": asked["full_name"], "name_search": asked["full_name"].casefold()}
+    if birth_date != farmer.birth_date:
+        changed["birth_date"] = birth_date
+    if sex != farmer.sex:
+        changed["sex"] = sex
+    if nik != farmer.nik:
+        changed |= {"nik": nik, "nik_masked": mask_nik(nik)}
+    return changed
+
+
+class CorrectFarmer:
+    def __init__(self, farmers: Farmers, writer: Writer, nik_key: Callable[[], bytes]) -> None:
+        self.farmers = farmers
+        self.writer = writer
+        self._nik_key = nik_key
+
+    def __call__(self, caller: Caller, farmer_id: str, correction: Correction) -> FarmerRecord:
+        caller.require_role(
+            *STAFF, message="Hanya koordinator BPP atau admin yang dapat mengoreksi identitas petani."
+        )
+        try:
+            return retry_on_conflict(lambda: self._correct(caller, farmer_id, correction))
+        except WriteConflict as conflict:
+            if not conflict.concerns(NikClaim):
+                raise
+            owner = conflict.current.farmer_id if isinstance(conflict.current, NikClaim) else None
+            raise NikAlreadyRegistered(
+                "NIK hasil koreksi sudah terdaftar untuk petani lain.",
+                [FieldError("nik", "NIK sudah terdaftar.")],
+                extra={"farmer_id": owner},
+            ) from None
+
+    def _correct(self, caller: Caller, farmer_id: str, correction: Correction) -> FarmerRecord:
+        farmer = load_farmer(self.farmers, caller, farmer_id)
+        now = now_utc()
+        stamp = iso_utc(now)
+        changed = corrected_identity(farmer, correction, now.astimezone(WITA).date())
+        names = tuple(sorted(name for name in changed if name in IDENTITY_FIELDS))
+        note = CorrectionNote(at=stamp, by=caller.username, fields=names, reason=correction.reason)
+        after = farmer.next(**changed, corrections=(*farmer.corrections, note), updated_at=stamp)
+        changes = ChangeSet(writes=(Updated(farmer, after), *self._nik_moves(farmer, after, stamp)))
+        if names:
+            changes += ChangeSet(
+                outbox=(OutboxEntry(
+                    op_id=new_id(), op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
+                    payload={"fields": list(names), "correction": True},
+                ),),
+            )  # fmt: skip
+        audit = by_caller(
+            caller, AuditAction.FARMER_CORRECTED, farmer_id, f"farmer/{farmer_id}", stamp, farmer_id=farmer_id,
+            fields=names, detail={"correction": str(len(after.corrections))},
+        )  # fmt: skip
+        self.writer.write(changes + ChangeSet(audit=(audit,)))
+        logger.info("farmer corrected", extra={"farmer_id": farmer_id, "fields": list(names)})
+        return after
+
+    def _nik_moves(
+        self, before: FarmerRecord, after: FarmerRecord, stamp: str
+    ) -> tuple[Created | Deleted, ...]:
+        """The NIK claim follows the NIK: the old one released, the new one taken (or refused)."""
+        if before.nik == after.nik:
+            return ()
+        key = self._nik_key()
+        old = self.farmers.nik_claim(nik_lookup_hash(before.nik, key))
+        taken = Created(
+            NikClaim(nik_hash=nik_lookup_hash(after.nik, key), farmer_id=after.farmer_id, created_at=stamp)
+        )
+        return (taken, Deleted(old)) if old is not None and old.farmer_id == before.farmer_id else (taken,)

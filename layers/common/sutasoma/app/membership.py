@@ -1,0 +1,88 @@
+"""How a membership ends, and the money it leaves to give back (DOMAIN.md "Membership life
+cycle"): BPJS rejecting a registration, a death, a contribution BPJS refused for good. Each is a
+change-set the use cases that meet it (callbacks, the BPJS sync, the death route, death claims)
+commit with their own writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
+from sutasoma.domain.counters import CounterIncrement, PopulationDelta
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT
+from sutasoma.domain.refund import RefundRecord, refund_after_death, refund_for_rejection
+from sutasoma.domain.registration import RegistrationEvent, next_status
+
+
+def refund_opened(refund: RefundRecord | None, period: str) -> ChangeSet:
+    """A refund case, counted in the month it opened and among the BPP's open cases."""
+    if refund is None:
+        return ChangeSet()
+    return ChangeSet(
+        writes=(Created(refund),),
+        counts=(
+            CounterIncrement(
+                period, refund.kecamatan_code, {"refunds_opened": 1, "refunds_opened_amount": refund.amount}
+            ),
+            PopulationDelta(
+                refund.kecamatan_code, period, {REFUNDS_OPEN: 1, REFUNDS_OPEN_AMOUNT: refund.amount}
+            ),
+        ),
+    )
+
+
+def refund_settled(before: RefundRecord, after: RefundRecord, period: str) -> ChangeSet:
+    amount = after.amount
+    return ChangeSet(
+        writes=(Updated(before, after),),
+        counts=(
+            CounterIncrement(
+                period, after.kecamatan_code, {"refunds_settled": 1, "refunds_settled_amount": amount}
+            ),
+            PopulationDelta(after.kecamatan_code, period, {REFUNDS_OPEN: -1, REFUNDS_OPEN_AMOUNT: -amount}),
+        ),
+    )
+
+
+def registration_rejected(
+    farmer: FarmerRecord, payments: Iterable[PaymentRecord], code: str, reason: str, stamp: str, period: str
+) -> tuple[FarmerRecord, ChangeSet]:
+    """BPJS refused the registration for good: coverage ENDED, every contribution collected for
+    this farmer to give back."""
+    after = farmer.next(
+        registration_status=next_status(farmer.registration_status, RegistrationEvent.BPJS_REJECTED),
+        rejection_code=code, rejection_reason=reason, updated_at=stamp,
+    )  # fmt: skip
+    changes = farmer_written(farmer, after, period) + refund_opened(
+        refund_for_rejection(after, payments, stamp), period
+    )
+    return after, changes
+
+
+def death_recorded(
+    farmer: FarmerRecord,
+    payments: Iterable[PaymentRecord],
+    deceased_on: date,
+    source: str,
+    by: str,
+    stamp: str,
+    period: str,
+    note: str | None = None,
+) -> tuple[FarmerRecord, ChangeSet]:
+    """The farmer died on `deceased_on`: the membership ends, months paid beyond the month of
+    death are to give back."""
+    after = farmer.next(
+        deceased_on=deceased_on,
+        death_recorded_at=stamp,
+        death_recorded_by=by,
+        death_source=source,
+        death_note=note,
+        updated_at=stamp,
+    )
+    changes = farmer_written(farmer, after, period) + refund_opened(
+        refund_after_death(after, payments, deceased_on, stamp), period
+    )
+    return after, changes

@@ -1,0 +1,93 @@
+"""Money to give back (DOMAIN.md "Membership life cycle"): a refund case for the contributions
+of a farmer BPJS rejected, for months paid beyond the month of death, and for a contribution
+BPJS refused for good. The agent settles it by recording when and to whom the cash went back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+
+from sutasoma.domain.clock import period_of
+from sutasoma.domain.errors import InvalidTransition
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.ids import new_id
+from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.records import Versioned
+
+
+class RefundReason(StrEnum):
+    REGISTRATION_REJECTED = "REGISTRATION_REJECTED"
+    PAID_AFTER_DEATH = "PAID_AFTER_DEATH"
+    POSTING_REFUSED = "POSTING_REFUSED"
+
+
+class RefundStatus(StrEnum):
+    OPEN = "OPEN"
+    SETTLED = "SETTLED"
+
+
+class RefundRecord(Versioned):
+    refund_id: str
+    farmer_id: str
+    kecamatan_code: str
+    amount: int
+    periods: tuple[str, ...]
+    payment_ids: tuple[str, ...]
+    reason: RefundReason
+    status: RefundStatus = RefundStatus.OPEN
+    created_at: str
+    settled_at: str | None = None
+    returned_to: str | None = None
+    returned_at: str | None = None
+    settled_by: str | None = None
+
+    def settle(self, returned_to: str, returned_at: str, by: str, at: str) -> RefundRecord:
+        if self.status is not RefundStatus.OPEN:
+            raise InvalidTransition("Pengembalian iuran ini sudah diselesaikan.")
+        return self.next(
+            status=RefundStatus.SETTLED,
+            returned_to=returned_to,
+            returned_at=returned_at,
+            settled_by=by,
+            settled_at=at,
+        )
+
+
+def _refund(
+    farmer: FarmerRecord, reason: RefundReason, lines: list[tuple[str, str, int]], at: str
+) -> RefundRecord | None:
+    """A case for (payment_id, period, amount) lines; None when there is nothing to give back."""
+    if not lines:
+        return None
+    return RefundRecord(
+        refund_id=new_id(), farmer_id=farmer.farmer_id, kecamatan_code=farmer.kecamatan_code,
+        amount=sum(amount for _, _, amount in lines), periods=tuple(sorted({p for _, p, _ in lines})),
+        payment_ids=tuple(sorted({pid for pid, _, _ in lines})), reason=reason, created_at=at,
+    )  # fmt: skip
+
+
+def refund_for_rejection(
+    farmer: FarmerRecord, payments: Iterable[PaymentRecord], at: str
+) -> RefundRecord | None:
+    """Everything collected for a farmer whose registration BPJS rejected."""
+    lines = [(p.payment_id, line.period, line.amount) for p in payments for line in p.lines]
+    return _refund(farmer, RefundReason.REGISTRATION_REJECTED, lines, at)
+
+
+def refund_after_death(
+    farmer: FarmerRecord, payments: Iterable[PaymentRecord], deceased_on: date, at: str
+) -> RefundRecord | None:
+    """The months paid beyond the month of death."""
+    month = period_of(deceased_on)
+    lines = [
+        (p.payment_id, line.period, line.amount) for p in payments for line in p.lines if line.period > month
+    ]
+    return _refund(farmer, RefundReason.PAID_AFTER_DEATH, lines, at)
+
+
+def refund_for_refused_posting(farmer: FarmerRecord, payment: PaymentRecord, at: str) -> RefundRecord | None:
+    """A contribution BPJS refused for good: its months are not covered, the money goes back."""
+    lines = [(payment.payment_id, line.period, line.amount) for line in payment.lines]
+    return _refund(farmer, RefundReason.POSTING_REFUSED, lines, at)
