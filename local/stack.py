@@ -87,6 +87,8 @@ class StackOptions:
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
     # DynamoDB stream event sources (local/streams.py).
     stream_pollers: bool = True
+    # The field app (local/webapp.py); None: 8080 when the API has a fixed port, else any free port.
+    app_port: int | None = None
 
 
 class LocalStack:
@@ -102,6 +104,7 @@ class LocalStack:
         self._pollers: list[Any] = []
         self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
+        self._webapp: Any = None
         self.descriptor: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ start
@@ -169,6 +172,7 @@ class LocalStack:
                 )
 
         pool_id, client_id = self._cognito_ids(created)
+        app_url = self._start_webapp(template, api_url, aws_url, pool_id, client_id)
         idp = clients("cognito-idp")
         wilayah = Wilayah.load(template.base_dir / WILAYAH_CSV)
         users = demo_users(wilayah)
@@ -205,6 +209,7 @@ class LocalStack:
             "user_pool_client_id": client_id,
             "bpjs_simulator_url": bpjs_simulator_url,
             "demo_users": [u.as_json() for u in users],
+            "app_url": app_url,
             # Extras: the local equivalent of the other stack outputs.
             "stack_name": template.pseudo["AWS::StackName"],
             "pid": os.getpid(),
@@ -236,6 +241,22 @@ class LocalStack:
         )
         self._write_descriptor()
         return self.descriptor
+
+    # ------------------------------------------------------------------ field app
+
+    def _start_webapp(
+        self, template: Template, api_url: str, aws_url: str, pool_id: str, client_id: str
+    ) -> str:
+        from local.webapp import serve_webapp
+
+        port = self.options.app_port
+        if port is None:
+            port = 8080 if self.options.api_port else 0
+        self._webapp = serve_webapp(
+            template, port, api_url=api_url, aws_url=aws_url, region=template.pseudo["AWS::Region"],
+            user_pool_id=pool_id, user_pool_client_id=client_id,
+        )  # fmt: skip
+        return str(self._webapp.url)
 
     # ------------------------------------------------------------------ BPJS simulator
 
@@ -472,6 +493,9 @@ class LocalStack:
         for stream_poller in self._stream_pollers:
             stream_poller.stop()
         self._stream_pollers = []
+        if self._webapp is not None:
+            self._webapp.stop()
+            self._webapp = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -500,6 +524,7 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         "",
         "SUTASOMA local stack is up",
         f"  API            {descriptor['api_url']}   (Swagger UI: {descriptor['api_url']}/docs)",
+        f"  Field app      {descriptor['app_url']}",
         f"  AWS (moto)     {descriptor['aws_endpoint_url']}   region {descriptor['region']}",
         # No ids here (user pool, client): they are in stack.json, and long digit runs in
         # them would look like account numbers to the log scan for personal data.
