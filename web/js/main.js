@@ -202,6 +202,11 @@ async function main() {
   });
   window.addEventListener("offline", () => renderBadge());
   window.addEventListener("hashchange", render);
+  // A link to the screen already shown (the Daftar tab after a registration) starts it afresh.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("a[href^='#/']");
+    if (link && link.getAttribute("href") === location.hash && !event.defaultPrevented) render();
+  });
   const session = loadSession();
   if (session) app.start(session);
   renderBadge();

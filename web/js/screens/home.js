@@ -99,7 +99,7 @@ export async function render({ app, query, go }) {
     app.routeMissing("GET /refunds")
       ? { unavailable: true }
       : app.api.get("/refunds", { status: "OPEN", kecamatan_code: isAdmin ? kecamatan : undefined }).catch((error) => {
-          const unavailable = error instanceof ApiError && error.status === 404 && !error.code;
+          const unavailable = error instanceof ApiError && error.status === 404;
           if (unavailable) app.markMissing("GET /refunds");
           return { unavailable, error };
         }),

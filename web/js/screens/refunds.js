@@ -57,7 +57,7 @@ export async function render({ app, query, go }) {
   try {
     data = await app.api.get("/refunds", { status });
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404 && !error.code) {
+    if (error instanceof ApiError && error.status === 404) {
       app.markMissing("GET /refunds");
       return unavailable();
     }
