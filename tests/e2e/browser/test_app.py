@@ -20,9 +20,15 @@ from playwright.sync_api import Browser, expect
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.e2e.browser.conftest import (
+    AGENT,
+    COORDINATOR,
+    OTHER_VILLAGE,
+    VILLAGE,
     Phone,
+    choose_months_and_take_cash,
     farmers_named,
     file_claim,
+    fill_registration,
     ktp_objects,
     new_nik,
     pay,
@@ -33,41 +39,6 @@ from tests.e2e.browser.conftest import (
 )
 from tests.e2e.conftest import aws_client
 from tests.support.farmers import farmer_body
-
-AGENT = "agen.lalabata"
-COORDINATOR = "koordinator.lalabata"
-VILLAGE = "73.12.04.1001"  # Kelurahan Lalabata Rilau
-OTHER_VILLAGE = "73.12.04.1002"
-
-
-def fill_registration(
-    phone: Phone, *, name: str, nik: str, photo: bytes | None, village: str = VILLAGE
-) -> None:
-    page = phone.page
-    phone.go("/daftar")
-    phone.heading("Daftar baru")
-    page.get_by_label("NIK (16 digit dari KTP)").fill(nik)
-    page.get_by_label("Nama lengkap sesuai KTP").fill(name)
-    page.get_by_label("No. HP petani").fill("081234567890")
-    page.get_by_label("Desa/kelurahan").select_option(village)
-    page.get_by_label("Alamat").fill("Dusun Ompo RT 01")
-    page.get_by_role("button", name="+ Tambah ahli waris").click()
-    page.locator("fieldset.heir").get_by_label("Nama").fill("Baso")
-    if photo is not None:
-        page.locator("#ktp-photo").set_input_files(
-            files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": photo}]
-        )
-        expect(page.get_by_text(re.compile(r"Foto siap: \d+ KB"))).to_be_visible(timeout=20_000)
-    page.get_by_label("Petani telah mendengar dan menyetujui pernyataan di atas.").check()
-    page.get_by_role("button", name="Simpan pendaftaran").click()
-
-
-def choose_months_and_take_cash(phone: Phone, months: int) -> None:
-    page = phone.page
-    page.locator(f"label[for=m{months}]").click()
-    page.get_by_role("button", name=re.compile(r"^Terima Rp [\d.]+ tunai$")).click()
-    phone.answer_dialog("Ya, uang diterima")
-
 
 # ---------------------------------------------------------------------------------- the visit
 
