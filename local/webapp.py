@@ -18,8 +18,10 @@ import gzip
 import json
 import logging
 import mimetypes
+import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,14 +59,15 @@ COMPRESSIBLE = (".html", ".js", ".css", ".json", ".webmanifest", ".svg")
 def deployable_files(web_dir: Path = WEB_DIR) -> list[str]:
     """Paths (relative to web/, forward slashes) of every file the app is made of."""
     found = []
-    for path in sorted(web_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(web_dir)
-        if rel.parts[0] in NOT_DEPLOYED_DIRS or rel.name in NOT_DEPLOYED_FILES or rel.name.startswith("."):
-            continue
-        found.append(rel.as_posix())
-    return found
+    for folder, dirs, files in os.walk(web_dir):
+        rel_folder = Path(folder).relative_to(web_dir)
+        # Never descend into web/node_modules (Lighthouse's tree) or web/tests.
+        dirs[:] = sorted(d for d in dirs if not (rel_folder == Path(".") and d in NOT_DEPLOYED_DIRS))
+        for name in files:
+            if name in NOT_DEPLOYED_FILES or name.startswith("."):
+                continue
+            found.append((rel_folder / name).as_posix())
+    return sorted(found)
 
 
 def content_type(name: str) -> str:
@@ -153,11 +156,21 @@ def security_headers(template: Template, variables: dict[str, str], *, https: bo
 
 @dataclass
 class WebApp:
-    """WSGI app: web/'s deployable files, /config.json, the policy's security headers."""
+    """WSGI app: web/'s deployable files, /config.json, the policy's security headers. The list
+    of files is read again at most once a second (edits show on reload; no disk walk per request)."""
 
     web_dir: Path
     config: dict[str, Any]
     headers: dict[str, str]
+    _files: frozenset[str] = frozenset()
+    _listed_at: float = -1.0
+
+    def files(self) -> frozenset[str]:
+        now = time.monotonic()
+        if now - self._listed_at > 1.0:
+            self._files = frozenset(deployable_files(self.web_dir))
+            self._listed_at = now
+        return self._files
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -171,7 +184,7 @@ class WebApp:
         if name == "config.json":
             body = (json.dumps(self.config, indent=2) + "\n").encode()
             return self._finish(self._body(request, name, body))
-        if name not in set(deployable_files(self.web_dir)):
+        if name not in self.files():
             return self._finish(Response("not found\n", 404, content_type="text/plain; charset=utf-8"))
         return self._finish(self._body(request, name, (self.web_dir / name).read_bytes()))
 

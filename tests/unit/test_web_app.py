@@ -63,7 +63,7 @@ def _references() -> dict[str, set[str]]:
         text = path.read_text(encoding="utf-8")
         refs: set[str] = set()
         if path.suffix == ".js":
-            refs |= set(re.findall(r"""(?:import|from)\s*["'](\.{1,2}/[^"']+)["']""", text))
+            refs |= set(re.findall(r"""(?:import|from)\s*\(?["'](\.{1,2}/[^"']+)["']""", text))
         if path.suffix == ".html":
             refs |= set(re.findall(r"""(?:src|href)="([^"#:]+)\"""", text))
         if path.suffix == ".css":

@@ -2,51 +2,35 @@
 import { app } from "./app.js";
 import { loadSession } from "./auth.js";
 import { clear, h, notice } from "./ui.js";
-import * as claimNew from "./screens/claim-new.js";
-import * as claim from "./screens/claim.js";
-import * as claims from "./screens/claims.js";
-import * as death from "./screens/death.js";
-import * as farmer from "./screens/farmer.js";
-import * as farmers from "./screens/farmers.js";
-import * as home from "./screens/home.js";
-import * as login from "./screens/login.js";
-import * as menu from "./screens/menu.js";
-import * as outbox from "./screens/outbox.js";
-import * as pay from "./screens/pay.js";
-import * as receipt from "./screens/receipt.js";
-import * as refunds from "./screens/refunds.js";
-import * as register from "./screens/register.js";
-import * as report from "./screens/report.js";
-import * as verify from "./screens/verify.js";
-
+// Screens are loaded when first shown: a first visit downloads the sign-in screen, not all of them.
 const ROUTES = [
-  ["/masuk", login, { public: true }],
-  ["/", home],
-  ["/petani", farmers],
-  ["/petani/:id", farmer],
-  ["/petani/:id/bayar", pay],
-  ["/petani/:id/klaim", claimNew],
-  ["/petani/:id/kematian", death],
-  ["/daftar", register],
-  ["/kuitansi/:ref", receipt],
-  ["/klaim", claims],
-  ["/klaim/:id", claim],
-  ["/verifikasi", claims, { verify: true, coordinator: true }],
-  ["/verifikasi/:id", verify, { coordinator: true }],
-  ["/pengembalian", refunds],
-  ["/laporan", report, { coordinator: true }],
-  ["/kirim", outbox],
-  ["/menu", menu],
+  ["/masuk", () => import("./screens/login.js"), { public: true }],
+  ["/", () => import("./screens/home.js")],
+  ["/petani", () => import("./screens/farmers.js")],
+  ["/petani/:id", () => import("./screens/farmer.js")],
+  ["/petani/:id/bayar", () => import("./screens/pay.js")],
+  ["/petani/:id/klaim", () => import("./screens/claim-new.js")],
+  ["/petani/:id/kematian", () => import("./screens/death.js")],
+  ["/daftar", () => import("./screens/register.js")],
+  ["/kuitansi/:ref", () => import("./screens/receipt.js")],
+  ["/klaim", () => import("./screens/claims.js")],
+  ["/klaim/:id", () => import("./screens/claim.js")],
+  ["/verifikasi", () => import("./screens/claims.js"), { verify: true, coordinator: true }],
+  ["/verifikasi/:id", () => import("./screens/verify.js"), { coordinator: true }],
+  ["/pengembalian", () => import("./screens/refunds.js")],
+  ["/laporan", () => import("./screens/report.js"), { coordinator: true }],
+  ["/kirim", () => import("./screens/outbox.js")],
+  ["/menu", () => import("./screens/menu.js")],
 ];
 
 function match(path) {
   const parts = path.split("/").filter(Boolean);
-  for (const [pattern, screen, options = {}] of ROUTES) {
+  for (const [pattern, load, options = {}] of ROUTES) {
     const want = pattern.split("/").filter(Boolean);
     if (want.length !== parts.length) continue;
     const params = {};
     if (want.every((w, i) => (w.startsWith(":") ? ((params[w.slice(1)] = decodeURIComponent(parts[i])), true) : w === parts[i]))) {
-      return { screen, params, options };
+      return { load, params, options };
     }
   }
   return null;
@@ -148,7 +132,8 @@ async function render() {
   view.append(h("p", { class: "loading", role: "status" }, "Memuat…"));
   let node;
   try {
-    node = await found.screen.render({ app, params: found.params, query, options: found.options, go });
+    const screen = await found.load();
+    node = await screen.render({ app, params: found.params, query, options: found.options, go });
   } catch (error) {
     node = h(
       "section",
@@ -166,6 +151,18 @@ async function render() {
   window.scrollTo(0, 0);
 }
 
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  // The CSP requires Trusted Types for script URLs: one policy, which knows one URL.
+  const policy = globalThis.trustedTypes?.createPolicy("sutasoma", {
+    createScriptURL: (url) => {
+      if (url === "sw.js") return url;
+      throw new TypeError(`script URL refused: ${url}`);
+    },
+  });
+  navigator.serviceWorker.register(policy ? policy.createScriptURL("sw.js") : "sw.js").catch(() => {});
+}
+
 async function loadConfig() {
   const response = await fetch("config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
@@ -175,16 +172,9 @@ async function loadConfig() {
 }
 
 async function main() {
-  if ("serviceWorker" in navigator) {
-    // The CSP requires Trusted Types for script URLs: one policy, which knows one URL.
-    const policy = globalThis.trustedTypes?.createPolicy("sutasoma", {
-      createScriptURL: (url) => {
-        if (url === "sw.js") return url;
-        throw new TypeError(`script URL refused: ${url}`);
-      },
-    });
-    navigator.serviceWorker.register(policy ? policy.createScriptURL("sw.js") : "sw.js").catch(() => {});
-  }
+  // The service worker after the first screen is up: its caching of the shell must not slow it.
+  if (document.readyState === "complete") registerWorker();
+  else window.addEventListener("load", registerWorker, { once: true });
   try {
     app.config = await loadConfig();
   } catch (error) {

@@ -235,13 +235,14 @@ def test_beranda_lists_the_days_work_by_section_and_narrows_to_a_village(
     page = phone.page
     phone.sign_in(AGENT)
     due = page.locator("#jatuh")
-    expect(due.get_by_text(here["full_name"])).to_be_visible()
-    expect(due.get_by_text(there["full_name"])).to_be_visible()
+    titles = due.locator(".row-title")
+    expect(titles.filter(has_text=here["full_name"])).to_be_visible()
+    expect(titles.filter(has_text=there["full_name"])).to_be_visible()
     for section in ("Jatuh tempo", "Tunggakan", "Hampir nonaktif", "Dokumen klaim", "Pengembalian"):
         expect(page.get_by_role("heading", name=re.compile(f"^{section}"))).to_be_visible()
     page.get_by_label("Desa/kelurahan").select_option(VILLAGE)
-    expect(due.get_by_text(here["full_name"])).to_be_visible()
-    expect(due.get_by_text(there["full_name"])).to_have_count(0)
+    expect(titles.filter(has_text=here["full_name"])).to_be_visible()
+    expect(titles.filter(has_text=there["full_name"])).to_have_count(0)
     # The row's action opens the payment for the months due.
     due.get_by_role("link", name=re.compile(f"untuk {here['full_name']}")).click()
     phone.heading("Bayar iuran")
@@ -295,7 +296,8 @@ def test_an_agent_files_a_claim_photographs_its_documents_and_sees_the_estimate_
     page.get_by_label("Kronologi singkat").fill("Tangan terluka parang saat membersihkan pematang")
     page.get_by_role("button", name="Ajukan klaim").click()
     phone.heading("Klaim JKK")
-    expect(page.locator(".estimate")).to_contain_text("Perkiraan santunan tunai")
+    expect(page.locator(".estimate")).to_contain_text("jumlah akhir ditetapkan BPJS")
+    expect(page.locator(".estimate li").first).to_contain_text("Perawatan")
     (claim,) = agent.get("/claims", params={"farmer_id": farmer["farmer_id"]}).json()["items"]
     assert claim["status"] == "SUBMITTED" and claim["created_by"] == AGENT
     first = claim["documents"][0]

@@ -35,7 +35,9 @@ export function estimate(claim) {
   return h(
     "div",
     { class: "estimate" },
-    h("p", { class: "estimate-total" }, "Perkiraan santunan tunai ", h("strong", {}, rupiah(est.total))),
+    est.total
+      ? h("p", { class: "estimate-total" }, "Perkiraan santunan tunai ", h("strong", {}, rupiah(est.total)))
+      : h("p", { class: "estimate-total" }, "Tanpa santunan sekaligus: biaya dan santunan bulanan sesuai rincian."),
     h(
       "ul",
       { class: "estimate-items" },

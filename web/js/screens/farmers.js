@@ -68,7 +68,7 @@ export async function render({ app, query, go }) {
     type: "search",
     name: "q",
     value: q,
-    placeholder: "Nama, NIK atau nomor KPJ",
+    placeholder: "Nama, NIK, atau KPJ",
     enterkeyhint: "search",
     autocomplete: "off",
   });

@@ -9,26 +9,27 @@ import { coverageChip, staleNote } from "./parts.js";
 function farmerRow(item) {
   const when =
     item.days_left === null || item.days_left === undefined
-      ? null
+      ? ""
       : item.days_left < 0
-        ? `lewat ${-item.days_left} hari`
+        ? ` (lewat ${-item.days_left} hari)`
         : item.days_left === 0
-          ? "hari ini"
-          : `${item.days_left} hari lagi`;
+          ? " (hari ini)"
+          : ` (${item.days_left} hari lagi)`;
+  const what = item.periods_due?.length ? `tagih ${periods(item.periods_due)}` : "iuran pertama";
   return h(
     "li",
     { class: "row" },
     h(
       "a",
-      { href: `#/petani/${item.farmer_id}`, class: "row-main" },
+      { href: `#/petani/${item.farmer_id}`, class: "row-main", title: item.action_text },
       h("span", { class: "row-title" }, item.full_name),
-      h("span", { class: "row-sub" }, `${item.village_name ? `${item.village_name}` : villageName(item.village_code)} · ${item.action_text}`),
+      h("span", { class: "row-sub" }, item.village_name || villageName(item.village_code)),
       h(
         "span",
         { class: "row-meta" },
         coverageChip(item.coverage),
-        item.periods_due?.length ? ` ${periods(item.periods_due)}` : null,
-        item.act_by ? ` · batas ${date(item.act_by)}${when ? ` (${when})` : ""}` : null,
+        ` ${what}`,
+        item.act_by ? ` · batas ${date(item.act_by)}${when}` : null,
       ),
     ),
     h(
@@ -36,10 +37,10 @@ function farmerRow(item) {
       {
         href: `#/petani/${item.farmer_id}/bayar?bulan=${Math.max(1, item.periods_due?.length || 1)}`,
         class: "row-action",
-        "aria-label": `Bayar ${rupiah(item.amount_due)} untuk ${item.full_name}`,
       },
       h("span", { class: "amount" }, rupiah(item.amount_due)),
       h("span", {}, "Bayar"),
+      h("span", { class: "visually-hidden" }, ` untuk ${item.full_name}`),
     ),
   );
 }
@@ -162,7 +163,13 @@ export async function render({ app, query, go }) {
         ),
       ),
     ),
-    section("jatuh", "Jatuh tempo", "Iuran bulan ini belum dibayar; batas tanggal 15.", worklist.due_this_month, farmerRow),
+    section(
+      "jatuh",
+      "Jatuh tempo",
+      "Iuran berikutnya perlu ditagih sebelum batasnya, atau iuran pertama petani yang sudah terdaftar di BPJS.",
+      worklist.due_this_month,
+      farmerRow,
+    ),
     section("tunggak", "Tunggakan", "1–2 bulan lewat tanggal 15: tagih yang terlama dulu.", worklist.in_arrears, farmerRow),
     section(
       "hampir",

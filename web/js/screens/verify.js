@@ -90,7 +90,7 @@ export async function render({ app, params, go }) {
       ["Akibat", claim.outcome ? OUTCOME[claim.outcome] ?? claim.outcome : null],
       ["Kronologi", claim.description],
       ["Pengaju", claim.claimant ? `${claim.claimant.full_name} (${RELATIONSHIP[claim.claimant.relationship] ?? claim.claimant.relationship})` : null],
-      ["Perkiraan", rupiah(claim.estimated_benefit?.total)],
+      ["Perkiraan", claim.estimated_benefit?.total ? rupiah(claim.estimated_benefit.total) : "sesuai biaya dan bulanan"],
     ]),
     h("h2", {}, "Dokumen"),
     h("ul", { class: "docs" }, docRows),
