@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,8 +89,9 @@ def prepare(stack: dict[str, Any], jpeg: bytes) -> dict[str, Any]:
         f for f in farmers if f["coverage"]["state"] == "ACTIVE" and f["registration_status"] == "CONFIRMED"
     )
     claims = agent.get("/claims", params={"limit": 100}).json()["items"]
+    by_status = {c["status"]: c for c in claims}  # a rejected one shows BPJS's reason
     decided = next(
-        (c for c in claims if c["status"] in ("PAID", "REJECTED", "APPROVED")), claims[0] if claims else None
+        (by_status[s] for s in ("REJECTED", "PAID", "APPROVED", "SENT_TO_BPJS") if s in by_status), None
     )
     claim = agent.post(
         "/claims",
@@ -245,13 +247,13 @@ def run(stack: dict[str, Any], out: Path) -> None:
         shoot(page, out, "14-klaim-baru")
         if data["waiting"]:
             go(page, f"/klaim/{data['waiting']['claim_id']}", "Klaim JKK")
-            page.locator(".estimate").scroll_into_view_if_needed()
+            page.get_by_role("heading", name=re.compile("^Dokumen")).evaluate("h => h.scrollIntoView()")
             page.screenshot(path=str(out / "15-klaim-dokumen.png"))
             print("  15-klaim-dokumen.png")
         if data["decided"]:
             decided = data["decided"]
             go(page, f"/klaim/{decided['claim_id']}", f"Klaim {decided['type']}")
-            page.get_by_role("heading", name="Status").scroll_into_view_if_needed()
+            page.get_by_role("heading", name="Status").evaluate("h => h.scrollIntoView()")
             page.screenshot(path=str(out / "16-klaim-status.png"))
             print("  16-klaim-status.png")
         go(page, f"/petani/{active['farmer_id']}/kematian", "Catat kematian")

@@ -19,7 +19,8 @@ export async function render({ app, query, options, go }) {
       })();
 
   const rows = data.items.map((c) => {
-    const missing = c.documents.filter((d) => d.required && !d.uploaded).length;
+    // Lists do not say which documents are uploaded (the API checks storage for one claim only).
+    const needed = c.required_documents?.length ?? 0;
     const mine = c.created_by === me;
     return h(
       "li",
@@ -28,12 +29,12 @@ export async function render({ app, query, options, go }) {
         "a",
         { href: verifying ? `#/verifikasi/${c.claim_id}` : `#/klaim/${c.claim_id}`, class: "row-main" },
         h("span", { class: "row-title" }, `${c.type} · kejadian ${date(c.incident_date)}`),
-        h("span", { class: "row-sub" }, `${c.claimant?.full_name ?? ""} · perkiraan ${rupiah(c.estimated_benefit?.total)}`),
+        h("span", { class: "row-sub" }, [c.claimant?.full_name, c.estimated_benefit?.total ? `perkiraan ${rupiah(c.estimated_benefit.total)}` : null].filter(Boolean).join(" · ")),
         h(
           "span",
           { class: "row-meta" },
           h("span", { class: ["chip", `claim-${c.status.toLowerCase()}`] }, CLAIM_STATUS[c.status] ?? c.status),
-          missing ? ` · ${missing} dokumen belum` : " · dokumen lengkap",
+          c.status === "SUBMITTED" && needed ? ` · ${needed} dokumen diperlukan` : null,
           verifying && mine ? " · Anda pengajunya" : null,
         ),
       ),

@@ -148,7 +148,7 @@ export async function render({ app, params }) {
                 "a",
                 { href: `#/klaim/${c.claim_id}`, class: "row-main" },
                 h("span", { class: "row-title" }, `${c.type} · ${CLAIM_STATUS[c.status] ?? c.status}`),
-                h("span", { class: "row-sub" }, `kejadian ${date(c.incident_date)} · perkiraan ${rupiah(c.estimated_benefit?.total)}`),
+                h("span", { class: "row-sub" }, `kejadian ${date(c.incident_date)}${c.estimated_benefit?.total ? ` · perkiraan ${rupiah(c.estimated_benefit.total)}` : ""}`),
               ),
             ),
           ),
