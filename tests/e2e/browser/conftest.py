@@ -28,8 +28,6 @@ from sutasoma.domain.clock import today_wita
 from tests.e2e.conftest import StackProcess, aws_client, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
 
-pytestmark = pytest.mark.e2e
-
 # The flags this machine's chromium needs (no sandbox as root; no calls to Google's services).
 CHROMIUM_FLAGS = [
     "--headless",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, expect
 
 from sutasoma.domain.clock import period_of, today_wita
@@ -40,6 +41,7 @@ from tests.e2e.browser.conftest import (
 from tests.e2e.conftest import aws_client
 from tests.support.farmers import farmer_body
 
+pytestmark = pytest.mark.e2e
 # ---------------------------------------------------------------------------------- the visit
 
 

@@ -39,10 +39,13 @@ from tests.e2e.browser.conftest import (
     upload_documents,
 )
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("SUTASOMA_R2") != "1",
-    reason="needs the CONTRACT r2 API (see the module docstring); SUTASOMA_R2=1 runs them",
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        os.environ.get("SUTASOMA_R2") != "1",
+        reason="needs the CONTRACT r2 API (see the module docstring); SUTASOMA_R2=1 runs them",
+    ),
+]
 
 
 def rupiah(amount: int) -> str:

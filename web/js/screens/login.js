@@ -4,7 +4,7 @@ import { clear, field, h, notice } from "../ui.js";
 
 export async function render({ app, go }) {
   const box = h("div", { class: "form-status" });
-  const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: false });
+  const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "none" });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password" });
   const button = h("button", { type: "submit", class: "primary wide" }, "Masuk");
   let challenge = null;

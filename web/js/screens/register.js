@@ -25,15 +25,23 @@ function heirRow(onRemove) {
     { name: "heir-relationship", value: "spouse" },
   );
   const phone = h("input", { name: "heir-phone", type: "tel", inputmode: "tel", autocomplete: "off" });
+  const nameField = field("Nama", name);
+  const phoneField = field("No. HP (boleh kosong)", phone);
   const row = h(
     "fieldset",
     { class: "heir" },
     h("legend", {}, "Ahli waris"),
-    field("Nama", name),
+    nameField,
     field("Hubungan", relationship),
-    field("No. HP (boleh kosong)", phone),
+    phoneField,
     h("button", { type: "button", class: "link danger", onclick: () => onRemove(row) }, "Hapus ahli waris"),
   );
+  row.check = () => {
+    const heir = row.read();
+    nameField.setError(heir.full_name.length < 2 ? "Isi nama ahli waris." : "");
+    phoneField.setError(heir.phone && !PHONE.test(heir.phone) ? "Nomor HP Indonesia, mis. 081234567890." : "");
+    return heir.full_name.length >= 2 && (!heir.phone || PHONE.test(heir.phone));
+  };
   row.read = () => {
     const heir = { full_name: name.value.trim(), relationship: relationship.value };
     if (phone.value.trim()) heir.phone = phone.value.trim();
@@ -218,9 +226,7 @@ export async function render({ app, go }) {
     const money = Number(income.value || 1000000);
     if (!Number.isInteger(money) || money < 1000000 || money % 1000) fields.monthly_income.setError("Paling sedikit 1.000.000, dalam ribuan."), problems.push("monthly_income");
     for (const row of heirs.querySelectorAll("fieldset.heir")) {
-      const heir = row.read();
-      if (heir.full_name.length < 2) problems.push("heirs"), row.querySelector(".field-error").textContent = "Isi nama ahli waris.";
-      if (heir.phone && !PHONE.test(heir.phone)) problems.push("heirs");
+      if (!row.check()) problems.push("heirs");
     }
     if (!consent.checked) problems.push("consent");
     return problems;
