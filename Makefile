@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 export PATH := $(TOOL_BIN):$(dir $(PY313)):$(PATH)
 
-.PHONY: help run redrive test lint typecheck validate unit integration e2e fuzz bench build clean
+.PHONY: help run redrive test lint typecheck contracts validate unit integration e2e fuzz bench build clean
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
 	@echo "make test   - lint, type-check, validate the template, run every test"
@@ -55,7 +55,7 @@ redrive: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/python -m local.report $(PERIOD)
 
-test: lint typecheck validate web-test chromium
+test: lint typecheck contracts validate web-test chromium
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
@@ -64,6 +64,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy layers/common/sutasoma functions bench
+
+# The layers of DESIGN.md, as import contracts (pyproject.toml [tool.importlinter]).
+contracts: $(STAMP)
+	PYTHONPATH=layers/common:. $(VENV)/bin/lint-imports --no-cache
 
 validate: $(SAM)
 	$(SAM) validate --lint --template template.yaml

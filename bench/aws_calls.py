@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
@@ -462,7 +463,7 @@ def prepare(
             expression += ", paid_through = :p"
         dynamodb.update_item(
             TableName=table,
-            Key={"PK": {"S": f"FARMER#{farmer_id}"}, "SK": {"S": "PROFILE"}},
+            Key={name: {"S": value} for name, value in keys.farmer(farmer_id).items()},
             UpdateExpression=expression,
             ExpressionAttributeValues=values,
         )

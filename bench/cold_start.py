@@ -142,13 +142,13 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 _CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
-def function_environment() -> dict[str, str]:
-    """The register function's variables per template.yaml, references replaced by fake values."""
+def function_environment(function_id: str = FUNCTION_ID) -> dict[str, str]:
+    """A function's variables per template.yaml, references replaced by fake values."""
     template = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
     parameters = template.get("Parameters", {})
     variables: dict[str, Any] = {}
     variables.update(template["Globals"]["Function"]["Environment"]["Variables"])
-    function = template["Resources"][FUNCTION_ID]["Properties"]
+    function = template["Resources"][function_id]["Properties"]
     variables.update((function.get("Environment") or {}).get("Variables") or {})
     env: dict[str, str] = {}
     for name, value in variables.items():

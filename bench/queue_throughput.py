@@ -359,13 +359,15 @@ def _depth(sqs: Any, url: str) -> int:
 
 def _statuses(stack: Any, farmer_ids: list[str]) -> tuple[int, Counter[str]]:
     """How many of these farmers are CONFIRMED with an 11-digit KPJ number, and all statuses."""
+    from sutasoma.adapters.dynamo import keys
+
     dynamodb = stack.clients("dynamodb")
     table = stack.ref("DomainTable")
     statuses: Counter[str] = Counter()
     confirmed = 0
     for start in range(0, len(farmer_ids), 100):
-        keys = [{"PK": {"S": f"FARMER#{i}"}, "SK": {"S": "PROFILE"}} for i in farmer_ids[start : start + 100]]
-        pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+        wanted = [{n: {"S": v} for n, v in keys.farmer(i).items()} for i in farmer_ids[start : start + 100]]
+        pending: dict[str, Any] = {table: {"Keys": wanted, "ConsistentRead": True}}
         while pending:
             answer = dynamodb.batch_get_item(RequestItems=pending)
             for item in answer["Responses"].get(table, []):

@@ -1,6 +1,6 @@
 """Report generation at 10,000 and 100,000 farmers: time, DynamoDB calls and items read.
 
-The monthly report (`ReportService.compute`) reads counters only: one Query per kecamatan for
+The monthly report (`ReportDesk.compute`) reads counters only: one Query per kecamatan for
 its population deltas and one per month of the 12-month trend for the counters. Its reads should
 not grow with the number of farmers. This benchmark fills a moto table with 24 months of
 history for N farmers and measures `compute(period)` at N = 10,000 and N = 100,000.
@@ -74,6 +74,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sutasoma.adapters.dynamo import keys
+from sutasoma.domain.counters import Count
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10_000, 100_000)
@@ -273,7 +276,9 @@ class History:
     payments: list[dict[str, Any]] = field(default_factory=list)
     # (month, kecamatan) -> summed population deltas; (month, scope) -> summed counters.
     population: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    counters: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    counters: dict[tuple[str, str, str | None], Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
 
 
 # How farmers pay (shares in %): every month they owe (monthly), at each harvest for what they
@@ -288,10 +293,10 @@ class Generator:
     """Synthetic farmers from the templates, living month by month by the domain's rules."""
 
     def __init__(self, farmer_template: dict[str, Any], payment_template: dict[str, Any]) -> None:
-        from sutasoma.domain.nik import mask_nik
         from sutasoma.domain.periods import add_months
         from sutasoma.domain.places import kecamatan_codes, places
         from sutasoma.domain.population import population_delta
+        from sutasoma.domain.privacy import mask_nik
         from sutasoma.domain.tariff import contribution_for
 
         self.farmer_template = {
@@ -324,9 +329,9 @@ class Generator:
         months = self.months
         delta = self.population_delta
         kecamatan = self.kecamatan[rng.choices(range(8), weights=_KECAMATAN_WEIGHTS)[0]]
-        kec_scope, pop = f"KEC#{kecamatan}", history.population
+        pop = history.population
         agent = f"agen.{kecamatan[-2:]}.{rng.randrange(AGENTS_PER_KECAMATAN)}"
-        agent_scope, counters = f"AGENT#{kecamatan}#{agent}", history.counters
+        kec_scope, agent_scope, counters = (kecamatan, None), (kecamatan, agent), history.counters
         registered = min(int(rng.triangular(0, MONTHS, MONTHS * 0.7)), MONTHS - 1)
         registered_at = self.stamps[registered][rng.randrange(64)]
         farmer_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -335,9 +340,8 @@ class Generator:
         village = rng.choice(self.villages[kecamatan])
         farmer = {
             **self.farmer_template,
-            "PK": f"FARMER#{farmer_id}",
-            "GSI1PK": kec_scope,
-            "GSI1SK": f"FARMER#{village}#{farmer_id}",
+            **keys.farmer(farmer_id),
+            **keys.farmer_list_position(kecamatan, village, farmer_id),
             "farmer_id": farmer_id,
             "nik": nik,
             "nik_masked": self.mask_nik(nik),
@@ -361,8 +365,8 @@ class Generator:
         # Registration: its population delta and counters, in the month it happened.
         month = months[registered]
         pop[(month, kecamatan)].update(delta(None, state))
-        counters[(month, kec_scope)]["new_registrations"] += 1
-        counters[(month, agent_scope)]["registrations"] += 1
+        counters[(month, *kec_scope)]["new_registrations"] += 1
+        counters[(month, *agent_scope)]["registrations"] += 1
         # BPJS's answer: confirmed (no population change) or, 1 in 100, rejected (out of the counts).
         if rng.random() < 0.01:
             after = {**state, "registration_status": "REJECTED"}
@@ -403,11 +407,11 @@ class Generator:
             after = {**state, "paid_through": months[periods[-1]]}
             pop[(month, kecamatan)].update(delta(state, after))
             state = after
-            collected = counters[(month, kec_scope)]
+            collected = counters[(month, *kec_scope)]
             collected["contributions_collected"] += amount
             collected["payments"] += 1
             collected["contribution_months"] += count
-            by_agent = counters[(month, agent_scope)]
+            by_agent = counters[(month, *agent_scope)]
             by_agent["collections_amount"] += amount
             by_agent["payments"] += 1
             if paid is None:
@@ -419,8 +423,7 @@ class Generator:
                 history.payments.append(
                     {
                         **self.payment_template,
-                        "PK": f"FARMER#{farmer_id}",
-                        "SK": f"PAYMENT#{payment_id}",
+                        **keys.payment(farmer_id, payment_id),
                         "payment_id": payment_id,
                         "receipt_number": f"BPP{kecamatan[-2:]}-{month[:4]}-{len(history.payments) + 1:06d}",
                         "farmer_id": farmer_id,
@@ -464,9 +467,11 @@ class Bench:
         self.table = self.stack.ref("DomainTable")
         self.client = self.stack.clients("dynamodb")
         self.meter = ReadMeter(self.client)
-        from sutasoma.adapters.store import DomainStore
+        from sutasoma.adapters.dynamo.scan import TableScanner
+        from sutasoma.runtime.wiring import storage_on
 
-        self.store = DomainStore(self.table, client=self.client)
+        self.storage = storage_on(self.stack.table())
+        self.scanner = TableScanner(self.stack.table())
         self.backend, _ = moto_table(self.table)
 
     def close(self) -> None:
@@ -475,7 +480,6 @@ class Bench:
     # ------------------------------------------------------------------ templates
     def templates(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """One farmer registered and paid through the handlers: the items they wrote."""
-        from sutasoma.adapters.dynamo import from_dynamo, key
         from tests.support.events import claims_for, http_event
         from tests.support.farmers import farmer_body
         from tests.support.stack import FunctionInvoker
@@ -504,21 +508,16 @@ class Bench:
                 )
             )  # fmt: skip
             assert paid.status == 201, paid.body
-        farmer = from_dynamo(
-            self.client.get_item(TableName=self.table, Key=key(f"FARMER#{farmer_id}", "PROFILE"))["Item"]
-        )
-        payment_id = paid.body["payment_id"]
-        payment = from_dynamo(
-            self.client.get_item(
-                TableName=self.table, Key=key(f"FARMER#{farmer_id}", f"PAYMENT#{payment_id}")
-            )["Item"]
-        )
+        farmer = self.stack.item(keys.farmer(farmer_id))
+        payment = self.stack.item(keys.payment(farmer_id, paid.body["payment_id"]))
+        assert farmer is not None and payment is not None
         return farmer, payment
 
     # ------------------------------------------------------------------ fill
     def fill(self, history: History, api_sample: int) -> Filled:
-        from sutasoma.adapters.dynamo import to_dynamo
-        from sutasoma.adapters.store import CounterIncrement, PopulationDelta
+        from sutasoma.adapters.dynamo.codec import to_dynamo
+        from sutasoma.adapters.dynamo.unit_of_work import count_update
+        from sutasoma.domain.counters import CounterIncrement, PopulationDelta
 
         started = time.perf_counter()
         filled = Filled(farmers=len(history.farmers), payment_items=len(history.payments))
@@ -537,25 +536,26 @@ class Bench:
             for item in rest:
                 self.backend.put_item(self.table, item)  # what moto's BatchWriteItem does per PutRequest
         # One ADD per counter item, of the sums: the state one ADD per write would leave.
-        updates = [
-            PopulationDelta(month, kecamatan, {k: v for k, v in amounts.items() if v})
+        updates: list[Count] = [
+            PopulationDelta(kecamatan, month, {k: v for k, v in amounts.items() if v})
             for (month, kecamatan), amounts in history.population.items()
-        ] + [
-            CounterIncrement(month, scope, {k: v for k, v in amounts.items() if v})
-            for (month, scope), amounts in history.counters.items()
+        ]
+        updates += [
+            CounterIncrement(month, kecamatan, {k: v for k, v in amounts.items() if v}, agent)
+            for (month, kecamatan, agent), amounts in history.counters.items()
         ]
         for increment in updates:
             if increment.amounts:
-                self.client.update_item(**self.store.counter_update(increment)["Update"])
+                self.client.update_item(**count_update(self.table, increment))
                 filled.counter_updates += 1
         filled.seconds = time.perf_counter() - started
         return filled
 
     # ------------------------------------------------------------------ measure
     def compute(self, runs: int) -> tuple[list[float], Reads, Any]:
-        from sutasoma.reports.figures import ReportService
+        from sutasoma.app.reports import ReportDesk
 
-        service = ReportService(self.store, incentive_rate=0.075)
+        service = ReportDesk(self.storage.counters, self.storage.reports, files=None, incentive_rate=0.075)  # type: ignore[arg-type]
         now = datetime(2026, 11, 5, tzinfo=UTC)
         times = []
         reads = Reads()
@@ -573,7 +573,7 @@ class Bench:
 
         self.meter.reset()
         started = time.perf_counter()
-        result = reconcile(self.store)
+        result = reconcile(self.scanner)
         return time.perf_counter() - started, self.meter.reset(), result
 
 
@@ -597,7 +597,7 @@ def _ops(calls: Counter[str]) -> str:
 
 def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | None, total: float) -> str:
     lines = [
-        f"Report generation by scale: ReportService.compute({PERIOD!r}), {MONTHS} months of history,"
+        f"Report generation by scale: ReportDesk.compute({PERIOD!r}), {MONTHS} months of history,"
         f" median of {len(sizes[0].times)} runs",
         "",
         f"  {'farmers':>9} | {'median':>8} | {'min':>7} | {'max':>7} | calls | items read | table fill",
@@ -650,7 +650,7 @@ def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | Non
 
 
 def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
-    from sutasoma.reports.figures import ReportService
+    from sutasoma.app.reports import ReportDesk
 
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -671,7 +671,8 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
             size = Size(target, bench.fill(history, API_SAMPLE if first else 0), [], Reads(), 0)
             if first:  # once, with moto as shipped: the same report, and what moto's Query costs
                 t = time.perf_counter()
-                shipped = ReportService(bench.store, 0.075).compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
+                desk = ReportDesk(bench.storage.counters, bench.storage.reports, None, 0.075)  # type: ignore[arg-type]
+                shipped = desk.compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
                 size.shipped_time = time.perf_counter() - t
             with partition_queries(), plain.active():
                 size.times, size.reads, computed = bench.compute(runs)

@@ -66,6 +66,11 @@ FAKE_ENV = {
     "BPJS_QUEUE_URL": "http://127.0.0.1:1/queue/bpjs.fifo",
     "BPJS_DLQ_URL": "http://127.0.0.1:1/queue/bpjs-dlq.fifo",
     "BPJS_BASE_URL": "http://127.0.0.1:1",
+    "NIK_HASH_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:openapi-nik",
+    "BPJS_CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:openapi-bpjs",
+    "BPJS_CALLBACK_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:openapi-callback",
+    "AUDIT_ARCHIVE_BUCKET": "sutasoma-openapi-audit",
+    "AUDIT_ARCHIVE_FAILURE_QUEUE_URL": "http://127.0.0.1:1/queue/audit-failures",
 }
 
 SECURITY_SCHEME = "CognitoIdToken"
@@ -405,7 +410,7 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
     operation["x-sutasoma-function"] = function
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if (path, method) == REPORT_FILE:
-        from sutasoma.reports.figures import FILE_TYPES
+        from sutasoma.reports.render import FILE_TYPES
 
         responses["200"] = {
             "description": "The report as a file (Content-Disposition: attachment)",

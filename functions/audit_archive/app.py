@@ -1,5 +1,5 @@
 """The audit archive: each new audit record, from the domain table's stream to the Object Lock
-bucket, once (sutasoma.adapters.audit_archive; docs/security.md "Audit trail").
+bucket, once (sutasoma.app.audit_archive; docs/security.md "Audit trail").
 
 Three ways in:
 
@@ -24,10 +24,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma.adapters.audit_archive import WRITTEN
+from sutasoma.app.audit_archive import WRITTEN
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import get_settings
+from sutasoma.runtime.settings import AuditArchiveSettings, SettingsSource
+
+SETTINGS = SettingsSource(AuditArchiveSettings)  # validated now: a missing variable fails the cold start
 
 # Every failure is reported, never raised: Lambda retries from the first one (BatchProcessor
 # would raise when all failed, which would read as a bug in the Errors alarm).
@@ -35,7 +37,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 
 def record_handler(record: DynamoDBRecord) -> str:
-    return wiring.audit_archive().archive_record(record.raw_event)
+    return wiring.audit_archiver(SETTINGS.get()).archive_record(record.raw_event)
 
 
 def archive_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -80,10 +82,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if "Records" in event:
         return archive_batch(event, context)
     if "verify" in event:
-        return wiring.audit_archive().verify(str(event["verify"])).as_json()
+        return wiring.audit_archiver(SETTINGS.get()).verify(str(event["verify"])).as_json()
     if event.get("replay_failures"):
-        queue_url = get_settings().audit_archive_failure_queue_url
-        return wiring.audit_archive().replay_failures(queue_url, int(event.get("max_messages", 100)))
+        settings = SETTINGS.get()
+        archiver = wiring.audit_archiver(settings)
+        return archiver.replay_failures(
+            settings.audit_archive_failure_queue_url, int(event.get("max_messages", 100))
+        )
     raise ValueError(
         'expected a DynamoDB stream event, {"verify": "<subject_id>"} or {"replay_failures": true}'
     )

@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler import Response
 from sutasoma.api.resolver import build_resolver, header, lambda_entry
 from sutasoma.app.callbacks import CallbackResult
 from sutasoma.runtime import wiring
+from sutasoma.runtime.settings import CallbackSettings, SettingsSource
 
+SETTINGS = SettingsSource(CallbackSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()
 
 
@@ -19,7 +21,7 @@ def bpjs_callback() -> Response[CallbackResult]:
     # The signature covers the raw bytes: read them before any parsing.
     event = app.current_event
     raw = event.decoded_body.encode() if isinstance(event.decoded_body, str) else (event.decoded_body or b"")
-    result = wiring.callback_service().receive(
+    result = wiring.callback_desk(SETTINGS.get()).receive(
         header(app, "x-bpjs-timestamp"), header(app, "x-bpjs-signature"), raw, time.time()
     )
     return Response(status_code=200, content_type="application/json", body=result)

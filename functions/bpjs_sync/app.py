@@ -18,6 +18,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sutasoma.app.bpjs_sync import backoff_seconds, ensure_time_for_a_message
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
+from sutasoma.runtime.settings import BpjsSyncSettings, SettingsSource
+
+SETTINGS = SettingsSource(BpjsSyncSettings)  # validated now: a missing variable fails the cold start
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # Report every failure item by item, even when all failed: each then gets its own backoff.
@@ -32,7 +35,7 @@ _tried: set[str] = set()
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
     ensure_time_for_a_message(lambda_context.get_remaining_time_in_millis())
     _tried.add(record.message_id)
-    return wiring.bpjs_sync().process(record.json_body)
+    return wiring.bpjs_sync(SETTINGS.get()).process(record.json_body)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -42,7 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     _tried.clear()
     response = process_partial_response(event, record_handler, processor, context)
     failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
-    queue = wiring.outbound_queue()
+    queue = wiring.outbound_queue(SETTINGS.get().bpjs_queue_url)
     for record in event.get("Records", []):
         if record["messageId"] in failed:
             receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))

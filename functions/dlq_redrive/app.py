@@ -12,6 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
+from sutasoma.runtime.settings import RedriveSettings, SettingsSource
+
+SETTINGS = SettingsSource(RedriveSettings)  # validated now: a missing variable fails the cold start
 
 DEFAULT_MAX_MESSAGES = 1000
 
@@ -21,6 +24,6 @@ DEFAULT_MAX_MESSAGES = 1000
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     limit = int((event or {}).get("max_messages", DEFAULT_MAX_MESSAGES))
-    moved = wiring.dead_letters().redrive(max(1, min(limit, 10_000)))
+    moved = wiring.dead_letters(SETTINGS.get()).redrive(max(1, min(limit, 10_000)))
     logger.info("dlq redriven", extra={"moved": moved})
     return {"moved": moved}

@@ -1,10 +1,9 @@
 """Farmer registration: /farmers routes, the agent's worklist, plus /health, /docs and
 /openapi.json.
 
-Thin: parse the request, call FarmerService (or WorklistService), shape the response.
-/openapi.json and /docs serve the whole API's document, merged at development time from
-every function's routes by scripts/openapi.py (`make openapi`) into openapi.json, which ships
-next to this file.
+Thin: parse the request, call one use case, shape the response. /openapi.json and /docs serve
+the whole API's document, merged at development time from every function's routes by
+scripts/openapi.py (`make openapi`) into openapi.json, which ships next to this file.
 """
 
 from __future__ import annotations
@@ -16,34 +15,41 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
 
-from sutasoma.adapters.idempotency import IDEMPOTENCY_HEADER
-from sutasoma.api.models import (
+from sutasoma.api import presenters
+from sutasoma.api.listing import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    decode_cursor,
+    encode_cursor,
+    farmer_position,
+    one_kecamatan,
+    resolve_scope,
+)
+from sutasoma.api.models.common import Health, UploadUrl
+from sutasoma.api.models.farmers import (
+    CoverageState,
     Farmer,
     FarmerCreate,
     FarmerDetail,
     FarmerPage,
     FarmerPatch,
-    Health,
+    KtpUploadRequest,
     RegistrationStatus,
-    UploadUrl,
 )
-from sutasoma.api.resolver import build_resolver, current_caller, header, lambda_entry
-from sutasoma.app.farmers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListFilters
-from sutasoma.app.worklist import Worklist
-from sutasoma.domain.coverage import CoverageState
+from sutasoma.api.models.worklist import Worklist
+from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
+from sutasoma.app.farmer_records import FarmerEdit, FarmerFilters
+from sutasoma.app.registration import NewFarmer
 from sutasoma.runtime import wiring
+from sutasoma.runtime.settings import RegisterSettings, SettingsSource
 
+SETTINGS = SettingsSource(RegisterSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()
 
 OPENAPI_FILE = FilePath(__file__).with_name("openapi.json")
 
 FarmerId = Annotated[str, Path(description="ULID of the farmer")]
-
-
-class KtpUploadRequest(BaseModel):
-    content_type: str = Field(default="image/jpeg", description="image/jpeg, image/png or application/pdf")
 
 
 @app.get("/health", tags=["Operations"])
@@ -110,13 +116,17 @@ def worklist(
     ] = None,
     village_code: Annotated[str | None, Query(max_length=32, description="Narrow to one village")] = None,
 ) -> Worklist:
-    return wiring.worklist_service().for_caller(current_caller(app), kecamatan_code, village_code)
+    kecamatan = one_kecamatan(current_caller(app), kecamatan_code, village_code)
+    return presenters.worklist_out(wiring.worklist(SETTINGS.get()).worklist(kecamatan, village_code))
 
 
 @app.post("/farmers", tags=["Farmers"], responses={201: {"description": "Registered"}})
 def register_farmer(body: Annotated[FarmerCreate, Body()]) -> Response[Farmer]:
-    farmer = wiring.farmer_service().register(current_caller(app), body, header(app, IDEMPOTENCY_HEADER))
-    return Response(status_code=201, content_type="application/json", body=farmer)
+    command = NewFarmer.model_validate(body.model_dump())
+    farmer = wiring.register_farmer(SETTINGS.get())(
+        current_caller(app), command, header(app, IDEMPOTENCY_HEADER)
+    )
+    return Response(status_code=201, content_type="application/json", body=presenters.farmer_out(farmer))
 
 
 @app.get("/farmers", tags=["Farmers"])
@@ -129,33 +139,46 @@ def list_farmers(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> FarmerPage:
-    filters = ListFilters(kecamatan_code, village_code, registration_status, coverage_state, q, limit, cursor)
-    return wiring.farmer_service().search(current_caller(app), filters)
+    scope = resolve_scope(current_caller(app), kecamatan_code, village_code)
+    position = decode_cursor(cursor, scope, farmer_position) if cursor else None
+    start = (position[0], (position[1], position[2])) if position else None
+    filters = FarmerFilters(village_code, registration_status, coverage_state, q)
+    page = wiring.farmer_records(SETTINGS.get()).search(filters, scope, limit, start)
+    last = page.items[-1] if page.more and page.items else None
+    return FarmerPage(
+        items=presenters.farmer_page(page.items),
+        next_cursor=encode_cursor((last.kecamatan_code, last.village_code, last.farmer_id)) if last else None,
+    )
 
 
 @app.get("/farmers/<farmer_id>", tags=["Farmers"])
 def get_farmer(farmer_id: FarmerId) -> FarmerDetail:
-    return wiring.farmer_service().get(current_caller(app), farmer_id)
+    farmer = wiring.farmer_records(SETTINGS.get()).get(current_caller(app), farmer_id)
+    return presenters.farmer_detail(farmer)
 
 
 @app.patch("/farmers/<farmer_id>", tags=["Farmers"])
 def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Farmer:
-    return wiring.farmer_service().patch(current_caller(app), farmer_id, body)
+    edit = FarmerEdit.model_validate(body.model_dump(exclude_unset=True))
+    farmer = wiring.farmer_records(SETTINGS.get()).patch(current_caller(app), farmer_id, edit)
+    return presenters.farmer_out(farmer)
 
 
 @app.post("/farmers/<farmer_id>/reactivate", tags=["Farmers"])
 def reactivate_farmer(farmer_id: FarmerId) -> Farmer:
-    return wiring.farmer_service().reactivate(current_caller(app), farmer_id)
+    farmer = wiring.farmer_records(SETTINGS.get()).reactivate(current_caller(app), farmer_id)
+    return presenters.farmer_out(farmer)
 
 
 @app.post("/farmers/<farmer_id>/ktp", tags=["Farmers"])
 def ktp_upload_url(farmer_id: FarmerId, body: Annotated[KtpUploadRequest | None, Body()] = None) -> UploadUrl:
     content_type = body.content_type if body else "image/jpeg"
-    return wiring.farmer_service().ktp_upload_url(current_caller(app), farmer_id, content_type)
+    upload = wiring.farmer_records(SETTINGS.get()).ktp_upload(current_caller(app), farmer_id, content_type)
+    return UploadUrl(upload_url=upload.url, object_key=upload.object_key, expires_in=upload.expires_in)
 
 
 def _on_invoke(context: LambdaContext) -> None:
-    wiring.idempotency_runner().register_lambda_context(context)
+    wiring.idempotency(SETTINGS.get()).register_lambda_context(context)
 
 
 lambda_handler: Any = lambda_entry(app, on_invoke=_on_invoke)

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
-from sutasoma.adapters.claim_store import ClaimStore
-from sutasoma.adapters.dynamo import from_dynamo, to_dynamo
-from sutasoma.adapters.store import CounterIncrement
+from sutasoma.adapters.dynamo.audit import AuditRepository
+from sutasoma.adapters.dynamo.codec import from_dynamo
+from sutasoma.adapters.dynamo.keys import AUDIT
+from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.counters import Count
 from sutasoma.domain.periods import add_months
 from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
@@ -56,7 +58,7 @@ def all_audit_items(road: Road) -> list[dict[str, Any]]:
     for page in client.get_paginator("scan").paginate(
         TableName=road.stack.ref("DomainTable"),
         FilterExpression="begins_with(PK, :audit)",
-        ExpressionAttributeValues={":audit": {"S": "AUDIT#"}},
+        ExpressionAttributeValues={":audit": {"S": AUDIT.prefix}},
     ):
         items.extend(from_dynamo(item) for item in page["Items"])
     return items
@@ -108,20 +110,20 @@ def get_claim(road: Road, claim_id: str, claims: dict[str, str] = AGENT) -> Any:
     )
 
 
-class FailingCounters(ClaimStore):
+class FailingCounters(DynamoUnitOfWork):
     """Breaks the counters of a transaction, as a fault in DynamoDB would (test_payments.py)."""
 
-    def _counter_update(self, increment: CounterIncrement) -> dict[str, Any]:
-        update = super()._counter_update(increment)
+    def _count(self, count: Count) -> dict[str, Any]:
+        update = super()._count(count)
         update["Update"]["TableName"] = "no-such-table"
         return update
 
 
-class FailingAudit(ClaimStore):
+class FailingAudit(AuditRepository):
     """The audit table write of a read fails, as DynamoDB throttling or an outage would."""
 
-    def put_audit(self, audit: AuditRecord) -> None:
-        self.client.put_item(TableName="no-such-table", Item=to_dynamo(audit.item()))
+    def record(self, audit: AuditRecord) -> None:
+        self.table.client.put_item(TableName="no-such-table", Item={"PK": {"S": "x"}, "SK": {"S": "y"}})
 
 
 # ---------------------------------------------------------------------------- writes
@@ -220,13 +222,13 @@ def test_a_failed_transaction_leaves_no_audit_record(road: Road) -> None:
     fid = farmer["farmer_id"]
     before = trail(road, fid)
     road.pay(http_event("GET", "/health"))  # build the services of this function
-    service = wiring.payment_service()
-    real_store = service.store
-    service.store = FailingCounters(real_store.table_name)
+    writer = wiring.payment_desk(road.pay.settings()).writer
+    real_unit = writer.unit
+    writer.unit = FailingCounters(road.stack.table())
     try:
         failed = pay_one_month(road, fid)
     finally:
-        service.store = real_store
+        writer.unit = real_unit
     assert failed.status == 500 and failed.body["code"] == "INTERNAL_ERROR"
     assert trail(road, fid) == before  # no write, so no record of one
     assert pay_one_month(road, fid).status == 201
@@ -281,13 +283,13 @@ def test_reading_a_whole_nik_is_recorded_and_a_list_is_not(road: Road) -> None:
 def test_no_audit_record_no_nik(road: Road) -> None:
     farmer = road.new_farmer(8106)
     road.register(http_event("GET", "/health"))
-    service = wiring.farmer_service()
-    real_store = service.store
-    service.store = FailingAudit(real_store.table_name)
+    records = wiring.farmer_records(road.register.settings())
+    real_audit = records.audit
+    records.audit = FailingAudit(road.stack.table())
     try:
         refused = get_farmer(road, farmer["farmer_id"])
     finally:
-        service.store = real_store
+        records.audit = real_audit
     assert refused.status == 500 and refused.body["code"] == "INTERNAL_ERROR"
     assert "nik" not in json.dumps(refused.body).replace("nik_", "")
     assert not PERSONAL.search(json.dumps(refused.body))

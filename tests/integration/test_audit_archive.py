@@ -18,8 +18,10 @@ from botocore.exceptions import ClientError
 
 from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
 from local.template import Template
-from sutasoma.adapters.audit_archive import ALREADY_ARCHIVED, WRITTEN, AuditArchive, canonical_json
-from sutasoma.adapters.dynamo import to_dynamo
+from sutasoma.adapters.audit_archive import AuditArchiveStore
+from sutasoma.adapters.dynamo.codec import to_dynamo
+from sutasoma.app.audit_archive import ALREADY_ARCHIVED, WRITTEN
+from sutasoma.domain.audit_seal import canonical_json
 from tests.support.events import http_event
 from tests.support.road import AGENT, Road, open_road
 from tests.support.stack import FunctionInvoker, MotoStack
@@ -81,16 +83,16 @@ def poller(road: Road, function: InProcess) -> StreamPoller:
 
 @pytest.fixture
 def outcomes(poller: StreamPoller, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What each archive_item (one PutObject) answered, in order, once the poller caught up."""
+    """What each put_once (one PutObject) answered, in order, once the poller caught up."""
     seen: list[str] = []
-    original = AuditArchive.archive_item
+    original = AuditArchiveStore.put_once
 
-    def counted(self: AuditArchive, item: Any) -> str:
-        outcome = original(self, item)
-        seen.append(outcome)
-        return outcome
+    def counted(self: AuditArchiveStore, item: Any) -> bool:
+        written = original(self, item)
+        seen.append(WRITTEN if written else ALREADY_ARCHIVED)
+        return written
 
-    monkeypatch.setattr(AuditArchive, "archive_item", counted)
+    monkeypatch.setattr(AuditArchiveStore, "put_once", counted)
     return seen
 
 
@@ -142,9 +144,9 @@ def s3_down_for(sk_wanted: set[str], times: int, monkeypatch: pytest.MonkeyPatch
     """PutObject of these audit records fails (503 SlowDown) `times` times each; returns the SKs refused."""
     refused: list[str] = []
     left = dict.fromkeys(sk_wanted, times)
-    original = AuditArchive.archive_item
+    original = AuditArchiveStore.put_once
 
-    def flaky(self: AuditArchive, item: Any) -> str:
+    def flaky(self: AuditArchiveStore, item: Any) -> bool:
         sk = str(item["SK"])
         if left.get(sk, 0) > 0:
             left[sk] -= 1
@@ -154,7 +156,7 @@ def s3_down_for(sk_wanted: set[str], times: int, monkeypatch: pytest.MonkeyPatch
             )
         return original(self, item)
 
-    monkeypatch.setattr(AuditArchive, "archive_item", flaky)
+    monkeypatch.setattr(AuditArchiveStore, "put_once", flaky)
     return refused
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sutasoma.adapters.queue import OutboundQueue
-from sutasoma.adapters.store import OutboxEntry
+from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.road import MAX_RECEIVES, Road, open_road
@@ -115,8 +115,7 @@ class DeadQueue(OutboundQueue):
 
 def test_crash_between_write_and_enqueue_is_recovered_by_the_sweeper(road: Road) -> None:
     road.register(http_event("GET", "/health"))
-    service = wiring.farmer_service()
-    service.queue = DeadQueue("unused")
+    wiring.register_farmer(road.register.settings()).writer.dispatcher.queue = DeadQueue("unused")
     try:
         farmer = road.new_farmer(8301)
     finally:

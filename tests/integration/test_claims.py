@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import period_of, today_wita
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, open_road
@@ -101,7 +102,7 @@ def counter(road: Road, name: str) -> int:
         road.stack.clients("dynamodb")
         .get_item(
             TableName=road.stack.ref("DomainTable"),
-            Key={"PK": {"S": f"COUNTER#{period_of(TODAY)}"}, "SK": {"S": "KEC#73.12.04"}},
+            Key={name: {"S": value} for name, value in keys.counter(period_of(TODAY), "73.12.04").items()},
         )
         .get("Item", {})
     )

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from sutasoma.adapters.queue import OutboundQueue
-from sutasoma.adapters.store import OutboxEntry
 from sutasoma.domain.clock import iso_utc, now_utc
+from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
@@ -237,15 +237,15 @@ class BrokenQueue(OutboundQueue):
 
 def test_enqueue_failure_keeps_registration_and_leaves_outbox_pending(fresh: FunctionInvoker) -> None:
     fresh(http_event("GET", "/health"))  # builds the services in this function's environment
-    service = wiring.farmer_service()
-    real_queue = service.queue
-    service.queue = BrokenQueue("unused")
+    dispatcher = wiring.register_farmer(fresh.settings()).writer.dispatcher
+    real_queue = dispatcher.queue
+    dispatcher.queue = BrokenQueue("unused")
     try:
         body = farmer_body(nik=make_nik(date(1979, 3, 3), "M"), birth=date(1979, 3, 3), sex="M")
         result = fresh(http_event("POST", "/farmers", body=body, claims=AGENT_LALABATA))
     finally:
-        service.queue = real_queue
+        dispatcher.queue = real_queue
     assert result.status == 201
-    pending = service.store.pending_outbox(created_up_to=iso_utc(now_utc()))
+    pending = fresh.stack.storage().outbox.pending(created_up_to=iso_utc(now_utc()))
     assert [e.farmer_id for e in pending] == [result.body["farmer_id"]]
     assert pending[0].op_type == "PARTICIPANT_REGISTRATION"

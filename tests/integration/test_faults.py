@@ -30,9 +30,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from sutasoma.adapters import bpjs_client as bpjs
+from sutasoma.adapters.dynamo.unit_of_work import COLLISION_ATTEMPTS
 from sutasoma.adapters.queue import OutboundQueue
-from sutasoma.adapters.store import OutboxEntry
 from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.farmers import farmer_body, make_nik
@@ -125,13 +126,13 @@ def _register_client(road: Road) -> Any:
     """The DynamoDB client of the register function's store, built as the function builds it."""
     road.register(http_event("GET", "/health"))  # this function's execution environment
     with environment(road.register.env):  # its endpoint (moto), never AWS
-        return wiring.farmer_service().store.client
+        return wiring.table(road.register.settings().table_name).client
 
 
 def _pay_client(road: Road) -> Any:
     road.pay(http_event("GET", "/health"))
     with environment(road.pay.env):
-        return wiring.payment_service().store.client
+        return wiring.table(road.pay.settings().table_name).client
 
 
 def attempts_of(client: Any) -> int:
@@ -314,7 +315,9 @@ def test_payment_transaction_conflict_is_409_then_the_same_key_records_one_payme
         + [{"Code": "None"}] * 3,
     ) as fault:
         conflict = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
-    assert fault.seen == 1  # a cancelled transaction is not retried by botocore
+    # botocore does not retry a cancelled transaction; the unit of work tries a mere collision
+    # with another transaction (nothing written) a few times, then gives up.
+    assert fault.seen == COLLISION_ATTEMPTS
     assert (conflict.status, conflict.body["code"]) == (409, "CONCURRENT_UPDATE"), conflict.body
     assert conflict.headers["content-type"] == "application/problem+json"
     # Nothing written: no payment, paid-through unchanged, no posting queued.
@@ -348,8 +351,7 @@ def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: R
     amount = quote_amount(road, fid)
     key = f"pay-{uuid.uuid4()}"
     road.pay(http_event("GET", "/health"))
-    service = wiring.payment_service()
-    service.queue = DeadQueue("unused")
+    wiring.payment_desk(road.pay.settings()).writer.dispatcher.queue = DeadQueue("unused")
     try:
         paid = road.pay(pay_event(fid, {"months": 1, "amount": amount}, key))
     finally:

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from sutasoma.adapters.store import CounterIncrement, DomainStore
+from sutasoma.adapters.dynamo import keys
+from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from sutasoma.domain.clock import WITA, now_utc, period_of, today_wita
+from sutasoma.domain.counters import Count
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.runtime import wiring
@@ -274,11 +276,11 @@ def test_payment_recorded_on_the_last_evening_of_a_month(road: Road) -> None:
         assert result.body["periods"] == [period]
 
 
-class FailingCounters(DomainStore):
+class FailingCounters(DynamoUnitOfWork):
     """Breaks the last part of the payment transaction, as a fault in DynamoDB would."""
 
-    def _counter_update(self, increment: CounterIncrement) -> dict[str, Any]:
-        update = super()._counter_update(increment)
+    def _count(self, count: Count) -> dict[str, Any]:
+        update = super()._count(count)
         update["Update"]["TableName"] = "no-such-table"
         return update
 
@@ -289,19 +291,19 @@ def test_a_failed_transaction_leaves_no_trace(road: Road) -> None:
     amount = quote(road, fid, 1).body["amount"]
     before = road.farmer(fid)
     road.pay(http_event("GET", "/health"))  # build the services of this function
-    service = wiring.payment_service()
-    real_store = service.store
-    service.store = FailingCounters(real_store.table_name)
+    writer = wiring.payment_desk(road.pay.settings()).writer
+    real_unit = writer.unit
+    writer.unit = FailingCounters(road.stack.table())
     try:
         failed = pay(road, fid, {"months": 1, "amount": amount})
     finally:
-        service.store = real_store
+        writer.unit = real_unit
     assert failed.status == 500 and failed.body["code"] == "INTERNAL_ERROR"
     assert road.farmer(fid) == before
     items = road.stack.clients("dynamodb").query(
         TableName=road.stack.ref("DomainTable"),
         KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"FARMER#{fid}"}},
+        ExpressionAttributeValues={":pk": {"S": keys.farmer(fid)["PK"]}},
     )["Items"]
     assert sorted(i["SK"]["S"].split("#")[0] for i in items) == [
         "OUTBOX",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import today_wita
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
@@ -83,7 +84,7 @@ def test_registration_writes_farmer_nik_claim_outbox_counters_and_one_message(
     assert farmer["heirs"] == body["heirs"]
 
     items = table_items(clean_queue)
-    mine = [i for i in items if i["PK"]["S"] == f"FARMER#{farmer['farmer_id']}"]
+    mine = [i for i in items if i["PK"]["S"] == keys.farmer(farmer["farmer_id"])["PK"]]
     assert sorted(i["SK"]["S"].split("#")[0] for i in mine) == ["OUTBOX", "PROFILE"]
     outbox = next(i for i in mine if i["SK"]["S"].startswith("OUTBOX#"))
     assert "GSI2PK" not in outbox and "sent_at" in outbox  # handed to SQS, no longer pending
@@ -101,7 +102,7 @@ def test_registration_writes_farmer_nik_claim_outbox_counters_and_one_message(
     period = today_wita().strftime("%Y-%m")
     counter = clean_queue.clients("dynamodb").get_item(
         TableName=clean_queue.ref("DomainTable"),
-        Key={"PK": {"S": f"COUNTER#{period}"}, "SK": {"S": "KEC#73.12.04"}},
+        Key={name: {"S": value} for name, value in keys.counter(period, "73.12.04").items()},
     )
     assert int(counter["Item"]["new_registrations"]["N"]) >= 1
 

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sutasoma.app.reconcile import reconcile
+from sutasoma.app.reports import ReportDesk
 from sutasoma.domain.clock import now_utc, period_of, today_wita
-from sutasoma.reports.figures import ReportService, period_for_schedule
+from sutasoma.reports.figures import period_for_schedule
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.road import Road, open_road
@@ -133,22 +134,22 @@ def test_counters_equal_a_recount_after_any_sequence(road: Road, steps: list[tup
             case ("claim", index) if farmers:
                 file_claim(road, farmers[index % len(farmers)])
     road.pump()
-    result = reconcile(road.stack.clients and _store(road))
+    result = reconcile(_scanner(road))
     assert result["differences"] == []
     assert result["items_scanned"] > 0
 
 
-def _store(road: Road) -> Any:
-    from sutasoma.adapters.claim_store import ClaimStore
+def _scanner(road: Road) -> Any:
+    from sutasoma.adapters.dynamo.scan import TableScanner
 
-    return ClaimStore(road.stack.ref("DomainTable"), client=road.stack.clients("dynamodb"))
+    return TableScanner(road.stack.table())
 
 
 def test_report_adds_up_and_a_month_without_activity_is_all_zeros(road: Road) -> None:
-    store = _store(road)
-    service = ReportService(store, incentive_rate=0.075)
+    storage = road.stack.storage()
+    desk = ReportDesk(storage.counters, storage.reports, files=Any, incentive_rate=0.075)
     period = period_of(today_wita())
-    report = service.compute(period, now_utc())
+    report = desk.compute(period, now_utc())
     assert [r.kecamatan_code for r in report.rows] == [f"73.12.0{i}" for i in range(1, 9)]
     for field in (
         "registered",
@@ -159,7 +160,7 @@ def test_report_adds_up_and_a_month_without_activity_is_all_zeros(road: Road) ->
         "contributions_due",
     ):
         assert getattr(report.totals, field) == sum(getattr(r, field) for r in report.rows), field
-    recounted = reconcile(store)
+    recounted = reconcile(_scanner(road))
     assert recounted["differences"] == []
     for row in report.rows:
         assert row.active + row.arrears + row.lapsed + row.not_started == row.registered
@@ -172,7 +173,7 @@ def test_report_adds_up_and_a_month_without_activity_is_all_zeros(road: Road) ->
             (r.collection_rate for r in ranked), reverse=True
         )
 
-    empty = service.compute("2020-01", now_utc())
+    empty = desk.compute("2020-01", now_utc())
     assert report.period == period and empty.best_bpp is None and empty.agents == []
     assert all(
         r.registered == r.active == r.contributions_collected == 0 and r.rank is None for r in empty.rows

@@ -46,23 +46,22 @@ def _release_nik(event: dict[str, Any], register: FunctionInvoker, stack: MotoSt
     """
     if event.get("routeKey") != "POST /farmers" or not event.get("body"):
         return
-    from sutasoma.adapters.dynamo import key
-    from sutasoma.adapters.secrets import nik_hash_key
-    from sutasoma.adapters.store import DomainStore, nik_pk
+    from sutasoma.adapters.dynamo import keys
+    from sutasoma.adapters.dynamo.codec import to_dynamo
+    from sutasoma.adapters.secrets import secret_text
     from sutasoma.domain.nik import nik_lookup_hash
-    from sutasoma.runtime.settings import settings_from_env
 
     nik = json.loads(event["body"]).get("nik")
     if not (isinstance(nik, str) and len(nik) == 16 and nik.isascii() and nik.isdigit()):
         return  # never reaches the store
     with environment(register.env):
-        settings = settings_from_env(register.env)
-        nik_hash = nik_lookup_hash(nik, nik_hash_key(settings))
-    dynamodb = stack.clients("dynamodb")
-    store = DomainStore(settings.table_name, client=dynamodb)
-    if store.farmer_id_for_nik(nik_hash) is not None:
-        dynamodb.delete_item(TableName=settings.table_name, Key=key(nik_pk(nik_hash), "NIK"))
-        assert store.farmer_id_for_nik(nik_hash) is None, "could not release the NIK claim"
+        settings = register.settings()
+        nik_hash = nik_lookup_hash(nik, secret_text(settings.nik_hash_secret_arn).encode())
+    farmers = stack.storage().farmers
+    if farmers.id_for_nik(nik_hash) is not None:
+        key = to_dynamo(dict(keys.nik_claim(nik_hash)))
+        stack.clients("dynamodb").delete_item(TableName=settings.table_name, Key=key)
+        assert farmers.id_for_nik(nik_hash) is None, "could not release the NIK claim"
 
 
 def test_events_dir_has_files() -> None:

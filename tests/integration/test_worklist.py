@@ -10,12 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from sutasoma.app.worklist import classify, end_of_month
+from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
+from sutasoma.domain.worklist import classify, end_of_month
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body
+from tests.support.records import farmer_record
 from tests.support.stack import FunctionInvoker, MotoStack
 
 AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
@@ -68,7 +70,7 @@ class Desk:
             expression += ", #p = :p"
         self.stack.clients("dynamodb").update_item(
             TableName=self.stack.ref("DomainTable"),
-            Key={"PK": {"S": f"FARMER#{farmer_id}"}, "SK": {"S": "PROFILE"}},
+            Key={name: {"S": value} for name, value in keys.farmer(farmer_id).items()},
             UpdateExpression=expression,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -291,16 +293,15 @@ def test_a_claim_waits_for_documents_until_verified(desk: Desk) -> None:
 def test_classify_on_a_date(
     paid_through: str, on: date, section: str | None, periods: list[str] | None, amount_due: int | None
 ) -> None:
-    item = {
-        "farmer_id": "01JWORKLIST00000000000000", "full_name": "Hasnah", "village_code": "73.12.04.1001",
-        "phone": "081234567890", "registration_status": "CONFIRMED", "monthly_income": 1_000_000,
-        "paid_through": paid_through,
-    }  # fmt: skip
+    item = farmer_record(
+        farmer_id="01JWORKLIST00000000000000", full_name="Hasnah", village_code="73.12.04.1001",
+        phone="081234567890", registration_status="CONFIRMED", monthly_income=1_000_000, paid_through=paid_through,
+    )  # fmt: skip
     placement = classify(item, on)
     if section is None:
         assert placement is None
         return
     assert placement is not None and placement.section == section
-    assert (placement.entry.periods_due, placement.entry.amount_due) == (periods, amount_due)
+    assert (list(placement.entry.periods_due), placement.entry.amount_due) == (periods, amount_due)
     if placement.entry.act_by is not None:
         assert placement.entry.days_left == (placement.entry.act_by - on).days

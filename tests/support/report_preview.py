@@ -20,8 +20,8 @@ from pathlib import Path
 
 from sutasoma.domain.periods import add_months
 from sutasoma.reports.figures import regency_totals
-from sutasoma.reports.files import render_csv, render_html, render_xlsx
 from sutasoma.reports.models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
+from sutasoma.reports.render import FILE_TYPES, render
 
 PNG_WIDTH, PNG_HEIGHT = 1240, 1754  # A4 at 150 dpi
 # Rp 16.800 (JKK 1 % of Rp 1.000.000 + JKM Rp 6.800) less the 50 % relief of Apr-Dec 2026
@@ -215,11 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     report = sample_report(args.period)
-    files = {
-        "csv": render_csv(report),
-        "xlsx": render_xlsx(report),
-        "html": render_html(report),
-    }
+    files = {file_type: render(report, file_type) for file_type in FILE_TYPES}
     for ext, data in files.items():
         path = out / f"report-sample.{ext}"
         path.write_bytes(data)

@@ -90,15 +90,14 @@ class Road:
 
     def audit_trail(self, subject_id: str) -> list[dict[str, Any]]:
         """A farmer's or claim's audit records, as stored in the domain table."""
-        from sutasoma.adapters.dynamo import from_dynamo
+        from sutasoma.adapters.dynamo import keys
+        from sutasoma.adapters.dynamo.codec import to_dynamo
 
-        items = self.stack.clients("dynamodb").query(
-            TableName=self.stack.ref("DomainTable"),
+        return self.stack.table().query_all(
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"AUDIT#{subject_id}"}},
+            ExpressionAttributeValues=to_dynamo({":pk": keys.audit_trail(subject_id)}),
             ConsistentRead=True,
-        )["Items"]
-        return [from_dynamo(item) for item in items]
+        )
 
     def calm(self) -> None:
         """Between tests: BPJS back to normal, its callbacks going nowhere unless a test says so,

@@ -12,11 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from local.aws import Clients, Created, create_resources, serialize_moto_dynamodb, start_moto
+
+if TYPE_CHECKING:
+    from sutasoma.adapters.dynamo.table import Table
+    from sutasoma.app.ports import Storage
 from local.template import FunctionSpec, Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +86,21 @@ class MotoStack:
 
     def ref(self, logical_id: str) -> str:
         return str(self.created.physical[logical_id].ref)
+
+    def table(self) -> Table:
+        from sutasoma.adapters.dynamo.table import Table
+
+        return Table(self.ref("DomainTable"), client=self.clients("dynamodb"))
+
+    def storage(self) -> Storage:
+        """The domain table through the product's own repositories (the test's moto client)."""
+        from sutasoma.runtime import wiring
+
+        return wiring.storage_on(self.table())
+
+    def item(self, key: dict[str, str]) -> dict[str, Any] | None:
+        """One stored item, keys included (key from sutasoma.adapters.dynamo.keys)."""
+        return self.table().get(key, consistent=True)
 
     def reset(self) -> None:
         """Empty every moto backend and create the template's resources again.
@@ -150,6 +169,12 @@ class FunctionInvoker:
     @property
     def env(self) -> dict[str, str]:
         return self.stack.env_for(self.logical_id)
+
+    def settings(self) -> Any:
+        """The function's settings, as its handler reads them (services built from them are the
+        ones it uses: `wiring.payment_desk(invoker.settings())`)."""
+        with environment(self.env):
+            return self.module.SETTINGS.get()
 
     def raw(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """Invoke the handler; `context` replaces the default one (a full timeout left)."""

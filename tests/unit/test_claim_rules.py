@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import pytest
 
-from sutasoma.app.claims import (
-    IncidentDateInvalid,
-    NotCovered,
-    check_eligibility,
-    covered_periods,
-    report_warnings,
-)
-from sutasoma.domain.benefits import ClaimType, DocType, JkkOutcome, estimate, required_documents
+from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
+from sutasoma.domain.claim_rules import check_eligibility, covered_periods, report_warnings
 from sutasoma.domain.clock import WITA
+from sutasoma.domain.documents import DocType, required_documents
+from sutasoma.domain.errors import IncidentDateInvalid, NotCovered
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.payment import PaymentRecord
+from tests.support.records import farmer_record, payment_record
 
 TODAY = date(2026, 11, 29)
-CONFIRMED = {"registration_status": "CONFIRMED"}
+CONFIRMED = farmer_record(registration_status="CONFIRMED")
 
 
-def payment(periods: list[str], recorded_at: str) -> dict[str, Any]:
-    return {"periods": periods, "recorded_at": recorded_at}
+def payment(periods: list[str], recorded_at: str) -> PaymentRecord:
+    return payment_record(periods, recorded_at)
 
 
 @pytest.mark.parametrize(
@@ -171,14 +169,14 @@ def test_covered_only_by_payments_recorded_on_or_before_the_incident() -> None:
             ["incident_date"],
         ),  # in arrears
         (
-            {"registration_status": "PENDING"},
+            farmer_record(registration_status="PENDING"),
             [payment(["2026-11"], "2026-11-01T01:00:00Z")],
             date(2026, 11, 20),
             NotCovered,
             ["farmer_id"],
         ),
         (
-            {"registration_status": "REJECTED"},
+            farmer_record(registration_status="REJECTED"),
             [],
             date(2026, 11, 20),
             NotCovered,
@@ -187,7 +185,7 @@ def test_covered_only_by_payments_recorded_on_or_before_the_incident() -> None:
     ],
 )
 def test_not_eligible(
-    farmer: dict[str, str], payments: list[dict[str, Any]], incident: date, error: type, fields: list[str]
+    farmer: FarmerRecord, payments: list[PaymentRecord], incident: date, error: type, fields: list[str]
 ) -> None:
     with pytest.raises(error) as caught:
         check_eligibility(farmer, payments, incident, TODAY, deadline_years=5)

@@ -1,7 +1,8 @@
 import pytest
 
+from sutasoma.api.identity import caller_from_claims, parse_groups
 from sutasoma.domain.errors import Forbidden, Unauthorized
-from sutasoma.domain.identity import Role, caller_from_claims, parse_groups
+from sutasoma.domain.identity import Role
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@ from datetime import date
 import pytest
 
 from sutasoma.domain.errors import NikInvalid, NikMismatch
-from sutasoma.domain.nik import mask_nik, nik_lookup_hash, parse_nik, reconcile_identity
+from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
+from sutasoma.domain.privacy import mask_nik
 
 TODAY = date(2026, 11, 29)
 

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from sutasoma.app.farmers import age_on
 from sutasoma.domain.coverage import CoverageState, coverage_on
+from sutasoma.domain.farmer import age_on
 from sutasoma.domain.tariff import contribution_for
 
 

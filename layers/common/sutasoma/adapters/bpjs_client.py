@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from sutasoma.app.ports import BpjsRejected, BpjsRequestError, BpjsRetryable, Registration
 from sutasoma.runtime.observability import tracer
 
 tracer.patch(("httpx",))  # each BPJS call a subsegment of the trace (a no-op outside Lambda)
@@ -32,36 +33,6 @@ RETRYABLE_STATUSES = frozenset({401, 403, 408, 425, 429})
 class Credentials:
     cons_id: str
     secret_key: str
-
-
-class BpjsError(Exception):
-    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-class BpjsRetryable(BpjsError):
-    """Network failure, timeout, 5xx, 429, or a credentials/clock problem: try again later."""
-
-
-class BpjsRequestError(BpjsError):
-    """BPJS says our request is malformed (400, 404, …): retrying will not help."""
-
-
-class BpjsRejected(BpjsError):
-    """A final business answer, e.g. the NIK is unknown to Dukcapil."""
-
-    def __init__(self, reason_code: str, reason: str) -> None:
-        super().__init__(f"rejected: {reason_code}", 422, reason_code)
-        self.reason_code = reason_code
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Registration:
-    status: str  # "CONFIRMED" | "PENDING"
-    kpj_number: str | None
 
 
 def sign(credentials: Credentials, timestamp: str, method: str, path: str, body: bytes) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -21,14 +21,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from sutasoma.adapters import aws
 from sutasoma.domain.errors import FieldError, IdempotencyKeyInvalid, IdempotencyKeyReused, RequestInProgress
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-IDEMPOTENCY_HEADER = "idempotency-key"
 IN_PROGRESS_WAIT_SECONDS = 8.0
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
@@ -99,23 +95,6 @@ class IdempotentRunner:
                 pause = 0.1 if waited < 1 else 0.25
                 time.sleep(pause)
                 waited += pause
-
-    def once(
-        self,
-        scope: str,
-        key: str | None,
-        caller: str,
-        request: BaseModel,
-        operation: Callable[[], ModelT],
-        answer: type[ModelT],
-    ) -> ModelT:
-        """`operation` once per key (a retry replays its answer); without a key, just run it."""
-        if key is None:
-            return operation()
-        stored = self.run(
-            scope, key, caller, request.model_dump(mode="json"), lambda: operation().model_dump(mode="json")
-        )
-        return answer.model_validate(stored)
 
     def _attempt(
         self, scope: str, request: dict[str, Any], operation: Callable[[], dict[str, Any]]

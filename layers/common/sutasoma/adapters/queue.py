@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from sutasoma.adapters import aws
-from sutasoma.adapters.store import OutboxEntry
+from sutasoma.domain.outbox import OutboxEntry
 
 
 class OutboundQueue:

@@ -1,4 +1,4 @@
-"""Secrets from Secrets Manager (cached by Powertools Parameters), or given directly locally."""
+"""Secrets from Secrets Manager, cached by Powertools Parameters (production and local alike)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any
 
 from sutasoma.adapters import aws
-from sutasoma.runtime.settings import Settings
 
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -30,14 +29,6 @@ def secret_json(secret_arn: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("secret is not a JSON object")
     return value
-
-
-def nik_hash_key(settings: Settings) -> bytes:
-    if settings.nik_hash_key is not None:
-        return settings.nik_hash_key.get_secret_value().encode()
-    if not settings.nik_hash_secret_arn:
-        raise RuntimeError("NIK hash key not configured (NIK_HASH_KEY or NIK_HASH_SECRET_ARN)")
-    return secret_text(settings.nik_hash_secret_arn).encode()
 
 
 def reset() -> None:

@@ -20,13 +20,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma.adapters.aws import is_transient
-from sutasoma.api.validation import validation_errors
+from sutasoma.api.identity import caller_from_claims
 from sutasoma.domain.errors import DomainError, FieldError
-from sutasoma.domain.identity import Caller, caller_from_claims
+from sutasoma.domain.identity import Caller
+from sutasoma.domain.validation import validation_errors
+from sutasoma.runtime.faults import is_transient
 from sutasoma.runtime.observability import logger, metrics, tracer
 
 PROBLEM_JSON = "application/problem+json"
+IDEMPOTENCY_HEADER = "idempotency-key"
 PROBLEM_TYPE_BASE = "https://sutasoma.soppengkab.go.id/problems/"
 
 
@@ -126,7 +128,8 @@ def _body_is_text(event: dict[str, Any]) -> bool:
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:
     context = app.current_event.request_context
-    return caller_from_claims(context.authorizer.jwt_claim if context.authorizer else None)
+    claims = context.authorizer.jwt_claim if context.authorizer else None
+    return caller_from_claims(claims, request_id=context.request_id)
 
 
 def header(app: APIGatewayHttpResolver, name: str) -> str | None:

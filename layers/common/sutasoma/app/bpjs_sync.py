@@ -1,39 +1,42 @@
 """Delivering outbox operations to BPJS and recording what BPJS answered.
 
 Called once per SQS message by functions/bpjs_sync. Exactly-once in effect: BPJS applies our
-operation id once (X-Request-Id), and the outcome is recorded with a conditional write that
-only the first delivery wins. Raising means "try this message again later"; the FIFO group
-(one per farmer) keeps the farmer's later operations waiting behind it.
+operation id once (X-Request-Id), and the outcome is recorded by a versioned write of the
+outbox entry that only the first delivery wins. Raising means "try this message again
+later"; the FIFO group (one per farmer) keeps the farmer's later operations behind it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sutasoma.adapters.bpjs_client import TIMEOUT, BpjsClient, BpjsRejected
-from sutasoma.adapters.claim_store import ClaimStore
-from sutasoma.adapters.store import population_change
-from sutasoma.api.models import RegistrationStatus
-from sutasoma.app.outbox import OpType
+from sutasoma.app.common import Writer, retry_on_conflict
+from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
+from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
+from sutasoma.domain.changes import ChangeSet, Updated, farmer_written
+from sutasoma.domain.claim import ClaimEvent, ClaimStatus
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.outbox import OpType, OutboxEntry
+from sutasoma.domain.payment import BpjsPostingStatus
+from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move
 from sutasoma.runtime.observability import logger, metrics
 
 # Backoff of a failed message: its visibility timeout grows with each receive, so a long
 # BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
+# The longest one message may take: a BPJS call up to its connect and read timeouts
+# (adapters/bpjs_client.TIMEOUT, 3 s + 10 s), plus the AWS calls around it. The function's
+# Timeout (template.yaml) fits a whole batch of 10 of these.
+MESSAGE_BUDGET_MS = 15_000
 
 
 def backoff_seconds(receive_count: int) -> int:
     return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, receive_count - 1)))
-
-
-# The longest one message may take: a BPJS call up to its connect and read timeouts, plus the
-# AWS calls around it. The function's Timeout (template.yaml) fits a whole batch of 10 of these.
-MESSAGE_BUDGET_MS = int(((TIMEOUT.connect or 0) + (TIMEOUT.read or 0)) * 1000) + 2_000
 
 
 class OutOfTime(Exception):
@@ -71,189 +74,189 @@ class Operation:
             raise UnknownOperation("message without op_id, op_type and farmer_id") from None
 
 
-def participant_payload(farmer: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    subject: str | None = None  # the claim, when the operation was a claim's
+
+
+def participant_payload(farmer: FarmerRecord) -> dict[str, Any]:
     return {
-        "reference_id": farmer["farmer_id"],
-        "nik": farmer["nik"],
-        "full_name": farmer["full_name"],
-        "birth_date": farmer["birth_date"],
-        "sex": farmer["sex"],
-        "phone": farmer["phone"],
-        "address": farmer["address"],
-        "village_code": farmer["village_code"],
-        "kecamatan_code": farmer["kecamatan_code"],
-        "occupation": "PETANI",
-        "commodity": farmer["commodity"],
-        "monthly_income": farmer["monthly_income"],
+        "reference_id": farmer.farmer_id, "nik": farmer.nik, "full_name": farmer.full_name,
+        "birth_date": farmer.birth_date.isoformat(), "sex": farmer.sex, "phone": farmer.phone,
+        "address": farmer.address, "village_code": farmer.village_code, "kecamatan_code": farmer.kecamatan_code,
+        "occupation": "PETANI", "commodity": farmer.commodity, "monthly_income": farmer.monthly_income,
         "programs": ["JKK", "JKM"],
-    }
+    }  # fmt: skip
 
 
 UPDATABLE_FIELDS = ("phone", "address", "village_code", "commodity", "monthly_income")
 
 
 class BpjsSync:
-    def __init__(self, store: ClaimStore, client: BpjsClient) -> None:
-        self.store = store
-        self.client = client
+    def __init__(
+        self,
+        farmers: Farmers,
+        payments: Payments,
+        claims: Claims,
+        outbox: Outbox,
+        writer: Writer,
+        bpjs: BpjsGateway,
+    ) -> None:
+        self.farmers = farmers
+        self.payments = payments
+        self.claims = claims
+        self.outbox = outbox
+        self.writer = writer
+        self.bpjs = bpjs
 
     def process(self, body: dict[str, Any]) -> str:
         """Deliver one operation; returns the recorded outcome. Raises to be retried."""
         operation = Operation.from_message(body)
-        entry = self.store.get_outbox(operation.farmer_id, operation.op_id)
+        return retry_on_conflict(lambda: self._deliver(operation))
+
+    def _deliver(self, operation: Operation) -> str:
+        entry = self.outbox.get(operation.farmer_id, operation.op_id)
         if entry is None:
             raise UnknownOperation("no outbox entry for this operation")
-        if entry.get("delivered_at"):
+        if entry.delivered_at:
             return "DUPLICATE"
-        farmer = self.store.get_farmer(operation.farmer_id)
+        farmer = self.farmers.get(operation.farmer_id)
         if farmer is None:
             raise UnknownOperation("operation for a farmer that does not exist")
-        payload = entry.get("payload") or {}
-        payment_changes: tuple[str, dict[str, Any]] | None = None
-        extra: tuple[dict[str, Any], ...] = ()
-        match operation.op_type:
+        match entry.op_type:
             case OpType.PARTICIPANT_REGISTRATION:
-                outcome, changes = self._register(operation, farmer)
+                outcome = self._register(entry, farmer)
             case OpType.PARTICIPANT_UPDATE:
-                outcome, changes = self._update(operation, farmer, payload)
+                outcome = self._update(entry, farmer)
             case OpType.CONTRIBUTION_POSTING:
-                changes = None
-                outcome, payment_changes = self._post_contribution(operation, farmer, payload)
+                outcome = self._post_contribution(entry, farmer)
             case OpType.CLAIM_SUBMISSION:
-                changes = None
-                outcome, extra = self._submit_claim(operation, farmer, payload)
+                outcome = self._submit_claim(entry, farmer)
             case _:
-                raise UnknownOperation(f"unknown operation type {operation.op_type}")
-        if changes:
-            # A rejection takes the farmer out of the population counters, in the same write.
-            moves = population_change(
-                farmer["kecamatan_code"], period_of(today_wita()), farmer, {**farmer, **changes}
-            )
-            extra = (*extra, *(self.store.counter_update(move) for move in moves))
-        applied = self.store.complete_operation(
-            operation.farmer_id,
-            operation.op_id,
-            outcome,
-            iso_utc(now_utc()),
-            changes,
-            payment_changes,
-            extra,
-            farmer_version=farmer["version"] if changes else None,
+                raise UnknownOperation(f"unknown operation type {entry.op_type}")
+        self.writer.write(self._completion(entry, outcome))
+        metrics.add_metric(
+            name=f"Bpjs{outcome.name.title().replace('_', '')}", unit=MetricUnit.Count, value=1
         )
-        if not applied:
-            return "DUPLICATE"
-        metrics.add_metric(name=f"Bpjs{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
         logger.info(
             "bpjs operation completed",
-            extra={"op_id": operation.op_id, "op_type": operation.op_type, "farmer_id": operation.farmer_id,
-                   "outcome": outcome},
+            extra={
+                "op_id": entry.op_id,
+                "op_type": entry.op_type,
+                "farmer_id": entry.farmer_id,
+                "outcome": outcome.name,
+            },
+        )
+        return outcome.name
+
+    @staticmethod
+    def _completion(entry: OutboxEntry, outcome: Outcome) -> ChangeSet:
+        """The entry marked delivered (only the first delivery's write succeeds), the outcome's
+        changes and the audit record, in one commit."""
+        stamp = iso_utc(now_utc())
+        delivered = entry.next(delivered_at=stamp, outcome=outcome.name)
+        subject = outcome.subject or entry.farmer_id
+        resource = f"claim/{subject}" if outcome.subject else f"farmer/{entry.farmer_id}"
+        changed = tuple(
+            sorted({name for write in outcome.changes.writes if isinstance(write, Updated)
+                    for name, value in write.after.stored().items() if write.before.stored().get(name) != value}
+                   - {"version", "updated_at", "history"})
         )  # fmt: skip
-        return outcome
+        audit = by_party(
+            SYSTEM, AuditAction.BPJS_OPERATION_COMPLETED, subject, resource, stamp, farmer_id=entry.farmer_id,
+            fields=changed, detail={"op_id": entry.op_id, "outcome": outcome.name},
+        )  # fmt: skip
+        return ChangeSet(writes=(Updated(entry, delivered),), audit=(audit,)) + outcome.changes
 
-    def _register(self, operation: Operation, farmer: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        if farmer["registration_status"] == RegistrationStatus.CONFIRMED.value and farmer.get("kpj_number"):
-            return "ALREADY_CONFIRMED", None  # e.g. BPJS's callback came first
+    def _decided(self, farmer: FarmerRecord, event: RegistrationEvent, **changes: Any) -> ChangeSet:
+        """The farmer moved by BPJS's answer, if the registration may still move that way."""
+        if not can_move(farmer.registration_status, event):
+            return ChangeSet()  # a callback decided first
+        stamp = iso_utc(now_utc())
+        after = farmer.next(updated_at=stamp, **changes)
+        return farmer_written(farmer, after, period_of(today_wita()))
+
+    def _register(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+        if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number:
+            return Outcome("ALREADY_CONFIRMED")  # e.g. BPJS's callback came first
         try:
-            registration = self.client.register_participant(operation.op_id, participant_payload(farmer))
+            registration = self.bpjs.register_participant(entry.op_id, participant_payload(farmer))
         except BpjsRejected as rejected:
-            return "REJECTED", {
-                "registration_status": RegistrationStatus.REJECTED.value,
-                "rejection_code": rejected.reason_code,
-                "rejection_reason": rejected.reason,
-            }
+            changes = self._decided(
+                farmer, RegistrationEvent.BPJS_REJECTED, registration_status=RegistrationStatus.REJECTED,
+                rejection_code=rejected.reason_code, rejection_reason=rejected.reason,
+            )  # fmt: skip
+            return Outcome("REJECTED", changes)
         if registration.status == "PENDING":
-            return "PENDING_DECISION", None  # BPJS will call back with its decision
-        return "CONFIRMED", {
-            "registration_status": RegistrationStatus.CONFIRMED.value,
-            "kpj_number": registration.kpj_number,
-            "confirmed_at": iso_utc(now_utc()),
-        }
+            return Outcome("PENDING_DECISION")  # BPJS will call back with its decision
+        changes = self._decided(
+            farmer, RegistrationEvent.BPJS_CONFIRMED, registration_status=RegistrationStatus.CONFIRMED,
+            kpj_number=registration.kpj_number, confirmed_at=iso_utc(now_utc()),
+        )  # fmt: skip
+        return Outcome("CONFIRMED", changes)
 
-    def _update(
-        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
-    ) -> tuple[str, dict[str, Any] | None]:
-        if farmer["registration_status"] == RegistrationStatus.REJECTED.value:
-            return "SKIPPED_NOT_PARTICIPANT", None
-        if not farmer.get("kpj_number"):
+    def _update(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+        if farmer.registration_status is RegistrationStatus.REJECTED:
+            return Outcome("SKIPPED_NOT_PARTICIPANT")
+        if not farmer.kpj_number:
             raise WaitForRegistration("registration not confirmed by BPJS yet")
-        fields = [f for f in payload.get("fields", UPDATABLE_FIELDS) if f in UPDATABLE_FIELDS]
+        fields = [f for f in entry.payload.get("fields", UPDATABLE_FIELDS) if f in UPDATABLE_FIELDS]
         if not fields:
-            return "NOTHING_TO_SEND", None
+            return Outcome("NOTHING_TO_SEND")
         # The current values: a later change supersedes an earlier one, and order is per farmer.
-        self.client.update_participant(operation.op_id, farmer["kpj_number"], {f: farmer[f] for f in fields})
-        return "UPDATED", None
+        self.bpjs.update_participant(entry.op_id, farmer.kpj_number, {f: getattr(farmer, f) for f in fields})
+        return Outcome("UPDATED")
 
-    def _post_contribution(
-        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
-    ) -> tuple[str, tuple[str, dict[str, Any]]]:
-        payment_id = str(payload.get("payment_id", ""))
-        payment = self.store.get_payment(operation.farmer_id, payment_id) if payment_id else None
+    def _post_contribution(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+        payment_id = str(entry.payload.get("payment_id", ""))
+        payment = self.payments.get(entry.farmer_id, payment_id) if payment_id else None
         if payment is None:
             raise UnknownOperation("contribution posting for a payment that does not exist")
-        if farmer["registration_status"] == RegistrationStatus.REJECTED.value:
+        if farmer.registration_status is RegistrationStatus.REJECTED:
             # Money was collected for someone BPJS refused: a refund case for the BPP.
-            return "FAILED", (payment_id, {"bpjs_status": "FAILED", "bpjs_failure": "PARTICIPANT_REJECTED"})
-        if (
-            not farmer.get("kpj_number")
-            or farmer["registration_status"] != RegistrationStatus.CONFIRMED.value
-        ):
+            failed = payment.next(bpjs_status=BpjsPostingStatus.FAILED, bpjs_failure="PARTICIPANT_REJECTED")
+            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)))
+        if not farmer.kpj_number or farmer.registration_status is not RegistrationStatus.CONFIRMED:
             raise WaitForRegistration("registration not confirmed by BPJS yet")
+        contribution = {
+            "kpj_number": farmer.kpj_number, "receipt_number": payment.receipt_number, "periods": list(payment.periods),
+            "amount": payment.amount, "paid_at": payment.paid_at,
+        }  # fmt: skip
         try:
-            posting_id = self.client.post_contribution(
-                operation.op_id,
-                {
-                    "kpj_number": farmer["kpj_number"],
-                    "receipt_number": payment["receipt_number"],
-                    "periods": payment["periods"],
-                    "amount": payment["amount"],
-                    "paid_at": payment["paid_at"],
-                },
-            )
+            posting_id = self.bpjs.post_contribution(entry.op_id, contribution)
         except BpjsRejected as rejected:
-            return "FAILED", (payment_id, {"bpjs_status": "FAILED", "bpjs_failure": rejected.reason_code})
-        return "POSTED", (
-            payment_id,
-            {"bpjs_status": "POSTED", "posting_id": posting_id, "posted_at": iso_utc(now_utc())},
+            failed = payment.next(bpjs_status=BpjsPostingStatus.FAILED, bpjs_failure=rejected.reason_code)
+            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)))
+        posted = payment.next(
+            bpjs_status=BpjsPostingStatus.POSTED, posting_id=posting_id, posted_at=iso_utc(now_utc())
         )
+        return Outcome("POSTED", ChangeSet(writes=(Updated(payment, posted),)))
 
-    def _submit_claim(
-        self, operation: Operation, farmer: dict[str, Any], payload: dict[str, Any]
-    ) -> tuple[str, tuple[dict[str, Any], ...]]:
-        claim_id = str(payload.get("claim_id", ""))
-        claim = self.store.get_claim(claim_id) if claim_id else None
+    def _submit_claim(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+        claim_id = str(entry.payload.get("claim_id", ""))
+        claim = self.claims.get(claim_id) if claim_id else None
         if claim is None:
             raise UnknownOperation("claim submission for a claim that does not exist")
-        if claim["status"] != "VERIFIED":
-            return "ALREADY_SENT", ()
-        if not farmer.get("kpj_number"):
+        if claim.status is not ClaimStatus.VERIFIED:
+            return Outcome("ALREADY_SENT", subject=claim_id)
+        if not farmer.kpj_number:
             raise WaitForRegistration("registration not confirmed by BPJS yet")
         stamp = iso_utc(now_utc())
+        submission = {
+            "claim_id": claim_id, "kpj_number": farmer.kpj_number, "type": claim.claim_type,
+            "incident_date": claim.incident_date.isoformat(), "outcome": claim.outcome,
+            "claimant": claim.claimant.stored(), "description": claim.description,
+            "estimated_amount": claim.estimated_benefit.total, "documents": list(claim.required_documents),
+        }  # fmt: skip
         try:
-            claim_ref = self.client.submit_claim(
-                operation.op_id,
-                {
-                    "claim_id": claim_id,
-                    "kpj_number": farmer["kpj_number"],
-                    "type": claim["claim_type"],
-                    "incident_date": claim["incident_date"],
-                    "outcome": claim.get("outcome"),
-                    "claimant": claim["claimant"],
-                    "description": claim["description"],
-                    "estimated_amount": claim["estimated_benefit"]["total"],
-                    "documents": claim["required_documents"],
-                },
-            )
+            claim_ref = self.bpjs.submit_claim(entry.op_id, submission)
         except BpjsRejected as rejected:
             reason = rejected.reason or rejected.reason_code
-            refused = {"status": "REJECTED", "at": stamp, "by": "BPJS", "reason": reason}
-            return "REJECTED", (
-                self.store.transition(
-                    claim_id, ("VERIFIED",), {"status": "REJECTED", "rejection_reason": reason}, refused
-                ),
+            refused = claim.moved(
+                ClaimEvent.REFUSED_AT_SUBMISSION, stamp, "BPJS", reason, rejection_reason=reason
             )
-        sent: dict[str, Any] = {"status": "SENT_TO_BPJS", "at": stamp, "by": "system", "reason": None}
-        return "SENT", (
-            self.store.transition(
-                claim_id, ("VERIFIED",), {"status": "SENT_TO_BPJS", "bpjs_claim_ref": claim_ref}, sent
-            ),
-        )
+            return Outcome("REJECTED", ChangeSet(writes=(Updated(claim, refused),)), claim_id)
+        sent = claim.moved(ClaimEvent.SENT, stamp, SYSTEM, bpjs_claim_ref=claim_ref)
+        return Outcome("SENT", ChangeSet(writes=(Updated(claim, sent),)), claim_id)

@@ -1,4 +1,5 @@
-"""BPJS callbacks (CONTRACT.md "BPJS callbacks"): verify, then apply each event once."""
+"""BPJS callbacks (CONTRACT.md "BPJS callbacks"): verify the signature, then apply each event
+once and only as the state machines allow (domain/registration.py, domain/claim.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,32 @@ import hmac
 from collections.abc import Callable
 from typing import Any, Literal
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sutasoma.adapters.claim_store import ClaimStore
-from sutasoma.adapters.store import CounterIncrement, population_change
-from sutasoma.api.models import RegistrationStatus
-from sutasoma.api.validation import validation_errors
-from sutasoma.app.claims import InvalidTransition
+from sutasoma.app.common import Writer, retry_on_conflict
+from sutasoma.app.ports import CallbackLog, Claims, Farmers
+from sutasoma.domain.audit import BPJS, AuditAction, by_party
+from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict, farmer_written
+from sutasoma.domain.claim import ClaimEvent, ClaimRecord
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
-from sutasoma.domain.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from sutasoma.domain.counters import CounterIncrement
+from sutasoma.domain.errors import FieldError, InvalidTransition, NotFound, Unauthorized, ValidationFailed
+from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import is_id
-from sutasoma.runtime.observability import logger
+from sutasoma.domain.partner import CallbackReceipt
+from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, next_status
+from sutasoma.domain.validation import validation_errors
+from sutasoma.runtime.observability import logger, metrics
 
 EventType = Literal[
     "PARTICIPANT_CONFIRMED", "PARTICIPANT_REJECTED", "CLAIM_APPROVED", "CLAIM_REJECTED", "CLAIM_PAID"
 ]
+CLAIM_EVENTS: dict[str, ClaimEvent] = {
+    "CLAIM_APPROVED": ClaimEvent.BPJS_APPROVED,
+    "CLAIM_REJECTED": ClaimEvent.BPJS_REJECTED,
+    "CLAIM_PAID": ClaimEvent.BPJS_PAID,
+}
 
 
 class CallbackEvent(BaseModel):
@@ -35,6 +47,10 @@ class CallbackEvent(BaseModel):
 class CallbackResult(BaseModel):
     event_id: str
     status: Literal["APPLIED", "DUPLICATE"]
+
+
+class Duplicate(Exception):
+    """The event's effect is already there: answer 200 DUPLICATE, change nothing."""
 
 
 def expected_signature(secret: bytes, timestamp: str, raw_body: bytes) -> str:
@@ -56,16 +72,78 @@ def verify_signature(
         raise Unauthorized("Tanda tangan callback tidak valid.")
 
 
-def _require(data: dict[str, Any], field: str, check: Callable[[Any], bool], message: str) -> Any:
-    value = data.get(field)
+def _require(data: dict[str, Any], name: str, check: Callable[[Any], bool], message: str) -> Any:
+    value = data.get(name)
     if not check(value):
-        raise ValidationFailed("Isi callback tidak valid.", [FieldError(f"data.{field}", message)])
+        raise ValidationFailed("Isi callback tidak valid.", [FieldError(f"data.{name}", message)])
     return value
 
 
-class CallbackService:
-    def __init__(self, store: ClaimStore, secret: Callable[[], bytes], window_seconds: int) -> None:
-        self.store = store
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_amount(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000_000
+
+
+def participant_decision(farmer: FarmerRecord, event: CallbackEvent, stamp: str) -> FarmerRecord:
+    """The farmer after BPJS's decision. Forward only: a repeat of what is already there is
+    a Duplicate; anything else (a KPJ replaced, a decision reversed) is an INVALID_TRANSITION."""
+    if event.type == "PARTICIPANT_CONFIRMED":
+        kpj = _require(
+            event.data,
+            "kpj_number",
+            lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
+            "kpj_number harus 11 digit.",
+        )
+        if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number == kpj:
+            raise Duplicate
+        status = next_status(farmer.registration_status, RegistrationEvent.BPJS_CONFIRMED)
+        return farmer.next(registration_status=status, kpj_number=kpj, confirmed_at=stamp, updated_at=stamp)
+    reason = _require(event.data, "reason", _is_text, "reason wajib diisi.")
+    if farmer.registration_status is RegistrationStatus.REJECTED:
+        raise Duplicate
+    status = next_status(farmer.registration_status, RegistrationEvent.BPJS_REJECTED)
+    code = str(event.data.get("reason_code") or "REJECTED")
+    return farmer.next(
+        registration_status=status, rejection_code=code, rejection_reason=reason, updated_at=stamp
+    )
+
+
+def claim_decision(
+    claim: ClaimRecord, event: CallbackEvent, stamp: str
+) -> tuple[ClaimRecord, dict[str, int]]:
+    """The claim after BPJS's decision, and what it adds to the month's counters."""
+    kind = claim.claim_type
+    if event.type == "CLAIM_APPROVED":
+        amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
+        after = claim.moved(ClaimEvent.BPJS_APPROVED, stamp, BPJS, approved_amount=amount)
+        return after, {f"claims_approved_{kind}": 1, f"claims_approved_amount_{kind}": amount}
+    if event.type == "CLAIM_REJECTED":
+        reason = _require(event.data, "reason", _is_text, "reason wajib diisi.")
+        after = claim.moved(ClaimEvent.BPJS_REJECTED, stamp, BPJS, reason, rejection_reason=reason)
+        return after, {f"claims_rejected_{kind}": 1}
+    amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
+    paid_at = _require(event.data, "paid_at", _is_text, "paid_at wajib diisi.")
+    after = claim.moved(ClaimEvent.BPJS_PAID, stamp, BPJS, paid_amount=amount, paid_at=paid_at)
+    return after, {f"claims_paid_{kind}": 1, f"claims_amount_{kind}": amount}
+
+
+class CallbackDesk:
+    def __init__(
+        self,
+        farmers: Farmers,
+        claims: Claims,
+        log: CallbackLog,
+        writer: Writer,
+        secret: Callable[[], bytes],
+        window_seconds: int,
+    ) -> None:
+        self.farmers = farmers
+        self.claims = claims
+        self.log = log
+        self.writer = writer
         self._secret = secret
         self.window_seconds = window_seconds
 
@@ -77,110 +155,79 @@ class CallbackService:
             event = CallbackEvent.model_validate_json(raw_body)
         except ValidationError as invalid:
             raise ValidationFailed("Isi callback tidak valid.", validation_errors(invalid.errors())) from None
-        if event.type.startswith("CLAIM_"):
-            return self._claim_event(event)
+        apply = self._claim_event if event.type in CLAIM_EVENTS else self._participant_event
+        try:
+            applied = retry_on_conflict(lambda: apply(event))
+        except Duplicate:
+            applied = False
+        except InvalidTransition:
+            if self.log.seen(event.event_id):
+                applied = False
+            else:
+                # A partner sending moves the state machines forbid is a security event (alarm).
+                metrics.add_metric(name="BpjsInvalidTransition", unit=MetricUnit.Count, value=1)
+                logger.warning(
+                    "bpjs callback refused", extra={"event_id": event.event_id, "type": event.type}
+                )
+                raise
+        logger.info(
+            "bpjs callback", extra={"event_id": event.event_id, "type": event.type, "applied": applied}
+        )
+        return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
+
+    def _participant_event(self, event: CallbackEvent) -> bool:
         farmer_id = _require(
             event.data, "farmer_id", lambda v: isinstance(v, str) and is_id(v), "farmer_id tidak valid."
         )
-        farmer = self.store.get_farmer(farmer_id)
+        farmer = self.farmers.get(farmer_id)
         if farmer is None:
             raise NotFound("Petani tidak ditemukan.")
-        if event.type == "PARTICIPANT_CONFIRMED":
-            kpj = _require(
-                event.data,
-                "kpj_number",
-                lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
-                "kpj_number harus 11 digit.",
-            )
-            changes = {"registration_status": RegistrationStatus.CONFIRMED.value, "kpj_number": kpj}
-        else:
-            reason = _require(
-                event.data, "reason", lambda v: isinstance(v, str) and bool(v.strip()), "reason wajib diisi."
-            )
-            changes = {
-                "registration_status": RegistrationStatus.REJECTED.value,
-                "rejection_code": str(event.data.get("reason_code") or "REJECTED"),
-                "rejection_reason": reason,
-            }
-        # A rejection (or its reversal) moves the farmer in the population counters, in the same write.
-        moves = population_change(
-            farmer["kecamatan_code"], period_of(today_wita()), farmer, {**farmer, **changes}
+        stamp = iso_utc(now_utc())
+        after = participant_decision(farmer, event, stamp)
+        changed = tuple(
+            k
+            for k in ("registration_status", "kpj_number", "rejection_code", "rejection_reason")
+            if getattr(after, k) != getattr(farmer, k)
         )
-        applied = self.store.apply_callback(
-            event.event_id,
-            event.type,
-            iso_utc(now_utc()),
-            farmer_id,
-            changes,
-            change_items=tuple(self.store.counter_update(move) for move in moves),
-            farmer_version=farmer["version"],
-        )
-        logger.info(
-            "bpjs callback",
-            extra={
-                "event_id": event.event_id,
-                "type": event.type,
-                "farmer_id": farmer_id,
-                "applied": applied,
-            },
-        )
-        return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
+        changes = farmer_written(farmer, after, period_of(today_wita()))
+        return self._write(event, farmer_id, changes, stamp, "farmer", farmer_id, changed)
 
-    # ------------------------------------------------------------------ claims
-    def _claim_event(self, event: CallbackEvent) -> CallbackResult:
+    def _claim_event(self, event: CallbackEvent) -> bool:
         claim_id = _require(
             event.data, "claim_id", lambda v: isinstance(v, str) and is_id(v), "claim_id tidak valid."
         )
-        claim = self.store.get_claim(claim_id)
+        claim = self.claims.get(claim_id)
         if claim is None:
             raise NotFound("Klaim tidak ditemukan.")
-        received_at = iso_utc(now_utc())
-        claim_type = claim["claim_type"]
-        month = period_of(today_wita())
-        scope = f"KEC#{claim['kecamatan_code']}"
-        if event.type == "CLAIM_APPROVED":
-            amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
-            allowed, status = ("SENT_TO_BPJS",), "APPROVED"
-            changes: dict[str, Any] = {"status": status, "approved_amount": amount}
-            counters = {f"claims_approved_{claim_type}": 1, f"claims_approved_amount_{claim_type}": amount}
-            reason = None
-        elif event.type == "CLAIM_REJECTED":
-            reason = _require(
-                event.data, "reason", lambda v: isinstance(v, str) and bool(v.strip()), "reason wajib diisi."
-            )
-            allowed, status = ("SENT_TO_BPJS",), "REJECTED"
-            changes = {"status": status, "rejection_reason": reason}
-            counters = {f"claims_rejected_{claim_type}": 1}
-        else:  # CLAIM_PAID
-            amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
-            paid_at = _require(
-                event.data, "paid_at", lambda v: isinstance(v, str) and bool(v), "paid_at wajib diisi."
-            )
-            allowed, status = ("APPROVED",), "PAID"
-            changes = {"status": status, "paid_amount": amount, "paid_at": paid_at}
-            counters = {f"claims_paid_{claim_type}": 1, f"claims_amount_{claim_type}": amount}
-            reason = None
-        if claim["status"] not in allowed:
-            if self.store.callback_seen(event.event_id):
-                return CallbackResult(event_id=event.event_id, status="DUPLICATE")
-            raise InvalidTransition(
-                f"Klaim berstatus {claim['status']}; {event.type} hanya berlaku dari {', '.join(allowed)}."
-            )
-        history = {"status": status, "at": received_at, "by": "BPJS", "reason": reason}
-        applied = self.store.apply_callback(
-            event.event_id,
-            event.type,
-            received_at,
-            claim["farmer_id"],
-            change_items=(
-                self.store.transition(claim_id, allowed, changes, history),
-                self.store.counter_update(CounterIncrement(month, scope, counters)),
-            ),
+        stamp = iso_utc(now_utc())
+        after, counts = claim_decision(claim, event, stamp)
+        changes = ChangeSet(
+            writes=(Updated(claim, after),),
+            counts=(CounterIncrement(period_of(today_wita()), claim.kecamatan_code, counts),),
         )
-        logger.info("bpjs claim callback", extra={"event_id": event.event_id, "type": event.type, "claim_id": claim_id,
-                                                    "applied": applied})  # fmt: skip
-        return CallbackResult(event_id=event.event_id, status="APPLIED" if applied else "DUPLICATE")
+        return self._write(event, claim.farmer_id, changes, stamp, "claim", claim_id, ())
 
-
-def _is_amount(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000_000
+    def _write(
+        self,
+        event: CallbackEvent,
+        farmer_id: str,
+        changes: ChangeSet,
+        stamp: str,
+        kind: str,
+        subject: str,
+        fields: tuple[str, ...],
+    ) -> bool:
+        receipt = CallbackReceipt(
+            event_id=event.event_id, event_type=event.type, farmer_id=farmer_id, received_at=stamp
+        )
+        audit = by_party(
+            BPJS, AuditAction.BPJS_CALLBACK_APPLIED, subject, f"{kind}/{subject}", stamp, farmer_id=farmer_id,
+            fields=fields, detail={"event_id": event.event_id, "event_type": event.type},
+        )  # fmt: skip
+        try:
+            self.writer.write(ChangeSet(writes=(Created(receipt),), audit=(audit,)) + changes)
+        except WriteConflict as conflict:
+            if conflict.concerns(CallbackReceipt):
+                return False  # this event was applied before
+            raise
+        return True

@@ -1,5 +1,5 @@
-"""An explicit recount from the records (a parallel scan), compared with the counters the
-write transactions keep. Never part of a report: run it when in doubt (admin route)."""
+"""An explicit recount from the records (a full scan), compared with the counters the write
+transactions keep. Never part of a report: run it when in doubt (admin route)."""
 
 from __future__ import annotations
 
@@ -7,76 +7,66 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from sutasoma.adapters.store import DomainStore
+from sutasoma.app.ports import Scanner, TableContents
 from sutasoma.domain.clock import WITA, period_of
 from sutasoma.domain.population import contribution
+
+RECOUNTED = ("new_registrations", "contributions_collected", "payments", "contribution_months",
+             "claims_submitted_JKK", "claims_submitted_JKM")  # fmt: skip
 
 
 def _month(stamp: str) -> str:
     return period_of(datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(WITA).date())
 
 
-def recount(
-    items: list[dict[str, Any]],
-) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[str]]]:
-    """(population per kecamatan now, counters per (month, scope)) from the records."""
+def recount(contents: TableContents) -> tuple[dict[str, Counter[str]], dict[tuple[str, str], Counter[str]]]:
+    """(population per kecamatan now, counters per (month, kecamatan)) from the records."""
     population: dict[str, Counter[str]] = defaultdict(Counter)
     counters: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for item in items:
-        kind = item.get("type")
-        if kind == "FARMER":
-            kecamatan = item["kecamatan_code"]
-            population[kecamatan].update(contribution(item))
-            counters[(_month(item["registered_at"]), f"KEC#{kecamatan}")]["new_registrations"] += 1
-        elif kind == "PAYMENT":
-            scope = (_month(item["paid_at"]), f"KEC#{item['kecamatan_code']}")
-            counters[scope]["contributions_collected"] += item["amount"]
-            counters[scope]["payments"] += 1
-            counters[scope]["contribution_months"] += len(item["periods"])
-        elif kind == "CLAIM":
-            scope = (_month(item["created_at"]), f"KEC#{item['kecamatan_code']}")
-            counters[scope][f"claims_submitted_{item['claim_type']}"] += 1
+    for farmer in contents.farmers:
+        fields = {"registration_status": farmer.registration_status.value, "paid_through": farmer.paid_through,
+                  "monthly_income": farmer.monthly_income}  # fmt: skip
+        population[farmer.kecamatan_code].update(contribution(fields))
+        counters[(_month(farmer.registered_at), farmer.kecamatan_code)]["new_registrations"] += 1
+    for payment in contents.payments:
+        counted = counters[(_month(payment.paid_at), payment.kecamatan_code)]
+        counted["contributions_collected"] += payment.amount
+        counted["payments"] += 1
+        counted["contribution_months"] += len(payment.periods)
+    for claim in contents.claims:
+        counters[(_month(claim.created_at), claim.kecamatan_code)][
+            f"claims_submitted_{claim.claim_type}"
+        ] += 1
     return population, counters
 
 
-RECOUNTED = ("new_registrations", "contributions_collected", "payments", "contribution_months",
-             "claims_submitted_JKK", "claims_submitted_JKM")  # fmt: skip
+def _difference(
+    counter: str, kecamatan_code: str, period: str | None, figure: str, recounted: int, kept: int
+) -> dict[str, Any]:
+    return {"counter": counter, "kecamatan_code": kecamatan_code, "period": period, "figure": figure,
+            "recounted": recounted, "kept": kept}  # fmt: skip
 
 
-def reconcile(store: DomainStore, segments: int = 4) -> dict[str, Any]:
-    items = store.scan_all(segments)
-    population, counted = recount(items)
-    kept_population: dict[str, Counter[str]] = defaultdict(Counter)
-    kept_counters: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for item in items:
-        pk, sk = item["PK"], item["SK"]
-        if pk.startswith("POP#"):
-            kept_population[pk.removeprefix("POP#")].update(
-                {k: v for k, v in item.items() if k not in ("PK", "SK")}
-            )
-        elif pk.startswith("COUNTER#") and sk.startswith("KEC#"):
-            kept_counters[(pk.removeprefix("COUNTER#"), sk)].update(
-                {k: v for k, v in item.items() if k in RECOUNTED}
-            )
-    differences = []
-    for kecamatan in sorted(set(population) | set(kept_population)):
-        names = set(population[kecamatan]) | set(kept_population[kecamatan])
-        for name in sorted(names):
-            recounted, kept = population[kecamatan][name], kept_population[kecamatan][name]
-            if recounted != kept:
-                differences.append(
-                    {"where": f"POP#{kecamatan}", "figure": name, "recounted": recounted, "counter": kept}
+def differences(contents: TableContents) -> list[dict[str, Any]]:
+    population, counted = recount(contents)
+    found = []
+    for kecamatan in sorted(set(population) | set(contents.population)):
+        kept = Counter(contents.population.get(kecamatan, {}))
+        for name in sorted(set(population[kecamatan]) | set(kept)):
+            if population[kecamatan][name] != kept[name]:
+                found.append(
+                    _difference("population", kecamatan, None, name, population[kecamatan][name], kept[name])
                 )
-    for scope in sorted(set(counted) | set(kept_counters)):
+    for scope in sorted(set(counted) | set(contents.counters)):
+        kept_counts = contents.counters.get(scope, {})
         for name in RECOUNTED:
-            recounted, kept = counted[scope][name], kept_counters[scope][name]
-            if recounted != kept:
-                differences.append(
-                    {
-                        "where": f"COUNTER#{scope[0]}/{scope[1]}",
-                        "figure": name,
-                        "recounted": recounted,
-                        "counter": kept,
-                    }
+            if counted[scope][name] != kept_counts.get(name, 0):
+                found.append(
+                    _difference("monthly", scope[1], scope[0], name, counted[scope][name], kept.get(name, 0))
                 )
-    return {"items_scanned": len(items), "differences": differences}
+    return found
+
+
+def reconcile(scanner: Scanner, segments: int = 4) -> dict[str, Any]:
+    contents = scanner.contents(segments)
+    return {"items_scanned": contents.items_scanned, "differences": differences(contents)}

@@ -7,8 +7,9 @@ scholarships are listed as items but not added to it (CONTRACT.md "Claims").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from sutasoma.domain.records import Record
 
 JUTA = 1_000_000
 
@@ -25,13 +26,16 @@ class JkkOutcome(StrEnum):
     DEATH = "death"
 
 
-@dataclass(frozen=True)
-class BenefitItem:
+class BenefitItem(Record):
     code: str
     name: str
-    amount: int | None  # None: no fixed amount (care without a cap)
+    amount: int | None = None  # None: no fixed amount (care without a cap)
     in_total: bool
     rule: str
+
+
+def _item(code: str, name: str, amount: int | None, in_total: bool, rule: str) -> BenefitItem:
+    return BenefitItem(code=code, name=name, amount=amount, in_total=in_total, rule=rule)
 
 
 # --- JKM (PP 82/2019 art. 34 as amended): Rp 42 M at once.
@@ -82,130 +86,87 @@ def _scholarship_items() -> list[BenefitItem]:
     return items
 
 
+def _jkm_items(contribution_months: int) -> list[BenefitItem]:
+    items = [
+        _item("JKM_DEATH", "Santunan kematian", JKM_DEATH_BENEFIT, True, f"{SOURCE}: Rp 20.000.000"),
+        _item(
+            "JKM_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKM_PERIODIC_AT_ONCE, True,
+            f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
+        ),
+        _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
+    ]  # fmt: skip
+    if contribution_months >= JKM_SCHOLARSHIP_MIN_CONTRIBUTION_MONTHS:
+        return items + _scholarship_items()
+    return [
+        *items,
+        _item(
+            "SCHOLARSHIP_NOT_YET", "Beasiswa belum berhak", 0, False,
+            f"{SOURCE}: JKM memberi beasiswa setelah minimal 36 bulan iuran (baru {contribution_months})",
+        ),
+    ]  # fmt: skip
+
+
+def _jkk_care_items() -> list[BenefitItem]:
+    care = _item(
+        "JKK_CARE", "Perawatan dan pengobatan", None, False,
+        f"{SOURCE}: sesuai kebutuhan medis tanpa batas biaya, setara rumah sakit kelas I",
+    )  # fmt: skip
+    transport = [
+        _item(
+            f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi ({mode})", cap, False,
+            f"{SOURCE}: paling banyak Rp {cap:,}".replace(",", "."),
+        )
+        for mode, cap in TRANSPORT_CAPS.items()
+    ]  # fmt: skip
+    return [care, *transport]
+
+
+def _jkk_death_items(wage: int) -> list[BenefitItem]:
+    return [
+        _item(
+            "JKK_DEATH", "Santunan kematian karena kecelakaan kerja",
+            max(JKK_DEATH_MULTIPLIER * wage, JKK_DEATH_MINIMUM), True,
+            f"{SOURCE}: 48 x upah sebulan, paling sedikit Rp 20.000.000",
+        ),
+        _item("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
+        _item(
+            "JKK_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKK_PERIODIC_AT_ONCE, True,
+            f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
+        ),
+    ]  # fmt: skip
+
+
+def _jkk_items(outcome: JkkOutcome | None, wage: int) -> list[BenefitItem]:
+    items = _jkk_care_items()
+    if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
+        items.append(
+            _item(
+                "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
+                f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
+            )
+        )  # fmt: skip
+    if outcome is JkkOutcome.PERMANENT_DISABILITY:
+        items.append(
+            _item(
+                "JKK_TOTAL_DISABILITY", "Santunan cacat total tetap", JKK_TOTAL_DISABILITY_MULTIPLIER * wage, True,
+                f"{SOURCE}: 56 x upah sebulan",
+            )
+        )  # fmt: skip
+    if outcome is JkkOutcome.DEATH:
+        items += _jkk_death_items(wage)
+    if outcome in (JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
+        items += _scholarship_items()
+    return items
+
+
 def estimate(
     claim_type: ClaimType, outcome: JkkOutcome | None, monthly_income: int, contribution_months: int
 ) -> tuple[int, list[BenefitItem]]:
     """(total paid at once, items) for a claim."""
-    wage = monthly_income
-    items: list[BenefitItem] = []
-    if claim_type is ClaimType.JKM:
-        items = [
-            BenefitItem("JKM_DEATH", "Santunan kematian", JKM_DEATH_BENEFIT, True, f"{SOURCE}: Rp 20.000.000"),
-            BenefitItem(
-                "JKM_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKM_PERIODIC_AT_ONCE, True,
-                f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
-            ),
-            BenefitItem("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
-        ]  # fmt: skip
-        if contribution_months >= JKM_SCHOLARSHIP_MIN_CONTRIBUTION_MONTHS:
-            items += _scholarship_items()
-        else:
-            items.append(
-                BenefitItem(
-                    "SCHOLARSHIP_NOT_YET", "Beasiswa belum berhak", 0, False,
-                    f"{SOURCE}: JKM memberi beasiswa setelah minimal 36 bulan iuran (baru {contribution_months})",
-                )
-            )  # fmt: skip
-    else:
-        items.append(
-            BenefitItem(
-                "JKK_CARE", "Perawatan dan pengobatan", None, False,
-                f"{SOURCE}: sesuai kebutuhan medis tanpa batas biaya, setara rumah sakit kelas I",
-            )
-        )  # fmt: skip
-        items += [
-            BenefitItem(
-                f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi ({mode})", cap, False,
-                f"{SOURCE}: paling banyak Rp {cap:,}".replace(",", "."),
-            )
-            for mode, cap in TRANSPORT_CAPS.items()
-        ]  # fmt: skip
-        if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-            items.append(
-                BenefitItem(
-                    "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
-                    f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
-                )
-            )  # fmt: skip
-        if outcome is JkkOutcome.PERMANENT_DISABILITY:
-            items.append(
-                BenefitItem(
-                    "JKK_TOTAL_DISABILITY", "Santunan cacat total tetap", JKK_TOTAL_DISABILITY_MULTIPLIER * wage, True,
-                    f"{SOURCE}: 56 x upah sebulan",
-                )
-            )  # fmt: skip
-        if outcome is JkkOutcome.DEATH:
-            items += [
-                BenefitItem(
-                    "JKK_DEATH", "Santunan kematian karena kecelakaan kerja",
-                    max(JKK_DEATH_MULTIPLIER * wage, JKK_DEATH_MINIMUM), True,
-                    f"{SOURCE}: 48 x upah sebulan, paling sedikit Rp 20.000.000",
-                ),
-                BenefitItem("FUNERAL", "Biaya pemakaman", FUNERAL, True, f"{SOURCE}: Rp 10.000.000"),
-                BenefitItem(
-                    "JKK_PERIODIC", "Santunan berkala (dibayar sekaligus)", JKK_PERIODIC_AT_ONCE, True,
-                    f"{SOURCE}: 24 x Rp 500.000 = Rp 12.000.000",
-                ),
-            ]  # fmt: skip
-        if outcome in (JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-            items += _scholarship_items()
+    items = (
+        _jkm_items(contribution_months)
+        if claim_type is ClaimType.JKM
+        else _jkk_items(outcome, monthly_income)
+    )
     total = sum(item.amount or 0 for item in items if item.in_total)
     return total, items
-
-
-# --- Documents (DOMAIN.md "Required documents")
-class DocType(StrEnum):
-    KPJ_CARD = "kpj_card"
-    KTP = "ktp"
-    ACCIDENT_CHRONOLOGY = "accident_chronology"  # with 2 witnesses
-    MEDICAL_REPORT = "medical_report"
-    POLICE_REPORT = "police_report"
-    RECEIPTS = "receipts"
-    BANK_BOOK = "bank_book"
-    KTP_DECEASED = "ktp_deceased"
-    KTP_HEIR = "ktp_heir"
-    DEATH_CERTIFICATE = "death_certificate"
-    FAMILY_CARD = "family_card"
-    HEIR_STATEMENT = "heir_statement"
-    MARRIAGE_BOOK = "marriage_book"
-
-
-DOC_NAMES = {
-    DocType.KPJ_CARD: "Kartu peserta (KPJ)",
-    DocType.KTP: "KTP peserta",
-    DocType.ACCIDENT_CHRONOLOGY: "Kronologi kecelakaan dengan 2 saksi",
-    DocType.MEDICAL_REPORT: "Surat keterangan dokter",
-    DocType.POLICE_REPORT: "Laporan polisi (kecelakaan lalu lintas)",
-    DocType.RECEIPTS: "Kuitansi biaya",
-    DocType.BANK_BOOK: "Buku tabungan",
-    DocType.KTP_DECEASED: "KTP almarhum/almarhumah",
-    DocType.KTP_HEIR: "KTP ahli waris",
-    DocType.DEATH_CERTIFICATE: "Akta/surat kematian",
-    DocType.FAMILY_CARD: "Kartu keluarga (KK)",
-    DocType.HEIR_STATEMENT: "Surat keterangan ahli waris",
-    DocType.MARRIAGE_BOOK: "Buku nikah (ahli waris pasangan)",
-}
-
-
-def required_documents(
-    claim_type: ClaimType, outcome: JkkOutcome | None, road_accident: bool, claimant_relationship: str
-) -> list[DocType]:
-    if claim_type is ClaimType.JKM:
-        docs = [
-            DocType.KPJ_CARD, DocType.KTP_DECEASED, DocType.KTP_HEIR, DocType.DEATH_CERTIFICATE,
-            DocType.FAMILY_CARD, DocType.HEIR_STATEMENT, DocType.BANK_BOOK,
-        ]  # fmt: skip
-        if claimant_relationship == "spouse":
-            docs.append(DocType.MARRIAGE_BOOK)
-        return docs
-    docs = [DocType.KPJ_CARD, DocType.KTP, DocType.ACCIDENT_CHRONOLOGY, DocType.MEDICAL_REPORT]
-    if road_accident:
-        docs.append(DocType.POLICE_REPORT)
-    if outcome in (JkkOutcome.TREATMENT, JkkOutcome.TEMPORARY_DISABILITY, None):
-        docs.append(DocType.RECEIPTS)
-    if outcome is JkkOutcome.DEATH:
-        docs += [DocType.DEATH_CERTIFICATE, DocType.FAMILY_CARD, DocType.HEIR_STATEMENT, DocType.KTP_HEIR]
-        if claimant_relationship == "spouse":
-            docs.append(DocType.MARRIAGE_BOOK)
-    docs.append(DocType.BANK_BOOK)
-    return docs

@@ -140,3 +140,28 @@ class AmountMismatch(ValidationFailed):
 class PaidAtInvalid(ValidationFailed):
     code = "PAID_AT_INVALID"
     title = "Waktu pembayaran tidak valid"
+
+
+class InvalidTransition(Conflict):
+    code = "INVALID_TRANSITION"
+    title = "Perubahan status tidak sah"
+
+
+class NotCovered(ValidationFailed):
+    code = "NOT_COVERED"
+    title = "Tidak terlindungi"
+
+
+class DuplicateClaim(Conflict):
+    code = "DUPLICATE_CLAIM"
+    title = "Klaim ganda"
+
+
+class IncidentDateInvalid(ValidationFailed):
+    code = "INCIDENT_DATE_INVALID"
+    title = "Tanggal kejadian tidak valid"
+
+
+class DocumentsMissing(Conflict):
+    code = "DOCUMENTS_MISSING"
+    title = "Dokumen belum lengkap"

@@ -1,18 +1,15 @@
-"""Who is calling, from the JWT claims the HttpApi authorizer hands to the function.
+"""Who acts: the roles of DOMAIN.md "People and roles" and the caller of a request.
 
-The authorizer passes every claim as a string: `cognito:groups` arrives as
-`"[agent coordinator]"`. `custom:kecamatan` is in ID tokens only, so clients send the ID token.
+How a caller is read from a token is the API's business (api/identity.py); what a caller
+may do is here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sutasoma.domain.errors import Forbidden, Unauthorized
-from sutasoma.domain.places import is_kecamatan
+from sutasoma.domain.errors import Forbidden
 
 
 class Role(StrEnum):
@@ -22,7 +19,8 @@ class Role(StrEnum):
 
 
 # When a user is in several groups, the widest role counts.
-_ROLE_ORDER = (Role.ADMIN, Role.COORDINATOR, Role.AGENT)
+ROLE_ORDER = (Role.ADMIN, Role.COORDINATOR, Role.AGENT)
+STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -31,10 +29,17 @@ class Caller:
     username: str
     role: Role
     kecamatan: str | None  # None only for admin
+    full_name: str | None = None
+    request_id: str | None = None  # the API request, for the audit trail
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """Coordinators and admins: verify claims, read reports, see bank accounts."""
+        return self.role in STAFF
 
     def can_act_in(self, kecamatan_code: str) -> bool:
         return self.is_admin or self.kecamatan == kecamatan_code
@@ -43,32 +48,6 @@ class Caller:
         if not self.can_act_in(kecamatan_code):
             raise Forbidden("Anda hanya dapat mengelola petani di kecamatan tugas Anda.")
 
-    def require_role(self, *roles: Role) -> None:
+    def require_role(self, *roles: Role, message: str | None = None) -> None:
         if self.role not in roles:
-            raise Forbidden("Peran Anda tidak diizinkan melakukan tindakan ini.")
-
-
-def parse_groups(raw: Any) -> list[str]:
-    """Groups as a list, from the authorizer's string form or a real JSON list."""
-    if raw is None:
-        return []
-    if isinstance(raw, list):
-        return [str(g) for g in raw]
-    text = str(raw).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return [g.strip().strip('"') for g in text.replace(",", " ").split() if g.strip().strip('"')]
-
-
-def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
-    if not claims or not claims.get("sub"):
-        raise Unauthorized("Token tidak ada atau tidak valid.")
-    groups = set(parse_groups(claims.get("cognito:groups")))
-    role = next((r for r in _ROLE_ORDER if r.value in groups), None)
-    if role is None:
-        raise Forbidden("Akun Anda belum diberi peran (agent, coordinator, atau admin).")
-    kecamatan = str(claims.get("custom:kecamatan") or "").strip() or None
-    if role is not Role.ADMIN and (kecamatan is None or not is_kecamatan(kecamatan)):
-        raise Forbidden("Akun Anda belum ditugaskan ke kecamatan di Kabupaten Soppeng.")
-    username = str(claims.get("cognito:username") or claims.get("username") or claims["sub"])
-    return Caller(sub=str(claims["sub"]), username=username, role=role, kecamatan=kecamatan)
+            raise Forbidden(message or "Peran Anda tidak diizinkan melakukan tindakan ini.")

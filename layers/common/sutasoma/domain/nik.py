@@ -15,6 +15,7 @@ from datetime import date
 from typing import Literal
 
 from sutasoma.domain.errors import FieldError, NikInvalid, NikMismatch
+from sutasoma.domain.privacy import mask_nik
 
 Sex = Literal["M", "F"]
 
@@ -103,11 +104,6 @@ def reconcile_identity(nik: Nik, birth_date: date | None, sex: Sex | None, today
     if errors:
         raise NikMismatch("Data diri tidak sesuai dengan NIK.", errors)
     return (birth_date or nik.birth_date(today)), nik.sex
-
-
-def mask_nik(value: str) -> str:
-    """`7312********0003`: enough to recognise a card, not enough to use it."""
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 def nik_lookup_hash(value: str, key: bytes) -> str:

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
-from sutasoma.adapters.store import DomainStore
 from sutasoma.domain.clock import WITA, iso_utc, period_of
-from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.counters import MonthCounters
+from sutasoma.domain.errors import FieldError, ValidationFailed
 from sutasoma.domain.periods import add_months, month_index, parse_period
 from sutasoma.domain.places import REGENCY_CODE, REGENCY_NAME, kecamatan_codes, kecamatan_name
 from sutasoma.domain.population import Population
 from sutasoma.domain.tariff import BASE_TARIFFS
 from sutasoma.reports.models import AgentRow, BestBpp, ByType, KecamatanRow, Report, TrendPoint
-from sutasoma.runtime.observability import logger
 
 TREND_MONTHS = 12
 RANKING_FORMULA = (
@@ -136,158 +133,79 @@ def regency_totals(rows: list[KecamatanRow]) -> KecamatanRow:
     )
 
 
-class ReportService:
-    def __init__(self, store: DomainStore, incentive_rate: float) -> None:
-        self.store = store
-        self.incentive_rate = incentive_rate
+def _population_at(deltas: dict[str, dict[str, int]], month: str) -> Population:
+    sums: Counter[str] = Counter()
+    for changed, delta in deltas.items():
+        if changed <= month:
+            sums.update(delta)
+    return Population.from_sums(sums)
 
-    def compute(self, period: str, now: datetime) -> Report:
-        check_period(period)
-        months = [add_months(period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
-        # Population: one query per kecamatan, every month's deltas up to the period.
-        deltas = {code: self.store.population_deltas(code, period) for code in kecamatan_codes()}
-        counters = {month: self.store.counters_of(month) for month in months}
 
-        def population_at(code: str, month: str) -> Population:
-            sums: Counter[str] = Counter()
-            for changed, delta in deltas[code].items():
-                if changed <= month:
-                    sums.update(delta)
-            return Population.from_sums(sums)
-
-        rows_by_month: dict[str, list[KecamatanRow]] = {
-            month: [
-                _row(
-                    code,
-                    kecamatan_name(code),
-                    population_at(code, month),
-                    counters[month].get(f"KEC#{code}", {}),
-                    month,
-                )
-                for code in kecamatan_codes()
-            ]
-            for month in months
-        }
-        rows = _ranked(rows_by_month[period])
-        best = next((r for r in rows if r.rank == 1), None)
-        agents = []
-        for scope, values in sorted(counters[period].items()):
-            if not scope.startswith("AGENT#"):
-                continue
-            _, kecamatan, username = scope.split("#", 2)
-            collected = values.get("collections_amount", 0)
-            agents.append(
-                AgentRow(
-                    username=username,
-                    kecamatan_code=kecamatan,
-                    registrations=values.get("registrations", 0),
-                    payments=values.get("payments", 0),
-                    collections_amount=collected,
-                    incentive=int(collected * self.incentive_rate),
-                )
+def _agent_rows(counters: MonthCounters, incentive_rate: float) -> list[AgentRow]:
+    rows = []
+    for (kecamatan, username), values in sorted(counters.agents.items()):
+        collected = values.get("collections_amount", 0)
+        rows.append(
+            AgentRow(
+                username=username,
+                kecamatan_code=kecamatan,
+                registrations=values.get("registrations", 0),
+                payments=values.get("payments", 0),
+                collections_amount=collected,
+                incentive=int(collected * incentive_rate),
             )
-        trend = []
-        for month in months:
-            month_rows = rows_by_month[month]
-            totals = regency_totals(month_rows)
-            trend.append(
-                TrendPoint(
-                    period=month,
-                    collection_rate=totals.collection_rate,
-                    contributions_collected=totals.contributions_collected,
-                    by_kecamatan={r.kecamatan_code: r.collection_rate for r in month_rows},
-                )
-            )
-        return Report(
-            period=period,
-            generated_at=iso_utc(now),
-            rows=rows,
-            totals=regency_totals(rows),
-            agents=agents,
-            best_bpp=BestBpp(
-                kecamatan_code=best.kecamatan_code, kecamatan_name=best.kecamatan_name, score=best.score
-            )
-            if best
-            else None,
-            ranking_formula=RANKING_FORMULA,
-            incentive_rate=self.incentive_rate,
-            trend=trend,
         )
+    return rows
 
 
-def visible_to(caller: Caller) -> str | None:
-    """None: the whole report; a code: only that BPP's rows. Agents read no reports."""
-    if caller.role is Role.ADMIN:
-        return None
-    if caller.role is Role.COORDINATOR and caller.kecamatan:
-        return caller.kecamatan
-    from sutasoma.domain.errors import Forbidden
-
-    raise Forbidden("Laporan hanya untuk koordinator BPP dan admin.")
-
-
-def not_generated(period: str) -> NotFound:
-    return NotFound(f"Laporan {period} belum dibuat.")
+def _trend_point(month: str, rows: list[KecamatanRow]) -> TrendPoint:
+    totals = regency_totals(rows)
+    return TrendPoint(
+        period=month,
+        collection_rate=totals.collection_rate,
+        contributions_collected=totals.contributions_collected,
+        by_kecamatan={r.kecamatan_code: r.collection_rate for r in rows},
+    )
 
 
-def report_from(item: dict[str, Any]) -> Report:
-    return Report.model_validate(item)
+def trend_months(period: str) -> list[str]:
+    """The months the report's trend covers, oldest first, ending with `period`."""
+    return [add_months(period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
 
 
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
-
-
-def render(report: Report, file_type: str) -> bytes:
-    from sutasoma.reports import files as report_files
-
-    renderers = {
-        "csv": report_files.render_csv,
-        "xlsx": report_files.render_xlsx,
-        "html": report_files.render_html,
-    }
-    return renderers[file_type](report)
-
-
-class ReportDesk:
-    """Generate, store and serve reports: the JSON in the table, the files in S3."""
-
-    def __init__(self, service: ReportService, documents: Any) -> None:
-        self.service = service
-        self.store = service.store
-        self.documents = documents
-
-    def generate(self, period: str, now: datetime) -> Report:
-        report = self.service.compute(period, now)
-        self.store.put_report(period, report.model_dump_json(), report.generated_at)
-        for file_type, content_type in FILE_TYPES.items():
-            self.documents.put(
-                f"reports/{period}/sutasoma-{period}.{file_type}", render(report, file_type), content_type
-            )
-        logger.info(
-            "report generated",
-            extra={"period": period, "best_bpp": report.best_bpp.kecamatan_code if report.best_bpp else None},
+def compute_report(
+    period: str,
+    now: datetime,
+    deltas: dict[str, dict[str, dict[str, int]]],
+    counters: dict[str, MonthCounters],
+    incentive_rate: float,
+) -> Report:
+    """The report of `period` from the population deltas (per kecamatan, per month) and the
+    monthly counters of the trend's months: O(kecamatan x months), whatever the farmers."""
+    check_period(period)
+    months = trend_months(period)
+    rows_by_month = {
+        month: [
+            _row(code, kecamatan_name(code), _population_at(deltas.get(code, {}), month),
+                 counters[month].kecamatan.get(code, {}), month)
+            for code in kecamatan_codes()
+        ]
+        for month in months
+    }  # fmt: skip
+    rows = _ranked(rows_by_month[period])
+    best = next((r for r in rows if r.rank == 1), None)
+    return Report(
+        period=period,
+        generated_at=iso_utc(now),
+        rows=rows,
+        totals=regency_totals(rows),
+        agents=_agent_rows(counters[period], incentive_rate),
+        best_bpp=BestBpp(
+            kecamatan_code=best.kecamatan_code, kecamatan_name=best.kecamatan_name, score=best.score
         )
-        return report
-
-    def read(self, caller: Caller, period: str) -> Report:
-        scope = visible_to(caller)
-        stored = self.store.get_report(check_period(period))
-        if stored is None:
-            raise not_generated(period)
-        report = Report.model_validate_json(stored)
-        if scope is None:
-            return report
-        from sutasoma.reports import files as report_files
-
-        return report_files.filter_for_kecamatan(report, scope)
-
-    def file(self, caller: Caller, period: str, file_type: str) -> tuple[bytes, str]:
-        if file_type not in FILE_TYPES:
-            raise ValidationFailed(
-                "Jenis berkas tidak dikenal.", [FieldError("file_type", "csv, xlsx, atau html.")]
-            )
-        return render(self.read(caller, period), file_type), FILE_TYPES[file_type]
+        if best
+        else None,
+        ranking_formula=RANKING_FORMULA,
+        incentive_rate=incentive_rate,
+        trend=[_trend_point(month, rows_by_month[month]) for month in months],
+    )

@@ -1,77 +1,167 @@
-"""Typed configuration, read once from the environment. Logic never reads os.environ."""
+"""Typed configuration per function, read once from the environment and validated when the
+function starts: a missing resource name fails the cold start with a clear message, not the
+first request that needs it. Logic never reads os.environ."""
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Settings(BaseModel):
+    """What every function has: the stage and the domain table."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    ENV: ClassVar[dict[str, str]] = {"stage": "STAGE", "table_name": "TABLE_NAME"}
+
     stage: str = "dev"
-    table_name: str
-    idempotency_table_name: str = ""
-    ktp_bucket: str = ""
-    claims_bucket: str = ""
-    reports_bucket: str = ""
-    audit_archive_bucket: str = ""
-    audit_archive_failure_queue_url: str = ""
-    # Agent incentive as a share of collected contributions (Perisai pays 0.075); 0 by default.
-    incentive_rate: float = Field(default=0.0, ge=0, le=0.5)
-    # Policy: sources disagree (2 or 5 years).
-    claim_deadline_years: int = Field(default=5, ge=1, le=10)
-    bpjs_queue_url: str = ""
-    # Production: the key lives in Secrets Manager; locally and in tests it may be given directly.
-    nik_hash_secret_arn: str = ""
-    nik_hash_key: SecretStr | None = None
-    bpjs_base_url: str = ""
-    bpjs_credentials_secret_arn: str = ""
-    bpjs_callback_secret_arn: str = ""
-    bpjs_dlq_url: str = ""
-    # Seconds a callback's timestamp may differ from our clock (CONTRACT: 300).
-    bpjs_callback_window_seconds: int = Field(default=300, ge=30, le=3600)
-    # Outbox entries younger than this are left to the request that wrote them.
-    outbox_grace_seconds: int = Field(default=60, ge=0)
+    table_name: str = Field(min_length=1)
+
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            names.update(getattr(klass, "ENV", {}))
+        return names
+
+
+class ApiSettings(Settings):
+    """Functions that take requests from people: idempotent writes."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
+        "idempotency_expires_seconds": "IDEMPOTENCY_EXPIRES_SECONDS",
+        "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+    }
+    idempotency_table_name: str = Field(min_length=1)
+    idempotency_expires_seconds: int = Field(default=86_400, ge=60)
+    upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
+    bpjs_queue_url: str = Field(min_length=1)
+
+
+class RegisterSettings(ApiSettings):
+    ENV: ClassVar[dict[str, str]] = {
+        "ktp_bucket": "KTP_BUCKET",
+        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+        "min_registration_age": "MIN_REGISTRATION_AGE",
+        "max_registration_age": "MAX_REGISTRATION_AGE",
+    }
+    ktp_bucket: str = Field(min_length=1)
+    nik_hash_secret_arn: str = Field(min_length=1)
     min_registration_age: int = Field(default=17, ge=0, le=120)
     max_registration_age: int = Field(default=65, ge=0, le=120)
-    upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
-    idempotency_expires_seconds: int = Field(default=86_400, ge=60)
 
 
-_ENV_NAMES = {
-    "stage": "STAGE",
-    "table_name": "TABLE_NAME",
-    "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
-    "ktp_bucket": "KTP_BUCKET",
-    "claims_bucket": "CLAIMS_BUCKET",
-    "reports_bucket": "REPORTS_BUCKET",
-    "audit_archive_bucket": "AUDIT_ARCHIVE_BUCKET",
-    "audit_archive_failure_queue_url": "AUDIT_ARCHIVE_FAILURE_QUEUE_URL",
-    "incentive_rate": "INCENTIVE_RATE",
-    "claim_deadline_years": "CLAIM_DEADLINE_YEARS",
-    "bpjs_queue_url": "BPJS_QUEUE_URL",
-    "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
-    "nik_hash_key": "NIK_HASH_KEY",
-    "bpjs_base_url": "BPJS_BASE_URL",
-    "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
-    "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",
-    "bpjs_dlq_url": "BPJS_DLQ_URL",
-    "bpjs_callback_window_seconds": "BPJS_CALLBACK_WINDOW_SECONDS",
-    "outbox_grace_seconds": "OUTBOX_GRACE_SECONDS",
-    "min_registration_age": "MIN_REGISTRATION_AGE",
-    "max_registration_age": "MAX_REGISTRATION_AGE",
-    "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
-    "idempotency_expires_seconds": "IDEMPOTENCY_EXPIRES_SECONDS",
-}
+class PaySettings(ApiSettings):
+    pass
 
 
-def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+class ClaimSettings(ApiSettings):
+    ENV: ClassVar[dict[str, str]] = {
+        "claims_bucket": "CLAIMS_BUCKET",
+        "claim_deadline_years": "CLAIM_DEADLINE_YEARS",
+    }
+    claims_bucket: str = Field(min_length=1)
+    # Policy: sources disagree (2 or 5 years).
+    claim_deadline_years: int = Field(default=5, ge=1, le=10)
+
+
+class ReportSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {"reports_bucket": "REPORTS_BUCKET", "incentive_rate": "INCENTIVE_RATE"}
+    reports_bucket: str = Field(min_length=1)
+    # Agent incentive as a share of collected contributions (Perisai pays 0.075); 0 by default.
+    incentive_rate: float = Field(default=0.0, ge=0, le=0.5)
+
+
+class BpjsSyncSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+        "bpjs_base_url": "BPJS_BASE_URL",
+        "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
+    }
+    bpjs_queue_url: str = Field(min_length=1)
+    bpjs_base_url: str = Field(min_length=1)
+    bpjs_credentials_secret_arn: str = Field(min_length=1)
+
+
+class CallbackSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+        "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",
+        "bpjs_callback_window_seconds": "BPJS_CALLBACK_WINDOW_SECONDS",
+    }
+    bpjs_queue_url: str = Field(min_length=1)
+    bpjs_callback_secret_arn: str = Field(min_length=1)
+    # Seconds a callback's timestamp may differ from our clock (CONTRACT: 300).
+    bpjs_callback_window_seconds: int = Field(default=300, ge=30, le=3600)
+
+
+class SweeperSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+        "outbox_grace_seconds": "OUTBOX_GRACE_SECONDS",
+    }
+    bpjs_queue_url: str = Field(min_length=1)
+    # Outbox entries younger than this are left to the request that wrote them.
+    outbox_grace_seconds: int = Field(default=60, ge=0)
+
+
+class RedriveSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {"bpjs_queue_url": "BPJS_QUEUE_URL", "bpjs_dlq_url": "BPJS_DLQ_URL"}
+    bpjs_queue_url: str = Field(min_length=1)
+    bpjs_dlq_url: str = Field(min_length=1)
+
+
+class AuditArchiveSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {
+        "audit_archive_bucket": "AUDIT_ARCHIVE_BUCKET",
+        "audit_archive_failure_queue_url": "AUDIT_ARCHIVE_FAILURE_QUEUE_URL",
+    }
+    audit_archive_bucket: str = Field(min_length=1)
+    audit_archive_failure_queue_url: str = Field(min_length=1)
+
+
+class MissingConfiguration(RuntimeError):
+    """The function's environment lacks what it needs: it must not start."""
+
+
+S = TypeVar("S", bound=Settings)
+
+
+def settings_from_env[S: Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
     env = os.environ if environ is None else environ
-    values = {field: env[name] for field, name in _ENV_NAMES.items() if env.get(name)}
-    return Settings.model_validate(values)
+    names = model.env_names()
+    values: dict[str, Any] = {field: env[name] for field, name in names.items() if env.get(name)}
+    try:
+        return model.model_validate(values)
+    except ValidationError as invalid:
+        wrong = sorted({names.get(str(e["loc"][0]), str(e["loc"][0])) for e in invalid.errors() if e["loc"]})
+        raise MissingConfiguration(
+            f"{model.__name__}: environment variables missing or invalid: {', '.join(wrong)}"
+        ) from None
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return settings_from_env()
+class SettingsSource[S: Settings]:
+    """A function's settings: validated at import (cold start), re-read after reset()."""
+
+    _all: ClassVar[list[SettingsSource[Any]]] = []
+
+    def __init__(self, model: type[S]) -> None:
+        self.model = model
+        self._value: S | None = None
+        SettingsSource._all.append(self)
+        self.get()
+
+    def get(self) -> S:
+        if self._value is None:
+            self._value = settings_from_env(self.model)
+        return self._value
+
+    @classmethod
+    def reset_all(cls) -> None:
+        for source in cls._all:
+            source._value = None

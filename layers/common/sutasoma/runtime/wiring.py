@@ -1,168 +1,239 @@
-"""Builds the services from settings, once per execution environment (never at import)."""
+"""Builds the use cases from a function's settings, once per execution environment (never at
+import): the only place that knows which adapter serves which port.
+
+Each factory imports what it builds, so a function loads only what its routes use (the
+register function never loads httpx, the BPJS client's library): cold-start time.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sutasoma.runtime.settings import get_settings
+from sutasoma.runtime.settings import (
+    ApiSettings,
+    AuditArchiveSettings,
+    BpjsSyncSettings,
+    CallbackSettings,
+    ClaimSettings,
+    PaySettings,
+    RedriveSettings,
+    RegisterSettings,
+    ReportSettings,
+    Settings,
+    SettingsSource,
+)
 
-# Each factory imports what it builds: a function imports only the services its routes use
-# (the register function never loads httpx, the BPJS client's library), which is cold-start time.
 if TYPE_CHECKING:
-    from sutasoma.adapters.audit_archive import AuditArchive
-    from sutasoma.adapters.bpjs_client import BpjsClient
-    from sutasoma.adapters.claim_store import ClaimStore
+    from sutasoma.adapters.dynamo.table import Table
     from sutasoma.adapters.idempotency import IdempotentRunner
     from sutasoma.adapters.queue import DeadLetters, OutboundQueue
+    from sutasoma.app.audit_archive import AuditArchiver
     from sutasoma.app.bpjs_sync import BpjsSync
-    from sutasoma.app.callbacks import CallbackService
-    from sutasoma.app.claims import ClaimService
-    from sutasoma.app.farmers import FarmerService
-    from sutasoma.app.payments import PaymentService
-    from sutasoma.app.worklist import WorklistService
-    from sutasoma.reports.figures import ReportDesk
+    from sutasoma.app.callbacks import CallbackDesk
+    from sutasoma.app.claims import ClaimDesk
+    from sutasoma.app.common import Writer
+    from sutasoma.app.farmer_records import FarmerRecords
+    from sutasoma.app.outbox import Dispatcher
+    from sutasoma.app.payments import PaymentDesk
+    from sutasoma.app.ports import Scanner, Storage
+    from sutasoma.app.registration import RegisterFarmer
+    from sutasoma.app.reports import ReportDesk
+    from sutasoma.app.worklist import WorklistDesk
 
 
 @cache
-def idempotency_runner() -> IdempotentRunner:
+def table(name: str) -> Table:
+    from sutasoma.adapters.dynamo.table import Table
+
+    return Table(name)
+
+
+@cache
+def storage(settings: Settings) -> Storage:
+    return storage_on(table(settings.table_name))
+
+
+def storage_on(t: Table) -> Storage:
+    """Every repository of the domain table on one Table (tests hand theirs in)."""
+    from sutasoma.adapters.dynamo.audit import AuditRepository
+    from sutasoma.adapters.dynamo.callbacks import CallbackLog
+    from sutasoma.adapters.dynamo.claims import ClaimRepository
+    from sutasoma.adapters.dynamo.counters import CounterRepository
+    from sutasoma.adapters.dynamo.farmers import FarmerRepository
+    from sutasoma.adapters.dynamo.outbox import OutboxRepository
+    from sutasoma.adapters.dynamo.payments import PaymentRepository
+    from sutasoma.adapters.dynamo.reports import ReceiptSequence, ReportRepository
+    from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+    from sutasoma.app.ports import Storage
+
+    return Storage(
+        unit=DynamoUnitOfWork(t), farmers=FarmerRepository(t), payments=PaymentRepository(t),
+        claims=ClaimRepository(t), counters=CounterRepository(t), outbox=OutboxRepository(t),
+        audit=AuditRepository(t), reports=ReportRepository(t), receipts=ReceiptSequence(t), callbacks=CallbackLog(t),
+    )  # fmt: skip
+
+
+@cache
+def outbound_queue(queue_url: str) -> OutboundQueue:
+    from sutasoma.adapters.queue import OutboundQueue
+
+    return OutboundQueue(queue_url)
+
+
+@cache
+def dispatcher(settings: Settings, queue_url: str) -> Dispatcher:
+    from sutasoma.app.outbox import Dispatcher
+
+    return Dispatcher(storage(settings).outbox, outbound_queue(queue_url))
+
+
+def writer(settings: Settings, queue_url: str) -> Writer:
+    from sutasoma.app.common import Writer
+
+    return Writer(storage(settings).unit, dispatcher(settings, queue_url))
+
+
+@cache
+def idempotency(settings: ApiSettings) -> IdempotentRunner:
     from sutasoma.adapters.idempotency import IdempotentRunner
 
-    settings = get_settings()
     return IdempotentRunner(settings.idempotency_table_name, settings.idempotency_expires_seconds)
 
 
-@cache
-def farmer_service() -> FarmerService:
+def _documents(bucket: str):  # type: ignore[no-untyped-def]
     from sutasoma.adapters.documents import DocumentBucket
-    from sutasoma.adapters.secrets import nik_hash_key
-    from sutasoma.app.farmers import FarmerService
 
-    settings = get_settings()
-    return FarmerService(
-        settings=settings,
-        store=domain_store(),
-        queue=outbound_queue(),
-        idempotency=idempotency_runner(),
-        documents=DocumentBucket(settings.ktp_bucket),
-        nik_key=lambda: nik_hash_key(settings),
-    )
-
-
-def reset() -> None:
-    """Forget built services and settings (tests change the environment between cases)."""
-    from sutasoma.adapters import aws, secrets
-    from sutasoma.runtime.settings import get_settings as settings_cache
-
-    for built in (
-        farmer_service, payment_service, claim_service, report_desk, idempotency_runner, outbound_queue, domain_store, bpjs_client, bpjs_sync,
-        callback_service, dead_letters, worklist_service, audit_archive,
-    ):  # fmt: skip
-        built.cache_clear()
-    settings_cache.cache_clear()
-    aws.reset_clients()
-    secrets.reset()
+    return DocumentBucket(bucket)
 
 
 @cache
-def payment_service() -> PaymentService:
-    from sutasoma.app.payments import PaymentService
+def register_farmer(settings: RegisterSettings) -> RegisterFarmer:
+    from sutasoma.adapters.secrets import secret_text
+    from sutasoma.app.registration import AgePolicy, RegisterFarmer
 
-    return PaymentService(domain_store(), outbound_queue(), idempotency_runner())
-
-
-@cache
-def report_desk() -> ReportDesk:
-    from sutasoma.adapters.documents import DocumentBucket
-    from sutasoma.reports.figures import ReportDesk, ReportService
-
-    settings = get_settings()
-    return ReportDesk(
-        ReportService(domain_store(), settings.incentive_rate), DocumentBucket(settings.reports_bucket)
-    )
+    return RegisterFarmer(
+        writer(settings, settings.bpjs_queue_url), storage(settings).farmers, idempotency(settings),
+        nik_key=lambda: secret_text(settings.nik_hash_secret_arn).encode(),
+        ages=AgePolicy(settings.min_registration_age, settings.max_registration_age),
+    )  # fmt: skip
 
 
 @cache
-def worklist_service() -> WorklistService:
-    from sutasoma.app.worklist import WorklistService
+def farmer_records(settings: RegisterSettings) -> FarmerRecords:
+    from sutasoma.app.farmer_records import FarmerRecords
 
-    return WorklistService(domain_store())
-
-
-@cache
-def outbound_queue() -> OutboundQueue:
-    from sutasoma.adapters.queue import OutboundQueue
-
-    return OutboundQueue(get_settings().bpjs_queue_url)
-
-
-@cache
-def domain_store() -> ClaimStore:
-    from sutasoma.adapters.claim_store import ClaimStore
-
-    return ClaimStore(get_settings().table_name)
-
-
-@cache
-def claim_service() -> ClaimService:
-    from sutasoma.adapters.documents import DocumentBucket
-    from sutasoma.app.claims import ClaimService
-
-    settings = get_settings()
-    return ClaimService(
-        domain_store(),
-        outbound_queue(),
-        idempotency_runner(),
-        DocumentBucket(settings.claims_bucket),
+    store = storage(settings)
+    return FarmerRecords(
+        store.farmers, store.audit, writer(settings, settings.bpjs_queue_url), _documents(settings.ktp_bucket),
         settings.upload_url_expires_seconds,
-        settings.claim_deadline_years,
+    )  # fmt: skip
+
+
+@cache
+def worklist(settings: Settings) -> WorklistDesk:
+    from sutasoma.app.worklist import WorklistDesk
+
+    return WorklistDesk(storage(settings).farmers, storage(settings).claims)
+
+
+@cache
+def payment_desk(settings: PaySettings) -> PaymentDesk:
+    from sutasoma.app.payments import PaymentDesk
+
+    store = storage(settings)
+    return PaymentDesk(
+        store.farmers,
+        store.payments,
+        store.receipts,
+        writer(settings, settings.bpjs_queue_url),
+        idempotency(settings),
     )
 
 
 @cache
-def bpjs_client() -> BpjsClient:
+def claim_desk(settings: ClaimSettings) -> ClaimDesk:
+    from sutasoma.app.claims import ClaimDesk
+
+    store = storage(settings)
+    return ClaimDesk(
+        store.farmers, store.payments, store.claims, store.audit, writer(settings, settings.bpjs_queue_url),
+        idempotency(settings), _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
+        settings.claim_deadline_years,
+    )  # fmt: skip
+
+
+@cache
+def report_desk(settings: ReportSettings) -> ReportDesk:
+    from sutasoma.app.reports import ReportDesk
+
+    store = storage(settings)
+    return ReportDesk(
+        store.counters, store.reports, _documents(settings.reports_bucket), settings.incentive_rate
+    )
+
+
+@cache
+def scanner(settings: Settings) -> Scanner:
+    from sutasoma.adapters.dynamo.scan import TableScanner
+
+    return TableScanner(table(settings.table_name))
+
+
+@cache
+def bpjs_sync(settings: BpjsSyncSettings) -> BpjsSync:
     from sutasoma.adapters.bpjs_client import BpjsClient, Credentials
     from sutasoma.adapters.secrets import secret_json
-
-    settings = get_settings()
+    from sutasoma.app.bpjs_sync import BpjsSync
 
     def credentials() -> Credentials:
         secret = secret_json(settings.bpjs_credentials_secret_arn)
         return Credentials(cons_id=str(secret["cons_id"]), secret_key=str(secret["secret_key"]))
 
-    return BpjsClient(settings.bpjs_base_url, credentials)
+    store = storage(settings)
+    return BpjsSync(
+        store.farmers, store.payments, store.claims, store.outbox, writer(settings, settings.bpjs_queue_url),
+        BpjsClient(settings.bpjs_base_url, credentials),
+    )  # fmt: skip
 
 
 @cache
-def bpjs_sync() -> BpjsSync:
-    from sutasoma.app.bpjs_sync import BpjsSync
-
-    return BpjsSync(domain_store(), bpjs_client())
-
-
-@cache
-def callback_service() -> CallbackService:
+def callback_desk(settings: CallbackSettings) -> CallbackDesk:
     from sutasoma.adapters.secrets import secret_text
-    from sutasoma.app.callbacks import CallbackService
+    from sutasoma.app.callbacks import CallbackDesk
 
-    settings = get_settings()
-    return CallbackService(
-        domain_store(),
+    store = storage(settings)
+    return CallbackDesk(
+        store.farmers, store.claims, store.callbacks, writer(settings, settings.bpjs_queue_url),
         secret=lambda: secret_text(settings.bpjs_callback_secret_arn).encode(),
         window_seconds=settings.bpjs_callback_window_seconds,
-    )
+    )  # fmt: skip
 
 
 @cache
-def dead_letters() -> DeadLetters:
+def dead_letters(settings: RedriveSettings) -> DeadLetters:
     from sutasoma.adapters.queue import DeadLetters
 
-    return DeadLetters(get_settings().bpjs_dlq_url, outbound_queue())
+    return DeadLetters(settings.bpjs_dlq_url, outbound_queue(settings.bpjs_queue_url))
 
 
 @cache
-def audit_archive() -> AuditArchive:
-    from sutasoma.adapters.audit_archive import AuditArchive
+def audit_archiver(settings: AuditArchiveSettings) -> AuditArchiver:
+    from sutasoma.adapters.audit_archive import AuditArchiveStore
+    from sutasoma.app.audit_archive import AuditArchiver
 
-    settings = get_settings()
-    return AuditArchive(settings.audit_archive_bucket, settings.table_name)
+    return AuditArchiver(AuditArchiveStore(settings.audit_archive_bucket, table(settings.table_name)))
+
+
+def reset() -> None:
+    """Forget built services and settings (tests change the environment between cases)."""
+    from sutasoma.adapters import aws, secrets
+
+    for built in (
+        table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
+        payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
+    ):  # fmt: skip
+        built.cache_clear()
+    SettingsSource.reset_all()
+    aws.reset_clients()
+    secrets.reset()

@@ -1,7 +1,8 @@
-"""DynamoDB item (de)serialisation and expression helpers for the low-level client."""
+"""DynamoDB item (de)serialisation and expression builders for the low-level client."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -51,3 +52,32 @@ class Expression:
             {k: _serializer.serialize(v) for k, v in built.attribute_value_placeholders.items()}
         )
         return built.condition_expression
+
+
+def update_expression(
+    assign: Mapping[str, Any] | None = None,
+    remove: tuple[str, ...] = (),
+    add: Mapping[str, int] | None = None,
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`SET a = :a … REMOVE b … ADD c :c`, with its name and (serialised) value placeholders:
+    the one builder of update expressions."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    clauses: list[str] = []
+
+    def placeholder(prefix: str, index: int, name: str, value: Any = None) -> tuple[str, str]:
+        names[f"#{prefix}{index}"] = name
+        if value is not None:
+            values[f":{prefix}{index}"] = _serializer.serialize(value)
+        return f"#{prefix}{index}", f":{prefix}{index}"
+
+    if assign:
+        parts = [" = ".join(placeholder("s", i, n, v)) for i, (n, v) in enumerate(assign.items())]
+        clauses.append("SET " + ", ".join(parts))
+    if remove:
+        clauses.append("REMOVE " + ", ".join(placeholder("r", i, n)[0] for i, n in enumerate(remove)))
+    if add:
+        clauses.append(
+            "ADD " + ", ".join(" ".join(placeholder("a", i, n, v)) for i, (n, v) in enumerate(add.items()))
+        )
+    return " ".join(clauses), names, values

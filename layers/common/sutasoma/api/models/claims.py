@@ -1,0 +1,121 @@
+"""`/claims` requests and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sutasoma.api.models.common import Name, Phone
+from sutasoma.domain.claim import ClaimStatus as ClaimStatus
+from sutasoma.domain.farmer import Relationship
+
+BankAccount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,20}$")]
+
+
+class Claimant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name
+    relationship: Relationship | Literal["self"]
+    phone: Phone
+    bank_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] | None
+    ) = None
+    bank_account: BankAccount | None = None
+
+
+class ClaimCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    farmer_id: Annotated[str, StringConstraints(max_length=64)]
+    type: Literal["JKK", "JKM"]
+    incident_date: date
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    outcome: Literal["treatment", "temporary_disability", "permanent_disability", "death"] | None = None
+    road_accident: bool = Field(default=False, description="JKK on a road: a police report is required")
+    claimant: Claimant
+
+
+class BenefitItemOut(BaseModel):
+    code: str
+    name: str
+    amount: int | None
+    in_total: bool
+    rule: str
+
+
+class EstimatedBenefit(BaseModel):
+    total: int = Field(description="Cash paid at once; care, monthly STMB and scholarships are items only")
+    items: list[BenefitItemOut]
+
+
+class DocumentStatus(BaseModel):
+    doc_type: str
+    name: str
+    required: bool
+    uploaded: bool
+
+
+class ClaimantOut(BaseModel):
+    """Who receives the benefit. `bank_account` is whole only in GET /claims/{id} for a
+    coordinator or admin (who verifies the claim); masked for agents and in every list.
+    `phone` is whole for one claim (the agent calls about documents), masked in lists."""
+
+    full_name: str
+    relationship: str
+    phone: str = Field(examples=["081298765432", "0812****5432"])
+    bank_name: str | None = None
+    bank_account: str | None = Field(default=None, examples=["012301000123567", "***********3567"])
+
+
+class ClaimEvent(BaseModel):
+    status: ClaimStatus
+    at: str
+    by: str
+    reason: str | None = None
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    farmer_id: str
+    kecamatan_code: str
+    type: Literal["JKK", "JKM"]
+    outcome: str | None
+    status: ClaimStatus
+    incident_date: date
+    description: str
+    location: str | None
+    claimant: ClaimantOut | None = None
+    estimated_benefit: EstimatedBenefit
+    required_documents: list[str]
+    documents: list[DocumentStatus]
+    warnings: list[str]
+    approved_amount: int | None = None
+    paid_amount: int | None = None
+    paid_at: str | None = None
+    rejection_reason: str | None = None
+    history: list[ClaimEvent]
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimOut]
+    next_cursor: str | None
+
+
+class DocumentUploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: str
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
+
+
+class DocumentUploadUrl(BaseModel):
+    upload_url: str
+    object_key: str
+    expires_in: int

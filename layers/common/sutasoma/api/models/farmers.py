@@ -1,0 +1,129 @@
+"""`/farmers` requests and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sutasoma.api.models.common import Income, Name, Phone
+from sutasoma.domain.coverage import CoverageState as CoverageState
+from sutasoma.domain.farmer import Relationship
+from sutasoma.domain.registration import RegistrationStatus as RegistrationStatus
+from sutasoma.domain.tariff import MIN_REPORTED_INCOME
+
+
+class Heir(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name
+    relationship: Relationship
+    phone: Phone | None = None
+
+
+class HeirOut(BaseModel):
+    """An heir as answered: `phone` whole for one farmer, masked (`0812****5432`) in lists."""
+
+    full_name: str
+    relationship: Relationship
+    phone: str | None = None
+
+
+class FarmerCreate(BaseModel):
+    """`POST /farmers`: a farmer as read from the KTP on a home visit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: Annotated[str, StringConstraints(max_length=64)] = Field(
+        description="16-digit NIK from the KTP", examples=["7312045708800003"]
+    )
+    full_name: Name
+    birth_date: date | None = Field(default=None, description="Must agree with the NIK")
+    sex: Literal["M", "F"] | None = Field(default=None, description="Must agree with the NIK")
+    phone: Phone
+    kecamatan_code: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["73.12.04"])
+    village_code: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["73.12.04.1001"])
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    commodity: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=50)
+    ]
+    monthly_income: Income = MIN_REPORTED_INCOME
+    heirs: Annotated[list[Heir], Field(max_length=10)] = Field(default_factory=list)
+    consent: bool = Field(
+        description="The farmer agreed to the processing of their personal data (UU 27/2022)"
+    )
+
+    @field_validator("consent")
+    @classmethod
+    def consent_given(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("consent_required")
+        return value
+
+
+class FarmerPatch(BaseModel):
+    """`PATCH /farmers/{id}`: what may change after registration. NIK, name and birth date may not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: Phone | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = (
+        None
+    )
+    village_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    commodity: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=50)]
+        | None
+    ) = None
+    monthly_income: Income | None = None
+    heirs: Annotated[list[Heir], Field(max_length=10)] | None = None
+
+
+class CoverageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    state: CoverageState
+    paid_through: str | None = Field(description="Last paid contribution month, YYYY-MM")
+
+
+class Farmer(BaseModel):
+    farmer_id: str
+    nik_masked: str = Field(examples=["7312********0003"])
+    full_name: str
+    sex: Literal["M", "F"]
+    birth_date: date
+    phone: str = Field(
+        description="Whole for one farmer (GET/POST/PATCH); masked in GET /farmers lists",
+        examples=["081234567890", "0812****7890"],
+    )
+    kecamatan_code: str
+    village_code: str
+    address: str
+    commodity: str
+    monthly_income: int
+    heirs: list[HeirOut]
+    registration_status: RegistrationStatus
+    kpj_number: str | None
+    coverage: CoverageOut
+    monthly_contribution: int = Field(
+        description="Contribution for the current month, from the tariff schedule"
+    )
+    registered_by: str
+    registered_at: str
+    updated_at: str
+
+
+class FarmerDetail(Farmer):
+    """`GET /farmers/{id}`: the only place the whole NIK is shown."""
+
+    nik: str
+
+
+class FarmerPage(BaseModel):
+    items: list[Farmer] = Field(description="Phones (the farmer's and heirs') masked; no NIK")
+    next_cursor: str | None
+
+
+class KtpUploadRequest(BaseModel):
+    content_type: str = Field(default="image/jpeg", description="image/jpeg, image/png or application/pdf")

@@ -1,0 +1,131 @@
+"""Records as the API answers them: what each reader may see, in the contract's shapes.
+
+Masking follows domain/privacy.py: phones masked in lists, the whole NIK only in one farmer's
+read, a bank account whole only for the staff who verify the claim.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sutasoma.api.models.claims import (
+    BenefitItemOut,
+    ClaimantOut,
+    ClaimEvent,
+    ClaimOut,
+    DocumentStatus,
+    EstimatedBenefit,
+)
+from sutasoma.api.models.farmers import CoverageOut, Farmer, FarmerDetail, HeirOut
+from sutasoma.api.models.payments import Payment, Quote, QuoteLine
+from sutasoma.api.models.worklist import Worklist
+from sutasoma.app.claims import ClaimView
+from sutasoma.domain.claim import Claimant
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.coverage import coverage_on
+from sutasoma.domain.documents import DOC_NAMES, DocType
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
+from sutasoma.domain.payment import Quote as QuoteRecord
+from sutasoma.domain.privacy import mask_bank_account, mask_phone
+from sutasoma.domain.tariff import contribution_for
+from sutasoma.domain.worklist import Worklist as WorklistRecord
+
+
+def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool = False) -> Farmer:
+    """The farmer on `today` (WITA); `masked` for lists: the farmer's and heirs' phones masked."""
+    today = today or today_wita()
+    coverage = coverage_on(farmer.paid_through, today)
+    heirs = [
+        HeirOut(
+            full_name=h.full_name,
+            relationship=h.relationship,
+            phone=mask_phone(h.phone) if masked and h.phone else h.phone,
+        )
+        for h in farmer.heirs
+    ]
+    return Farmer(
+        farmer_id=farmer.farmer_id, nik_masked=farmer.nik_masked, full_name=farmer.full_name, sex=farmer.sex,
+        birth_date=farmer.birth_date, phone=mask_phone(farmer.phone) if masked else farmer.phone,
+        kecamatan_code=farmer.kecamatan_code, village_code=farmer.village_code, address=farmer.address,
+        commodity=farmer.commodity, monthly_income=farmer.monthly_income, heirs=heirs,
+        registration_status=farmer.registration_status, kpj_number=farmer.kpj_number,
+        coverage=CoverageOut(state=coverage.state, paid_through=coverage.paid_through),
+        monthly_contribution=contribution_for(period_of(today), farmer.monthly_income).amount,
+        registered_by=farmer.registered_by, registered_at=farmer.registered_at, updated_at=farmer.updated_at,
+    )  # fmt: skip
+
+
+def farmer_detail(farmer: FarmerRecord, today: date | None = None) -> FarmerDetail:
+    return FarmerDetail(**farmer_out(farmer, today).model_dump(), nik=farmer.nik)
+
+
+def _lines(lines: tuple[PaidLine, ...]) -> list[QuoteLine]:
+    return [QuoteLine.model_validate(line.model_dump()) for line in lines]
+
+
+def quote_out(quote: QuoteRecord) -> Quote:
+    return Quote(
+        periods=list(quote.periods),
+        lines=_lines(quote.lines),
+        amount=quote.amount,
+    )
+
+
+def payment_out(payment: PaymentRecord, coverage: CoverageSnapshot | None = None) -> Payment:
+    shown = coverage or payment.coverage_after
+    return Payment(
+        payment_id=payment.payment_id, receipt_number=payment.receipt_number, farmer_id=payment.farmer_id,
+        periods=list(payment.periods),
+        lines=_lines(payment.lines),
+        amount=payment.amount, paid_at=payment.paid_at, recorded_at=payment.recorded_at,
+        collected_by=payment.collected_by,
+        coverage=CoverageOut.model_validate({"state": shown.state, "paid_through": shown.paid_through}),
+        bpjs_status=payment.bpjs_status,
+    )  # fmt: skip
+
+
+def claimant_out(claimant: Claimant, *, in_list: bool, whole_account: bool) -> ClaimantOut:
+    """The phone masked in lists; the bank account whole only where `whole_account`."""
+    account = claimant.bank_account
+    return ClaimantOut(
+        full_name=claimant.full_name,
+        relationship=claimant.relationship,
+        phone=mask_phone(claimant.phone) if in_list else claimant.phone,
+        bank_name=claimant.bank_name,
+        bank_account=(account if whole_account else mask_bank_account(account)) if account else None,
+    )
+
+
+def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
+    claim = view.claim
+    documents = [
+        DocumentStatus(
+            doc_type=doc, name=DOC_NAMES[DocType(doc)], required=True, uploaded=doc in view.uploaded
+        )
+        for doc in claim.required_documents
+    ]
+    return ClaimOut(
+        claim_id=claim.claim_id, farmer_id=claim.farmer_id, kecamatan_code=claim.kecamatan_code,
+        type=claim.claim_type, outcome=claim.outcome, status=claim.status, incident_date=claim.incident_date,
+        description=claim.description, location=claim.location,
+        claimant=claimant_out(claim.claimant, in_list=in_list, whole_account=view.whole_account),
+        estimated_benefit=EstimatedBenefit(
+            total=claim.estimated_benefit.total,
+            items=[BenefitItemOut(**item.model_dump()) for item in claim.estimated_benefit.items],
+        ),
+        required_documents=list(claim.required_documents), documents=documents, warnings=list(claim.warnings),
+        approved_amount=claim.approved_amount, paid_amount=claim.paid_amount, paid_at=claim.paid_at,
+        rejection_reason=claim.rejection_reason,
+        history=[ClaimEvent(status=h.status, at=h.at, by=h.by, reason=h.reason) for h in claim.history],
+        created_by=claim.created_by, created_at=claim.created_at, updated_at=claim.updated_at,
+    )  # fmt: skip
+
+
+def farmer_page(farmers: list[FarmerRecord]) -> list[Farmer]:
+    today = today_wita()
+    return [farmer_out(farmer, today, masked=True) for farmer in farmers]
+
+
+def worklist_out(worklist: WorklistRecord) -> Worklist:
+    return Worklist.model_validate(worklist, from_attributes=True)

@@ -1,0 +1,72 @@
+"""What every use case shares: loading a farmer the caller may act on, writing a change-set
+and handing its outbox to the queue, running an operation once per Idempotency-Key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sutasoma.app.outbox import Dispatcher
+from sutasoma.app.ports import Farmers, Idempotency, UnitOfWork
+from sutasoma.domain.changes import ChangeSet, Updated, WriteConflict
+from sutasoma.domain.errors import NotFound
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.identity import Caller
+from sutasoma.domain.ids import is_id
+from sutasoma.domain.records import Record
+
+R = TypeVar("R", bound=Record)
+T = TypeVar("T")
+
+
+class Writer:
+    """One commit per decision, then its outbox entries to the queue (best effort: the
+    sweeper re-sends what is left)."""
+
+    def __init__(self, unit: UnitOfWork, dispatcher: Dispatcher) -> None:
+        self.unit = unit
+        self.dispatcher = dispatcher
+
+    def write(self, changes: ChangeSet) -> None:
+        self.unit.commit(changes)
+        self.dispatcher.send(changes.outbox)
+
+
+def retry_on_conflict[T](attempt: Callable[[], T], attempts: int = 3) -> T:
+    """Decide and write again when the records moved on between read and write: the new
+    decision is made on what is there now (a system change never fails a person's request)."""
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return attempt()
+        except WriteConflict as conflict:
+            if remaining == 0 or not isinstance(conflict.write, Updated):
+                raise
+    raise AssertionError("unreachable")
+
+
+def load_farmer(farmers: Farmers, caller: Caller, farmer_id: str) -> FarmerRecord:
+    """The farmer, if it exists and the caller may act in its kecamatan (404 / 403)."""
+    farmer = farmers.get(farmer_id) if is_id(farmer_id) else None
+    if farmer is None:
+        raise NotFound("Petani tidak ditemukan.")
+    caller.require_kecamatan(farmer.kecamatan_code)
+    return farmer
+
+
+def once[R: Record](
+    idempotency: Idempotency,
+    scope: str,
+    key: str | None,
+    owner: str,
+    request: Record,
+    operation: Callable[[], R],
+    answer: type[R],
+) -> R:
+    """`operation` once per (scope, owner, key): a retry with the same request replays the
+    first answer; without a key, just run it. Authorize before calling this."""
+    if key is None:
+        return operation()
+    stored = idempotency.run(
+        scope, key, owner, request.model_dump(mode="json"), lambda: operation().model_dump(mode="json")
+    )
+    return answer.model_validate(stored)

@@ -1,0 +1,201 @@
+"""A farmer's record after registration: read, list, change, reactivate, KTP copy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sutasoma.app.common import Writer, load_farmer
+from sutasoma.app.paging import Page, across_kecamatan
+from sutasoma.app.ports import AuditTrail, Documents, FarmerQuery, Farmers
+from sutasoma.domain.audit import AuditAction, by_caller
+from sutasoma.domain.changes import ChangeSet, farmer_written
+from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
+from sutasoma.domain.counters import CounterIncrement
+from sutasoma.domain.coverage import MAX_ARREARS_MONTHS, CoverageState, coverage_on
+from sutasoma.domain.errors import FarmerNotLapsed, FarmerRejected, FieldError, ValidationFailed
+from sutasoma.domain.farmer import FarmerRecord, Heir
+from sutasoma.domain.identity import Caller
+from sutasoma.domain.ids import new_id
+from sutasoma.domain.outbox import OpType, OutboxEntry
+from sutasoma.domain.periods import add_months
+from sutasoma.domain.places import check_place
+from sutasoma.domain.records import Record
+from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, next_status
+from sutasoma.runtime.observability import logger
+
+KTP_CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+EDITABLE = ("phone", "address", "village_code", "commodity", "monthly_income", "heirs")
+
+
+class FarmerEdit(Record):
+    """What may change after registration (PATCH); None: unchanged."""
+
+    phone: str | None = None
+    address: str | None = None
+    village_code: str | None = None
+    commodity: str | None = None
+    monthly_income: int | None = None
+    heirs: tuple[Heir, ...] | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in EDITABLE if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True)
+class FarmerFilters:
+    village_code: str | None = None
+    registration_status: RegistrationStatus | None = None
+    coverage_state: CoverageState | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    url: str
+    object_key: str
+    expires_in: int
+
+
+def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any]:
+    """The paid-through range of a coverage state on `today` (the list filter)."""
+    current = period_of(today)
+    match state:
+        case CoverageState.NOT_STARTED:
+            return {"paid_through_missing": True}
+        case CoverageState.ACTIVE:
+            return {"paid_through_min": current}
+        case CoverageState.ARREARS:
+            return {
+                "paid_through_min": add_months(current, -MAX_ARREARS_MONTHS),
+                "paid_through_max": add_months(current, -1),
+            }
+        case CoverageState.LAPSED:
+            return {"paid_through_max": add_months(current, -MAX_ARREARS_MONTHS - 1)}
+    return {}
+
+
+class FarmerRecords:
+    def __init__(
+        self, farmers: Farmers, audit: AuditTrail, writer: Writer, ktp: Documents, upload_expires_seconds: int
+    ) -> None:
+        self.farmers = farmers
+        self.audit = audit
+        self.writer = writer
+        self.ktp = ktp
+        self.upload_expires_seconds = upload_expires_seconds
+
+    def get(self, caller: Caller, farmer_id: str) -> FarmerRecord:
+        """The only answer with the whole NIK: recorded before it leaves (PDP: no unaudited
+        disclosure). If the audit record cannot be written, the read fails."""
+        farmer = load_farmer(self.farmers, caller, farmer_id)
+        self.audit.record(
+            by_caller(
+                caller,
+                AuditAction.NIK_READ,
+                farmer_id,
+                f"farmer/{farmer_id}",
+                iso_utc(now_utc()),
+                farmer_id=farmer_id,
+            )
+        )
+        return farmer
+
+    def search(
+        self,
+        filters: FarmerFilters,
+        scope: Sequence[str],
+        limit: int,
+        start: tuple[str, tuple[str, str]] | None,
+    ) -> Page[FarmerRecord]:
+        """Farmers of the kecamatan in `scope` (already authorized), in list order."""
+        name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
+        base: dict[str, Any] = {
+            "village_code": filters.village_code,
+            "registration_status": filters.registration_status.value if filters.registration_status else None,
+            "name_contains": name,
+            **coverage_query(filters.coverage_state, today_wita()),
+        }
+
+        def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
+            return self.farmers.page(FarmerQuery(kecamatan_code=kecamatan, start_after=after, **base), n)
+
+        return across_kecamatan(scope, limit, start, fetch)
+
+    def patch(self, caller: Caller, farmer_id: str, edit: FarmerEdit) -> FarmerRecord:
+        farmer = load_farmer(self.farmers, caller, farmer_id)
+        fields = edit.fields()
+        if not fields:
+            raise ValidationFailed(
+                "Tidak ada perubahan.",
+                [FieldError("body", "Isi minimal satu kolom: " + ", ".join(EDITABLE) + ".")],
+            )
+        if "village_code" in fields:
+            check_place(farmer.kecamatan_code, fields["village_code"])
+        now = now_utc()
+        stamp = iso_utc(now)
+        after = farmer.next(**fields, updated_at=stamp)
+        outbox = OutboxEntry(
+            op_id=new_id(), op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
+            payload={"fields": sorted(fields)},
+        )  # fmt: skip
+        audit = by_caller(
+            caller, AuditAction.FARMER_UPDATED, farmer_id, f"farmer/{farmer_id}", stamp,
+            farmer_id=farmer_id, fields=tuple(fields),
+        )  # fmt: skip
+        changes = farmer_written(farmer, after, period_of(today_wita(now)))
+        self.writer.write(changes + ChangeSet(outbox=(outbox,), audit=(audit,)))
+        logger.info("farmer updated", extra={"farmer_id": farmer_id, "fields": sorted(fields)})
+        return after
+
+    def reactivate(self, caller: Caller, farmer_id: str) -> FarmerRecord:
+        """A lapsed farmer registers again with BPJS; coverage starts afresh with the next payment."""
+        farmer = load_farmer(self.farmers, caller, farmer_id)
+        if farmer.registration_status is RegistrationStatus.REJECTED:
+            raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; tidak dapat diaktifkan kembali.")
+        now = now_utc()
+        today, stamp = today_wita(now), iso_utc(now)
+        coverage = coverage_on(farmer.paid_through, today)
+        if coverage.state is not CoverageState.LAPSED:
+            raise FarmerNotLapsed(
+                f"Kepesertaan petani berstatus {coverage.state.value}; hanya yang berakhir (LAPSED) yang diaktifkan kembali."
+            )
+        after = farmer.next(
+            registration_status=next_status(farmer.registration_status, RegistrationEvent.REACTIVATED),
+            reactivated_at=stamp,
+            previous_paid_through=farmer.paid_through,
+            paid_through=None,
+            coverage_start=None,
+            updated_at=stamp,
+        )
+        outbox = OutboxEntry(
+            op_id=new_id(), op_type=OpType.PARTICIPANT_REGISTRATION, farmer_id=farmer_id, created_at=stamp,
+            payload={"reactivation": True},
+        )  # fmt: skip
+        audit = by_caller(
+            caller, AuditAction.FARMER_REACTIVATED, farmer_id, f"farmer/{farmer_id}", stamp,
+            farmer_id=farmer_id, fields=("registration_status", "paid_through", "coverage_start"),
+        )  # fmt: skip
+        period = period_of(today)
+        changes = farmer_written(farmer, after, period) + ChangeSet(
+            counts=(CounterIncrement(period, farmer.kecamatan_code, {"reactivations": 1}),),
+            outbox=(outbox,),
+            audit=(audit,),
+        )
+        self.writer.write(changes)
+        logger.info("farmer reactivated", extra={"farmer_id": farmer_id})
+        return after
+
+    def ktp_upload(self, caller: Caller, farmer_id: str, content_type: str) -> Upload:
+        load_farmer(self.farmers, caller, farmer_id)
+        extension = KTP_CONTENT_TYPES.get(content_type)
+        if extension is None:
+            raise ValidationFailed(
+                "Jenis berkas KTP tidak didukung.",
+                [FieldError("content_type", "Gunakan image/jpeg, image/png, atau application/pdf.")],
+            )
+        object_key = f"ktp/{farmer_id}/{new_id()}.{extension}"
+        url = self.ktp.presign_put(object_key, content_type, self.upload_expires_seconds)
+        return Upload(url=url, object_key=object_key, expires_in=self.upload_expires_seconds)

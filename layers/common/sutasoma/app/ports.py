@@ -1,0 +1,216 @@
+"""What the use cases need from storage and partners, as interfaces (typing.Protocol).
+
+The wiring (runtime/wiring.py) hands the use cases adapters that fit these; tests hand them
+in-memory fakes (tests/support/fakes.py). Nothing here knows DynamoDB, SQS, S3 or HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sutasoma.domain.audit import AuditRecord
+from sutasoma.domain.changes import ChangeSet
+from sutasoma.domain.claim import ClaimRecord
+from sutasoma.domain.counters import MonthCounters
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.outbox import OutboxEntry
+from sutasoma.domain.payment import PaymentRecord
+
+
+@dataclass(frozen=True)
+class FarmerQuery:
+    kecamatan_code: str
+    village_code: str | None = None
+    registration_status: str | None = None
+    name_contains: str | None = None  # casefolded
+    paid_through_missing: bool = False
+    paid_through_min: str | None = None  # inclusive, YYYY-MM
+    paid_through_max: str | None = None  # inclusive, YYYY-MM
+    start_after: tuple[str, str] | None = None  # (village_code, farmer_id) of the last item seen
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    kecamatan_code: str
+    status: str | None = None
+    farmer_id: str | None = None
+    start_after: str | None = None  # claim_id of the last item seen
+
+
+class UnitOfWork(Protocol):
+    def commit(self, changes: ChangeSet) -> None:
+        """All of it or nothing; a failed condition raises domain.changes.WriteConflict."""
+
+
+class Farmers(Protocol):
+    def get(self, farmer_id: str) -> FarmerRecord | None: ...
+    def id_for_nik(self, nik_hash: str) -> str | None: ...
+    def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]: ...
+
+
+class Payments(Protocol):
+    def get(self, farmer_id: str, payment_id: str) -> PaymentRecord | None: ...
+    def page(
+        self, farmer_id: str, limit: int, before_payment_id: str | None = None
+    ) -> tuple[list[PaymentRecord], bool]: ...
+    def all_of(self, farmer_id: str) -> list[PaymentRecord]: ...
+
+
+class Claims(Protocol):
+    def get(self, claim_id: str) -> ClaimRecord | None: ...
+    def page(self, query: ClaimQuery, limit: int) -> tuple[list[ClaimRecord], bool]: ...
+
+
+class Counters(Protocol):
+    def month(self, period: str) -> MonthCounters: ...
+    def population_deltas(self, kecamatan_code: str, up_to: str) -> dict[str, dict[str, int]]: ...
+
+
+class Outbox(Protocol):
+    def get(self, farmer_id: str, op_id: str) -> OutboxEntry | None: ...
+    def pending(self, created_up_to: str, limit: int = 100) -> list[OutboxEntry]: ...
+    def mark_sent(self, entry: OutboxEntry, sent_at: str) -> None: ...
+
+
+class AuditTrail(Protocol):
+    def record(self, audit: AuditRecord) -> None: ...
+    def trail(self, subject_id: str, limit: int = 100) -> list[AuditRecord]: ...
+
+
+class Reports(Protocol):
+    def put(self, period: str, report_json: str, generated_at: str) -> None: ...
+    def get(self, period: str) -> str | None: ...
+
+
+class Receipts(Protocol):
+    def next(self, kecamatan_code: str, year: int) -> int: ...
+
+
+class CallbackLog(Protocol):
+    def seen(self, event_id: str) -> bool: ...
+
+
+@dataclass
+class TableContents:
+    """Everything the reconcile recounts, read by a full scan."""
+
+    farmers: list[FarmerRecord] = field(default_factory=list)
+    payments: list[PaymentRecord] = field(default_factory=list)
+    claims: list[ClaimRecord] = field(default_factory=list)
+    population: dict[str, dict[str, int]] = field(default_factory=dict)  # kecamatan -> summed deltas
+    counters: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (period, kecamatan)
+    items_scanned: int = 0
+
+
+class Scanner(Protocol):
+    def contents(self, segments: int = 4) -> TableContents: ...
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The domain table, as the use cases see it."""
+
+    unit: UnitOfWork
+    farmers: Farmers
+    payments: Payments
+    claims: Claims
+    counters: Counters
+    outbox: Outbox
+    audit: AuditTrail
+    reports: Reports
+    receipts: Receipts
+    callbacks: CallbackLog
+
+
+class Queue(Protocol):
+    def send(self, entry: OutboxEntry) -> None: ...
+
+
+class Documents(Protocol):
+    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str: ...
+    def uploaded_types(self, prefix: str) -> set[str]: ...
+    def put(self, object_key: str, body: bytes, content_type: str) -> None: ...
+
+
+class Idempotency(Protocol):
+    def run(
+        self, scope: str, key: str, caller: str, body: dict[str, Any], operation: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """`operation` once per (scope, caller, key); the same key again replays its result."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    status: str  # "CONFIRMED" | "PENDING" (BPJS decides later and calls back)
+    kpj_number: str | None
+
+
+class BpjsError(Exception):
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class BpjsRetryable(BpjsError):
+    """Network failure, timeout, 5xx, 429, or a credentials/clock problem: try again later."""
+
+
+class BpjsRequestError(BpjsError):
+    """BPJS says our request is malformed (400, 404, ...): retrying will not help."""
+
+
+class BpjsRejected(BpjsError):
+    """A final business answer, e.g. the NIK is unknown to Dukcapil."""
+
+    def __init__(self, reason_code: str, reason: str) -> None:
+        super().__init__(f"rejected: {reason_code}", 422, reason_code)
+        self.reason_code = reason_code
+        self.reason = reason
+
+
+class BpjsGateway(Protocol):
+    """BPJS's host-to-host API (docs/bpjs-h2h.md); `request_id` makes each call apply once."""
+
+    def register_participant(self, request_id: str, participant: dict[str, Any]) -> Registration: ...
+    def update_participant(self, request_id: str, kpj_number: str, changes: dict[str, Any]) -> None: ...
+    def post_contribution(self, request_id: str, contribution: dict[str, Any]) -> str: ...
+    def submit_claim(self, request_id: str, claim: dict[str, Any]) -> str: ...
+
+
+# ---------------------------------------------------------------------- the audit archive
+class NotAnAuditRecord(ValueError):
+    """A stream record that is not the INSERT of an audit item (the event filter lets none through)."""
+
+
+@dataclass(frozen=True)
+class StreamBatch:
+    """A batch of the table's stream that the event source gave up on (its failure message)."""
+
+    stream_arn: str
+    shard_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ArchivedVersion:
+    version_id: str
+    last_modified: Any
+    is_latest: bool
+    deleted: bool  # a delete marker
+
+
+class AuditArchiveStore(Protocol):
+    def audit_item(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
+    def batch_records(self, batch: StreamBatch, max_reads: int = 100) -> Iterator[Mapping[str, Any]]: ...
+    def failed_batches(self, queue_url: str, max_messages: int) -> Iterator[tuple[StreamBatch, str]]: ...
+    def batch_done(self, queue_url: str, receipt_handle: str) -> None: ...
+    def expired(self, error: Exception) -> str | None: ...
+    def put_once(self, item: Mapping[str, Any]) -> bool: ...
+    def versions(self, subject_id: str) -> dict[str, list[ArchivedVersion]]: ...
+    def archived_item(self, subject_id: str, sk: str, version: ArchivedVersion) -> dict[str, Any] | None: ...
+    def trail_items(self, subject_id: str) -> dict[str, dict[str, Any]]: ...
+    def check_subject(self, subject_id: str) -> None: ...

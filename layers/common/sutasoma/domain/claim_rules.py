@@ -1,0 +1,78 @@
+"""Whether an incident is covered, and what the agent is warned about (DOMAIN.md "Coverage",
+"Claims life cycle")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from sutasoma.domain.benefits import ClaimType
+from sutasoma.domain.clock import WITA, period_of
+from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.registration import RegistrationStatus
+
+# Policy: sources disagree (2 or 5 years); configurable through settings.
+DEFAULT_CLAIM_DEADLINE_YEARS = 5
+JKK_REPORT_WITHIN = timedelta(hours=48)
+
+
+def recorded_on(payment: PaymentRecord) -> date:
+    return datetime.fromisoformat(payment.recorded_at.replace("Z", "+00:00")).astimezone(WITA).date()
+
+
+def covered_periods(payments: Iterable[PaymentRecord], incident: date) -> set[str]:
+    """Months paid by payments recorded on or before the incident date (WITA): paying after
+    the fact does not cover an incident (policy)."""
+    return {period for p in payments if recorded_on(p) <= incident for period in p.periods}
+
+
+def check_incident_date(incident: date, today: date, deadline_years: int) -> None:
+    if incident > today:
+        raise IncidentDateInvalid(
+            "Tanggal kejadian tidak boleh di masa depan.", [FieldError("incident_date", "Di masa depan.")]
+        )
+    try:
+        deadline_start = today.replace(year=today.year - deadline_years)
+    except ValueError:  # 29 February
+        deadline_start = today.replace(year=today.year - deadline_years, day=28)
+    if incident < deadline_start:
+        raise IncidentDateInvalid(
+            f"Batas waktu klaim {deadline_years} tahun sejak kejadian sudah lewat.",
+            [FieldError("incident_date", f"Sebelum {deadline_start.isoformat()}.")],
+        )
+
+
+def check_eligibility(
+    farmer: FarmerRecord, payments: Iterable[PaymentRecord], incident: date, today: date, deadline_years: int
+) -> None:
+    check_incident_date(incident, today, deadline_years)
+    reasons: list[FieldError] = []
+    if farmer.registration_status is not RegistrationStatus.CONFIRMED:
+        reasons.append(
+            FieldError(
+                "farmer_id",
+                f"Pendaftaran di BPJS belum dikonfirmasi (status {farmer.registration_status.value}).",
+            )
+        )
+    month = period_of(incident)
+    if month not in covered_periods(payments, incident):
+        reasons.append(
+            FieldError(
+                "incident_date", f"Iuran bulan {month} belum dibayar pada atau sebelum tanggal kejadian."
+            )
+        )
+    if reasons:
+        raise NotCovered("Kejadian ini tidak terlindungi.", reasons)
+
+
+def report_warnings(claim_type: ClaimType, incident: date, now: datetime) -> tuple[str, ...]:
+    """A JKK accident must be reported within 2 x 24 hours: later is a warning, not a refusal.
+    Only the date is known, so the clock starts at the end of that day (in the farmer's favour)."""
+    end_of_day = datetime.combine(incident, time(23, 59, 59), tzinfo=WITA)
+    if claim_type is ClaimType.JKK and now - end_of_day > JKK_REPORT_WITHIN:
+        return (
+            "Kecelakaan kerja dilaporkan lebih dari 2 x 24 jam setelah kejadian; BPJS dapat meminta penjelasan.",
+        )
+    return ()

@@ -1,0 +1,105 @@
+"""Contributions collected: the payment record, what a payment of N months covers and costs,
+and the rules on when a payment may be recorded (DOMAIN.md "Contributions")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sutasoma.domain.clock import WITA
+from sutasoma.domain.coverage import PlanRefusal, plan_payment
+from sutasoma.domain.errors import FarmerLapsed, FieldError, PaidAtInvalid, TooFarAhead
+from sutasoma.domain.records import Record, Versioned
+from sutasoma.domain.tariff import contribution_for
+
+# A clock a few minutes fast on the agent's phone is not a future payment.
+PAID_AT_CLOCK_SKEW = timedelta(minutes=5)
+# Policy: an agent offline in the field may record a payment up to this long after the fact.
+PAID_AT_MAX_AGE = timedelta(days=31)
+
+
+class BpjsPostingStatus(StrEnum):
+    QUEUED = "QUEUED"
+    POSTED = "POSTED"
+    FAILED = "FAILED"
+
+
+class PaidLine(Record):
+    """One month of a payment at its tariff."""
+
+    period: str
+    jkk: int
+    jkm: int
+    amount: int
+
+
+class CoverageSnapshot(Record):
+    state: str
+    paid_through: str | None = None
+
+
+class PaymentRecord(Versioned):
+    payment_id: str
+    receipt_number: str
+    farmer_id: str
+    kecamatan_code: str
+    periods: tuple[str, ...]
+    lines: tuple[PaidLine, ...]
+    amount: int
+    paid_at: str
+    recorded_at: str
+    collected_by: str
+    collected_by_sub: str
+    coverage_after: CoverageSnapshot
+    bpjs_status: BpjsPostingStatus = BpjsPostingStatus.QUEUED
+    bpjs_failure: str | None = None
+    posting_id: str | None = None
+    posted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    periods: tuple[str, ...]
+    lines: tuple[PaidLine, ...]
+    amount: int
+    latest_allowed: str
+
+
+def quote_for(paid_through: str | None, months: int, income: int, at: datetime) -> Quote:
+    """What a payment of `months` made `at` covers (on that WITA date): arrears first, then
+    the months that follow, each at its month's tariff; a lapsed member or a payment past a
+    year ahead refused."""
+    plan = plan_payment(paid_through, months, at.astimezone(WITA).date())
+    if plan.refusal is PlanRefusal.LAPSED:
+        raise FarmerLapsed(
+            "Kepesertaan petani sudah berakhir (lebih dari 3 bulan tidak membayar); aktifkan kembali dulu."
+        )
+    if plan.refusal is PlanRefusal.TOO_FAR_AHEAD:
+        raise TooFarAhead(
+            f"Pembayaran di muka paling jauh sampai {plan.latest_allowed} (satu tahun).",
+            [FieldError("months", f"Bulan terakhir {plan.last} melewati {plan.latest_allowed}.")],
+            extra={"latest_period": plan.latest_allowed},
+        )
+    lines = tuple(
+        PaidLine(period=c.period, jkk=c.jkk, jkm=c.jkm, amount=c.amount)
+        for c in (contribution_for(period, income) for period in plan.periods)
+    )
+    return Quote(plan.periods, lines, sum(line.amount for line in lines), plan.latest_allowed)
+
+
+def receipt_number(kecamatan_code: str, year: int, sequence: int) -> str:
+    """Readable and unique: the BPP (kecamatan), the year, a running number."""
+    return f"BPP{kecamatan_code[-2:]}-{year}-{sequence:06d}"
+
+
+def check_paid_at(paid_at: datetime, now: datetime) -> None:
+    if paid_at > now + PAID_AT_CLOCK_SKEW:
+        raise PaidAtInvalid(
+            "Waktu pembayaran tidak boleh di masa depan.", [FieldError("paid_at", "Di masa depan.")]
+        )
+    if paid_at < now - PAID_AT_MAX_AGE:
+        raise PaidAtInvalid(
+            "Pembayaran lebih dari 31 hari yang lalu tidak dapat dicatat lewat aplikasi; hubungi admin.",
+            [FieldError("paid_at", "Terlalu lama.")],
+        )

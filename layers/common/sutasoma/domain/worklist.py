@@ -1,0 +1,227 @@
+"""Which farmers an agent should visit, and why (DOMAIN.md "Coverage"; docs/api.md).
+
+Each farmer lands in at most one section, by the coverage state on today's WITA date:
+- `due_this_month`: ACTIVE and paid through exactly this month (next month comes due), or
+  CONFIRMED by BPJS and never paid (the first payment starts the cover);
+- `in_arrears`: 1-2 months unpaid, with the months owed and their amount;
+- `about_to_lapse`: 3 months unpaid: unless paid this month the membership ends (LAPSED);
+Rejected farmers, farmers still waiting for BPJS with nothing paid, farmers paid beyond this
+month and LAPSED farmers are in no section. Amounts come from the tariff month by month.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from sutasoma.domain.claim import ClaimRecord, ClaimStatus
+from sutasoma.domain.clock import period_of
+from sutasoma.domain.coverage import MAX_ARREARS_MONTHS, Coverage, CoverageState, coverage_on
+from sutasoma.domain.documents import DOC_NAMES, DocType
+from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.money import format_rupiah
+from sutasoma.domain.periods import add_months, parse_period
+from sutasoma.domain.places import places
+from sutasoma.domain.registration import RegistrationStatus
+from sutasoma.domain.tariff import contribution_for
+
+Section = Literal["due_this_month", "in_arrears", "about_to_lapse"]
+
+
+class WorklistAction(StrEnum):
+    COLLECT_NEXT_MONTH = "COLLECT_NEXT_MONTH"
+    COLLECT_FIRST_PAYMENT = "COLLECT_FIRST_PAYMENT"
+    COLLECT_ARREARS = "COLLECT_ARREARS"
+    COLLECT_BEFORE_LAPSE = "COLLECT_BEFORE_LAPSE"
+    COMPLETE_CLAIM_DOCUMENTS = "COMPLETE_CLAIM_DOCUMENTS"
+
+
+@dataclass(frozen=True)
+class FarmerToVisit:
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    phone: str
+    registration_status: RegistrationStatus
+    coverage: Coverage
+    monthly_contribution: int
+    months_owed: int
+    periods_due: tuple[str, ...]
+    amount_due: int
+    act_by: date | None
+    days_left: int | None
+    action: WorklistAction
+    action_text: str
+
+
+@dataclass(frozen=True)
+class RequiredDocument:
+    doc_type: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ClaimToComplete:
+    claim_id: str
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    claimant_name: str
+    claimant_relationship: str
+    claimant_phone: str
+    type: str
+    status: ClaimStatus
+    incident_date: date
+    submitted_at: str
+    required_documents: tuple[RequiredDocument, ...]
+    action: WorklistAction
+    action_text: str
+
+
+@dataclass(frozen=True)
+class Worklist:
+    kecamatan_code: str
+    kecamatan_name: str
+    village_code: str | None
+    on: date
+    period: str
+    due_this_month: tuple[FarmerToVisit, ...]
+    in_arrears: tuple[FarmerToVisit, ...]
+    about_to_lapse: tuple[FarmerToVisit, ...]
+    claims_waiting_for_documents: tuple[ClaimToComplete, ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    section: Section
+    entry: FarmerToVisit
+
+
+@dataclass(frozen=True)
+class _Visit:
+    section: Section
+    periods: tuple[str, ...]
+    act_by: date | None
+    action: WorklistAction
+
+
+def end_of_month(period: str) -> date:
+    year, month = parse_period(period)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def village_name(village_code: str) -> str:
+    village = places().villages.get(village_code)
+    return village.name if village else village_code
+
+
+def _visit(farmer: FarmerRecord, coverage: Coverage, current: str) -> _Visit | None:
+    match coverage.state:
+        case CoverageState.NOT_STARTED if farmer.registration_status is RegistrationStatus.CONFIRMED:
+            return _Visit("due_this_month", (current,), None, WorklistAction.COLLECT_FIRST_PAYMENT)
+        case CoverageState.ACTIVE if coverage.paid_through == current:
+            month_end = end_of_month(current)
+            return _Visit(
+                "due_this_month", (add_months(current, 1),), month_end, WorklistAction.COLLECT_NEXT_MONTH
+            )
+        case CoverageState.ARREARS:
+            paid_through = str(coverage.paid_through)
+            periods = tuple(add_months(paid_through, i) for i in range(1, coverage.months_unpaid + 1))
+            act_by = end_of_month(add_months(paid_through, MAX_ARREARS_MONTHS))
+            if coverage.months_unpaid >= MAX_ARREARS_MONTHS:
+                return _Visit("about_to_lapse", periods, act_by, WorklistAction.COLLECT_BEFORE_LAPSE)
+            return _Visit("in_arrears", periods, act_by, WorklistAction.COLLECT_ARREARS)
+    return None  # waiting for BPJS, paid ahead, or LAPSED (reactivation, not collection)
+
+
+def _months(periods: tuple[str, ...]) -> str:
+    return periods[0] if len(periods) == 1 else f"{periods[0]} s.d. {periods[-1]}"
+
+
+def _action_text(visit: _Visit, amount: int, current: str) -> str:
+    rupiah, periods = format_rupiah(amount), visit.periods
+    match visit.action:
+        case WorklistAction.COLLECT_FIRST_PAYMENT:
+            return f"Tagih iuran pertama bulan {current} ({rupiah}); perlindungan dimulai bulan yang dibayar."
+        case WorklistAction.COLLECT_NEXT_MONTH:
+            return (
+                f"Tagih iuran bulan {periods[0]} ({rupiah}) paling lambat {visit.act_by}"
+                " agar perlindungan tidak terputus."
+            )
+        case WorklistAction.COLLECT_ARREARS:
+            return f"Tagih tunggakan {len(periods)} bulan ({_months(periods)}), {rupiah}, paling lambat {visit.act_by}."
+    return (
+        f"Tagih tunggakan {len(periods)} bulan ({_months(periods)}), {rupiah}, paling lambat "
+        f"{visit.act_by}: setelah itu kepesertaan berakhir dan petani harus didaftarkan ulang."
+    )
+
+
+def classify(farmer: FarmerRecord, today: date) -> Placement | None:
+    """The section a farmer belongs to on `today`, with what to collect; None for none."""
+    if farmer.registration_status is RegistrationStatus.REJECTED:
+        return None
+    coverage = coverage_on(farmer.paid_through, today)
+    current = period_of(today)
+    visit = _visit(farmer, coverage, current)
+    if visit is None:
+        return None
+    amount = sum(contribution_for(period, farmer.monthly_income).amount for period in visit.periods)
+    entry = FarmerToVisit(
+        farmer_id=farmer.farmer_id,
+        full_name=farmer.full_name,
+        village_code=farmer.village_code,
+        village_name=village_name(farmer.village_code),
+        phone=farmer.phone,
+        registration_status=farmer.registration_status,
+        coverage=coverage,
+        monthly_contribution=contribution_for(current, farmer.monthly_income).amount,
+        months_owed=coverage.months_unpaid,
+        periods_due=visit.periods,
+        amount_due=amount,
+        act_by=visit.act_by,
+        days_left=(visit.act_by - today).days if visit.act_by else None,
+        action=visit.action,
+        action_text=_action_text(visit, amount, current),
+    )
+    return Placement(visit.section, entry)
+
+
+def claim_to_complete(claim: ClaimRecord, farmer: FarmerRecord) -> ClaimToComplete:
+    documents = tuple(
+        RequiredDocument(doc_type=doc, name=DOC_NAMES[DocType(doc)] if doc in DocType else doc)
+        for doc in claim.required_documents
+    )
+    return ClaimToComplete(
+        claim_id=claim.claim_id,
+        farmer_id=claim.farmer_id,
+        full_name=farmer.full_name,
+        village_code=farmer.village_code,
+        village_name=village_name(farmer.village_code),
+        claimant_name=claim.claimant.full_name,
+        claimant_relationship=claim.claimant.relationship,
+        claimant_phone=claim.claimant.phone,
+        type=claim.claim_type,
+        status=claim.status,
+        incident_date=claim.incident_date,
+        submitted_at=claim.created_at,
+        required_documents=documents,
+        action=WorklistAction.COMPLETE_CLAIM_DOCUMENTS,
+        action_text=(
+            "Pastikan dokumen klaim lengkap diunggah ("
+            + ", ".join(d.name for d in documents)
+            + "), lalu minta koordinator BPP memverifikasi."
+        ),
+    )
+
+
+def farmer_order(entry: FarmerToVisit) -> tuple[str, str, str]:
+    return entry.village_code, entry.full_name.casefold(), entry.farmer_id
+
+
+def claim_order(entry: ClaimToComplete) -> tuple[str, str, str, str]:
+    return entry.village_code, entry.full_name.casefold(), entry.submitted_at, entry.claim_id

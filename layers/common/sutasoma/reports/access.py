@@ -1,0 +1,47 @@
+"""Who reads which part of a report (docs/reports.md "Coordinators see their own BPP"): an admin
+the whole regency, a coordinator their own BPP, an agent none."""
+
+from __future__ import annotations
+
+from sutasoma.domain.errors import Forbidden
+from sutasoma.domain.identity import Caller, Role
+from sutasoma.reports.models import Report, TrendPoint
+
+
+def visible_to(caller: Caller) -> str | None:
+    """None: the whole report; a code: only that BPP's rows. Agents read no reports."""
+    if caller.role is Role.ADMIN:
+        return None
+    if caller.role is Role.COORDINATOR and caller.kecamatan:
+        return caller.kecamatan
+    raise Forbidden("Laporan hanya untuk koordinator BPP dan admin.")
+
+
+def filter_for_kecamatan(report: Report, kecamatan_code: str) -> Report:
+    """What a coordinator of one BPP sees: that BPP's row (its rank among the 8 kept), its own
+    agents, its own trend series, and totals that are that row. `best_bpp` is kept: the winner
+    is announced to all. The trend's `contributions_collected` is a regency figure the model has
+    no per-kecamatan counterpart for: it is kept only for the report's own month (from the
+    row) and 0 for the months before."""
+    rows = [row for row in report.rows if row.kecamatan_code == kecamatan_code]
+    if not rows:
+        raise ValueError(f"kecamatan {kecamatan_code!r} is not in the report")
+    row = rows[0]
+    trend = [
+        TrendPoint(
+            period=point.period,
+            collection_rate=point.by_kecamatan.get(kecamatan_code, 0.0),
+            contributions_collected=row.contributions_collected if point.period == report.period else 0,
+            by_kecamatan={k: v for k, v in point.by_kecamatan.items() if k == kecamatan_code},
+        )
+        for point in report.trend
+    ]
+    return report.model_copy(
+        update={
+            "rows": [row.model_copy(deep=True)],
+            "totals": row.model_copy(deep=True),
+            "agents": [a.model_copy() for a in report.agents if a.kecamatan_code == kecamatan_code],
+            "trend": trend,
+        },
+        deep=True,
+    )

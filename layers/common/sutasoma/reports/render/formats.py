@@ -1,0 +1,118 @@
+"""Numbers, months, times and titles as the report's readers write them, in Bahasa Indonesia:
+`Rp 1.234.567`, `81,25 %`, `November 2026`, `5 Desember 2026 pukul 08.00 WITA`. Every file
+format takes its texts from here, so the CSV, XLSX and HTML of one report say the same."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from sutasoma.domain.clock import WITA
+from sutasoma.domain.money import format_int as format_int
+from sutasoma.domain.money import format_rupiah as format_rupiah
+from sutasoma.domain.periods import parse_period
+from sutasoma.reports.models import Report
+
+REGENCY_NAME = "Kabupaten Soppeng"
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+MONTHS_ID_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+# --------------------------------------------------------------------------- months and times
+
+
+def month_name(period: str) -> str:
+    """`2026-11` -> `November 2026`."""
+    year, month = parse_period(period)
+    return f"{MONTHS_ID[month - 1]} {year}"
+
+
+def month_short(period: str) -> str:
+    """`2026-11` -> `Nov 26`: the line chart's axis labels."""
+    year, month = parse_period(period)
+    return f"{MONTHS_ID_SHORT[month - 1]} {year % 100:02d}"
+
+
+def parse_generated(report: Report) -> datetime | None:
+    """`generated_at` as an aware datetime (UTC when it carries no offset), None if not ISO."""
+    try:
+        at = datetime.fromisoformat(report.generated_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def generated_label(report: Report) -> str:
+    """`5 Desember 2026 pukul 08.00 WITA`; the raw text if it is not an ISO timestamp."""
+    at = parse_generated(report)
+    if at is None:
+        return report.generated_at
+    local = at.astimezone(WITA)
+    return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year} pukul {local:%H.%M} WITA"
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def finite(value: float) -> float:
+    """NaN and infinities as 0: a broken rate never breaks a file."""
+    return value if math.isfinite(value) else 0.0
+
+
+def clamp01(value: float) -> float:
+    return min(1.0, max(0.0, finite(value)))
+
+
+def format_percent(rate: float, decimals: int = 2) -> str:
+    """A fraction as an Indonesian percentage: 0.8125 -> `81,25 %`."""
+    if not math.isfinite(rate):
+        return "–"
+    return f"{rate * 100:.{decimals}f}".replace(".", ",") + " %"
+
+
+def format_decimal(value: float, decimals: int = 3) -> str:
+    """`1.234,568`: `.` groups thousands, `,` is the decimal point; `–` if not finite."""
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_rate_plain(rate: float) -> str:
+    """The incentive rate without trailing zeros: 0.02 -> `2 %`, 0.025 -> `2,5 %`."""
+    text = f"{finite(rate) * 100:.4f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + " %"
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def report_title(report: Report) -> str:
+    return f"Evaluasi Bulanan SUTASOMA — {month_name(report.period)}"
+
+
+def scope_label(report: Report) -> str:
+    """Whose figures: the regency, or one BPP for a report filtered to it."""
+    if len(report.rows) == 1:
+        return f"BPP {report.rows[0].kecamatan_name}"
+    return REGENCY_NAME
+
+
+def best_text(report: Report) -> str:
+    """The best BPP announced in one line, or why there is none this month."""
+    best = report.best_bpp
+    if best is None:
+        return "Belum ada BPP terbaik bulan ini: tidak ada BPP yang memiliki peserta."
+    return f"BPP terbaik {month_name(report.period)}: BPP {best.kecamatan_name} (skor {format_decimal(best.score)})"

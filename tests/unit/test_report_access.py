@@ -1,0 +1,65 @@
+"""Who reads which part of a report (sutasoma.reports.access): an admin all of it, a coordinator a
+copy that holds their own BPP only, in every file; an agent nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sutasoma.domain.errors import Forbidden
+from sutasoma.domain.identity import Caller, Role
+from sutasoma.reports.access import filter_for_kecamatan, visible_to
+from sutasoma.reports.models import Report
+from sutasoma.reports.render.csv import render_csv
+from sutasoma.reports.render.html import render_html
+from sutasoma.reports.render.xlsx import render_xlsx
+from tests.support.report_files import NAMES, Xlsx, read_csv
+from tests.support.report_preview import sample_report
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return sample_report("2026-11")
+
+
+def test_filter_for_kecamatan(report: Report) -> None:
+    code = "73.12.07"  # Ganra, not the best BPP
+    mine = filter_for_kecamatan(report, code)
+    row = next(r for r in report.rows if r.kecamatan_code == code)
+    assert mine.rows == [row]
+    assert mine.totals == row
+    assert mine.agents and all(a.kecamatan_code == code for a in mine.agents)
+    assert {a.username for a in mine.agents} == {
+        a.username for a in report.agents if a.kecamatan_code == code
+    }
+    assert [p.period for p in mine.trend] == [p.period for p in report.trend]
+    for mine_point, point in zip(mine.trend, report.trend, strict=True):
+        assert mine_point.by_kecamatan == {code: point.by_kecamatan[code]}
+        assert mine_point.collection_rate == point.by_kecamatan[code]
+    assert mine.best_bpp == report.best_bpp
+    assert len(report.rows) == 8, "the original is not changed"
+
+    text = render_html(mine).decode("utf-8")
+    others = set(NAMES.values()) - {"Ganra", report.best_bpp.kecamatan_name if report.best_bpp else ""}
+    assert not [name for name in others if name in text]
+    assert "BPP Ganra" in text
+    csv_rows = read_csv(render_csv(mine))
+    assert [r["kecamatan_code"] for r in csv_rows] == [code, "TOTAL"]
+    book = Xlsx(render_xlsx(mine))
+    assert not [name for name in others if name in book.strings]
+
+    with pytest.raises(ValueError, match=re.escape("73.12.99")):
+        filter_for_kecamatan(report, "73.12.99")
+
+
+def test_visible_to() -> None:
+    assert visible_to(Caller(sub="1", username="admin", role=Role.ADMIN, kecamatan=None)) is None
+    coordinator = Caller(sub="2", username="koor.ganra", role=Role.COORDINATOR, kecamatan="73.12.07")
+    assert visible_to(coordinator) == "73.12.07"
+    for caller in (
+        Caller(sub="3", username="agen.ganra", role=Role.AGENT, kecamatan="73.12.07"),
+        Caller(sub="4", username="koor.none", role=Role.COORDINATOR, kecamatan=None),
+    ):
+        with pytest.raises(Forbidden):
+            visible_to(caller)
