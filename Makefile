@@ -20,10 +20,11 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 export PATH := $(TOOL_BIN):$(dir $(PY313)):$(PATH)
 
-.PHONY: help run redrive test lint typecheck contracts validate unit integration e2e fuzz bench build clean
+.PHONY: help run redrive test lint typecheck contracts validate unit integration e2e local fuzz bench build clean
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, Swagger UI at /docs)"
 	@echo "make test   - lint, type-check, validate the template, run every test"
+	@echo "make unit | integration | e2e | local - one test folder (tests/unit in seconds)"
 	@echo "make bench  - print the benchmark figures, a summary table and the monthly AWS cost"
 	@echo "make report PERIOD=YYYY-MM - the scheduled monthly report against a running make run"
 	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
@@ -63,7 +64,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/common/sutasoma functions bench
+	$(VENV)/bin/mypy layers/common/sutasoma functions bench local
 
 # The layers of DESIGN.md, as import contracts (pyproject.toml [tool.importlinter]).
 contracts: $(STAMP)
@@ -72,6 +73,10 @@ contracts: $(STAMP)
 validate: $(SAM)
 	$(SAM) validate --lint --template template.yaml
 
+# The test folders on their own (`make test` runs them all, then the personal-data log scan of
+# tests/conftest.py fails the run if any captured output or local-stack log holds a NIK, phone or
+# bank account number). unit: the domain and what needs no AWS, in seconds; integration: the
+# handlers on moto; e2e: HTTP against `python -m local`; local: the emulator's own tests.
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
 
@@ -80,6 +85,9 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(VENV)/bin/pytest tests/e2e
+
+local: $(STAMP)
+	$(VENV)/bin/pytest tests/local
 
 # The two fuzz tests of `make test`, with many more examples (docs/api.md "Fuzzing"):
 # tests/e2e/test_fuzz.py, each operation on its own (make test: 6 examples per operation, as admin),

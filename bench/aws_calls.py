@@ -165,7 +165,7 @@ def fresh_execution_environment() -> None:
 
 def template_routes(template: Path = TEMPLATE) -> dict[str, str]:
     """`METHOD /path` -> logical id of its function, for every HttpApi event of template.yaml."""
-    from local.template import load_yaml
+    from local.template.cfn_yaml import load_yaml
 
     routes: dict[str, str] = {}
     for logical_id, resource in (load_yaml(template).get("Resources") or {}).items():

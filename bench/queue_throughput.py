@@ -2,11 +2,11 @@
 bpjs_sync against the BPJS simulator answering after a set latency (50 ms by default).
 
 The template's resources live in an embedded moto server (tests.support.stack) and the BPJS
-simulator (local.bpjs_simulator) runs next to it, both in this process. N farmers are registered
+simulator (local.bpjs) runs next to it, both in this process. N farmers are registered
 through the register handler (each registration writes the farmer and its outbox entry and sends
 one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
 source does it: receive up to 10 messages -> one handler invocation with the SQS event
-(local.poller.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
+(local.pollers.sqs.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
 
 Each concurrent "execution environment" is its own child interpreter (`python -m
 bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
@@ -137,8 +137,10 @@ def _install_meter(meter: _Meter) -> None:
 def worker() -> int:
     """Read the config (one JSON line on stdin), import the handler, say `ready`, wait for `go`,
     drain until a receive comes back empty, print the result (one JSON line)."""
-    import importlib.util
     import uuid
+
+    from local.loader import load_function
+    from local.template.specs import FunctionSpec
 
     config = json.loads(sys.stdin.readline())
     # The function's logs go to a file (Lambda's go to CloudWatch); stdout is the protocol.
@@ -149,17 +151,14 @@ def worker() -> int:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     meter = _Meter()
     _install_meter(meter)
-    sys.path[:0] = [config["code_uri"], *config["layer_dirs"]]  # /var/task, /opt/python
-    spec = importlib.util.spec_from_file_location("app", Path(config["code_uri"]) / "app.py")
-    assert spec and spec.loader
-    app = importlib.util.module_from_spec(spec)
-    sys.modules["app"] = app
-    spec.loader.exec_module(app)
-    handler = getattr(app, config["handler_name"])
+    spec = FunctionSpec.from_json(config["function"])
+    # The handler module, loaded as the local stack loads it; its environment (with the bench's
+    # overrides) is this whole process's already.
+    handler = getattr(load_function(spec, environment={}), spec.handler_name)
 
     import boto3
 
-    from local.poller import build_sqs_event, settle
+    from local.pollers.sqs import build_sqs_event, settle
 
     sqs = boto3.client("sqs", region_name=REGION)  # the event source's own client
     queue_url, queue_arn = config["queue_url"], config["queue_arn"]
@@ -187,9 +186,7 @@ def worker() -> int:
         message_ids.extend(ids)
         op_types.update(str(json.loads(m["Body"]).get("op_type")) for m in messages)
         event = build_sqs_event(messages, queue_arn, REGION)
-        context = _Context(
-            config["function_name"], config["memory_mb"], config["timeout_s"], str(uuid.uuid4())
-        )
+        context = _Context(spec.function_name, spec.memory_mb, spec.timeout_s, str(uuid.uuid4()))
         aws_before, bpjs_before = meter.aws_s, meter.bpjs_s
         meter.phase = "handler"
         started = time.monotonic()
@@ -294,9 +291,9 @@ class Outcome:
 
 
 def item_level_transaction_backup() -> bool:
-    """moto's transactions back up only the items they touch (local.aws does it for the local
+    """moto's transactions back up only the items they touch (local.aws.moto_patches does it for the local
     stack and the tests too); True once in force."""
-    from local.aws import item_level_moto_transactions
+    from local.aws.moto_patches import item_level_moto_transactions
 
     item_level_moto_transactions()
     return True
@@ -382,17 +379,12 @@ def _statuses(stack: Any, farmer_ids: list[str]) -> tuple[int, Counter[str]]:
 
 def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict[str, Any]]]:
     """Start `instances` children, let them import and get ready, then start the clock."""
-    from local.poller import sqs_event_sources
+    from local.pollers.sqs import sqs_event_sources
 
     spec = stack.functions[FUNCTION_ID]
     (source,) = sqs_event_sources([spec])
     config = {
-        "code_uri": str(spec.code_uri),
-        "layer_dirs": [str(d) for d in spec.layer_dirs],
-        "handler_name": spec.handler.rsplit(".", 1)[1],
-        "function_name": spec.function_name,
-        "memory_mb": spec.memory_mb,
-        "timeout_s": spec.timeout_s,
+        "function": spec.to_json(),
         "queue_url": stack.ref("BpjsOutboundQueue"),
         "queue_arn": source.queue_arn,
         "batch_size": source.batch_size,
@@ -442,7 +434,9 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
 
 
 def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_path: Path) -> Outcome:
-    from local.bpjs_simulator import Credentials, SimConfig, Simulator, serve
+    from local.bpjs.app import serve
+    from local.bpjs.config import Credentials, SimConfig
+    from local.bpjs.simulator import Simulator
 
     # An empty table for each scenario: moto copies a whole table for every transaction, so its
     # cost grows with the table (real DynamoDB's does not); scenarios stay comparable.
@@ -631,7 +625,7 @@ def measure(
     """Every scenario, in this process (moto and the simulator here, the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
-    from local.poller import sqs_event_sources
+    from local.pollers.sqs import sqs_event_sources
     from tests.support.stack import start_stack
 
     _quiet()

@@ -70,7 +70,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -252,7 +252,7 @@ class PlainJsonReads:
 def moto_table(table_name: str) -> Any:
     from moto.backends import get_backend
 
-    from local.template import ACCOUNT_ID, REGION
+    from local.template.specs import ACCOUNT_ID, REGION
 
     return get_backend("dynamodb")[ACCOUNT_ID][REGION], table_name
 
@@ -293,6 +293,7 @@ class Generator:
     """Synthetic farmers from the templates, living month by month by the domain's rules."""
 
     def __init__(self, farmer_template: dict[str, Any], payment_template: dict[str, Any]) -> None:
+        from sutasoma.domain.nik import compose_nik
         from sutasoma.domain.periods import add_months
         from sutasoma.domain.places import kecamatan_codes, places
         from sutasoma.domain.population import population_delta
@@ -306,6 +307,7 @@ class Generator:
         }
         self.payment_template = payment_template
         self.mask_nik = mask_nik
+        self.compose_nik = compose_nik
         self.population_delta = population_delta
         self.contribution_for = contribution_for
         self.kecamatan = kecamatan_codes()
@@ -335,7 +337,13 @@ class Generator:
         registered = min(int(rng.triangular(0, MONTHS, MONTHS * 0.7)), MONTHS - 1)
         registered_at = self.stamps[registered][rng.randrange(64)]
         farmer_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        nik = f"7312{kecamatan[-2:]}{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(60, 99):02d}{n % 9998 + 1:04d}"
+        birth_day, birth_month, birth_year = (
+            rng.randint(1, 28),
+            rng.randint(1, 12),
+            1900 + rng.randint(60, 99),
+        )
+        birth = date(birth_year, birth_month, birth_day)
+        nik = self.compose_nik(kecamatan.replace(".", ""), birth, "M", n % 9998 + 1)
         income = rng.choice((1_000_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000))
         village = rng.choice(self.villages[kecamatan])
         farmer = {
@@ -458,7 +466,7 @@ class Filled:
 
 class Bench:
     def __init__(self) -> None:
-        from local.aws import item_level_moto_transactions
+        from local.aws.moto_patches import item_level_moto_transactions
 
         item_level_moto_transactions()  # before start_stack: its lock wraps this (as in the tests)
         from tests.support.stack import start_stack

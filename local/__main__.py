@@ -20,6 +20,10 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from local.stack import StackOptions
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -85,11 +89,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def parameter_overrides(items: list[str]) -> dict[str, str]:
+    """`--parameter NAME=VALUE` options as template parameter overrides (ValueError if malformed)."""
+    overrides = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--parameter expects NAME=VALUE, got {item!r}")
+        overrides[name] = value
+    return overrides
+
+
+def stack_options(args: argparse.Namespace, overrides: dict[str, str]) -> StackOptions:
+    from local.stack import StackOptions
+
+    return StackOptions(
+        api_port=args.api_port,
+        aws_port=args.aws_port,
+        app_port=args.app_port,
+        state_dir=args.state_dir,
+        seed=not args.no_seed,
+        parameter_overrides=dict(overrides),
+        bpjs_simulator=not args.no_bpjs_simulator,
+        bpjs_port=args.bpjs_port,
+        bpjs_switches={
+            "latency_ms": args.bpjs_latency_ms,
+            "error_rate": args.bpjs_error_rate,
+            "outage": args.bpjs_outage,
+            "async_registration": args.bpjs_async_registration,
+        },
+        sqs_pollers=not args.no_sqs_pollers,
+        sqs_concurrency=args.sqs_concurrency,
+        stream_pollers=not args.no_stream_pollers,
+        schedules=not args.no_schedules,
+        schedule_rate_seconds=args.schedule_rate_seconds,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
     # First of all, before boto3 is imported anywhere: fake credentials, no real endpoint.
-    from local.stack import LocalStack, StackOptions, banner, isolate_environment
+    from local.environment import isolate_environment
+    from local.stack import LocalStack, banner
 
     isolate_environment()
 
@@ -102,14 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("local")
-
-    overrides = {}
-    for item in args.parameter:
-        name, sep, value = item.partition("=")
-        if not sep:
-            log.error("--parameter expects NAME=VALUE, got %r", item)
-            return 2
-        overrides[name] = value
+    try:
+        overrides = parameter_overrides(args.parameter)
+    except ValueError as error:
+        log.error("%s", error)
+        return 2
 
     stop = threading.Event()
 
@@ -119,30 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-
-    stack = LocalStack(
-        StackOptions(
-            api_port=args.api_port,
-            aws_port=args.aws_port,
-            app_port=args.app_port,
-            state_dir=args.state_dir,
-            seed=not args.no_seed,
-            parameter_overrides=overrides,
-            bpjs_simulator=not args.no_bpjs_simulator,
-            bpjs_port=args.bpjs_port,
-            bpjs_switches={
-                "latency_ms": args.bpjs_latency_ms,
-                "error_rate": args.bpjs_error_rate,
-                "outage": args.bpjs_outage,
-                "async_registration": args.bpjs_async_registration,
-            },
-            sqs_pollers=not args.no_sqs_pollers,
-            sqs_concurrency=args.sqs_concurrency,
-            stream_pollers=not args.no_stream_pollers,
-            schedules=not args.no_schedules,
-            schedule_rate_seconds=args.schedule_rate_seconds,
-        )
-    )
+    stack = LocalStack(stack_options(args, overrides))
     try:
         descriptor = stack.start()
     except Exception:

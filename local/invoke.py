@@ -53,7 +53,7 @@ def scheduled_time(text: str | None) -> datetime:
 
 
 def build_event(spec: Any, event_file: str | None, time_text: str | None, schedule_name: str | None) -> Any:
-    from local.scheduler import SCHEDULE_EVENT_TYPES, ScheduleSpec, schedule_event
+    from local.scheduler.schedules import SCHEDULE_EVENT_TYPES, ScheduleSpec, schedule_event
 
     if event_file is not None:
         if time_text:
@@ -80,7 +80,7 @@ def build_event(spec: Any, event_file: str | None, time_text: str | None, schedu
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from local.stack import isolate_environment
+    from local.environment import isolate_environment
 
     isolate_environment()  # before boto3 is imported by the function
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from local.gateway import LocalFunction, new_lambda_request_id
-    from local.template import FunctionSpec
+    from local.functions import LocalFunction, new_lambda_request_id
+    from local.template.specs import FunctionSpec
 
     spec = FunctionSpec.from_json(functions[args.function])
     event = build_event(spec, args.event, args.time, args.schedule)

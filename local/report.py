@@ -21,9 +21,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-WITA = ZoneInfo("Asia/Makassar")
+from sutasoma.domain.clock import WITA, period_of, today_wita
+from sutasoma.domain.periods import add_months, parse_period
+
 FUNCTION = "ReportFunction"
 SCHEDULE = "Monthly"
 BUCKET = "ReportsBucket"
@@ -31,8 +32,7 @@ BUCKET = "ReportsBucket"
 
 def scheduled_time(period: str) -> datetime:
     """08:00 WITA on the 5th of the month after `period`: when the schedule reports on it."""
-    year, month = int(period[:4]), int(period[5:7])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    year, month = parse_period(add_months(period, 1))
     return datetime(year, month, 5, 8, 0, tzinfo=WITA)
 
 
@@ -56,9 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.period is None:
-        today = datetime.now(WITA).date()
-        args.period = f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.period):
+        args.period = add_months(period_of(today_wita()), -1)
+    try:
+        parse_period(args.period)
+    except ValueError:
         parser.error(f"PERIOD must be YYYY-MM, not {args.period!r}")
     return args
 
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the function reported on {result.get('period')}, not {args.period}", file=sys.stderr)
         return 1
 
-    from local.stack import isolate_environment
+    from local.environment import isolate_environment
 
     isolate_environment()  # fake credentials, nothing but 127.0.0.1
     import boto3

@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local.gateway import GatewayServer, _QuietHandler
-from local.template import Template
+from local.gateway.server import GatewayServer, _QuietHandler
+from local.template.template import Template
 
 log = logging.getLogger("local.webapp")
 

@@ -20,12 +20,9 @@ tests/unit/test_openapi_document.py fails when the committed file is not what th
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -242,43 +239,21 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
 }
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def load_function(app_file: Path) -> ModuleType:
-    """`functions/<name>/app.py` as module `openapi_fn_<name>` (every function's file is app.py)."""
-    name = f"openapi_fn_{app_file.parent.name}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, app_file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+    """`functions/<name>/app.py` as module `openapi_fn_<name>` (the handler loader of local/)."""
+    from local.loader import load_handler_module, module_name
+
+    return load_handler_module(app_file, module_name(app_file.parent.name, prefix="openapi_fn"), reuse=True)
 
 
 def function_schemas() -> dict[str, dict[str, Any]]:
     """Each HTTP function's own schema, by function directory name."""
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
+    from local.loader import applied_environment
+
     schemas: dict[str, dict[str, Any]] = {}
-    with environment(FAKE_ENV):
+    with applied_environment(FAKE_ENV):
         for app_file in sorted(FUNCTIONS.glob("*/app.py")):
             resolver = getattr(load_function(app_file), "app", None)
             if not isinstance(resolver, ApiGatewayResolver):
@@ -626,4 +601,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if str(ROOT) not in sys.path:  # `python scripts/openapi.py`: local/ (the handler loader) is at the root
+        sys.path.insert(0, str(ROOT))
     sys.exit(main(sys.argv[1:]))

@@ -37,11 +37,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
 
-from local.bpjs_simulator import callback_signature
-from local.template import load_yaml
+from local.bpjs.signing import callback_signature
+from local.template.cfn_yaml import load_yaml
 from sutasoma.domain.clock import period_of, today_wita
-from tests.e2e.conftest import REPO_ROOT, aws_client
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import REPO_ROOT, aws_client
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import aws_client
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import aws_client
 
 pytestmark = pytest.mark.e2e
 

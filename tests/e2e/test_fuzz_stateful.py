@@ -64,10 +64,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.stateful import OpenAPIStateMachine
 
-from local.bpjs_simulator import callback_signature
+from local.bpjs.signing import callback_signature
 from sutasoma.domain.clock import period_of, today_wita
-from tests.e2e.conftest import aws_client
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import aws_client
 
 pytestmark = pytest.mark.e2e
 

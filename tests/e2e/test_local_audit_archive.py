@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, StackProcess, aws_client, stack_environment
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import REPO_ROOT, StackProcess, aws_client, stack_environment
 
 pytestmark = pytest.mark.e2e
 

@@ -1,12 +1,10 @@
-"""Downstream of the API, through `python -m local`: POST /farmers -> outbox -> SQS -> the poller
--> bpjs_sync -> the BPJS simulator -> the farmer's status, and callbacks, schedules and the
-invoke CLI. Nobody touches anything between the registration and the outcome."""
+"""Downstream of the API, through `python -m local` (the session's full stack, tests/conftest.py):
+POST /farmers -> outbox -> SQS -> the poller -> bpjs_sync -> the BPJS simulator -> the farmer's
+status, and callbacks. Nobody touches anything between the registration and the outcome.
+(The stack's own side of it - descriptor, schedules, the invoke CLI - is tests/local/test_full_stack.py.)"""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -15,32 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import (
-    REPO_ROOT,
+from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import (
     StackProcess,
     aws_client,
     login,
-    stack_environment,
-    start_local_stack,
-    stop_local_stack,
 )
-from tests.support.farmers import farmer_body, make_nik
 
 pytestmark = pytest.mark.e2e
 
 OUTCOME_TIMEOUT_S = 10.0
-
-
-@pytest.fixture(scope="module")
-def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    """A stack with everything running; rate() schedules every 2 s to see them fire."""
-    running = start_local_stack(
-        tmp_path_factory.mktemp("bpjs-stack"), "--no-seed", "--schedule-rate-seconds", "2"
-    )
-    try:
-        yield running
-    finally:
-        stop_local_stack(running.process)
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +36,6 @@ def api(stack: dict[str, Any]) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=stack["api_url"], headers={"Authorization": f"Bearer {token}"}, timeout=30.0, trust_env=False
     ) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def simulator(stack: dict[str, Any]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack["bpjs_simulator_url"], timeout=10.0, trust_env=False) as client:
         yield client
 
 
@@ -91,25 +67,6 @@ def outcome(api: httpx.Client, farmer_id: str) -> tuple[dict[str, Any], float]:
         if farmer["registration_status"] != "PENDING" or elapsed > OUTCOME_TIMEOUT_S:
             return farmer, elapsed
         time.sleep(0.2)
-
-
-def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
-    stack: dict[str, Any], simulator: httpx.Client
-) -> None:
-    assert httpx.URL(stack["bpjs_simulator_url"]).host == "127.0.0.1"
-    assert simulator.get("/_sim/health").json() == {"status": "ok"}
-    assert simulator.get("/_sim/config").json()["callback_url"] == f"{stack['api_url']}/bpjs/callbacks"
-    (source,) = stack["event_sources"]
-    assert source["function"] == "BpjsSyncFunction" and source["polled"]
-    assert source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
-    assert stack["schedules"]["OutboxSweeperFunction.Sweep"]["local_every_seconds"] == 2
-    assert {"BpjsDlqNotEmptyAlarm", "BpjsFailureRateAlarm", "ReportNotGeneratedAlarm"} <= set(stack["alarms"])
-    assert set(stack["topics"]) == {"AlarmTopic"}
-
-
-def test_the_functions_call_the_simulator_not_bpjs(full_stack: StackProcess, stack: dict[str, Any]) -> None:
-    functions = json.loads((full_stack.state_dir / "functions.json").read_text())["functions"]
-    assert functions["BpjsSyncFunction"]["environment"]["BPJS_BASE_URL"] == stack["bpjs_simulator_url"]
 
 
 def test_a_registered_farmer_is_confirmed_with_a_kpj_number(
@@ -181,42 +138,3 @@ def test_during_an_outage_the_farmer_stays_pending_and_nothing_is_lost(
         QueueUrl=stack["queues"]["BpjsOutboundQueue"], AttributeNames=["All"]
     )
     assert int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"]) >= 1
-
-
-def test_the_outbox_sweeper_schedule_fires(full_stack: StackProcess) -> None:
-    deadline = time.monotonic() + 10
-    while "OutboxSweeperFunction.Sweep fired for" not in full_stack.log_text():
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-
-
-def test_invoke_runs_a_function_once_against_the_running_stack(full_stack: StackProcess) -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "local.invoke",
-            "DlqRedriveFunction",
-            "--state-dir",
-            str(full_stack.state_dir),
-        ],
-        cwd=REPO_ROOT,
-        env=stack_environment(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout[result.stdout.rindex("{\n") :]) == {"moved": 0}
-
-    unknown = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "local.invoke", "NoSuchFunction", "--state-dir", str(full_stack.state_dir)],
-        cwd=REPO_ROOT,
-        env=stack_environment(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert unknown.returncode == 2 and "DlqRedriveFunction" in unknown.stderr

@@ -24,8 +24,9 @@ import pytest
 
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
-from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
+from tests.support.claims import claim_body
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import StackProcess, user_clients
 
 pytestmark = pytest.mark.e2e
 
@@ -46,17 +47,6 @@ class Flow:
 
 
 @pytest.fixture(scope="module")
-def full_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    running = start_local_stack(
-        tmp_path_factory.mktemp("flows-stack"), "--no-seed", "--schedule-rate-seconds", "2"
-    )
-    try:
-        yield running
-    finally:
-        stop_local_stack(running.process)
-
-
-@pytest.fixture(scope="module")
 def stack(full_stack: StackProcess) -> dict[str, Any]:
     """The descriptor, once the simulator decides claims by its rules with short delays."""
     switches = {
@@ -68,12 +58,6 @@ def stack(full_stack: StackProcess) -> dict[str, Any]:
     configured = httpx.post(f"{url}/_sim/config", json=switches, timeout=10.0, trust_env=False)
     assert configured.status_code == 200, configured.text
     return full_stack.descriptor
-
-
-@pytest.fixture(scope="module")
-def simulator(stack: dict[str, Any]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack["bpjs_simulator_url"], timeout=10.0, trust_env=False) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -201,24 +185,6 @@ def covered_farmer(user: Callable[[str], httpx.Client], flow: Flow) -> str:
         assert paid.status_code == 201, paid.text
         flow.covered_farmer_id = farmer_id
     return flow.covered_farmer_id
-
-
-def claim_body(farmer_id: str, claim_type: str = "JKM", **overrides: Any) -> dict[str, Any]:
-    """As tests/integration/test_claims.py files it: incident today (WITA), the spouse claims."""
-    return {
-        "farmer_id": farmer_id,
-        "type": claim_type,
-        "incident_date": today_wita().isoformat(),
-        "description": "Meninggal dunia karena sakit di rumah.",
-        "claimant": {
-            "full_name": "Baso Lamade",
-            "relationship": "spouse",
-            "phone": "081298765432",
-            "bank_name": "BRI",
-            "bank_account": "012301000123567",
-        },
-        **overrides,
-    }
 
 
 def file_with_documents(agent: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The monthly report over HTTP, on a complete `python -m local` of its own WITH its seeded history
 (months of registrations, payments and claims replayed through the API, the report schedule of
-each 5th included; local/seed.py), with the ID tokens of demo users:
+each 5th included; local/seed/), with the ID tokens of demo users:
 
 - last month's report is already there (the replayed 5th-of-month schedule made it); the admin
   generates it again (POST 201) and reads it: the 8 BPP, each with farmers, a best BPP, agents;
@@ -26,11 +26,10 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-import tests.e2e.conftest as e2e
 from sutasoma.domain.clock import WITA, period_of, today_wita
 from sutasoma.domain.periods import add_months
-from tests.e2e.conftest import StackProcess, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import StackProcess, start_local_stack, stop_local_stack, user_clients
 
 pytestmark = pytest.mark.e2e
 
@@ -54,12 +53,7 @@ MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 @pytest.fixture(scope="module")
 def seeded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    saved = e2e.START_TIMEOUT_S
-    e2e.START_TIMEOUT_S = SEEDED_START_TIMEOUT_S  # read by start_local_stack when it waits
-    try:
-        running = start_local_stack(tmp_path_factory.mktemp("reports-stack"))
-    finally:
-        e2e.START_TIMEOUT_S = saved
+    running = start_local_stack(tmp_path_factory.mktemp("reports-stack"), timeout=SEEDED_START_TIMEOUT_S)
     try:
         yield running
     finally:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,10 +19,10 @@ from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.counters import Count
 from sutasoma.domain.periods import add_months
 from sutasoma.runtime import wiring
+from tests.support.claims import claim_body
 from tests.support.events import claims_for, http_event
-from tests.support.road import AGENT, Road, open_road
-from tests.support.stack import MotoStack
-from tests.zz_log_scan.test_no_personal_data_in_logs import PERSONAL
+from tests.support.log_scan import PERSONAL
+from tests.support.road import AGENT, Road, get_claim, pay_one_month
 
 TODAY = today_wita()
 CURRENT = period_of(TODAY)
@@ -33,23 +31,12 @@ ADMIN = claims_for("admin", username="admin.dinas")
 MASKED_PHONE = re.compile(r"^(\+62|62|0)8\d\d\*+\d{4}$")
 
 
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
-@pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
+pytestmark = pytest.mark.usefixtures("calm_bpjs")
 
 
 # ---------------------------------------------------------------------------- helpers
-def trail(road: Road, subject_id: str) -> list[dict[str, Any]]:
-    return road.audit_trail(subject_id)
-
-
 def actions(road: Road, subject_id: str) -> list[str]:
-    return [record["action"] for record in trail(road, subject_id)]
+    return [record["action"] for record in road.audit_trail(subject_id)]
 
 
 def all_audit_items(road: Road) -> list[dict[str, Any]]:
@@ -74,42 +61,6 @@ def list_farmers(road: Road, claims: dict[str, str] = AGENT, **query: str) -> An
     return road.register(http_event("GET", "/farmers", query={"limit": "100", **query}, claims=claims))
 
 
-def pay_one_month(road: Road, farmer_id: str) -> Any:
-    quote = road.pay(
-        http_event(
-            "GET", "/farmers/{farmer_id}/payments/quote", path_params={"farmer_id": farmer_id}, claims=AGENT
-        )
-    )
-    return road.pay(
-        http_event(
-            "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, claims=AGENT,
-            body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-    )  # fmt: skip
-
-
-def claim_body(farmer_id: str) -> dict[str, Any]:
-    return {
-        "farmer_id": farmer_id,
-        "type": "JKM",
-        "incident_date": TODAY.isoformat(),
-        "description": "Meninggal dunia karena sakit di rumah.",
-        "claimant": {
-            "full_name": "Baso Lamade",
-            "relationship": "spouse",
-            "phone": "081298765432",
-            "bank_name": "BRI",
-            "bank_account": "012301000123567",
-        },
-    }
-
-
-def get_claim(road: Road, claim_id: str, claims: dict[str, str] = AGENT) -> Any:
-    return road.claim(
-        http_event("GET", "/claims/{claim_id}", path_params={"claim_id": claim_id}, claims=claims)
-    )
-
-
 class FailingCounters(DynamoUnitOfWork):
     """Breaks the counters of a transaction, as a fault in DynamoDB would (test_payments.py)."""
 
@@ -130,7 +81,7 @@ class FailingAudit(AuditRepository):
 def test_every_write_leaves_exactly_one_audit_record(road: Road) -> None:
     farmer = road.new_farmer(8101)
     fid = farmer["farmer_id"]
-    [registered] = trail(road, fid)
+    [registered] = road.audit_trail(fid)
     assert registered["action"] == "FARMER_REGISTERED"
     assert (registered["actor"], registered["actor_role"]) == ("agen.lalabata", "agent")
     assert registered["actor_sub"] == AGENT["sub"] and registered["resource"] == f"farmer/{fid}"
@@ -141,12 +92,12 @@ def test_every_write_leaves_exactly_one_audit_record(road: Road) -> None:
     assert actions(road, fid) == ["FARMER_REGISTERED", "BPJS_OPERATION_COMPLETED"]
 
     road.patch(fid, phone="085255512345", address="Dusun Baru RT 02")
-    updated = [r for r in trail(road, fid) if r["action"] == "FARMER_UPDATED"]
+    updated = [r for r in road.audit_trail(fid) if r["action"] == "FARMER_UPDATED"]
     assert len(updated) == 1 and updated[0]["fields"] == ["address", "phone"]  # names, never values
 
     paid = pay_one_month(road, fid)
     assert paid.status == 201, paid.body
-    [payment] = [r for r in trail(road, fid) if r["action"] == "PAYMENT_RECORDED"]
+    [payment] = [r for r in road.audit_trail(fid) if r["action"] == "PAYMENT_RECORDED"]
     assert payment["resource"] == f"payment/{paid.body['payment_id']}"
     assert payment["detail"]["receipt_number"] == paid.body["receipt_number"]
     road.pump()
@@ -154,7 +105,7 @@ def test_every_write_leaves_exactly_one_audit_record(road: Road) -> None:
     filed = road.claim(http_event("POST", "/claims", body=claim_body(fid), claims=AGENT))
     assert filed.status == 201, filed.body
     cid = filed.body["claim_id"]
-    [submitted] = trail(road, cid)
+    [submitted] = road.audit_trail(cid)
     assert (submitted["action"], submitted["farmer_id"], submitted["resource"]) == (
         "CLAIM_SUBMITTED",
         fid,
@@ -191,7 +142,7 @@ def test_reactivation_and_verification_are_recorded(road: Road) -> None:
         http_event("POST", "/claims/{claim_id}/verify", path_params={"claim_id": cid}, claims=COORDINATOR)
     )
     assert verified.status == 200, verified.body
-    [verify] = [r for r in trail(road, cid) if r["action"] == "CLAIM_VERIFIED"]
+    [verify] = [r for r in road.audit_trail(cid) if r["action"] == "CLAIM_VERIFIED"]
     assert (verify["actor"], verify["actor_role"], verify["actor_sub"]) == (
         "koordinator.lalabata",
         "coordinator",
@@ -208,7 +159,7 @@ def test_reactivation_and_verification_are_recorded(road: Road) -> None:
     }
     assert road.send_callback(event).body["status"] == "APPLIED"
     assert road.send_callback(event).body["status"] == "DUPLICATE"
-    [decision] = [r for r in trail(road, cid) if r["action"] == "BPJS_CALLBACK_APPLIED"]
+    [decision] = [r for r in road.audit_trail(cid) if r["action"] == "BPJS_CALLBACK_APPLIED"]
     assert (decision["actor"], decision["actor_role"], decision["resource"]) == (
         "BPJS",
         "bpjs",
@@ -220,7 +171,7 @@ def test_reactivation_and_verification_are_recorded(road: Road) -> None:
 def test_a_failed_transaction_leaves_no_audit_record(road: Road) -> None:
     farmer = road.new_farmer(8103)
     fid = farmer["farmer_id"]
-    before = trail(road, fid)
+    before = road.audit_trail(fid)
     road.pay(http_event("GET", "/health"))  # build the services of this function
     writer = wiring.payment_desk(road.pay.settings()).writer
     real_unit = writer.unit
@@ -230,7 +181,7 @@ def test_a_failed_transaction_leaves_no_audit_record(road: Road) -> None:
     finally:
         writer.unit = real_unit
     assert failed.status == 500 and failed.body["code"] == "INTERNAL_ERROR"
-    assert trail(road, fid) == before  # no write, so no record of one
+    assert road.audit_trail(fid) == before  # no write, so no record of one
     assert pay_one_month(road, fid).status == 201
     assert actions(road, fid).count("PAYMENT_RECORDED") == 1
 
@@ -265,7 +216,7 @@ def test_reading_a_whole_nik_is_recorded_and_a_list_is_not(road: Road) -> None:
 
     got = get_farmer(road, fid, COORDINATOR)
     assert got.status == 200 and len(got.body["nik"]) == 16
-    [read] = [r for r in trail(road, fid) if r["action"] == "NIK_READ"]
+    [read] = [r for r in road.audit_trail(fid) if r["action"] == "NIK_READ"]
     assert (read["actor"], read["actor_sub"], read["actor_role"]) == (
         "koordinator.lalabata",
         COORDINATOR["sub"],
@@ -328,12 +279,12 @@ def test_bank_account_whole_only_for_the_verifier(road: Road) -> None:
     assert by_agent["bank_account"] == "***********3567" and by_agent["phone"] == "081298765432"
     assert "BANK_ACCOUNT_READ" not in actions(road, cid)
     # The claimant's phone was shown whole to the agent: that read is on the record too.
-    [phone_read] = [r for r in trail(road, cid) if r["action"] == "PHONE_READ"]
+    [phone_read] = [r for r in road.audit_trail(cid) if r["action"] == "PHONE_READ"]
     assert (phone_read["actor"], phone_read["fields"]) == ("agen.lalabata", ["claimant.phone"])
 
     by_coordinator = get_claim(road, cid, COORDINATOR).body["claimant"]
     assert by_coordinator["bank_account"] == "012301000123567"
-    [read] = [r for r in trail(road, cid) if r["action"] == "BANK_ACCOUNT_READ"]
+    [read] = [r for r in road.audit_trail(cid) if r["action"] == "BANK_ACCOUNT_READ"]
     assert read["actor"] == "koordinator.lalabata"
     assert read["fields"] == ["claimant.bank_account", "claimant.phone"]
 

@@ -1,5 +1,5 @@
 """The audit archive on moto: the table's stream, read as Lambda's event source would
-(local/streams.py), feeds AuditArchiveFunction, which copies each new audit record once to the
+(local/pollers/streams.py), feeds AuditArchiveFunction, which copies each new audit record once to the
 Object Lock bucket; verify finds what changed in the table afterwards; an S3 failure loses
 nothing; a batch given up on is replayed from the failure queue (docs/security.md "Audit trail")."""
 
@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,15 +14,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local.streams import BatchOutcome, StreamPoller, dynamodb_event_sources
-from local.template import Template
+from local.pollers.stream_events import dynamodb_event_sources
+from local.pollers.streams import BatchOutcome, StreamPoller
+from local.template.template import Template
 from sutasoma.adapters.audit_archive import AuditArchiveStore
 from sutasoma.adapters.dynamo.codec import to_dynamo
 from sutasoma.app.audit_archive import ALREADY_ARCHIVED, WRITTEN
 from sutasoma.domain.audit_seal import canonical_json
-from tests.support.events import http_event
-from tests.support.road import AGENT, Road, open_road
-from tests.support.stack import FunctionInvoker, MotoStack
+from tests.support.road import Road, pay_one_month
+from tests.support.stack import FunctionInvoker
 
 ROOT = Path(__file__).resolve().parents[2]
 RETENTION_DAYS = 1827  # template.yaml: AuditRetentionDays' default
@@ -43,11 +41,6 @@ class InProcess:
         answer = self.invoker.raw(event)
         self.answers.append(answer)
         return answer
-
-
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +94,6 @@ def bucket(road: Road) -> str:
     return road.stack.ref("AuditArchiveBucket")
 
 
-def trail(road: Road, subject_id: str) -> list[dict[str, Any]]:
-    return road.audit_trail(subject_id)
-
-
 def archived(road: Road, subject_id: str) -> dict[str, dict[str, Any]]:
     """Archive key -> its versions (each {VersionId, ...}) under audit/<subject_id>/."""
     s3 = road.stack.clients("s3")
@@ -123,21 +112,6 @@ def all_versions(road: Road) -> int:
 def verify(archive_fn: FunctionInvoker, subject_id: str) -> dict[str, Any]:
     result: dict[str, Any] = archive_fn.raw({"verify": subject_id})
     return result
-
-
-def pay_one_month(road: Road, farmer_id: str) -> None:
-    quote = road.pay(
-        http_event(
-            "GET", "/farmers/{farmer_id}/payments/quote", path_params={"farmer_id": farmer_id}, claims=AGENT
-        )
-    )
-    paid = road.pay(
-        http_event(
-            "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, claims=AGENT,
-            body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-    )  # fmt: skip
-    assert paid.status == 201, paid.body
 
 
 def s3_down_for(sk_wanted: set[str], times: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -168,7 +142,8 @@ def test_a_registration_and_a_payment_are_archived_once_under_the_lock(
     farmer_id = road.new_farmer(7001)["farmer_id"]
     poller.drain()
     registration_records, seen = poller.records_seen - seen, poller.records_seen
-    pay_one_month(road, farmer_id)
+    paid = pay_one_month(road, farmer_id)
+    assert paid.status == 201, paid.body
     poller.drain()
     payment_records = poller.records_seen - seen
     # Each write streams all the items of its transaction; the filter passes its audit record only.
@@ -176,7 +151,7 @@ def test_a_registration_and_a_payment_are_archived_once_under_the_lock(
     assert outcomes == [WRITTEN, WRITTEN]  # one PutObject per audit record
     assert all(answer == {"batchItemFailures": []} for answer in function.answers)
 
-    records = {r["SK"]: r for r in trail(road, farmer_id)}
+    records = {r["SK"]: r for r in road.audit_trail(farmer_id)}
     assert sorted(r["action"] for r in records.values()) == ["FARMER_REGISTERED", "PAYMENT_RECORDED"]
     keys = archived(road, farmer_id)
     assert set(keys) == {f"audit/{farmer_id}/{sk}.json" for sk in records}
@@ -220,7 +195,7 @@ def test_verify_reports_what_changed_in_the_table_after_archiving(
     farmer_id = road.new_farmer(7003)["farmer_id"]
     road.patch(farmer_id, address="Dusun Baru RT 02")
     poller.drain()
-    registered, updated = sorted(trail(road, farmer_id), key=lambda r: r["action"])
+    registered, updated = sorted(road.audit_trail(farmer_id), key=lambda r: r["action"])
     assert (registered["action"], updated["action"]) == ("FARMER_REGISTERED", "FARMER_UPDATED")
     assert verify(archive_fn, farmer_id)["ok"]
 
@@ -268,7 +243,7 @@ def test_an_s3_failure_is_reported_and_nothing_is_lost_on_retry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     farmers = [road.new_farmer(7010 + n)["farmer_id"] for n in range(3)]
-    (second,) = trail(road, farmers[1])
+    (second,) = road.audit_trail(farmers[1])
     refused = s3_down_for({second["SK"]}, 1, monkeypatch)
     batches: list[BatchOutcome] = []
     poller.on_batch = batches.append
@@ -289,7 +264,7 @@ def test_a_batch_given_up_on_is_replayed_from_the_failure_queue(
     road: Road, poller: StreamPoller, archive_fn: FunctionInvoker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     farmer_id = road.new_farmer(7020)["farmer_id"]
-    (record,) = trail(road, farmer_id)
+    (record,) = road.audit_trail(farmer_id)
     retries = poller.source.maximum_retry_attempts
     s3_down_for({record["SK"]}, retries + 1, monkeypatch)
     poller.drain()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import queue
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,18 +14,10 @@ from sutasoma.adapters.queue import OutboundQueue
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime import wiring
 from tests.support.events import http_event
-from tests.support.road import MAX_RECEIVES, Road, open_road
+from tests.support.road import MAX_RECEIVES, Road
 from tests.support.stack import MotoStack
 
-
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
-@pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
+pytestmark = pytest.mark.usefixtures("calm_bpjs")
 
 
 def test_registered_farmer_becomes_confirmed_with_a_kpj_number(road: Road) -> None:
@@ -253,7 +244,7 @@ class Countdown:
 
 
 def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> None:
-    from local.poller import build_sqs_event
+    from local.pollers.sqs import build_sqs_event
     from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
 
     farmers = [road.new_farmer(8901 + i)["farmer_id"] for i in range(3)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,23 +11,16 @@ import pytest
 
 from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import period_of, today_wita
+from tests.support.claims import claim_body
 from tests.support.events import claims_for, http_event
-from tests.support.road import AGENT, Road, open_road
-from tests.support.stack import MotoStack
+from tests.support.road import AGENT, Road, file_claim, get_claim
 
 TODAY = today_wita()
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 OTHER_COORDINATOR = claims_for("coordinator", "73.12.01", username="koordinator.marioriwawo")
 
 
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
-@pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
+pytestmark = pytest.mark.usefixtures("calm_bpjs")
 
 
 def covered_farmer(road: Road, serial: int, **overrides: Any) -> dict[str, Any]:
@@ -48,34 +40,6 @@ def covered_farmer(road: Road, serial: int, **overrides: Any) -> dict[str, Any]:
     assert paid.status == 201, paid.body
     road.pump()
     return road.farmer(fid)
-
-
-def claim_body(farmer_id: str, claim_type: str = "JKM", **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "farmer_id": farmer_id,
-        "type": claim_type,
-        "incident_date": TODAY.isoformat(),
-        "description": "Meninggal dunia karena sakit di rumah.",
-        "claimant": {
-            "full_name": "Baso Lamade",
-            "relationship": "spouse",
-            "phone": "081298765432",
-            "bank_name": "BRI",
-            "bank_account": "012301000123567",
-        },
-    }
-    body.update(overrides)
-    return body
-
-
-def file_claim(road: Road, body: Any, claims: dict[str, str] = AGENT, **kw: Any) -> Any:
-    return road.claim(http_event("POST", "/claims", body=body, claims=claims, **kw))
-
-
-def get_claim(road: Road, claim_id: str, claims: dict[str, str] = AGENT) -> Any:
-    return road.claim(
-        http_event("GET", "/claims/{claim_id}", path_params={"claim_id": claim_id}, claims=claims)
-    )
 
 
 def upload(road: Road, claim_id: str, doc_type: str) -> Any:

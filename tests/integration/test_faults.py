@@ -29,6 +29,7 @@ import httpx
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from local.loader import applied_environment
 from sutasoma.adapters import bpjs_client as bpjs
 from sutasoma.adapters.dynamo.unit_of_work import COLLISION_ATTEMPTS
 from sutasoma.adapters.queue import OutboundQueue
@@ -37,23 +38,16 @@ from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime import wiring
 from tests.support.events import http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.road import AGENT, MAX_RECEIVES, Road, open_road
-from tests.support.stack import MotoStack, environment
+from tests.support.road import AGENT, MAX_RECEIVES, Road
 
 CURRENT = period_of(today_wita())
 PARTICIPANTS = "POST /bpu/v1/participants"
 CONTRIBUTIONS = "POST /bpu/v1/contributions"
 
 
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
 @pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
-    road.bpjs.sim.reset()  # nor anything in the simulator's request log
+def empty_simulator_log(calm_bpjs: None, road: Road) -> None:
+    road.bpjs.sim.reset()  # after calm_bpjs: nor anything in the simulator's request log
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -125,13 +119,13 @@ def dynamodb_fault(
 def _register_client(road: Road) -> Any:
     """The DynamoDB client of the register function's store, built as the function builds it."""
     road.register(http_event("GET", "/health"))  # this function's execution environment
-    with environment(road.register.env):  # its endpoint (moto), never AWS
+    with applied_environment(road.register.env):  # its endpoint (moto), never AWS
         return wiring.table(road.register.settings().table_name).client
 
 
 def _pay_client(road: Road) -> Any:
     road.pay(http_event("GET", "/health"))
-    with environment(road.pay.env):
+    with applied_environment(road.pay.env):
         return wiring.table(road.pay.settings().table_name).client
 
 
@@ -140,18 +134,6 @@ def attempts_of(client: Any) -> int:
     (sutasoma/aws.py asks for 3: 4 attempts in all)."""
     retries = client.meta.config.retries
     return int(retries.get("total_max_attempts") or retries["max_attempts"] + 1)
-
-
-def table_items(road: Road) -> list[dict[str, Any]]:
-    ddb = road.stack.clients("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": road.stack.ref("DomainTable")}
-    while True:
-        page = ddb.scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def farmer_items(road: Road, farmer_id: str) -> list[str]:
@@ -243,7 +225,7 @@ def applied_per_request(road: Road, route: str) -> Counter[str]:
 
 def test_throttled_registration_is_retried_by_botocore_and_written_once(road: Road) -> None:
     client = _register_client(road)
-    before = len(table_items(road))
+    before = len(road.stack.table_items())
     attempts = attempts_of(client)
     assert attempts > 1
     with dynamodb_fault(  # all attempts but the last throttled
@@ -254,9 +236,11 @@ def test_throttled_registration_is_retried_by_botocore_and_written_once(road: Ro
     assert (fault.seen, fault.failed) == (attempts, attempts - 1)
     farmer_id = result.body["farmer_id"]
     assert farmer_items(road, farmer_id) == ["OUTBOX", "PROFILE"]
-    nik_claims = [i for i in table_items(road) if i["SK"]["S"] == "NIK" and i["farmer_id"]["S"] == farmer_id]
+    nik_claims = [
+        i for i in road.stack.table_items() if i["SK"]["S"] == "NIK" and i["farmer_id"]["S"] == farmer_id
+    ]
     assert len(nik_claims) == 1
-    assert len(table_items(road)) > before
+    assert len(road.stack.table_items()) > before
     messages = queue_messages(road)
     assert [m["farmer_id"] for m in messages] == [farmer_id]
 
@@ -265,7 +249,7 @@ def test_registration_throttled_throughout_is_a_5xx_and_writes_nothing_then_succ
     client = _register_client(road)
     body = new_body(5102)
     key = f"reg-{uuid.uuid4()}"
-    before = table_items(road)
+    before = road.stack.table_items()
     with dynamodb_fault(
         client, "TransactWriteItems", "ProvisionedThroughputExceededException", times=None
     ) as fault:
@@ -277,7 +261,7 @@ def test_registration_throttled_throughout_is_a_5xx_and_writes_nothing_then_succ
     assert failed.body["status"] == failed.status and failed.body["code"]
     assert body["nik"] not in json.dumps(failed.body)
     # Nothing in the table (no farmer, no NIK claim, no outbox, no counters), nothing queued.
-    assert table_items(road) == before
+    assert road.stack.table_items() == before
     assert queue_messages(road) == []
 
     # The fault clears: the same request (same Idempotency-Key) goes through, once.
@@ -362,7 +346,7 @@ def test_crash_after_the_payment_transaction_is_recovered_by_the_sweeper(road: R
     assert queue_messages(road) == []
     pending = [
         i
-        for i in table_items(road)
+        for i in road.stack.table_items()
         if i["PK"]["S"] == f"FARMER#{fid}" and i["SK"]["S"].startswith("OUTBOX#") and "sent_at" not in i
     ]
     assert len(pending) == 1 and pending[0]["op_type"]["S"] == "CONTRIBUTION_POSTING"

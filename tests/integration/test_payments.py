@@ -4,7 +4,6 @@ lapse and reactivation, and the contribution's way to BPJS."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,20 +18,12 @@ from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
-from tests.support.road import AGENT, Road, open_road
-from tests.support.stack import MotoStack
+from tests.support.road import AGENT, Road
 
 CURRENT = period_of(today_wita())
 
 
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
-
-
-@pytest.fixture(autouse=True)
-def calm_bpjs(road: Road) -> None:
-    road.calm()
+pytestmark = pytest.mark.usefixtures("calm_bpjs")
 
 
 def quote(road: Road, farmer_id: str, months: int | str | None = None, claims: dict[str, str] = AGENT) -> Any:

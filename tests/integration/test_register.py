@@ -24,14 +24,6 @@ def post(
     return register(http_event("POST", "/farmers", body=body, claims=claims, **kw))
 
 
-def table_items(stack: MotoStack) -> list[dict[str, Any]]:
-    client = stack.clients("dynamodb")
-    items: list[dict[str, Any]] = []
-    for page in client.get_paginator("scan").paginate(TableName=stack.ref("DomainTable")):
-        items.extend(page["Items"])
-    return items
-
-
 def drain_queue(stack: MotoStack) -> list[dict[str, Any]]:
     sqs = stack.clients("sqs")
     url = stack.ref("BpjsOutboundQueue")
@@ -61,9 +53,9 @@ def clean_queue(moto_stack: MotoStack) -> MotoStack:
 def nothing_written(moto_stack: MotoStack) -> Any:
     """Asserts that the request under test left the table and the queue as they were."""
     drain_queue(moto_stack)
-    before = len(table_items(moto_stack))
+    before = len(moto_stack.table_items())
     yield
-    assert len(table_items(moto_stack)) == before
+    assert len(moto_stack.table_items()) == before
     assert drain_queue(moto_stack) == []
 
 
@@ -83,7 +75,7 @@ def test_registration_writes_farmer_nik_claim_outbox_counters_and_one_message(
     assert farmer["registered_by"] == "agen.lalabata"
     assert farmer["heirs"] == body["heirs"]
 
-    items = table_items(clean_queue)
+    items = clean_queue.table_items()
     mine = [i for i in items if i["PK"]["S"] == keys.farmer(farmer["farmer_id"])["PK"]]
     assert sorted(i["SK"]["S"].split("#")[0] for i in mine) == ["OUTBOX", "PROFILE"]
     outbox = next(i for i in mine if i["SK"]["S"].startswith("OUTBOX#"))
@@ -242,11 +234,11 @@ def test_second_registration_of_a_nik_names_the_first(
     body = farmer_body()
     first = post(register, body)
     drain_queue(clean_queue)
-    before = len(table_items(clean_queue))
+    before = len(clean_queue.table_items())
     again = post(register, {**body, "full_name": "Nama Lain", "phone": "085200000000"})
     assert again.status == 409 and again.code == "NIK_ALREADY_REGISTERED"
     assert again.body["farmer_id"] == first.body["farmer_id"]
-    assert len(table_items(clean_queue)) == before and drain_queue(clean_queue) == []
+    assert len(clean_queue.table_items()) == before and drain_queue(clean_queue) == []
 
 
 def test_same_nik_twenty_at_once_registers_once(register: FunctionInvoker, clean_queue: MotoStack) -> None:
@@ -258,7 +250,7 @@ def test_same_nik_twenty_at_once_registers_once(register: FunctionInvoker, clean
     winner = next(r for r in results if r.status == 201).body["farmer_id"]
     assert {r.body["farmer_id"] for r in results if r.status == 409} <= {winner, None}
     profiles = [
-        i for i in table_items(clean_queue) if i["SK"]["S"] == "PROFILE" and i["nik"]["S"] == body["nik"]
+        i for i in clean_queue.table_items() if i["SK"]["S"] == "PROFILE" and i["nik"]["S"] == body["nik"]
     ]
     assert len(profiles) == 1
     assert len(drain_queue(clean_queue)) == 1

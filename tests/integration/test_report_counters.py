@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,17 +19,11 @@ from sutasoma.domain.clock import now_utc, period_of, today_wita
 from sutasoma.reports.figures import period_for_schedule
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
-from tests.support.road import Road, open_road
-from tests.support.stack import MotoStack
+from tests.support.road import Road
 
 KECAMATAN = ["73.12.01", "73.12.04", "73.12.08"]
 VILLAGE = {"73.12.01": "73.12.01.2003", "73.12.04": "73.12.04.1001", "73.12.08": "73.12.08.2001"}
 _unique = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
 
 
 def agent(kecamatan: str) -> dict[str, str]:

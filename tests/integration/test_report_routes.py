@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,18 +13,13 @@ import pytest
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.support.events import claims_for, http_event
-from tests.support.road import Road, open_road
-from tests.support.stack import FunctionInvoker, MotoStack
+from tests.support.road import Road
+from tests.support.stack import FunctionInvoker
 
 ADMIN = claims_for("admin", username="admin.dinas")
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
 CURRENT = period_of(today_wita())
-
-
-@pytest.fixture(scope="module")
-def road(moto_stack: MotoStack) -> Iterator[Road]:
-    yield from open_road(moto_stack)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import ROOT, FunctionInvoker, MotoStack, environment
+from local.loader import applied_environment
+from tests.support.stack import ROOT, FunctionInvoker, MotoStack
 
 EVENTS_DIR = ROOT / "events"
 
@@ -54,7 +55,7 @@ def _release_nik(event: dict[str, Any], register: FunctionInvoker, stack: MotoSt
     nik = json.loads(event["body"]).get("nik")
     if not (isinstance(nik, str) and len(nik) == 16 and nik.isascii() and nik.isdigit()):
         return  # never reaches the store
-    with environment(register.env):
+    with applied_environment(register.env):
         settings = register.settings()
         nik_hash = nik_lookup_hash(nik, secret_text(settings.nik_hash_secret_arn).encode())
     farmers = stack.storage().farmers

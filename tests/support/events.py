@@ -1,12 +1,32 @@
-"""API Gateway HTTP API (payload 2.0) events, as the JWT authorizer hands them to a function."""
+"""API Gateway HTTP API (payload 2.0) events, as the JWT authorizer hands them to a function,
+and the Lambda context a handler is called with in tests."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_s: int = 10
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/test"
+    log_stream_name: str = "test"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:ap-southeast-3:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_s * 1000
 
 
 def claims_for(

@@ -1,4 +1,4 @@
-"""Valid test farmers: NIKs built from the NIK rules, places from the shipped list."""
+"""Valid test farmers: NIKs built by the product's own builder, places from the shipped list."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import itertools
 from datetime import date
 from typing import Any
 
+from sutasoma.domain.nik import compose_nik
+
 _serials = itertools.count(1)
 
 
 def make_nik(birth: date, sex: str = "M", prefix: str = "731204", serial: int | None = None) -> str:
-    day = birth.day + (40 if sex == "F" else 0)
+    """A NIK of district `prefix`; serials count up per session unless given (wrapping past 9999).
+    Any `sex` but "F" (a body's invalid one, in a test of the refusal) makes a man's NIK."""
     number = serial if serial is not None else next(_serials)
-    return f"{prefix}{day:02d}{birth.month:02d}{birth.year % 100:02d}{number % 10000 or 1:04d}"
+    return compose_nik(prefix, birth, "F" if sex == "F" else "M", number % 10000 or 1)
 
 
 def farmer_body(

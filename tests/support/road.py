@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from local.bpjs_simulator import Credentials, SimConfig, Simulator, SimulatorServer, callback_signature, serve
-from local.poller import build_sqs_event, settle
+from local.bpjs.app import SimulatorServer, serve
+from local.bpjs.config import Credentials, SimConfig
+from local.bpjs.signing import callback_signature
+from local.bpjs.simulator import Simulator
+from local.pollers.sqs import build_sqs_event, settle
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.stack import FunctionInvoker, MotoStack
@@ -182,3 +186,28 @@ def open_road(moto_stack: MotoStack) -> Iterator[Road]:
     yield road
     moto_stack.env_overrides.clear()
     server.stop()
+
+
+def file_claim(road: Road, body: Any, claims: dict[str, str] = AGENT, **kw: Any) -> Any:
+    return road.claim(http_event("POST", "/claims", body=body, claims=claims, **kw))
+
+
+def get_claim(road: Road, claim_id: str, claims: dict[str, str] = AGENT) -> Any:
+    return road.claim(
+        http_event("GET", "/claims/{claim_id}", path_params={"claim_id": claim_id}, claims=claims)
+    )
+
+
+def pay_one_month(road: Road, farmer_id: str) -> Any:
+    """The agent quotes one month and pays it (a fresh Idempotency-Key): the payment's result."""
+    quote = road.pay(
+        http_event(
+            "GET", "/farmers/{farmer_id}/payments/quote", path_params={"farmer_id": farmer_id}, claims=AGENT
+        )
+    )
+    return road.pay(
+        http_event(
+            "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id}, claims=AGENT,
+            body={"months": 1, "amount": quote.body["amount"]}, headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+    )  # fmt: skip

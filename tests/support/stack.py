@@ -3,25 +3,25 @@ function's handler called in-process with that function's own environment."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from local.aws import Clients, Created, create_resources, serialize_moto_dynamodb, start_moto
+from local.aws.moto_patches import serialize_moto_dynamodb
+from local.aws.resources import Created, create_resources
+from local.aws.server import Clients, start_moto
+from local.loader import applied_environment, load_function
+from local.template.specs import FunctionSpec
+from local.template.template import Template
+from tests.support.events import LambdaContext
 
 if TYPE_CHECKING:
     from sutasoma.adapters.dynamo.table import Table
     from sutasoma.app.ports import Storage
-from local.template import FunctionSpec, Template
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_AWS_ENV = {
@@ -36,24 +36,6 @@ FAKE_AWS_ENV = {
     # Set before any function module imports sutasoma: the shared Metrics needs a namespace.
     "POWERTOOLS_METRICS_NAMESPACE": "Sutasoma",
 }
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    memory_limit_in_mb: int = 512
-    timeout_s: int = 10
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/test"
-    log_stream_name: str = "test"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:ap-southeast-3:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_s * 1000
 
 
 @dataclass
@@ -86,6 +68,14 @@ class MotoStack:
 
     def ref(self, logical_id: str) -> str:
         return str(self.created.physical[logical_id].ref)
+
+    def table_items(self, logical_id: str = "DomainTable") -> list[dict[str, Any]]:
+        """Every item of a table (a full scan, every page), as DynamoDB JSON."""
+        client = self.clients("dynamodb")
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=self.ref(logical_id)):
+            items.extend(page["Items"])
+        return items
 
     def table(self) -> Table:
         from sutasoma.adapters.dynamo.table import Table
@@ -125,42 +115,15 @@ def start_stack() -> tuple[Any, MotoStack]:
     return server, MotoStack(url, template, created, functions, clients)
 
 
-_modules: dict[str, ModuleType] = {}
 _active_function: tuple[str, tuple[tuple[str, str], ...]] | None = None
-
-
-def load_function(spec: FunctionSpec) -> ModuleType:
-    """Each function is an `app.py`: load it by path under a name of its own."""
-    if spec.logical_id not in _modules:
-        name = f"fn_{spec.logical_id}"
-        module_spec = importlib.util.spec_from_file_location(name, spec.module_file)
-        assert module_spec and module_spec.loader
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        _modules[spec.logical_id] = module
-    return _modules[spec.logical_id]
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 class FunctionInvoker:
     def __init__(self, stack: MotoStack, logical_id: str) -> None:
         self.stack = stack
         self.logical_id = logical_id
-        with environment(self.env):
-            self.module = load_function(self.spec)
+        # One warm module per function for the whole session, imported with its environment.
+        self.module = load_function(self.spec, prefix="fn", environment=self.env, reuse=True)
 
     @property
     def spec(self) -> FunctionSpec:
@@ -173,7 +136,7 @@ class FunctionInvoker:
     def settings(self) -> Any:
         """The function's settings, as its handler reads them (services built from them are the
         ones it uses: `wiring.payment_desk(invoker.settings())`)."""
-        with environment(self.env):
+        with applied_environment(self.env):
             return self.module.SETTINGS.get()
 
     def raw(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -182,7 +145,7 @@ class FunctionInvoker:
 
         global _active_function
         env = self.env
-        with environment(env):
+        with applied_environment(env):
             signature = (self.spec.logical_id, tuple(sorted(env.items())))
             if _active_function != signature:
                 # Services are built once per execution environment, as in Lambda.

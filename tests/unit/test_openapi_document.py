@@ -4,10 +4,8 @@ serves at /openapi.json and /docs."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,28 +13,19 @@ from typing import Any
 
 import pytest
 
-from local.template import load_yaml
-from tests.support.events import http_event
-from tests.support.stack import LambdaContext
+from local.loader import applied_environment
+from local.template.cfn_yaml import load_yaml
+from tests.support.events import LambdaContext, http_event
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def _script() -> ModuleType:
-    name = "sutasoma_openapi_script"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "openapi.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    return _script()
+    from scripts import openapi
+
+    return openapi
 
 
 @pytest.fixture(scope="module")
@@ -181,12 +170,12 @@ def test_error_codes_are_listed(committed: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def register_app(script: ModuleType) -> Iterator[ModuleType]:
-    with script.environment(script.FAKE_ENV):
+    with applied_environment(script.FAKE_ENV):
         yield script.load_function(ROOT / "functions/register/app.py")
 
 
 def invoke(script: ModuleType, module: ModuleType, path: str) -> dict[str, Any]:
-    with script.environment(script.FAKE_ENV):
+    with applied_environment(script.FAKE_ENV):
         result: dict[str, Any] = module.lambda_handler(http_event("GET", path), LambdaContext("register"))
     return result
 

@@ -25,8 +25,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sutasoma.domain.clock import today_wita
-from tests.e2e.conftest import StackProcess, aws_client, start_local_stack, stop_local_stack, user_clients
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.local_stack import (
+    StackProcess,
+    aws_client,
+    start_local_stack,
+    stop_local_stack,
+    user_clients,
+)
 
 # The flags this machine's chromium needs (no sandbox as root; no calls to Google's services).
 CHROMIUM_FLAGS = [

@@ -38,8 +38,8 @@ from tests.e2e.browser.conftest import (
     unique_name,
     upload_documents,
 )
-from tests.e2e.conftest import aws_client
 from tests.support.farmers import farmer_body
+from tests.support.local_stack import aws_client
 
 pytestmark = pytest.mark.e2e
 # ---------------------------------------------------------------------------------- the visit

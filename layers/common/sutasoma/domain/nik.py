@@ -109,3 +109,20 @@ def reconcile_identity(nik: Nik, birth_date: date | None, sex: Sex | None, today
 def nik_lookup_hash(value: str, key: bytes) -> str:
     """Keyed hash: equal NIKs meet in one item without the NIK being a key anywhere."""
     return hmac.new(key, value.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def compose_nik(district_code6: str, birth_date: date, sex: Sex, serial: int) -> str:
+    """The NIK of a person (the inverse of `parse_nik`): `PP KK SS` of the district of first
+    issue (`731204`), the birth date (day + 40 for women), the 4-digit serial (1-9999).
+
+    For tools that need valid NIKs (the local stack's demo farmers, tests, benchmarks); the
+    product never makes a NIK, it only reads them.
+    """
+    if len(district_code6) != 6 or not district_code6.isascii() or not district_code6.isdigit():
+        raise ValueError(f"district code must be 6 digits (PPKKSS), not {district_code6!r}")
+    if sex not in ("M", "F"):
+        raise ValueError(f"sex must be 'M' or 'F', not {sex!r}")
+    if not 1 <= serial <= 9999:
+        raise ValueError(f"serial must be 1-9999, not {serial}")
+    day = birth_date.day + (FEMALE_DAY_OFFSET if sex == "F" else 0)
+    return f"{district_code6}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{serial:04d}"

@@ -1,0 +1,258 @@
+"""What local/ changes inside moto, and why (moto is pinned exactly in pyproject.toml because of it).
+
+moto's backends are not thread-safe, while the threaded moto server, the threaded gateway, the
+SQS and stream pollers and the scheduler all use them at once; and a few of moto's answers cost
+far more than AWS's. Each patch here replaces or wraps a method of moto's classes (internals,
+not moto's API: a new moto version may rename them, hence the exact pin), is idempotent, and is
+listed with its reason in docs/local-stack.md "moto's internals that local/ patches":
+
+- `serialize_moto_dynamodb`: DynamoDB item operations and stream reads one at a time (a lock);
+- `item_level_moto_transactions`: TransactWriteItems backs up and restores the items it touches
+  instead of deep-copying whole tables, and takes back a cancelled transaction's stream records;
+- `forget_used_shard_iterators`: moto keeps every shard iterator; the oldest are forgotten;
+- `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
+- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock.
+
+The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
+methods, a module global, our idempotency flags): each names what it replaces.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger("local.aws")
+
+
+_DYNAMODB_ITEM_METHODS = (
+    "get_item", "put_item", "update_item", "delete_item", "query", "scan",
+    "transact_write_items", "transact_get_items", "batch_get_item", "batch_write_item",
+)  # fmt: skip
+_DYNAMODB_STREAMS_METHODS = ("describe_stream", "list_streams", "get_shard_iterator", "get_records")
+
+
+def serialize_moto_dynamodb() -> None:
+    """One DynamoDB item operation at a time inside moto.
+
+    moto's DynamoDB is not thread-safe (a transaction deep-copies tables that other threads are
+    changing), while the threaded moto server and the threaded gateway run requests in
+    parallel. Real DynamoDB is safe here; a lock restores that, so concurrent local requests
+    exercise our conditions and transactions rather than moto's races. Idempotent; the flag
+    name is shared with tests/support so the two never wrap twice.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    if getattr(DynamoDBBackend, "_sutasoma_serialized", False):
+        return
+    item_level_moto_transactions()  # first, so that the lock wraps it
+    lock = threading.RLock()
+
+    def wrap(backend: type, name: str) -> None:
+        original = getattr(backend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(backend, name, locked)
+
+    for name in _DYNAMODB_ITEM_METHODS:
+        wrap(DynamoDBBackend, name)
+    # Stream reads take the same lock: a transaction appends its stream records one by one and
+    # takes them back if it is cancelled (item_level_moto_transactions); no reader sees them meanwhile.
+    for name in _DYNAMODB_STREAMS_METHODS:
+        wrap(DynamoDBStreamsBackend, name)
+    forget_used_shard_iterators()
+    plain_json_stream_records()
+    DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+# moto keeps every shard iterator it ever handed out (each GetRecords hands out one more, ~1 KB):
+# a stream poller asking twice a second would grow that without end. DynamoDB lets an iterator
+# expire after 15 minutes; here the oldest are forgotten beyond this many.
+SHARD_ITERATORS_KEPT = 1000
+
+
+def forget_used_shard_iterators() -> None:
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_records
+
+    def get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+        result = original(self, iterator_arn, limit)
+        iterators = self.shard_iterators
+        for stale in list(iterators)[: max(0, len(iterators) - SHARD_ITERATORS_KEPT)]:
+            iterators.pop(stale, None)
+        return result
+
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]  # moto's method
+
+
+def plain_json_stream_records() -> None:
+    """GetRecords answered with json.dumps of moto's records (already DynamoDB JSON) instead of
+    moto's generic, shape-driven serializer: ~2 ms a record there (a seeded `make run` streams
+    ~5,000 records, 10 s of CPU to read them), a few microseconds here. The same answer: the
+    creation time as epoch seconds, as DynamoDB Streams' JSON protocol has it."""
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    def epoch(value: Any) -> float:
+        if isinstance(value, datetime):
+            return value.timestamp()
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    def get_records(self: Any) -> tuple[int, dict[str, str], str]:
+        limit = self._get_param("Limit")
+        result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(result, default=epoch)
+
+    # moto's handler method, replaced by one of another signature (moto calls it without arguments).
+    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]  # moto's method
+
+
+def item_level_moto_transactions() -> None:
+    """Make moto's TransactWriteItems cost what the transaction touches, not the whole table.
+
+    moto deep-copies every table a transaction names (once per item) to roll back a cancelled
+    transaction: ~100 ms per transaction at a few hundred farmers, growing with the table,
+    where DynamoDB takes milliseconds whatever its size. Instead copy the items the transaction
+    names and put those back if it fails: the same outcome (indexes are computed from items).
+
+    moto also writes a stream record for each item as it goes, and its own rollback (the
+    restored table copies) takes them back with the table. Here the stream records a cancelled
+    transaction appended are dropped too: DynamoDB streams only committed writes, and without
+    this a registration refused for a taken NIK would leave the INSERT of an audit record that
+    never existed on the stream (and in the audit archive).
+    """
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_sutasoma_item_backup", False):
+        return
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        backups = [b for b in (_item_backup(self, entry) for entry in transact_items) if b is not None]
+        streamed = _stream_lengths(self, transact_items)
+        try:
+            return original(self, transact_items)
+        except Exception:
+            _roll_back(backups, streamed)
+            raise
+
+    # moto's models module copies tables with `copy.deepcopy`: it gets a `copy` that does not.
+    models.copy = _CopyWithoutTables  # type: ignore[assignment,attr-defined]  # moto's module global
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # moto's method
+    DynamoDBBackend._sutasoma_item_backup = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+class _CopyWithoutTables:
+    """`copy` as moto's dynamodb models module sees it: a Table is not copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_backup(backend: Any, entry: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+    """(table, hash key, range key, the item as it is) of one entry of a transaction."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        op_type, op = next(iter(entry.items()))
+        table = backend.tables[op["TableName"]]
+        attrs = op["Item"] if op_type == "Put" else op["Key"]
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
+    except Exception:  # malformed: moto's own validation answers it before any change
+        return None
+
+
+def _stream_lengths(backend: Any, transact_items: list[dict[str, Any]]) -> dict[Any, int]:
+    """How many records each stream shard of the transaction's tables holds before it."""
+    shards = {}
+    for entry in transact_items:
+        op = next(iter(entry.values()), None) if isinstance(entry, dict) else None
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is not None and table.stream_shard is not None:
+            shards[table.stream_shard] = len(table.stream_shard.items)
+    return shards
+
+
+def _roll_back(backups: list[tuple[Any, Any, Any, Any]], streamed: dict[Any, int]) -> None:
+    """A cancelled transaction: its stream records dropped, the items it named put back."""
+    for shard, length in streamed.items():
+        del shard.items[length:]
+    for table, hash_value, range_value, before in reversed(backups):
+        if range_value is None:
+            table.items.pop(hash_value, None)
+            if before is not None:
+                table.items[hash_value] = before
+        else:
+            partition = table.items.setdefault(hash_value, {})
+            partition.pop(range_value, None)
+            if before is not None:
+                partition[range_value] = before
+            elif not partition:
+                table.items.pop(hash_value, None)
+
+
+_SQS_MESSAGE_METHODS = (
+    "send_message", "send_message_batch", "receive_message", "delete_message", "delete_message_batch",
+    "change_message_visibility", "change_message_visibility_batch", "purge_queue",
+)  # fmt: skip
+
+# How often a waiting long poll looks again when nothing woke it (a visibility timeout or a
+# message delay running out wakes nobody).
+SQS_LONG_POLL_RECHECK_S = 0.1
+
+
+def serialize_moto_sqs() -> None:
+    """One SQS message operation at a time inside moto, with long polls that wait outside the lock.
+
+    moto's queues are not thread-safe either: a receive iterates the set of in-flight messages
+    that a concurrent delete changes ("Set changed size during iteration"), and two receives
+    could hand out the same message. The SQS pollers, the gateway's functions and the functions
+    they call all use SQS at once, so message operations take one lock. A long poll
+    (WaitTimeSeconds) must not hold it while it waits: moto's wait is replaced by a wait on a
+    condition of that lock, which releases it, and which every other message operation
+    notifies. moto's own wait also spins when the visible messages all belong to FIFO groups
+    that are in flight; this one sleeps until something changes. Idempotent.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    if getattr(SQSBackend, "_sutasoma_serialized", False):
+        return
+    condition = threading.Condition(threading.RLock())
+
+    for name in _SQS_MESSAGE_METHODS:
+        original = getattr(SQSBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with condition:
+                try:
+                    return __original(self, *args, **kwargs)
+                finally:
+                    condition.notify_all()
+
+        setattr(SQSBackend, name, locked)
+
+    original_wait = Queue.wait_for_messages
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        try:
+            # Releases the lock (all levels) while waiting, takes it back before returning.
+            condition.wait(timeout=min(float(timeout), SQS_LONG_POLL_RECHECK_S))
+        except RuntimeError:  # not called under the lock (not through SQSBackend): moto's own wait
+            original_wait(self, timeout)
+
+    Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]  # moto's method
+    SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class

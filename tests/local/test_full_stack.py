@@ -1,0 +1,77 @@
+"""The complete local stack itself (the session's full stack, tests/conftest.py): the simulator,
+event sources and schedules it names and runs, the functions pointed at the simulator, and
+`python -m local.invoke` against it. (Moved from tests/e2e/test_local_bpjs.py.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.support.local_stack import REPO_ROOT, StackProcess, stack_environment
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
+    full_stack: StackProcess, simulator: httpx.Client
+) -> None:
+    stack = full_stack.descriptor
+    assert httpx.URL(stack["bpjs_simulator_url"]).host == "127.0.0.1"
+    assert simulator.get("/_sim/health").json() == {"status": "ok"}
+    assert simulator.get("/_sim/config").json()["callback_url"] == f"{stack['api_url']}/bpjs/callbacks"
+    (source,) = stack["event_sources"]
+    assert source["function"] == "BpjsSyncFunction" and source["polled"]
+    assert source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
+    assert stack["schedules"]["OutboxSweeperFunction.Sweep"]["local_every_seconds"] == 2
+    assert {"BpjsDlqNotEmptyAlarm", "BpjsFailureRateAlarm", "ReportNotGeneratedAlarm"} <= set(stack["alarms"])
+    assert set(stack["topics"]) == {"AlarmTopic"}
+
+
+def test_the_functions_call_the_simulator_not_bpjs(full_stack: StackProcess) -> None:
+    stack = full_stack.descriptor
+    functions = json.loads((full_stack.state_dir / "functions.json").read_text())["functions"]
+    assert functions["BpjsSyncFunction"]["environment"]["BPJS_BASE_URL"] == stack["bpjs_simulator_url"]
+
+
+def test_the_outbox_sweeper_schedule_fires(full_stack: StackProcess) -> None:
+    deadline = time.monotonic() + 10
+    while "OutboxSweeperFunction.Sweep fired for" not in full_stack.log_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_invoke_runs_a_function_once_against_the_running_stack(full_stack: StackProcess) -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "local.invoke",
+            "DlqRedriveFunction",
+            "--state-dir",
+            str(full_stack.state_dir),
+        ],
+        cwd=REPO_ROOT,
+        env=stack_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout[result.stdout.rindex("{\n") :]) == {"moved": 0}
+
+    unknown = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "local.invoke", "NoSuchFunction", "--state-dir", str(full_stack.state_dir)],
+        cwd=REPO_ROOT,
+        env=stack_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert unknown.returncode == 2 and "DlqRedriveFunction" in unknown.stderr
