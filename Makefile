@@ -29,6 +29,9 @@ help:
 	@echo "make report PERIOD=YYYY-MM - the scheduled monthly report against a running make run"
 	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
 	@echo "make build  - sam build (Python 3.13 on PATH)"
+	@echo "make web    - the field app's generated files (reference data, service worker shell) and its size"
+	@echo "make lighthouse - Lighthouse (mobile) on the field app of a local stack (docs/web.md)"
+	@echo "make web-deploy STACK=name - upload web/ and its config.json to a deployed stack (docs/web.md)"
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -53,7 +56,7 @@ redrive: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/python -m local.report $(PERIOD)
 
-test: lint typecheck contracts validate
+test: lint typecheck contracts validate web-test chromium
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
@@ -123,3 +126,44 @@ report-png: $(STAMP)
 .PHONY: openapi
 openapi: $(STAMP)
 	$(VENV)/bin/python scripts/openapi.py
+
+# ---------------------------------------------------------------- the field app (web/, docs/web.md)
+# No build step: web/ is served as it is. `make web` regenerates its two derived pieces
+# (js/reference-data.js from the server's data, the shell lines of sw.js) and prints the first
+# load's size; tests/unit/test_web_app.py fails when they are stale.
+.PHONY: web web-test chromium browser lighthouse screenshots web-config web-deploy
+web: $(STAMP)
+	$(VENV)/bin/python scripts/web_assets.py
+	$(VENV)/bin/python scripts/web_assets.py --size
+
+# The app's unit tests (NIK parser, outbox) with node's own test runner: no npm package needed.
+web-test:
+	@command -v node >/dev/null 2>&1 || { echo "the app's unit tests need node (20 or later)"; exit 1; }
+	node --test --test-reporter=dot web/tests/
+
+# Debian's chromium for the browser tests (tests/e2e/browser), installed when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "the browser tests need Debian's chromium: apt-get install -y chromium (as root)"; exit 1; fi; }
+
+browser: $(STAMP) chromium
+	$(VENV)/bin/pytest tests/e2e/browser
+
+# Lighthouse 12.2.3 (pinned in web/package-lock.json; 13 needs Node 22) on a local stack's app:
+# the login page and, signed in as a demo agent, Beranda. Figures in docs/web.md.
+lighthouse: $(STAMP) chromium
+	cd web && { [ -d node_modules/lighthouse ] || npm ci --no-audit --no-fund; }
+	$(VENV)/bin/python scripts/web_lighthouse.py --out-dir .local/lighthouse
+
+# Screenshots of every screen at 360x640 (docs/screenshots/) against a seeded local stack.
+screenshots: $(STAMP) chromium
+	$(VENV)/bin/python scripts/web_screenshots.py --out-dir docs/screenshots
+
+# After `sam deploy`: the deployed app's config.json from the stack outputs, and the upload.
+web-config: $(STAMP)
+	$(VENV)/bin/python scripts/web_deploy.py config --stack $(STACK)
+
+web-deploy: $(STAMP)
+	$(VENV)/bin/python scripts/web_deploy.py deploy --stack $(STACK)

@@ -1,6 +1,7 @@
 """`python -m local`: start the Docker-free local stack (what `make run` runs).
 
-    python -m local [--api-port 3000] [--aws-port 4566] [--bpjs-port 3001] [--state-dir .local]
+    python -m local [--api-port 3000] [--aws-port 4566] [--bpjs-port 3001] [--app-port 8080]
+                    [--state-dir .local]
                     [--no-seed] [--bpjs-latency-ms N] [--bpjs-error-rate R] [--bpjs-outage]
                     [--bpjs-async-registration] [--no-bpjs-simulator] [--sqs-concurrency N]
                     [--no-sqs-pollers] [--no-stream-pollers] [--schedule-rate-seconds N]
@@ -29,6 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
     parser.add_argument("--api-port", type=int, default=3000, help="HTTP API port (0 = any free port)")
     parser.add_argument("--aws-port", type=int, default=4566, help="moto (AWS) port (0 = any free port)")
+    parser.add_argument(
+        "--app-port",
+        type=int,
+        default=None,
+        help="field app port (default 8080, or any free port when --api-port is 0)",
+    )
     parser.add_argument("--state-dir", type=Path, default=Path(".local"), help="where stack.json is written")
     parser.add_argument(
         "--no-seed", action="store_true", help="no demo farmers (demo users are always created)"
@@ -99,6 +106,7 @@ def stack_options(args: argparse.Namespace, overrides: dict[str, str]) -> StackO
     return StackOptions(
         api_port=args.api_port,
         aws_port=args.aws_port,
+        app_port=args.app_port,
         state_dir=args.state_dir,
         seed=not args.no_seed,
         parameter_overrides=dict(overrides),

@@ -58,6 +58,8 @@ class StackOptions:
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
     # DynamoDB stream event sources (local/pollers/streams.py).
     stream_pollers: bool = True
+    # The field app (local/webapp.py); None: 8080 when the API has a fixed port, else any free port.
+    app_port: int | None = None
 
 
 class LocalStack:
@@ -74,6 +76,7 @@ class LocalStack:
         self._pollers: list[Any] = []
         self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
+        self._webapp: Any = None
         self.descriptor: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ start
@@ -105,6 +108,7 @@ class LocalStack:
         if bpjs_url is not None:
             self._connect_simulator(bound, api_url)
 
+        app_url = self._start_webapp(template, created, api_url, aws_url)
         users = demo_users(soppeng_kecamatan())
         create_demo_users(clients("cognito-idp"), cognito_ids(created)[0], users)
         # Event sources and schedules start before seeding: seeded farmers flow on to BPJS.
@@ -126,6 +130,7 @@ class LocalStack:
         )
         self.descriptor = {
             **self._outputs(template, created, api_url, aws_url, bpjs_url, users),
+            "app_url": app_url,
             "functions": _functions_described(functions),
             "event_sources": sqs_sources,
             "stream_event_sources": stream_sources,
@@ -244,6 +249,20 @@ class LocalStack:
             "alarms": _names(created, "AWS::CloudWatch::Alarm"),
         }
 
+    def _start_webapp(self, template: Template, created: Created, api_url: str, aws_url: str) -> str:
+        """The field app (web/) with its config.json for this stack and the template's headers."""
+        from local.webapp import serve_webapp
+
+        port = self.options.app_port
+        if port is None:
+            port = 8080 if self.options.api_port else 0
+        pool_id, client_id = cognito_ids(created)
+        self._webapp = serve_webapp(
+            template, port, api_url=api_url, aws_url=aws_url, region=template.pseudo["AWS::Region"],
+            user_pool_id=pool_id, user_pool_client_id=client_id,
+        )  # fmt: skip
+        return str(self._webapp.url)
+
     # ------------------------------------------------------------------ BPJS simulator
 
     def _start_bpjs_simulator(self, template: Template, clients: Clients, created: Created) -> str | None:
@@ -294,6 +313,9 @@ class LocalStack:
         for stream_poller in self._stream_pollers:
             stream_poller.stop()
         self._stream_pollers = []
+        if self._webapp is not None:
+            self._webapp.stop()
+            self._webapp = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -340,6 +362,7 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         "",
         "SUTASOMA local stack is up",
         f"  API            {descriptor['api_url']}   (Swagger UI: {descriptor['api_url']}/docs)",
+        f"  Field app      {descriptor['app_url']}",
         f"  AWS (moto)     {descriptor['aws_endpoint_url']}   region {descriptor['region']}",
         # No ids here (user pool, client): they are in stack.json, and long digit runs in
         # them would look like account numbers to the log scan for personal data.

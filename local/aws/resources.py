@@ -73,6 +73,10 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::CloudWatch::Dashboard": "no metrics locally",
     "AWS::Logs::MetricFilter": "function logs go to stdout, not to CloudWatch Logs",
+    # The field app is served by local/webapp.py, with the response headers policy's headers.
+    "AWS::CloudFront::Distribution": "local.webapp serves web/ (app_url in stack.json)",
+    "AWS::CloudFront::OriginAccessControl": "local.webapp reads web/ from the disk",
+    "AWS::CloudFront::ResponseHeadersPolicy": "local.webapp sends its security headers",
 }
 
 

@@ -1,0 +1,106 @@
+// Ajukan klaim: JKK (work accident) or JKM (death) for one farmer. Filed while there is a
+// signal (the estimate and the list of documents come from the server); one Idempotency-Key per
+// form, so a second tap after a lost answer files nothing twice.
+import { OUTCOME, RELATIONSHIP, todayWita } from "../format.js";
+import { newKey } from "../outbox.js";
+import { clear, field, h, notice, select, showProblem } from "../ui.js";
+import { backLink, offlineBlock } from "./parts.js";
+
+export async function render({ app, params, go }) {
+  const id = params.id;
+  const farmer = await app.api.get(`/farmers/${id}`);
+  const key = newKey();
+  const type = select(
+    [
+      ["JKK", "JKK — kecelakaan kerja"],
+      ["JKM", "JKM — meninggal bukan karena kecelakaan kerja"],
+    ],
+    { name: "type" },
+  );
+  const incident = h("input", { type: "date", name: "incident_date", max: todayWita() });
+  const description = h("textarea", { name: "description", rows: 3, placeholder: "Apa yang terjadi, di mana, saat bekerja apa" });
+  const location_ = h("input", { name: "location", autocomplete: "off", placeholder: "Sawah/kebun, desa" });
+  const outcome = select(Object.entries(OUTCOME), { name: "outcome", value: "treatment" });
+  const road = h("input", { type: "checkbox", name: "road_accident", id: "road" });
+  const claimantName = h("input", { name: "claimant_name", autocomplete: "off" });
+  const relationship = select(Object.entries(RELATIONSHIP), { name: "relationship", value: "self" });
+  const phone = h("input", { name: "claimant_phone", type: "tel", inputmode: "tel", autocomplete: "off", value: farmer.phone });
+  const bank = h("input", { name: "bank_name", autocomplete: "off", placeholder: "mis. BRI" });
+  const account = h("input", { name: "bank_account", inputmode: "numeric", autocomplete: "off" });
+
+  const fields = {
+    type: field("Jenis klaim", type),
+    incident_date: field("Tanggal kejadian", incident, { required: true, hint: "Kecelakaan dilaporkan dalam 2 × 24 jam." }),
+    description: field("Kronologi singkat", description, { required: true }),
+    location: field("Lokasi", location_),
+    outcome: field("Akibat", outcome),
+    road_accident: h("div", { class: "check" }, road, h("label", { for: "road" }, "Kecelakaan lalu lintas (perlu laporan polisi)")),
+    "claimant.full_name": field("Nama pengaju (peserta atau ahli waris)", claimantName, { required: true }),
+    "claimant.relationship": field("Hubungan dengan peserta", relationship),
+    "claimant.phone": field("No. HP pengaju", phone, { required: true }),
+    "claimant.bank_name": field("Bank", bank),
+    "claimant.bank_account": field("No. rekening", account, { hint: "6–20 angka." }),
+  };
+  fields.claimant = fields["claimant.full_name"];
+
+  const syncType = () => {
+    const jkk = type.value === "JKK";
+    fields.outcome.hidden = !jkk;
+    fields.road_accident.hidden = !jkk;
+    if (!jkk && relationship.value === "self") {
+      const heir = farmer.heirs?.[0];
+      relationship.value = heir?.relationship ?? "spouse";
+      if (heir && !claimantName.value) claimantName.value = heir.full_name;
+    }
+    if (jkk && !claimantName.value) claimantName.value = farmer.full_name;
+  };
+  type.addEventListener("change", syncType);
+  syncType();
+
+  const box = h("div", { class: "form-status" });
+  const submit = h("button", { type: "submit", class: "primary wide" }, "Ajukan klaim");
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    offlineBlock(app, "mengajukan klaim"),
+    Object.entries(fields)
+      .filter(([name]) => name !== "claimant")
+      .map(([name, f]) => (name === "claimant.full_name" ? [h("h2", {}, "Pengaju"), f] : f)),
+    box,
+    submit,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear(box);
+    if (!incident.value || description.value.trim().length < 5 || claimantName.value.trim().length < 2) {
+      box.append(notice("error", "Isi tanggal kejadian, kronologi (minimal 5 huruf) dan nama pengaju."));
+      return;
+    }
+    const claimant = { full_name: claimantName.value.trim(), relationship: relationship.value, phone: phone.value.trim() };
+    if (bank.value.trim()) claimant.bank_name = bank.value.trim();
+    if (account.value.trim()) claimant.bank_account = account.value.trim();
+    const body = {
+      farmer_id: id,
+      type: type.value,
+      incident_date: incident.value,
+      description: description.value.trim(),
+      claimant,
+    };
+    if (location_.value.trim()) body.location = location_.value.trim();
+    if (type.value === "JKK") {
+      body.outcome = outcome.value;
+      body.road_accident = road.checked;
+    }
+    submit.disabled = true;
+    try {
+      const created = await app.api.post("/claims", body, { idempotencyKey: key });
+      go(`/klaim/${created.claim_id}`);
+    } catch (error) {
+      showProblem(error.problem ?? { detail: error.message }, fields, box);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  return h("section", {}, backLink(`#/petani/${id}`, farmer.full_name), h("h1", {}, "Ajukan klaim"), form);
+}

@@ -1,0 +1,158 @@
+// One farmer: coverage in words and colour, identity, payments, claims, and what can be done.
+import { CLAIM_STATUS, REGISTRATION, RELATIONSHIP, coverageWords, date, dateTime, periods, rupiah } from "../format.js";
+import { maskNik } from "../nik.js";
+import { kecamatanName, villageName } from "../places.js";
+import { shrinkPhoto } from "../photo.js";
+import { uploadPresigned } from "../upload.js";
+import { clear, h, notice, toast } from "../ui.js";
+import { backLink, coverageChip, definition, staleNote } from "./parts.js";
+
+function ktpAction(app, farmer) {
+  const input = h("input", { type: "file", accept: "image/*", capture: "environment", class: "visually-hidden", id: "ktp-file" });
+  const status = h("p", { class: "hint", role: "status" }, farmer.ktp_uploaded_at ? `Foto KTP tersimpan ${dateTime(farmer.ktp_uploaded_at)}.` : "");
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    status.textContent = "Memperkecil dan mengunggah foto…";
+    try {
+      const photo = await shrinkPhoto(file);
+      const target = await app.api.post(`/farmers/${farmer.farmer_id}/ktp`, { content_type: "image/jpeg" });
+      await uploadPresigned(target, photo, "image/jpeg", "ktp.jpg");
+      status.textContent = `Foto KTP terunggah (${Math.round(photo.size / 1024)} KB).`;
+      toast("Foto KTP terunggah.");
+    } catch (error) {
+      status.textContent = error.detail ?? error.message;
+    } finally {
+      input.value = "";
+    }
+  });
+  return h("div", {}, h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"), input, status);
+}
+
+export async function render({ app, params }) {
+  const id = params.id;
+  const farmer = await app.api.get(`/farmers/${id}`);
+  const [payments, claims] = await Promise.all([
+    app.api.get(`/farmers/${id}/payments`, { limit: 12 }).catch(() => null),
+    app.api.get("/claims", { farmer_id: id, limit: 20 }).catch(() => null),
+  ]);
+  const waiting = (await app.outbox.items()).filter((i) => i.farmer_id === id || i.farmer_key === id);
+  const cov = coverageWords(farmer.coverage);
+  const deceased = Boolean(farmer.deceased_on);
+  const ended = farmer.coverage.state === "ENDED" || deceased || farmer.registration_status === "REJECTED";
+
+  const nikText = h("span", {}, farmer.nik_masked ?? maskNik(farmer.nik ?? ""));
+  const reveal = farmer.nik
+    ? h(
+        "button",
+        {
+          type: "button",
+          class: "link",
+          onclick: (event) => {
+            const shown = nikText.textContent === farmer.nik;
+            nikText.textContent = shown ? farmer.nik_masked : farmer.nik;
+            event.currentTarget.textContent = shown ? "Tampilkan" : "Sembunyikan";
+          },
+        },
+        "Tampilkan",
+      )
+    : null;
+
+  const actions = h("div", { class: "actions-grid" });
+  if (!ended && farmer.coverage.state !== "LAPSED") {
+    actions.append(h("a", { href: `#/petani/${id}/bayar`, class: "button primary" }, "Bayar iuran"));
+  }
+  if (farmer.coverage.state === "LAPSED" && !deceased) {
+    const reactivate = h("button", { type: "button", class: "button primary" }, "Daftarkan kembali");
+    const box = h("div", {});
+    reactivate.addEventListener("click", async () => {
+      reactivate.disabled = true;
+      clear(box);
+      try {
+        await app.api.post(`/farmers/${id}/reactivate`, {});
+        toast("Didaftarkan kembali ke BPJS.");
+        location.reload();
+      } catch (error) {
+        box.append(notice("error", error.detail ?? error.message));
+        reactivate.disabled = false;
+      }
+    });
+    actions.append(reactivate, box);
+  }
+  if (farmer.registration_status === "CONFIRMED") {
+    actions.append(h("a", { href: `#/petani/${id}/klaim`, class: "button secondary" }, "Ajukan klaim"));
+  }
+  if (!deceased) actions.append(h("a", { href: `#/petani/${id}/kematian`, class: "button secondary" }, "Catat kematian"));
+
+  return h(
+    "section",
+    { class: "farmer" },
+    backLink("#/petani", "Petani"),
+    h("h1", {}, farmer.full_name),
+    staleNote(farmer),
+    h(
+      "div",
+      { class: ["coverage-card", `tone-${cov.tone}`] },
+      h("p", { class: "coverage-words" }, coverageChip(farmer.coverage), cov.through ? ` ${cov.through}` : null),
+      h("p", { class: "coverage-hint" }, deceased ? `Meninggal ${date(farmer.deceased_on)}.` : cov.hint),
+      h("p", {}, `Iuran bulan ini ${rupiah(farmer.monthly_contribution)}`),
+    ),
+    waiting.length
+      ? notice("info", `${waiting.length} catatan untuk petani ini menunggu dikirim.`, { label: "Lihat", run: () => (location.hash = "#/kirim") })
+      : null,
+    actions,
+    h("h2", {}, "Data diri"),
+    definition([
+      ["NIK", h("span", {}, nikText, " ", reveal)],
+      ["KPJ", farmer.kpj_number ?? "belum ada"],
+      ["Status BPJS", REGISTRATION[farmer.registration_status] ?? farmer.registration_status],
+      ["Lahir", `${date(farmer.birth_date)} · ${farmer.sex === "F" ? "Perempuan" : "Laki-laki"}`],
+      ["Telepon", farmer.phone],
+      ["Alamat", `${farmer.address}, ${villageName(farmer.village_code)}, ${kecamatanName(farmer.kecamatan_code)}`],
+      ["Komoditas", farmer.commodity],
+      ["Penghasilan", `${rupiah(farmer.monthly_income)} per bulan`],
+      ["Ahli waris", farmer.heirs?.length ? farmer.heirs.map((x) => `${x.full_name} (${RELATIONSHIP[x.relationship] ?? x.relationship})`).join(", ") : "–"],
+      ["Didaftarkan", `${dateTime(farmer.registered_at)} oleh ${farmer.registered_by}`],
+    ]),
+    ktpAction(app, farmer),
+    h("h2", {}, "Iuran"),
+    payments?.items?.length
+      ? h(
+          "ul",
+          { class: "rows" },
+          payments.items.map((p) => {
+            app.receipts.set(p.payment_id, p);
+            return h(
+              "li",
+              { class: "row" },
+              h(
+                "a",
+                { href: `#/kuitansi/${p.payment_id}?petani=${id}`, class: "row-main" },
+                h("span", { class: "row-title" }, `${rupiah(p.amount)} · ${periods(p.periods)}`),
+                h("span", { class: "row-sub" }, `${p.receipt_number} · ${dateTime(p.paid_at)}`),
+              ),
+            );
+          }),
+        )
+      : h("p", { class: "empty" }, payments ? "Belum ada pembayaran." : "Riwayat iuran tidak dapat dimuat."),
+    h("h2", {}, "Klaim"),
+    claims?.items?.length
+      ? h(
+          "ul",
+          { class: "rows" },
+          claims.items.map((c) =>
+            h(
+              "li",
+              { class: "row" },
+              h(
+                "a",
+                { href: `#/klaim/${c.claim_id}`, class: "row-main" },
+                h("span", { class: "row-title" }, `${c.type} · ${CLAIM_STATUS[c.status] ?? c.status}`),
+                h("span", { class: "row-sub" }, `kejadian ${date(c.incident_date)}${c.estimated_benefit?.total ? ` · perkiraan ${rupiah(c.estimated_benefit.total)}` : ""}`),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "empty" }, claims ? "Belum ada klaim." : "Klaim tidak dapat dimuat."),
+  );
+}

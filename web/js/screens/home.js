@@ -1,0 +1,184 @@
+// Beranda: today's worklist by section (GET /agents/me/worklist, GET /refunds?status=OPEN),
+// narrowed to one village.
+import { ApiError } from "../api.js";
+import { date, period, periods, rupiah } from "../format.js";
+import { kecamatanList, kecamatanName, villageName, villagesOf } from "../places.js";
+import { field, h, notice, select } from "../ui.js";
+import { coverageChip, staleNote } from "./parts.js";
+
+function farmerRow(item) {
+  const when =
+    item.days_left === null || item.days_left === undefined
+      ? ""
+      : item.days_left < 0
+        ? ` (lewat ${-item.days_left} hari)`
+        : item.days_left === 0
+          ? " (hari ini)"
+          : ` (${item.days_left} hari lagi)`;
+  const what = item.periods_due?.length ? `tagih ${periods(item.periods_due)}` : "iuran pertama";
+  return h(
+    "li",
+    { class: "row" },
+    h(
+      "a",
+      { href: `#/petani/${item.farmer_id}`, class: "row-main", title: item.action_text },
+      h("span", { class: "row-title" }, item.full_name),
+      h("span", { class: "row-sub" }, item.village_name || villageName(item.village_code)),
+      h(
+        "span",
+        { class: "row-meta" },
+        coverageChip(item.coverage),
+        ` ${what}`,
+        item.act_by ? ` · batas ${date(item.act_by)}${when}` : null,
+      ),
+    ),
+    h(
+      "a",
+      {
+        href: `#/petani/${item.farmer_id}/bayar?bulan=${Math.max(1, item.periods_due?.length || 1)}`,
+        class: "row-action",
+      },
+      h("span", { class: "amount" }, rupiah(item.amount_due)),
+      h("span", {}, "Bayar"),
+      h("span", { class: "visually-hidden" }, ` untuk ${item.full_name}`),
+    ),
+  );
+}
+
+function claimRow(item) {
+  return h(
+    "li",
+    { class: "row" },
+    h(
+      "a",
+      { href: `#/klaim/${item.claim_id}`, class: "row-main" },
+      h("span", { class: "row-title" }, `${item.type} · ${item.full_name}`),
+      h("span", { class: "row-sub" }, `${item.village_name} · kejadian ${date(item.incident_date)}`),
+      h("span", { class: "row-meta" }, item.action_text),
+    ),
+  );
+}
+
+function refundRow(item) {
+  return h(
+    "li",
+    { class: "row" },
+    h(
+      "a",
+      { href: `#/pengembalian?id=${item.refund_id}`, class: "row-main" },
+      h("span", { class: "row-title" }, `${rupiah(item.amount)} dikembalikan`),
+      h("span", { class: "row-sub" }, `${periods(item.periods)} · ${REFUND_REASON[item.reason] ?? item.reason}`),
+    ),
+  );
+}
+
+export const REFUND_REASON = {
+  REGISTRATION_REJECTED: "pendaftaran ditolak BPJS",
+  PAID_AFTER_DEATH: "iuran setelah meninggal",
+  POSTING_REFUSED: "iuran ditolak BPJS",
+};
+
+function section(id, title, hint, items, row) {
+  return h(
+    "section",
+    { class: "worklist-section", id, "aria-labelledby": `${id}-h` },
+    h("h2", { id: `${id}-h` }, title, h("span", { class: "count" }, ` (${items.length})`)),
+    h("p", { class: "hint" }, hint),
+    items.length ? h("ul", { class: "rows" }, items.map(row)) : h("p", { class: "empty" }, "Tidak ada."),
+  );
+}
+
+export async function render({ app, query, go }) {
+  const session = app.session;
+  const isAdmin = session.role === "admin";
+  const kecamatan = isAdmin ? query.kec || "73.12.01" : session.kecamatan;
+  const village = query.desa || "";
+
+  const params = { village_code: village || undefined, kecamatan_code: isAdmin ? kecamatan : undefined };
+  const [worklist, refunds] = await Promise.all([
+    app.api.get("/agents/me/worklist", params),
+    app.routeMissing("GET /refunds")
+      ? { unavailable: true }
+      : app.api.get("/refunds", { status: "OPEN", kecamatan_code: isAdmin ? kecamatan : undefined }).catch((error) => {
+          const unavailable = error instanceof ApiError && error.status === 404;
+          if (unavailable) app.markMissing("GET /refunds");
+          return { unavailable, error };
+        }),
+  ]);
+
+  const filters = h("div", { class: "filters" });
+  if (isAdmin) {
+    const kec = select(
+      kecamatanList().map((k) => [k.code, k.name]),
+      { value: kecamatan, name: "kec" },
+    );
+    kec.addEventListener("change", () => go(`/?kec=${kec.value}`));
+    filters.append(field("Kecamatan", kec));
+  }
+  const villages = select([["", "Semua desa/kelurahan"], ...villagesOf(kecamatan).map((v) => [v.code, villageName(v.code)])], {
+    value: village,
+    name: "desa",
+  });
+  villages.addEventListener("change", () => go(`/?${new URLSearchParams({ ...(isAdmin ? { kec: kecamatan } : {}), ...(villages.value ? { desa: villages.value } : {}) })}`));
+  filters.append(field("Desa/kelurahan", villages));
+
+  const refundItems = refunds?.items ?? [];
+  const refundSection = refunds?.items
+    ? section("kembali", "Pengembalian", "Uang iuran yang harus dikembalikan kepada petani atau ahli waris.", refundItems, refundRow)
+    : h(
+        "section",
+        { class: "worklist-section", id: "kembali", "aria-labelledby": "kembali-h" },
+        h("h2", { id: "kembali-h" }, "Pengembalian"),
+        notice("info", refunds?.unavailable ? "Daftar pengembalian belum tersedia di server." : "Daftar pengembalian tidak dapat dimuat."),
+      );
+
+  const counts = [
+    ["jatuh", "Jatuh tempo", worklist.due_this_month.length],
+    ["tunggak", "Tunggakan", worklist.in_arrears.length],
+    ["hampir", "Hampir nonaktif", worklist.about_to_lapse.length],
+    ["dokumen", "Dokumen klaim", worklist.claims_waiting_for_documents.length],
+    ["kembali", "Pengembalian", refundItems.length],
+  ];
+
+  return h(
+    "section",
+    { class: "home" },
+    h("h1", {}, "Beranda"),
+    h(
+      "p",
+      { class: "lead" },
+      `${kecamatanName(worklist.kecamatan_code)} · ${date(worklist.on)} · iuran ${period(worklist.period, true)}`,
+    ),
+    staleNote(worklist),
+    filters,
+    h(
+      "nav",
+      { class: "jump", "aria-label": "Bagian daftar kerja" },
+      counts.map(([id, label, n]) =>
+        h(
+          "button",
+          { type: "button", class: ["chip-button", n ? "has" : null], onclick: () => document.getElementById(id)?.scrollIntoView({ behavior: "smooth" }) },
+          `${label} `,
+          h("strong", {}, String(n)),
+        ),
+      ),
+    ),
+    section(
+      "jatuh",
+      "Jatuh tempo",
+      "Iuran berikutnya perlu ditagih sebelum batasnya, atau iuran pertama petani yang sudah terdaftar di BPJS.",
+      worklist.due_this_month,
+      farmerRow,
+    ),
+    section("tunggak", "Tunggakan", "1–2 bulan lewat tanggal 15: tagih yang terlama dulu.", worklist.in_arrears, farmerRow),
+    section(
+      "hampir",
+      "Hampir nonaktif",
+      "3 bulan menunggak: tanpa pembayaran bulan ini kepesertaan berakhir.",
+      worklist.about_to_lapse,
+      farmerRow,
+    ),
+    section("dokumen", "Dokumen klaim", "Klaim yang menunggu foto dokumen.", worklist.claims_waiting_for_documents, claimRow),
+    refundSection,
+  );
+}

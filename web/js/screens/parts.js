@@ -1,0 +1,38 @@
+// Pieces several screens share.
+import { coverageWords, dateTime } from "../format.js";
+import { h, notice } from "../ui.js";
+
+/** Coverage in words and colour (the colour never alone: the words are always there). */
+export function coverageChip(coverage) {
+  const cov = coverageWords(coverage);
+  return h("span", { class: ["chip", `tone-${cov.tone}`] }, cov.words);
+}
+
+/** "Data terakhir dimuat …" when an answer came from this session's memory while offline. */
+export function staleNote(data) {
+  if (!data?.stale) return null;
+  return notice("info", "Tanpa sinyal: data yang tampil adalah data terakhir yang dimuat.");
+}
+
+export function backLink(href, label = "Kembali") {
+  return h("a", { href, class: "back" }, h("span", { "aria-hidden": "true" }, "‹ "), label);
+}
+
+export function definition(rows) {
+  return h(
+    "dl",
+    { class: "facts" },
+    rows
+      .filter(([, value]) => value !== undefined && value !== null && value !== "")
+      .map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
+}
+
+export function offlineBlock(app, what) {
+  if (navigator.onLine) return null;
+  return notice("info", `Tanpa sinyal: ${what} memerlukan jaringan. Coba lagi saat ada sinyal.`);
+}
+
+export function capturedAt(item) {
+  return `dicatat ${dateTime(item.captured_at)}`;
+}
