@@ -39,13 +39,12 @@ from tests.e2e.browser.conftest import (
     upload_documents,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        os.environ.get("SUTASOMA_R2") != "1",
-        reason="needs the CONTRACT r2 API (see the module docstring); SUTASOMA_R2=1 runs them",
-    ),
-]
+pytestmark = [pytest.mark.e2e]
+# The r2 items still being built; SUTASOMA_R2=1 runs them anyway.
+r2_pending = pytest.mark.skipif(
+    os.environ.get("SUTASOMA_R2") != "1",
+    reason="needs an r2 item not yet on main (see the module docstring); SUTASOMA_R2=1 runs it",
+)
 
 
 def rupiah(amount: int) -> str:
@@ -139,6 +138,7 @@ def test_a_refund_is_settled_from_beranda(phone: Phone, user: Callable[[str], ht
     assert [(r["status"], r["returned_to"]) for r in settled] == [("SETTLED", "Baso")]
 
 
+@r2_pending
 def test_the_coordinator_opens_every_document_then_verifies(
     phone: Phone, user: Callable[[str], httpx.Client], browser: Browser
 ) -> None:
@@ -164,6 +164,7 @@ def test_the_coordinator_opens_every_document_then_verifies(
     assert agent.get(f"/claims/{claim['claim_id']}").json()["status"] != "SUBMITTED"
 
 
+@r2_pending
 def test_the_ktp_photo_goes_up_as_a_presigned_post_within_its_limit(
     phone: Phone, user: Callable[[str], httpx.Client], stack: dict[str, Any], camera_photo: bytes
 ) -> None:
