@@ -1,10 +1,16 @@
-"""Cold-start cost of the register function, against a bare `import boto3`.
+"""Cold start of every function, against the boto3 baseline, and the register function in detail.
 
 Every sample is a fresh interpreter (`subprocess.run([sys.executable, "-c", ...])`) that imports
 the handler the way the Lambda runtime does (`sys.path` starts with the function's code and the
-layer, then `import app`), with the function's environment from template.yaml (fake values) and
-the variables Lambda sets, and prints the time measured around the import inside the child.
-Scenarios run interleaved, round after round, so slow moments of the machine hit all of them.
+layer, then `import app`), with the function's environment from template.yaml (fake values,
+parameters at their defaults: tracing as deployed) and the variables Lambda sets, and prints the
+time measured around the import inside the child. Scenarios run interleaved, round after round,
+so slow moments of the machine hit all of them.
+
+The baseline is what any function that touches AWS pays: `import boto3; boto3.client("dynamodb")`
+(the issue's definition); `import boto3` alone is printed too. With `--before REF` the same
+functions of another commit (extracted with `git archive`, its own template's environment) run
+in the same rounds: before and after from one run.
 
 Figures, never a pass/fail: timings on a small shared machine are noisy; compare medians and
 ratios measured in the same run.
@@ -12,6 +18,7 @@ ratios measured in the same run.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -37,15 +44,17 @@ TEMPLATE = ROOT / "template.yaml"
 HEALTH_EVENT = ROOT / "events" / "health.json"
 FUNCTION_ID = "RegisterFunction"
 DEFAULT_RUNS = 15
+BASELINE = 'import boto3; boto3.client("dynamodb")'
 
 # What the child runs. `{paths}` go first on sys.path, like /var/task and /opt/python in Lambda.
 _CHILD = """
 import json, sys, time
 sys.path[:0] = {paths!r}
 out = {{}}
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 {import_stmt}
 out["import_s"] = time.perf_counter() - t0
+out["import_cpu_s"] = time.process_time() - c0
 {after}
 print("BENCH " + json.dumps(out), flush=True)
 """
@@ -71,16 +80,6 @@ t0 = time.perf_counter()
 app.lambda_handler(event, _Context())
 out["second_invoke_s"] = time.perf_counter() - t0
 """
-
-# What tracing would cost once code uses `sutasoma.runtime.observability.tracer` (today nothing does, so
-# the lazy tracer is never built, whatever POWERTOOLS_TRACE_DISABLED says).
-_MATERIALISE_TRACER = """
-t0 = time.perf_counter()
-from sutasoma.runtime.observability import tracer
-tracer.provider
-out["tracer_init_s"] = time.perf_counter() - t0
-"""
-
 
 # The boto3 clients a cold registration creates: dynamodb and sqs through sutasoma.adapters.aws.client()
 # (a new boto3 Session each), secretsmanager through Powertools' get_secret (a new Session too),
@@ -115,6 +114,7 @@ class Scenario:
     paths: tuple[str, ...] = (str(FUNCTION_DIR), str(LAYER_DIR))
     section: str = "import"  # "import": the cold-start table; "clients": client creation
     max_runs: int | None = None
+    base_env: dict[str, str] | None = None  # the whole environment, instead of the run's common one
 
 
 @dataclass
@@ -142,33 +142,84 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 _CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
-def function_environment(function_id: str = FUNCTION_ID) -> dict[str, str]:
-    """A function's variables per template.yaml, references replaced by fake values."""
-    template = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
-    parameters = template.get("Parameters", {})
+def _load_template(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # type: ignore[no-any-return]  # noqa: S506
+
+
+def _condition(template: dict[str, Any], node: Any, parameters: dict[str, Any]) -> Any:
+    """A condition of the template, on parameter values (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Ref)."""
+    if isinstance(node, dict) and len(node) == 1:
+        ((name, arg),) = node.items()
+        if name == "Ref":
+            return parameters.get(arg, f"fake-{arg}")
+        if name == "Condition":
+            return _condition(template, template["Conditions"][arg], parameters)
+        if name == "Fn::Equals":
+            return str(_condition(template, arg[0], parameters)) == str(
+                _condition(template, arg[1], parameters)
+            )
+        if name == "Fn::Not":
+            return not _condition(template, arg[0], parameters)
+        if name == "Fn::And":
+            return all(_condition(template, a, parameters) for a in arg)
+        if name == "Fn::Or":
+            return any(_condition(template, a, parameters) for a in arg)
+    return node
+
+
+def _value(template: dict[str, Any], name: str, value: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = (
+            when_true if _condition(template, template["Conditions"][condition], parameters) else when_false
+        )
+        return _value(template, name, chosen, parameters)
+    if isinstance(value, dict) and "Ref" in value:
+        given = parameters.get(value["Ref"])
+        return str(given) if given is not None else f"fake-{value['Ref']}"
+    if isinstance(value, dict):
+        return f"fake-{name.lower()}"
+    return str(value)
+
+
+def function_environment(
+    function_id: str = FUNCTION_ID, template_path: Path = TEMPLATE, parameters: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A function's variables per template.yaml: parameters at their defaults (or `parameters`),
+    conditions evaluated on them, other references replaced by fake values."""
+    template = _load_template(template_path)
+    values = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+    values.update(parameters or {})
     variables: dict[str, Any] = {}
     variables.update(template["Globals"]["Function"]["Environment"]["Variables"])
     function = template["Resources"][function_id]["Properties"]
     variables.update((function.get("Environment") or {}).get("Variables") or {})
-    env: dict[str, str] = {}
-    for name, value in variables.items():
-        if isinstance(value, dict) and "Ref" in value:
-            default = parameters.get(value["Ref"], {}).get("Default")
-            env[name] = str(default) if default is not None else f"fake-{value['Ref']}"
-        elif isinstance(value, dict):
-            env[name] = f"fake-{name.lower()}"
-        else:
-            env[name] = str(value)
-    if "BPJS_QUEUE_URL" in env:
-        env["BPJS_QUEUE_URL"] = "http://127.0.0.1:9/123456789012/fake-bpjs-outbound.fifo"
-    if "NIK_HASH_SECRET_ARN" in env:
-        env["NIK_HASH_SECRET_ARN"] = (
-            "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:fake-nik-hash-key-AbCdEf"  # noqa: S105
-        )
+    env = {name: _value(template, name, value, values) for name, value in variables.items()}
+    for name in [n for n in env if n.endswith("_QUEUE_URL") or n.endswith("_DLQ_URL")]:
+        env[name] = f"http://127.0.0.1:9/123456789012/fake-{name.lower().replace('_', '-')}"
+    for name in [n for n in env if n.endswith("_SECRET_ARN")]:
+        env[name] = f"arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:fake-{name.lower()}-AbCdEf"
     return env
 
 
-def child_environment() -> dict[str, str]:
+def template_functions(template_path: Path = TEMPLATE) -> dict[str, str]:
+    """folder name under functions/ -> logical id, for every function of the template."""
+    resources = _load_template(template_path)["Resources"]
+    found = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            code = str(resource["Properties"].get("CodeUri", ""))
+            if code.startswith("functions/"):
+                found[code.removeprefix("functions/").strip("/")] = logical_id
+    return dict(sorted(found.items()))
+
+
+def child_environment(
+    function_id: str = FUNCTION_ID,
+    code_dir: Path = FUNCTION_DIR,
+    template_path: Path = TEMPLATE,
+    parameters: dict[str, str] | None = None,
+) -> dict[str, str]:
     """A Lambda-like environment: fake credentials, no AWS reachable, the function's variables."""
     base = {
         k: v
@@ -186,8 +237,8 @@ def child_environment() -> dict[str, str]:
             # Nothing is called during these runs; if something were, it would go nowhere.
             "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
             # What Lambda sets: Powertools' Tracer only turns on inside Lambda (LAMBDA_TASK_ROOT).
-            "LAMBDA_TASK_ROOT": str(FUNCTION_DIR),
-            "AWS_LAMBDA_FUNCTION_NAME": "register",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "AWS_LAMBDA_FUNCTION_NAME": code_dir.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
@@ -195,7 +246,7 @@ def child_environment() -> dict[str, str]:
             "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
         }
     )
-    base.update(function_environment())
+    base.update(function_environment(function_id, template_path, parameters))
     return base
 
 
@@ -266,17 +317,17 @@ def scenarios(copies: NoBytecodeCopies) -> list[Scenario]:
         Scenario("boto3", "import boto3 (baseline)", "import boto3"),
         Scenario(
             "handler_trace_off",
-            "handler, POWERTOOLS_TRACE_DISABLED=true",
+            "handler, as deployed (no X-Ray SDK)",
             "import app",
             after=health,
             env={"POWERTOOLS_TRACE_DISABLED": "true"},
         ),
         Scenario(
             "handler_trace_on",
-            "handler, tracing on (as deployed)",
+            "handler, TraceAwsCalls=true (X-Ray SDK)",
             "import app",
-            after=health + _MATERIALISE_TRACER,
-            unset=("POWERTOOLS_TRACE_DISABLED",),
+            after=health,
+            env={"POWERTOOLS_TRACE_DISABLED": "false"},
         ),
         Scenario(
             "handler_no_pyc_own",
@@ -317,7 +368,8 @@ def scenarios(copies: NoBytecodeCopies) -> list[Scenario]:
 
 def _run_child(scenario: Scenario, env: dict[str, str]) -> dict[str, float]:
     code = _CHILD.format(paths=list(scenario.paths), import_stmt=scenario.import_stmt, after=scenario.after)
-    child_env = {k: v for k, v in {**env, **scenario.env}.items() if k not in scenario.unset}
+    base = scenario.base_env if scenario.base_env is not None else env
+    child_env = {k: v for k, v in {**base, **scenario.env}.items() if k not in scenario.unset}
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=child_env,
@@ -347,6 +399,133 @@ def measure(runs: int = DEFAULT_RUNS) -> dict[str, Samples]:
                 for key, value in _run_child(scenario, env).items():
                     results[scenario.name].values[key].append(value)
     return results
+
+
+# ------------------------------------------------------------------------------ every function
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A checkout whose functions are measured: this one, or another commit's (`--before`)."""
+
+    key: str  # "after" or "before"
+    label: str
+    root: Path
+
+
+@contextmanager
+def trees(before: str | None) -> Iterator[list[Tree]]:
+    """This tree, and `before` (a commit) extracted with `git archive` into a temporary folder."""
+    found = [Tree("after", "this tree", ROOT)]
+    if not before:
+        yield found
+        return
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", before], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="sutasoma-before-") as tmp:
+        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        yield [Tree("before", f"before ({commit})", Path(tmp)), *found]
+
+
+BASELINES = (
+    Scenario("boto3", "import boto3", "import boto3", paths=()),
+    Scenario("baseline", BASELINE, BASELINE, paths=()),
+)
+
+
+def function_scenarios(tree: Tree, sdk: bool) -> list[Scenario]:
+    """`import app` of every function of `tree`, parameters at their defaults (or TraceAwsCalls=true)."""
+    template = tree.root / "template.yaml"
+    layer = tree.root / "layers" / "common"
+    plan = []
+    for name, logical_id in template_functions(template).items():
+        code_dir = tree.root / "functions" / name
+        parameters = {"TraceAwsCalls": "true"} if sdk else None
+        plan.append(
+            Scenario(
+                f"{tree.key}{'+sdk' if sdk else ''}:{name}",
+                name,
+                "import app",
+                paths=(str(code_dir), str(layer)),
+                base_env=child_environment(logical_id, code_dir, template, parameters),
+            )
+        )
+    return plan
+
+
+@dataclass
+class FunctionColds:
+    samples: dict[str, list[float]]  # scenario name -> import seconds (wall clock)
+    cpu: dict[str, list[float]]  # scenario name -> import seconds of CPU (the child's process time)
+    trees: list[Tree]
+    runs: int
+
+    def median_ms(self, name: str, cpu: bool = False) -> float | None:
+        values = (self.cpu if cpu else self.samples).get(name)
+        return statistics.median(values) * 1000 if values else None
+
+    def functions(self) -> list[str]:
+        return sorted({name.split(":", 1)[1] for name in self.samples if ":" in name})
+
+    def medians(self) -> dict[str, float]:
+        """scenario name -> median ms (what bench/table.py reads)."""
+        return {name: statistics.median(v) * 1000 for name, v in self.samples.items() if v}
+
+
+def measure_functions(runs: int = DEFAULT_RUNS, before: str | None = None, sdk: bool = True) -> FunctionColds:
+    """The baselines and every function (as deployed; with the SDK; `before`'s), interleaved."""
+    with trees(before) as chosen:
+        plan = list(BASELINES)
+        for tree in chosen:
+            plan += function_scenarios(tree, sdk=False)
+        if sdk:
+            plan += function_scenarios(chosen[-1], sdk=True)
+        common = child_environment()
+        for scenario in plan:  # one discarded warm-up each: fills the OS file cache
+            _run_child(scenario, common)
+        samples: dict[str, list[float]] = {s.name: [] for s in plan}
+        cpu: dict[str, list[float]] = {s.name: [] for s in plan}
+        for _ in range(runs):
+            for scenario in plan:
+                measured = _run_child(scenario, common)
+                samples[scenario.name].append(measured["import_s"])
+                cpu[scenario.name].append(measured["import_cpu_s"])
+        return FunctionColds(samples, cpu, chosen, runs)
+
+
+def _cell(value: float | None, base: float, width: int) -> str:
+    return f"{value:>{width - 9}.0f}ms {value / base:>6.2f}x" if value else f"{'-':>{width}}"
+
+
+def functions_report(colds: FunctionColds) -> str:
+    base, boto3_only = colds.median_ms("baseline") or 1.0, colds.median_ms("boto3") or 1.0
+    base_cpu = colds.median_ms("baseline", cpu=True) or 1.0
+    before = next((t for t in colds.trees if t.key == "before"), None)
+    lines = [
+        f"Cold start of every function: `import app`, median of {colds.runs} fresh interpreters each, "
+        "interleaved; template parameters at their defaults (TraceAwsCalls=false: no X-Ray SDK)",
+        f"  baseline `{BASELINE}`: {base:.0f} ms (CPU {base_cpu:.0f} ms);  `import boto3` alone: "
+        f"{boto3_only:.0f} ms.  x = times the baseline; CPU = the child's process time, steadier on a busy machine",
+    ]
+    head = f"  {'function':<16}" + (f" {before.label:>17}" if before else "")
+    head += f" {'as deployed':>17} {'x import boto3':>14} {'CPU x':>6} {'TraceAwsCalls=true':>19}"
+    lines += [head, "  " + "-" * (len(head) - 2)]
+    for name in colds.functions():
+        now = colds.median_ms(f"after:{name}")
+        cpu = colds.median_ms(f"after:{name}", cpu=True)
+        row = f"  {name:<16}" + (f" {_cell(colds.median_ms(f'before:{name}'), base, 17)}" if before else "")
+        row += f" {_cell(now, base, 17)} {(now or 0) / boto3_only:>13.2f}x {(cpu or 0) / base_cpu:>5.2f}x"
+        row += f" {_cell(colds.median_ms(f'after+sdk:{name}'), base, 19)}"
+        lines.append(row)
+    afters = {n: colds.median_ms(f"after:{n}") or 0.0 for n in colds.functions()}
+    if afters:
+        worst = max(afters, key=afters.__getitem__)
+        lines.append(
+            f"  worst as deployed: {worst} {afters[worst] / base:.2f}x the baseline (target 1.5x, aim 1.3x)"
+        )
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------ -X importtime
@@ -408,7 +587,9 @@ def p90(values: list[float]) -> float:
 
 def report(results: dict[str, Samples], profile: ImportProfile | None, runs: int) -> str:
     ms = 1000.0
-    lines = [f"Cold start, register function (n fresh interpreters per scenario, interleaved, {runs} rounds)"]
+    lines = [
+        f"Cold start, the register function in detail (n fresh interpreters per scenario, interleaved, {runs} rounds)"
+    ]
     header = f"  {'scenario':<42} {'n':>3} {'import med':>10} {'p90':>8} {'x boto3':>8} {'1st req':>8} {'2nd req':>8}"
     lines.append(header)
     lines.append("  " + "-" * (len(header) - 2))
@@ -425,12 +606,6 @@ def report(results: dict[str, Samples], profile: ImportProfile | None, runs: int
             f"{median(imports) / base:>7.2f}x "
             + (f"{median(first) * ms:>6.1f}ms " if first else f"{'-':>8} ")
             + (f"{median(second) * ms:>6.1f}ms" if second else f"{'-':>8}")
-        )
-    tracer = results["handler_trace_on"].values.get("tracer_init_s")
-    if tracer:
-        lines.append(
-            f"  + building Powertools Tracer (X-Ray SDK, patching) if code used it: "
-            f"{median(tracer) * ms:.0f}ms median, {p90(tracer) * ms:.0f}ms p90"
         )
     lines.append("  (1st/2nd req: GET /health through lambda_handler right after the import; no AWS call)")
 
@@ -463,12 +638,44 @@ def report(results: dict[str, Samples], profile: ImportProfile | None, runs: int
     return "\n".join(lines)
 
 
-def run(runs: int = DEFAULT_RUNS, profile: bool = True) -> str:
+def run(
+    runs: int = DEFAULT_RUNS, profile: bool = True, before: str | None = None, detail: bool = True
+) -> str:
+    """Every function's cold start (with `before`'s in the same rounds), then the register function
+    in detail; the medians of every function are also printed as one JSON line for bench/table.py."""
     started = time.perf_counter()
-    results = measure(runs)
-    text = report(results, import_profile() if profile else None, runs)
-    return f"{text}\n  ({time.perf_counter() - started:.0f}s)"
+    colds = measure_functions(runs, before)
+    parts = [functions_report(colds)]
+    if detail:
+        results = measure(runs)
+        parts.append(report(results, import_profile() if profile else None, runs))
+    parts.append(f"{MEDIANS_PREFIX}{json.dumps(colds.medians())}")
+    return "\n\n".join(parts) + f"\n  ({time.perf_counter() - started:.0f}s)"
+
+
+MEDIANS_PREFIX = "  cold-start medians (ms): "
+
+
+def medians_from(text: str | None) -> dict[str, float] | None:
+    """The JSON line `run` prints, read back (bench/table.py takes the figures of the same run)."""
+    for line in (text or "").splitlines():
+        if line.startswith(MEDIANS_PREFIX):
+            return {k: float(v) for k, v in json.loads(line[len(MEDIANS_PREFIX) :]).items()}
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="fresh interpreters per scenario")
+    parser.add_argument("--before", help="a commit whose functions run in the same rounds (git archive)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the -X importtime breakdown")
+    parser.add_argument(
+        "--no-detail", action="store_true", help="every function only, not the register detail"
+    )
+    args = parser.parse_args(argv)
+    print(run(args.runs, profile=not args.no_profile, before=args.before, detail=not args.no_detail))
+    return 0
 
 
 if __name__ == "__main__":
-    print(run(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_RUNS))
+    sys.exit(main())

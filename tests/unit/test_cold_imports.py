@@ -24,6 +24,13 @@ FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.p
 
 # Module -> the functions allowed to import it at cold start, and why it is heavy.
 HEAVY = {
+    # The X-Ray SDK: only where TraceAwsCalls=true (POWERTOOLS_TRACE_DISABLED=false), never by default.
+    "aws_xray_sdk": set(),
+    # Claim shapes and rules: only the claim function answers with them (api.presenters is lazy).
+    "sutasoma.api.models.claims": {"claim"},
+    "sutasoma.app.claims": {"claim"},
+    # The ULID library reads its package metadata at import: ids are made on request.
+    "ulid": set(),
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
@@ -40,11 +47,12 @@ _CHILD = """
 import json, sys
 sys.path[:0] = {paths!r}
 import app
+{then}
 print(json.dumps(sorted(sys.modules)))
 """
 
 
-def imported_by(function: str) -> set[str]:
+def imported_by(function: str, parameters: dict[str, str] | None = None, then: str = "") -> set[str]:
     code_dir = ROOT / "functions" / function
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "LAMBDA_"))}
     env.update(
@@ -59,9 +67,9 @@ def imported_by(function: str) -> set[str]:
         POWERTOOLS_SERVICE_NAME="sutasoma",
     )
     # The function's variables (fake values): its settings are validated when it starts.
-    env.update(function_environment(LOGICAL_IDS[function]))
+    env.update(function_environment(LOGICAL_IDS[function], parameters=parameters))
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", _CHILD.format(paths=[str(code_dir), str(ROOT / "layers" / "common")])],
+        [sys.executable, "-c", _CHILD.format(paths=[str(code_dir), str(ROOT / "layers" / "common")], then=then)],
         env=env,
         cwd=tempfile.gettempdir(),
         capture_output=True,
@@ -83,6 +91,23 @@ def test_cold_start_imports_only_what_the_function_uses(function: str, modules: 
     assert "app" in loaded and "sutasoma" in loaded
     unexpected = {name for name, allowed in HEAVY.items() if name in loaded and function not in allowed}
     assert not unexpected, f"{function} imports {sorted(unexpected)} at cold start"
+
+
+def test_every_function_imports_boto3_at_init(modules: dict[str, set[str]]) -> None:
+    """Each function calls AWS in its first request: boto3 is imported in the init phase (as the
+    benchmark's baseline), not deferred into that request."""
+    assert [f for f in FUNCTIONS if "boto3" not in modules[f]] == []
+
+
+@pytest.mark.parametrize("function", ["register", "bpjs_sync"])
+def test_trace_aws_calls_loads_the_sdk_and_patches(function: str) -> None:
+    """TraceAwsCalls=true: Powertools' Tracer is built at init and patches botocore, so every AWS
+    call is a subsegment; the BPJS client patches httpx when it is loaded (the first message)."""
+    loaded = imported_by(function, {"TraceAwsCalls": "true"}, then="import sutasoma.adapters.bpjs_client")
+    assert "aws_xray_sdk.core" in loaded and "aws_xray_sdk.ext.botocore.patch" in loaded
+    assert "aws_xray_sdk.ext.httpx.patch" in loaded
+    untraced = imported_by(function, then="import sutasoma.adapters.bpjs_client")
+    assert not {m for m in untraced if m.startswith("aws_xray_sdk")}
 
 
 def test_every_function_is_checked() -> None:

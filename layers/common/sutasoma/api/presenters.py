@@ -2,39 +2,39 @@
 
 Masking follows domain/privacy.py: phones masked in lists, the whole NIK only in one farmer's
 read, a bank account whole only for the staff who verify the claim.
+
+Each presenter imports the models it builds when it is first called: a function loads at cold
+start only the shapes its own routes answer with (the register function never builds a claim).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sutasoma.api.models.claims import (
-    BenefitItemOut,
-    ClaimantOut,
-    ClaimEvent,
-    ClaimOut,
-    DocumentStatus,
-    EstimatedBenefit,
-)
-from sutasoma.api.models.farmers import CoverageOut, Farmer, FarmerDetail, HeirOut
-from sutasoma.api.models.payments import Payment, Quote, QuoteLine
-from sutasoma.api.models.refunds import Refund
-from sutasoma.api.models.worklist import Worklist
-from sutasoma.app.claims import ClaimView
-from sutasoma.domain.claim import Claimant
 from sutasoma.domain.clock import period_of, today_wita
-from sutasoma.domain.documents import DOC_NAMES, DocType
-from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
-from sutasoma.domain.payment import Quote as QuoteRecord
 from sutasoma.domain.privacy import mask_bank_account, mask_phone
-from sutasoma.domain.refund import RefundRecord
-from sutasoma.domain.tariff import contribution_for
-from sutasoma.domain.worklist import Worklist as WorklistRecord
+
+if TYPE_CHECKING:
+    from sutasoma.api.models.claims import ClaimantOut, ClaimOut
+    from sutasoma.api.models.farmers import Farmer, FarmerDetail
+    from sutasoma.api.models.payments import Payment, Quote, QuoteLine
+    from sutasoma.api.models.refunds import Refund
+    from sutasoma.api.models.worklist import Worklist
+    from sutasoma.app.claims import ClaimView
+    from sutasoma.domain.claim import Claimant
+    from sutasoma.domain.farmer import FarmerRecord
+    from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
+    from sutasoma.domain.payment import Quote as QuoteRecord
+    from sutasoma.domain.refund import RefundRecord
+    from sutasoma.domain.worklist import Worklist as WorklistRecord
 
 
 def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool = False) -> Farmer:
     """The farmer on `today` (WITA); `masked` for lists: the farmer's and heirs' phones masked."""
+    from sutasoma.api.models.farmers import CoverageOut, Farmer, HeirOut
+    from sutasoma.domain.tariff import contribution_for
+
     today = today or today_wita()
     coverage = farmer.coverage(today)
     heirs = [
@@ -59,14 +59,20 @@ def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool 
 
 
 def farmer_detail(farmer: FarmerRecord, today: date | None = None) -> FarmerDetail:
+    from sutasoma.api.models.farmers import FarmerDetail
+
     return FarmerDetail(**farmer_out(farmer, today).model_dump(), nik=farmer.nik)
 
 
 def _lines(lines: tuple[PaidLine, ...]) -> list[QuoteLine]:
+    from sutasoma.api.models.payments import QuoteLine
+
     return [QuoteLine.model_validate(line.model_dump()) for line in lines]
 
 
 def quote_out(quote: QuoteRecord) -> Quote:
+    from sutasoma.api.models.payments import Quote
+
     return Quote(
         periods=list(quote.periods),
         first_period=quote.first_period,
@@ -76,6 +82,9 @@ def quote_out(quote: QuoteRecord) -> Quote:
 
 
 def payment_out(payment: PaymentRecord, coverage: CoverageSnapshot | None = None) -> Payment:
+    from sutasoma.api.models.farmers import CoverageOut
+    from sutasoma.api.models.payments import Payment
+
     shown = coverage or payment.coverage_after
     return Payment(
         payment_id=payment.payment_id, receipt_number=payment.receipt_number, farmer_id=payment.farmer_id,
@@ -90,6 +99,8 @@ def payment_out(payment: PaymentRecord, coverage: CoverageSnapshot | None = None
 
 def claimant_out(claimant: Claimant, *, in_list: bool, whole_account: bool) -> ClaimantOut:
     """The phone masked in lists; the bank account whole only where `whole_account`."""
+    from sutasoma.api.models.claims import ClaimantOut
+
     account = claimant.bank_account
     return ClaimantOut(
         full_name=claimant.full_name,
@@ -101,6 +112,15 @@ def claimant_out(claimant: Claimant, *, in_list: bool, whole_account: bool) -> C
 
 
 def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
+    from sutasoma.api.models.claims import (
+        BenefitItemOut,
+        ClaimEvent,
+        ClaimOut,
+        DocumentStatus,
+        EstimatedBenefit,
+    )
+    from sutasoma.domain.documents import DOC_NAMES, DocType
+
     claim = view.claim
     documents = [
         DocumentStatus(
@@ -131,8 +151,12 @@ def farmer_page(farmers: list[FarmerRecord]) -> list[Farmer]:
 
 
 def worklist_out(worklist: WorklistRecord) -> Worklist:
+    from sutasoma.api.models.worklist import Worklist
+
     return Worklist.model_validate(worklist, from_attributes=True)
 
 
 def refund_out(refund: RefundRecord) -> Refund:
+    from sutasoma.api.models.refunds import Refund
+
     return Refund.model_validate(refund, from_attributes=True)

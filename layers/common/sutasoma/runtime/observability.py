@@ -6,11 +6,16 @@ serialised log line is scrubbed of digit runs that look like one.
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 # 16-digit NIK, Indonesian mobile numbers, and long digit runs such as bank accounts.
 # Only whole runs count: digits inside a UUID or ULID (bounded by letters or hyphens) do not.
@@ -29,9 +34,74 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 logger = Logger(logger_formatter=RedactingFormatter(), utc=True)
 metrics = Metrics()
 
+_TRUTHY = frozenset({"1", "true", "on", "yes", "y", "t"})
+
+
+def tracing_enabled(environ: Any = None) -> bool:
+    """Whether the X-Ray SDK traces this process: inside Lambda (not SAM local) and not switched
+    off by POWERTOOLS_TRACE_DISABLED - the rule Powertools' Tracer applies. The template sets
+    that variable from its `TraceAwsCalls` parameter (docs/decisions.md "Tracing")."""
+    env = os.environ if environ is None else environ
+    if env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUTHY:
+        return False
+    return (
+        bool(env.get("LAMBDA_TASK_ROOT"))
+        and not env.get("AWS_SAM_LOCAL")
+        and not env.get("AWS_CHALICE_CLI_MODE")
+    )
+
+
+class LazyTracer:
+    """Powertools' Tracer, built only where tracing is on.
+
+    Building a Tracer imports the X-Ray SDK even when tracing is disabled, and with tracing on it
+    patches botocore (and httpx where the BPJS client asks): tens of milliseconds of every cold
+    start. Where tracing is off this object decorates nothing and patches nothing, and the SDK is
+    never imported; where it is on, the decorators and patches are Powertools' own.
+    """
+
+    def __init__(self, patch_modules: Sequence[str]) -> None:
+        self._patch_modules = tuple(patch_modules)
+        self._tracer: Tracer | None = None
+        self._decided = False
+
+    @property
+    def provider(self) -> Tracer | None:
+        """The real Tracer (built on first use where tracing is on), else None."""
+        if not self._decided:
+            self._decided = True
+            if tracing_enabled():
+                from aws_lambda_powertools import Tracer
+
+                self._tracer = Tracer(patch_modules=self._patch_modules)
+        return self._tracer
+
+    def capture_lambda_handler(
+        self,
+        lambda_handler: Callable[..., Any] | None = None,
+        capture_response: bool | None = None,
+        capture_error: bool | None = None,
+    ) -> Any:
+        """`@tracer.capture_lambda_handler` or `@tracer.capture_lambda_handler(capture_response=False)`."""
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            real = self.provider
+            if real is None:
+                return handler
+            return real.capture_lambda_handler(
+                handler, capture_response=capture_response, capture_error=capture_error
+            )
+
+        return decorate(lambda_handler) if lambda_handler is not None else decorate
+
+    def patch(self, modules: Sequence[str]) -> None:
+        real = self.provider
+        if real is not None:
+            real.patch(modules)
+
 
 # Each DynamoDB, SQS, S3 and Secrets Manager call is a subsegment of the trace (botocore patched).
 # Not X-Ray's patch_all: it imports every library it can patch, httpx included, ~60 ms of every
 # cold start; sutasoma.adapters.bpjs_client patches httpx itself, in the one function that calls BPJS.
-# Disabled (a no-op) outside Lambda and where POWERTOOLS_TRACE_DISABLED=true.
-tracer = Tracer(patch_modules=("botocore",))
+# Nothing at all (not even the SDK's import) outside Lambda and where POWERTOOLS_TRACE_DISABLED=true.
+tracer = LazyTracer(patch_modules=("botocore",))
