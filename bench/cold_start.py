@@ -19,6 +19,7 @@ ratios measured in the same run.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -420,12 +422,14 @@ def trees(before: str | None) -> Iterator[list[Tree]]:
     if not before:
         yield found
         return
+    git = shutil.which("git") or "git"
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", before], cwd=ROOT, capture_output=True, text=True, check=True
+        [git, "rev-parse", "--short", before], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="sutasoma-before-") as tmp:
-        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        archive = subprocess.run([git, "archive", commit], cwd=ROOT, capture_output=True, check=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tree:
+            tree.extractall(tmp, filter="data")
         yield [Tree("before", f"before ({commit})", Path(tmp)), *found]
 
 

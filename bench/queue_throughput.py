@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections import Counter, defaultdict
@@ -53,6 +54,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_ID = "BpjsSyncFunction"
 DEFAULT_FARMERS = 200
 DEFAULT_LATENCY_MS = 50
+# BPJS's limit in the first scenario: far enough above 150 msg/s that the consumer, not the limit,
+# is what is measured (the template's default limit is the second scenario's).
+DEFAULT_RATE_LIMIT = 400
 REGION = "ap-southeast-3"
 
 
@@ -79,7 +83,8 @@ class _Context:
 
 class _Meter:
     """AWS calls by phase and operation (botocore events) and time spent in AWS and BPJS calls.
-    A child is single-threaded: one call in flight at a time."""
+    The handler runs a batch's farmers in threads: times are summed over calls (so over threads),
+    each call timed on its own thread."""
 
     def __init__(self) -> None:
         self.phase = "source"
@@ -89,21 +94,30 @@ class _Meter:
         self.aws_s_by_operation: defaultdict[str, float] = defaultdict(float)  # handler phase only
         self.bpjs_s = 0.0
         self.bpjs_calls = 0
-        self._call_started = 0.0
+        self._lock = threading.Lock()
+        self._local = threading.local()
 
     def before_call(self, event_name: str, **kwargs: Any) -> None:
         operation = event_name.split(".", 2)[2]
-        self.calls[self.phase][operation] += 1
-        self._call_started = time.perf_counter()
+        with self._lock:
+            self.calls[self.phase][operation] += 1
+        self._local.started = time.perf_counter()
 
     def after_call(self, event_name: str, **kwargs: Any) -> None:
-        elapsed = time.perf_counter() - self._call_started
+        elapsed = time.perf_counter() - getattr(self._local, "started", time.perf_counter())
         if self.phase == "handler":
-            self.aws_s += elapsed
-            self.aws_s_by_operation[event_name.split(".", 2)[2]] += elapsed
+            with self._lock:
+                self.aws_s += elapsed
+                self.aws_s_by_operation[event_name.split(".", 2)[2]] += elapsed
 
     def before_send(self, event_name: str, **kwargs: Any) -> None:
-        self.sends[event_name.split(".", 2)[2]] += 1
+        with self._lock:
+            self.sends[event_name.split(".", 2)[2]] += 1
+
+    def bpjs_call(self, seconds: float) -> None:
+        with self._lock:
+            self.bpjs_s += seconds
+            self.bpjs_calls += 1
 
 
 def _install_meter(meter: _Meter) -> None:
@@ -127,8 +141,7 @@ def _install_meter(meter: _Meter) -> None:
         try:
             return send(self, *args, **kwargs)
         finally:
-            meter.bpjs_s += time.perf_counter() - started
-            meter.bpjs_calls += 1
+            meter.bpjs_call(time.perf_counter() - started)
 
     botocore.session.Session.create_client = counted_client  # type: ignore[method-assign]
     httpx.Client.send = timed_send  # type: ignore[method-assign]
@@ -240,6 +253,7 @@ class Scenario:
     label: str
     instances: int
     latency_ms: int
+    rate_limit: int  # BPJS's limit, calls/s across the instances: BPJS_RATE_LIMIT and the simulator's
 
 
 @dataclass
@@ -255,6 +269,7 @@ class Outcome:
     bpjs_replays: int
     queue_depth: int
     dlq_depth: int
+    rate: dict[str, Any] = field(default_factory=dict)  # the simulator's count: busiest second, 429s
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -274,10 +289,11 @@ class Outcome:
         return self.delivered / self.drain_s if self.drain_s else 0.0
 
     @property
-    def ideal(self) -> float | None:
-        """Messages/s if a batch cost only its BPJS calls, one after another: 1/latency per
-        concurrent invocation (10 x 50 ms per batch of 10 -> 20 msg/s)."""
-        return 1000 / self.scenario.latency_ms * self.scenario.instances if self.scenario.latency_ms else None
+    def ceiling(self) -> float:
+        """Calls/s the instances' shares of the limit allow at most (sutasoma.adapters.pacer)."""
+        from sutasoma.adapters.pacer import slot_seconds
+
+        return self.scenario.instances / slot_seconds(self.scenario.rate_limit, self.scenario.instances)
 
     def calls(self, phase: str) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -451,13 +467,17 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
     )
     simulator.deliver = lambda url, body, headers: 599  # no callbacks in this run
     server = serve(simulator)
-    stack.env_overrides.update(BPJS_BASE_URL=server.url)
+    stack.env_overrides.update(
+        BPJS_BASE_URL=server.url,
+        BPJS_RATE_LIMIT=str(scenario.rate_limit),
+        BPJS_MAX_CONCURRENCY=str(scenario.instances),
+    )
     try:
         farmer_ids, register_s = _register(stack, farmers, year)
         sqs = stack.clients("sqs")
         queue_url, dlq_url = stack.ref("BpjsOutboundQueue"), stack.ref("BpjsOutboundDlq")
         queued = _depth(sqs, queue_url)
-        simulator.configure({"latency_ms": scenario.latency_ms})
+        simulator.configure({"latency_ms": scenario.latency_ms, "rate_limit": scenario.rate_limit})
         drain_s, children = _drain(stack, scenario.instances, log_path)
         confirmed, statuses = _statuses(stack, farmer_ids)
         counts = simulator.request_log()["counts"]
@@ -474,9 +494,11 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
             bpjs_replays=replays,
             queue_depth=_depth(sqs, queue_url),
             dlq_depth=_depth(sqs, dlq_url),
+            rate=simulator.request_log()["rate"],
         )
     finally:
-        stack.env_overrides.pop("BPJS_BASE_URL", None)
+        for name in ("BPJS_BASE_URL", "BPJS_RATE_LIMIT", "BPJS_MAX_CONCURRENCY"):
+            stack.env_overrides.pop(name, None)
         server.stop()
     ids = [i for child in children for i in child["message_ids"]]
     registrations = sum(child["op_types"].get("PARTICIPANT_REGISTRATION", 0) for child in children)
@@ -491,6 +513,11 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
         (
             outcome.queue_depth == 0 and outcome.dlq_depth == 0,
             f"queue {outcome.queue_depth}, DLQ {outcome.dlq_depth}",
+        ),
+        (
+            outcome.rate["max_in_any_second"] <= scenario.rate_limit and outcome.rate["refused"] == 0,
+            f"BPJS's limit of {scenario.rate_limit}/s exceeded: {outcome.rate['max_in_any_second']} calls in "
+            f"one second, {outcome.rate['refused']} answered 429",
         ),
     ]
     outcome.problems = [text for good, text in checks if not good]
@@ -521,45 +548,46 @@ def _ops(calls: Counter[str], per: int) -> str:
 
 def report(outcomes: list[Outcome]) -> str:
     first = outcomes[0]
+    width = max(30, *(len(o.scenario.label) for o in outcomes))
     lines = [
         f"BPJS queue throughput: {first.farmers} farmers registered, then the FIFO queue drained by "
-        f"bpjs_sync (batches of 10, one invocation per batch, each instance its own interpreter)",
-        f"  {'scenario':<30} {'msg/s':>6} {'ideal':>6} {'% ideal':>7} {'drain':>6} {'batches':>7} "
-        f"{'ms/msg med':>10} {'p99':>6} {'cold batch':>10}",
-        "  " + "-" * 96,
+        f"bpjs_sync (batches of 10, one invocation per batch, each instance its own interpreter; a batch's "
+        f"farmers in threads, within each instance's share of BPJS's rate limit)",
+        f"  {'scenario':<{width}} {'msg/s':>6} {'limit':>6} {'ceiling':>7} {'busiest s':>9} {'429s':>4} "
+        f"{'drain':>6} {'batches':>7} {'batch med':>9} {'p99':>6} {'cold batch':>11}",
+        "  " + "-" * (width + 80),
     ]
     for o in outcomes:
-        warm = _per_message(o.warm_batches, "handler_s")
+        warm = [b["handler_s"] for b in o.warm_batches]
         median, p99 = (_ms(statistics.median(warm)), _ms(_p99(warm))) if warm else ("-", "-")
-        cold = [
-            child["batches"][0]["handler_s"] / child["batches"][0]["size"]
-            for child in o.children
-            if child["batches"]
-        ]
-        ideal = f"{o.ideal:.0f}" if o.ideal else "-"
-        share = f"{o.throughput / o.ideal:.0%}" if o.ideal else "-"
+        cold = [child["batches"][0]["handler_s"] for child in o.children if child["batches"]]
         lines.append(
-            f"  {o.scenario.label:<30} {o.throughput:>6.1f} {ideal:>6} {share:>7} {o.drain_s:>5.1f}s "
-            f"{len(o.batches):>7} {median:>10} {p99:>6} "
-            f"{'/'.join(_ms(c) for c in cold):>10}"
+            f"  {o.scenario.label:<{width}} {o.throughput:>6.1f} {o.scenario.rate_limit:>6} {o.ceiling:>7.0f} "
+            f"{o.rate.get('max_in_any_second', '-'):>9} {o.rate.get('refused', '-'):>4} {o.drain_s:>5.1f}s "
+            f"{len(o.batches):>7} {median:>7}ms {p99:>4}ms {'/'.join(_ms(c) for c in cold):>9}ms"
         )
     lines.append(
-        "  ms/msg = handler time of a batch / its size, warm batches (each instance's first is the cold "
-        "column); ideal = 1/latency per instance"
+        "  limit = BPJS_RATE_LIMIT and the simulator's rate_limit (calls/s); ceiling = what the instances' "
+        "shares allow at most (sutasoma.adapters.pacer); busiest s = most requests the simulator received "
+        "in any one second (sliding), 429s = requests it refused over the limit; batch = handler time of a "
+        "warm batch (each instance's first is the cold column)"
     )
     lines.append("")
-    lines.append("  where a warm message's time goes (per message, medians over warm batches)")
-    lines.append(f"  {'scenario':<30} {'handler':>8} {'BPJS HTTP':>9} {'AWS calls':>9} {'rest':>6}")
+    lines.append("  where a warm batch's time goes (medians over warm batches; summed over its threads)")
+    lines.append(
+        f"  {'scenario':<{width}} {'batch':>7} {'msgs':>5} {'BPJS/call':>9} {'AWS/msg':>8} {'in flight':>9}"
+    )
     for o in outcomes:
         warm_batches = o.warm_batches or o.batches
-        handler_s = statistics.median(_per_message(warm_batches, "handler_s"))
-        bpjs_s = statistics.median(_per_message(warm_batches, "bpjs_s"))
-        aws_s = statistics.median(_per_message(warm_batches, "aws_s"))
-        rest_s = statistics.median(
-            [(b["handler_s"] - b["bpjs_s"] - b["aws_s"]) / b["size"] for b in warm_batches]
-        )
+        batch_s = statistics.median(b["handler_s"] for b in warm_batches)
+        size = statistics.median(b["size"] for b in warm_batches)
+        bpjs_s = statistics.median(b["bpjs_s"] / b["size"] for b in warm_batches)
+        aws_s = statistics.median(b["aws_s"] / b["size"] for b in warm_batches)
+        # Work summed over the batch's threads / its wall time: how many messages were in flight.
+        overlap = statistics.median((b["bpjs_s"] + b["aws_s"]) / b["handler_s"] for b in warm_batches)
         lines.append(
-            f"  {o.scenario.label:<30} {_ms(handler_s):>8} {_ms(bpjs_s):>9} {_ms(aws_s):>9} {_ms(rest_s):>6}"
+            f"  {o.scenario.label:<{width}} {_ms(batch_s):>5}ms {size:>5.0f} {_ms(bpjs_s):>7}ms "
+            f"{_ms(aws_s):>6}ms {overlap:>9.1f}"
         )
     lines.append("  mean time per AWS call in the handler (all batches; moto on 127.0.0.1, not DynamoDB):")
     for o in outcomes:
@@ -587,13 +615,17 @@ def report(outcomes: list[Outcome]) -> str:
         bpjs_calls = sum(child["bpjs_calls"] for child in o.children)
         lines.append(f"    BPJS HTTP calls {bpjs_calls} for {o.farmers} messages")
     lines.append("")
-    lines.append("  check (every farmer must come out CONFIRMED, each NIK registered at BPJS once)")
+    lines.append(
+        "  check (every farmer CONFIRMED, each NIK registered at BPJS once, every message delivered once, "
+        "BPJS's limit never exceeded)"
+    )
     for o in outcomes:
         verdict = "OK" if o.ok else "FAILED: " + "; ".join(o.problems)
         lines.append(
             f"  {o.scenario.label}: {o.confirmed}/{o.farmers} CONFIRMED, BPJS 201s {o.bpjs_registrations} "
             f"(replays {o.bpjs_replays}), queue {o.queue_depth}, DLQ {o.dlq_depth}, "
-            f"{o.delivered} deleted -> {verdict}"
+            f"{o.delivered} deleted, busiest second {o.rate.get('max_in_any_second')} <= {o.scenario.rate_limit}"
+            f" -> {verdict}"
         )
     lines.append(
         "  registration (register handler in-process, before the clock): "
@@ -608,51 +640,80 @@ class Result:
     ok: bool
 
 
-def scenarios(latency_ms: int, instances: int) -> list[Scenario]:
-    chosen = [Scenario(f"1 instance, BPJS {latency_ms} ms", 1, latency_ms)]
-    if instances > 1:
-        chosen.append(Scenario(f"{instances} instances, BPJS {latency_ms} ms", instances, latency_ms))
-    if latency_ms:  # the same without BPJS latency: what our side (and moto) costs
-        chosen.append(Scenario("1 instance, BPJS 0 ms", 1, 0))
-        if instances > 1:
-            chosen.append(Scenario(f"{instances} instances, BPJS 0 ms", instances, 0))
+def scenarios(latency_ms: int, instances: int, rate_limit: int, default_limit: int) -> list[Scenario]:
+    """At the default concurrency: a generous limit (what the consumer can do), the template's
+    default limit (the limiter binding), and BPJS answering at once (what our side costs)."""
+    chosen = [
+        Scenario(
+            f"{instances} instances, BPJS {latency_ms} ms, limit {rate_limit}/s",
+            instances,
+            latency_ms,
+            rate_limit,
+        )
+    ]
+    if default_limit != rate_limit:
+        chosen.append(
+            Scenario(
+                f"{instances} instances, BPJS {latency_ms} ms, limit {default_limit}/s (default)",
+                instances, latency_ms, default_limit,
+            )
+        )  # fmt: skip
+    if latency_ms:
+        chosen.append(
+            Scenario(f"{instances} instances, BPJS 0 ms, limit {rate_limit}/s", instances, 0, rate_limit)
+        )
     return chosen
 
 
 def measure(
-    farmers: int = DEFAULT_FARMERS, latency_ms: int = DEFAULT_LATENCY_MS, instances: int | None = None
+    farmers: int = DEFAULT_FARMERS,
+    latency_ms: int = DEFAULT_LATENCY_MS,
+    instances: int | None = None,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
 ) -> Result:
     """Every scenario, in this process (moto and the simulator here, the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
+    from bench.moto_fast import PlainJsonResponses, cached_update_expressions
     from local.pollers.sqs import sqs_event_sources
     from tests.support.stack import start_stack
 
     _quiet()
+    plain = PlainJsonResponses()
     server, stack = start_stack()
     try:
         (source,) = sqs_event_sources([stack.functions[FUNCTION_ID]])
         concurrency = instances or source.maximum_concurrency  # the template's default: 2
+        default_limit = int(float(stack.functions[FUNCTION_ID].environment["BPJS_RATE_LIMIT"]))
         outcomes = []
-        with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
-            for n, scenario in enumerate(scenarios(latency_ms, concurrency)):
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp,
+            plain.active(),
+            cached_update_expressions(),
+        ):
+            for n, scenario in enumerate(scenarios(latency_ms, concurrency, rate_limit, default_limit)):
                 log_path = Path(tmp) / f"scenario-{n}.log"
                 outcomes.append(run_scenario(stack, scenario, farmers, 1975 + n, log_path))
     finally:
         server.stop()
-    text = report(outcomes)
+    text = (
+        report(outcomes) + f"\n  moto: {plain.summary()}; update expressions parsed once (bench/moto_fast.py)"
+    )
     if not patched:
         text += "\n  (moto was started before: its TransactWriteItems copies whole tables, times inflated)"
     return Result(f"{text}\n  ({time.perf_counter() - started:.0f}s)", all(o.ok for o in outcomes))
 
 
 def run(
-    farmers: int = DEFAULT_FARMERS, latency_ms: int = DEFAULT_LATENCY_MS, instances: int | None = None
+    farmers: int = DEFAULT_FARMERS,
+    latency_ms: int = DEFAULT_LATENCY_MS,
+    instances: int | None = None,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
 ) -> Result:
     """`measure` in a fresh interpreter: moto's backends are per process (another benchmark's
     stack would collide with this one's) and the moto patch must come before any stack."""
     command = [sys.executable, "-m", "bench.queue_throughput", "--farmers", str(farmers)]
-    command += ["--latency-ms", str(latency_ms)]
+    command += ["--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit)]
     if instances:
         command += ["--instances", str(instances)]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
@@ -669,11 +730,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--farmers", type=int, default=DEFAULT_FARMERS, help="messages per scenario")
     parser.add_argument("--latency-ms", type=int, default=DEFAULT_LATENCY_MS, help="BPJS's simulated latency")
     parser.add_argument("--instances", type=int, help="concurrent invocations (default: the template's)")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=DEFAULT_RATE_LIMIT,
+        help="BPJS's limit, calls/s, of the first scenario",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker()
-    result = measure(args.farmers, args.latency_ms, args.instances)
+    result = measure(args.farmers, args.latency_ms, args.instances, args.rate_limit)
     print(result.text)
     return 0 if result.ok else 1
 

@@ -1,5 +1,7 @@
 """Consumer of the `bpjs-outbound` FIFO queue: each message is one operation for BPJS.
 
+The farmers of a batch are handled side by side, each farmer's messages in order (the FIFO group
+is the farmer), within this consumer's share of BPJS's rate limit (sutasoma.adapters.pacer).
 Partial batch failures (ReportBatchItemFailures): a failed message, and every later message of
 the same farmer in the batch, go back to the queue; the others are done. A failed message's
 visibility grows with its receive count, so a BPJS outage is waited out, not hammered. A message
@@ -11,56 +13,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma.app.bpjs_sync import backoff_seconds, ensure_time_for_a_message
+from sutasoma.app.bpjs_sync import backoff_seconds, count_outcomes, deliver_batch
+from sutasoma.app.fifo_batch import BatchOutcome, QueuedMessage
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
 from sutasoma.runtime.settings import BpjsSyncSettings, SettingsSource
 
 SETTINGS = SettingsSource(BpjsSyncSettings)  # validated now: a missing variable fails the cold start
 
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-# Report every failure item by item, even when all failed: each then gets its own backoff.
-processor.raise_on_entire_batch_failure = False
+
+def queued(record: dict[str, Any]) -> QueuedMessage:
+    attributes = record.get("attributes") or {}
+    return QueuedMessage(
+        message_id=record["messageId"],
+        group_id=str(attributes.get("MessageGroupId") or record["messageId"]),
+        body=record.get("body") or "",
+        receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+    )
 
 
-# Messages of this invocation that were tried (and so may have failed at BPJS): the others
-# failed untried (no time left, or behind a failed message of the same farmer).
-_tried: set[str] = set()
-
-
-def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> str:
-    ensure_time_for_a_message(lambda_context.get_remaining_time_in_millis())
-    _tried.add(record.message_id)
-    return wiring.bpjs_sync(SETTINGS.get()).process(record.json_body)
+def send_back(records: list[dict[str, Any]], outcome: BatchOutcome) -> None:
+    """Failed messages come back after their backoff; untried ones at once (FIFO still holds a
+    farmer's later messages behind an earlier one)."""
+    queue = wiring.outbound_queue(SETTINGS.get().bpjs_queue_url)
+    for record in records:
+        message_id = record["messageId"]
+        if message_id not in outcome.failed and message_id not in outcome.untried:
+            continue
+        receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        delay = backoff_seconds(receive_count) if message_id in outcome.failed else 0
+        try:
+            queue.delay(record["receiptHandle"], delay)
+        except Exception as error:  # the default visibility timeout applies instead
+            logger.warning("backoff not set", extra={"message_id": message_id, "error": type(error).__name__})
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _tried.clear()
-    response = process_partial_response(event, record_handler, processor, context)
-    failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
-    queue = wiring.outbound_queue(SETTINGS.get().bpjs_queue_url)
-    for record in event.get("Records", []):
-        if record["messageId"] in failed:
-            receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            # Untried: back at once (FIFO still holds a farmer's later messages behind an earlier one).
-            delay = backoff_seconds(receive_count) if record["messageId"] in _tried else 0
-            try:
-                queue.delay(record["receiptHandle"], delay)
-            except Exception as error:  # the default visibility timeout applies instead
-                logger.warning(
-                    "backoff not set",
-                    extra={"message_id": record["messageId"], "error": type(error).__name__},
-                )
-    if failed:
+    settings = SETTINGS.get()
+    sync = wiring.bpjs_sync(settings)  # built here, before the batch's threads share it
+    wiring.bpjs_pacer(settings).begin()  # this invocation's calls: only in slots from now on
+    records = event.get("Records", [])
+    messages = [queued(record) for record in records]
+    outcome = deliver_batch(
+        sync, messages, context.get_remaining_time_in_millis, settings.bpjs_parallel_messages
+    )
+    count_outcomes(outcome)
+    failures = outcome.failures(messages)
+    if failures:
+        send_back(records, outcome)
         logger.warning(
             "bpjs batch partly failed",
-            extra={"failed": len(failed), "untried": len(failed - _tried), "size": len(event["Records"])},
+            extra={"failed": len(failures), "untried": len(outcome.untried), "size": len(records)},
         )
-    return dict(response)
+    # Every failure item by item, even when all failed: each then gets its own backoff.
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}

@@ -1,7 +1,7 @@
 """`python -m local.bpjs`: the BPJS simulator on 127.0.0.1, as a process of its own.
 
     python -m local.bpjs [--port 0] [--cons-id ID] [--callback-url URL] [--base-path /partner]
-                         [--state-file PATH] [--latency-ms N] [--error-rate R] [--outage]
+                         [--state-file PATH] [--latency-ms N] [--error-rate R] [--rate-limit N] [--outage]
                          [--async-registration] [--no-auto-decide-claims]
                          [--claim-decision-delay-ms N] [--claim-payment-delay-ms N] [--seed N]
 
@@ -71,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--latency-ms", type=int, default=int(_env_default("LATENCY_MS", "0")))
     parser.add_argument("--error-rate", type=float, default=float(_env_default("ERROR_RATE", "0")))
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=int(_env_default("RATE_LIMIT", "0")),
+        help="requests in any second beyond this answered 429 RATE_LIMITED (0: no limit)",
+    )
     parser.add_argument("--outage", action="store_true", default=_env_flag("OUTAGE"))
     parser.add_argument("--async-registration", action="store_true", default=_env_flag("ASYNC_REGISTRATION"))
     parser.add_argument(
@@ -112,6 +118,7 @@ def _config(args: argparse.Namespace) -> SimConfig:
             "auto_decide_claims": not args.no_auto_decide_claims,
             "claim_decision_delay_ms": args.claim_decision_delay_ms,
             "claim_payment_delay_ms": args.claim_payment_delay_ms,
+            "rate_limit": args.rate_limit,
         }
     )
     return config

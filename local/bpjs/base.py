@@ -86,6 +86,9 @@ class SimulatorBase:
         self.claims: dict[str, Claim] = {}  # claim ref -> claim
         self.claims_by_id: dict[str, str] = {}
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.arrivals: deque[float] = deque()  # arrival times of the last second (the rate)
+        self.max_in_any_second = 0
+        self.rate_refused = 0
         self.request_total = 0
         self.counts: Counter[str] = Counter()
         self.callbacks: dict[str, CallbackRecord] = {}
@@ -113,7 +116,25 @@ class SimulatorBase:
                 "total": self.request_total,
                 "counts": dict(sorted(self.counts.items())),
                 "requests": list(self.requests),
+                "rate": {
+                    "max_in_any_second": self.max_in_any_second,
+                    "limit": self.config.rate_limit or None,
+                    "refused": self.rate_refused,
+                },
             }
+
+    def _arrived(self, at: float) -> bool:
+        """Count one arrival (under the lock); True when it is over `rate_limit` for its second.
+
+        Every request counts, refused or not: it is a call BPJS received. The busiest second is
+        found by sliding a window of one second along the arrivals (the window ending at each)."""
+        self.arrivals.append(at)
+        while self.arrivals and self.arrivals[0] <= at - 1.0:
+            self.arrivals.popleft()
+        self.max_in_any_second = max(self.max_in_any_second, len(self.arrivals))
+        over = bool(self.config.rate_limit) and len(self.arrivals) > self.config.rate_limit
+        self.rate_refused += over
+        return over
 
     def claim_list(self) -> list[dict[str, Any]]:
         with self._lock:

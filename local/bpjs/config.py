@@ -43,6 +43,7 @@ class SimConfig:
     auto_decide_claims: bool = True
     claim_decision_delay_ms: int = 1000
     claim_payment_delay_ms: int = 1000
+    rate_limit: int = 0  # requests in any second (sliding) beyond this are answered 429; 0: no limit
 
     def as_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -66,6 +67,10 @@ def _validated(name: str, value: Any) -> Any:
     if name in ("latency_ms", "callback_delay_ms", "claim_decision_delay_ms", "claim_payment_delay_ms"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120_000:
             raise ConfigError(f"{name} must be an integer from 0 to 120000")
+        return value
+    if name == "rate_limit":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+            raise ConfigError("rate_limit must be an integer from 0 (no limit) to 100000")
         return value
     if name == "error_rate":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:

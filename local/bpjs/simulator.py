@@ -84,6 +84,7 @@ class Simulator(Endpoints, ClaimDesk):
         started = self.clock()
         with self._lock:
             latency_ms = self.config.latency_ms
+            over_the_limit = self._arrived(started)
         if latency_ms:
             self.sleep(latency_ms / 1000)
         route, params = self._match(method, path)
@@ -91,7 +92,10 @@ class Simulator(Endpoints, ClaimDesk):
         lowered = {name.lower(): value for name, value in headers.items()}
         request_id = lowered.get("x-request-id", "")
         with self._lock:
-            answer, replayed = self._answer(method, path, lowered, body, route, params, request_id)
+            if over_the_limit:
+                answer, replayed = error_answer(429, "RATE_LIMITED"), False
+            else:
+                answer, replayed = self._answer(method, path, lowered, body, route, params, request_id)
             self._record(route_key, request_id, answer, replayed)
         log.info(
             "%s %s -> %d%s%s (%d ms)",

@@ -967,3 +967,24 @@ def test_refuses_to_start_without_its_secrets(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"secret_key" in result.stderr
+
+
+def test_the_busiest_second_is_counted_and_a_rate_limit_answers_429() -> None:
+    """Every arrival counts (answered or refused): `rate.max_in_any_second` is the most requests in
+    any one-second window; with `rate_limit`, the ones beyond it in their second get 429."""
+    now = [1_000.0]
+    simulator = Simulator(
+        Credentials("sutasoma-test", "k" * 48, "c" * 48), SimConfig(rate_limit=3), clock=lambda: now[0]
+    )
+    statuses = []
+    for at in (0.0, 0.2, 0.4, 0.6, 0.8, 1.3, 2.5):
+        now[0] = 1_000.0 + at
+        answer, _ = simulator.handle("POST", "/bpu/v1/participants", {}, b"{}")
+        statuses.append(answer.status)
+    # Unsigned: 401 when within the limit. 0.6 and 0.8 are the 4th and 5th of [0.0, 1.0); at 1.3
+    # the second (0.3, 1.3] holds 0.4, 0.6, 0.8 and 1.3: four, refused too; 2.5 is alone.
+    assert statuses == [401, 401, 401, 429, 429, 429, 401]
+    rate = simulator.request_log()["rate"]
+    assert rate == {"max_in_any_second": 5, "limit": 3, "refused": 3}
+    simulator.configure({"rate_limit": 0})
+    assert simulator.request_log()["rate"]["limit"] is None

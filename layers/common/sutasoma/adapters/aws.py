@@ -7,6 +7,7 @@ start). boto3 honours AWS_ENDPOINT_URL, which the local stack sets to its moto s
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -38,9 +39,19 @@ def session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
+# A boto3 Session is not thread-safe: clients are created one at a time (the BPJS consumer's
+# threads all reach for theirs at once on a cold start); a client once made is thread-safe.
+_creating = threading.Lock()
+
+
 @cache
-def client(service: str) -> Any:
+def _client(service: str) -> Any:
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def client(service: str) -> Any:
+    with _creating:
+        return _client(service)
 
 
 class LazyClient:
@@ -67,5 +78,5 @@ class LazyClient:
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints between moto instances)."""
-    client.cache_clear()
+    _client.cache_clear()
     session.cache_clear()

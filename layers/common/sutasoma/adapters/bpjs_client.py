@@ -12,10 +12,11 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -43,23 +44,35 @@ def sign(credentials: Credentials, timestamp: str, method: str, path: str, body:
     return base64.b64encode(digest).decode()
 
 
+class Pacer(Protocol):
+    def wait_turn(self) -> None: ...
+
+
 class BpjsClient:
+    """Thread-safe: a batch's messages call BPJS side by side (one httpx connection pool)."""
+
     def __init__(
         self,
         base_url: str,
         credentials: Callable[[], Credentials],
         http: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
+        pacer: Pacer | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._http = http
         self._clock = clock
+        self._pacer = pacer
+        # One secret read and one connection pool, however many threads start at once.
+        self._lock = threading.Lock()
 
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
+            with self._lock:
+                if self._http is None:
+                    self._http = httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
         return self._http
 
     # ------------------------------------------------------------------ endpoints
@@ -99,7 +112,11 @@ class BpjsClient:
             if payload is not None
             else b""
         )
-        credentials = self._credentials()
+        with self._lock:
+            credentials = self._credentials()  # cached by the secrets adapter after the first read
+        http = self.http
+        if self._pacer is not None:
+            self._pacer.wait_turn()  # BPJS's rate limit: every request, retries included, takes a turn
         timestamp = str(int(self._clock()))
         headers = {
             "Content-Type": "application/json",
@@ -109,7 +126,7 @@ class BpjsClient:
             "X-Request-Id": request_id,
         }
         try:
-            response = self.http.request(method, self._base_url + path, content=body, headers=headers)
+            response = http.request(method, self._base_url + path, content=body, headers=headers)
         except httpx.TimeoutException as error:
             raise BpjsRetryable(f"BPJS timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:

@@ -1,19 +1,24 @@
 """Delivering outbox operations to BPJS and recording what BPJS answered.
 
-Called once per SQS message by functions/bpjs_sync. Exactly-once in effect: BPJS applies our
-operation id once (X-Request-Id), and the outcome is recorded by a versioned write of the
-outbox entry that only the first delivery wins. Raising means "try this message again
-later"; the FIFO group (one per farmer) keeps the farmer's later operations behind it.
+Called by functions/bpjs_sync with a batch of SQS messages (`deliver_batch`): the farmers of a
+batch side by side, each farmer's operations in order (sutasoma.app.fifo_batch). Exactly-once in
+effect: BPJS applies our operation id once (X-Request-Id), and the outcome is recorded by a
+versioned write of the outbox entry that only the first delivery wins. Raising means "try this
+message again later"; the FIFO group (one per farmer) keeps the farmer's later operations behind it.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, retry_on_conflict
+from sutasoma.app.fifo_batch import BatchOutcome, NotStarted, QueuedMessage, run_in_groups
 from sutasoma.app.membership import refund_opened, registration_rejected
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
@@ -50,6 +55,39 @@ def ensure_time_for_a_message(remaining_ms: int) -> None:
     item failures and backoff lost, every message received once more for nothing."""
     if remaining_ms < MESSAGE_BUDGET_MS:
         raise OutOfTime(f"{remaining_ms} ms left, a message may need {MESSAGE_BUDGET_MS}")
+
+
+def deliver_batch(
+    sync: BpjsSync, messages: Sequence[QueuedMessage], remaining_ms: Callable[[], int], parallel: int
+) -> BatchOutcome:
+    """Every message of a batch: farmers side by side (up to `parallel` threads), each farmer's in
+    order; a message starts only with its time budget left. Metrics are counted by the caller's
+    thread (`count_outcomes`)."""
+
+    def may_start() -> None:
+        try:
+            ensure_time_for_a_message(remaining_ms())
+        except OutOfTime:
+            raise NotStarted from None
+
+    preloaded = sync.preload(messages)
+    outcome = run_in_groups(
+        messages,
+        lambda message: sync.process(json.loads(message.body), preloaded.pop(message.message_id, None)),
+        may_start=may_start,
+        parallel=parallel,
+    )
+    for message_id, error in outcome.failed.items():
+        logger.warning(
+            "bpjs operation failed", extra={"message_id": message_id, "error": type(error).__name__}
+        )
+    return outcome
+
+
+def count_outcomes(outcome: BatchOutcome) -> None:
+    """One metric per outcome (BpjsConfirmed, BpjsPosted, ...), from the handler's thread."""
+    for name, count in sorted(Counter(outcome.done.values()).items()):
+        metrics.add_metric(name=f"Bpjs{name.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
 
 
 class WaitForRegistration(Exception):
@@ -93,6 +131,10 @@ def participant_payload(farmer: FarmerRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# A message's outbox entry and farmer, read with its batch.
+Loaded = tuple[OutboxEntry | None, FarmerRecord | None]
+
+
 # What a participant data change may carry: the fields a PATCH changes, and the identity fields
 # a correction changes (docs/bpjs-h2h.md "Participant update").
 UPDATABLE_FIELDS = (
@@ -117,18 +159,47 @@ class BpjsSync:
         self.writer = writer
         self.bpjs = bpjs
 
-    def process(self, body: dict[str, Any]) -> str:
-        """Deliver one operation; returns the recorded outcome. Raises to be retried."""
-        operation = Operation.from_message(body)
-        return retry_on_conflict(lambda: self._deliver(operation))
+    def preload(self, messages: Sequence[QueuedMessage]) -> dict[str, Loaded]:
+        """message id -> (outbox entry, farmer) of the first message of each farmer in the batch,
+        read at once (one BatchGetItem): the later ones of a farmer read theirs when their turn
+        comes, after the earlier ones changed the farmer. Nothing if the read fails: each message
+        then reads its own."""
+        first: dict[str, tuple[str, Operation]] = {}
+        for message in messages:
+            try:
+                operation = Operation.from_message(json.loads(message.body))
+            except (ValueError, TypeError, UnknownOperation):
+                continue
+            first.setdefault(message.group_id, (message.message_id, operation))
+        if not first:
+            return {}
+        try:
+            read = self.outbox.with_farmers([(op.farmer_id, op.op_id) for _, op in first.values()])
+        except Exception as error:
+            logger.warning("bpjs batch not preloaded", extra={"error": type(error).__name__})
+            return {}
+        return {message_id: read[op.op_id] for message_id, op in first.values() if op.op_id in read}
 
-    def _deliver(self, operation: Operation) -> str:
-        entry = self.outbox.get(operation.farmer_id, operation.op_id)
+    def process(self, body: dict[str, Any], preloaded: Loaded | None = None) -> str:
+        """Deliver one operation; returns the recorded outcome. Raises to be retried. `preloaded`
+        (its entry and farmer, read with the batch) serves the first attempt only: an attempt
+        after a write conflict reads again."""
+        operation = Operation.from_message(body)
+        first = [preloaded]
+
+        def attempt() -> str:
+            loaded, first[0] = first[0], None
+            return self._deliver(operation, loaded)
+
+        return retry_on_conflict(attempt)
+
+    def _deliver(self, operation: Operation, loaded: Loaded | None = None) -> str:
+        entry, farmer = loaded or (self.outbox.get(operation.farmer_id, operation.op_id), None)
         if entry is None:
             raise UnknownOperation("no outbox entry for this operation")
         if entry.delivered_at:
             return "DUPLICATE"
-        farmer = self.farmers.get(operation.farmer_id)
+        farmer = farmer if loaded else self.farmers.get(operation.farmer_id)
         if farmer is None:
             raise UnknownOperation("operation for a farmer that does not exist")
         match entry.op_type:
@@ -143,9 +214,6 @@ class BpjsSync:
             case _:
                 raise UnknownOperation(f"unknown operation type {entry.op_type}")
         self.writer.write(self._completion(entry, outcome))
-        metrics.add_metric(
-            name=f"Bpjs{outcome.name.title().replace('_', '')}", unit=MetricUnit.Count, value=1
-        )
         logger.info(
             "bpjs operation completed",
             extra={

@@ -6,7 +6,7 @@ in-memory fakes (tests/support/fakes.py). Nothing here knows DynamoDB, SQS, S3 o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,6 +86,9 @@ class Counters(Protocol):
 
 class Outbox(Protocol):
     def get(self, farmer_id: str, op_id: str) -> OutboxEntry | None: ...
+    def with_farmers(
+        self, operations: Sequence[tuple[str, str]]
+    ) -> dict[str, tuple[OutboxEntry | None, FarmerRecord | None]]: ...
     def pending(self, created_up_to: str, limit: int = 100) -> list[OutboxEntry]: ...
     def mark_sent(self, entry: OutboxEntry, sent_at: str) -> None: ...
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -33,6 +33,8 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(logger_formatter=RedactingFormatter(), utc=True)
 metrics = Metrics()
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _TRUTHY = frozenset({"1", "true", "on", "yes", "y", "t"})
 
@@ -76,6 +78,19 @@ class LazyTracer:
                 self._tracer = Tracer(patch_modules=self._patch_modules)
         return self._tracer
 
+    @overload
+    def capture_lambda_handler(
+        self, lambda_handler: F, capture_response: bool | None = None, capture_error: bool | None = None
+    ) -> F: ...
+
+    @overload
+    def capture_lambda_handler(
+        self,
+        lambda_handler: None = None,
+        capture_response: bool | None = None,
+        capture_error: bool | None = None,
+    ) -> Callable[[F], F]: ...
+
     def capture_lambda_handler(
         self,
         lambda_handler: Callable[..., Any] | None = None,
@@ -84,13 +99,14 @@ class LazyTracer:
     ) -> Any:
         """`@tracer.capture_lambda_handler` or `@tracer.capture_lambda_handler(capture_response=False)`."""
 
-        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+        def decorate(handler: F) -> F:
             real = self.provider
             if real is None:
                 return handler
-            return real.capture_lambda_handler(
+            traced = real.capture_lambda_handler(
                 handler, capture_response=capture_response, capture_error=capture_error
             )
+            return cast(F, traced)
 
         return decorate(lambda_handler) if lambda_handler is not None else decorate
 

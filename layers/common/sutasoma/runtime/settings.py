@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class Settings(BaseModel):
@@ -82,10 +82,25 @@ class BpjsSyncSettings(Settings):
         "bpjs_queue_url": "BPJS_QUEUE_URL",
         "bpjs_base_url": "BPJS_BASE_URL",
         "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
+        "bpjs_rate_limit": "BPJS_RATE_LIMIT",
+        "bpjs_max_concurrency": "BPJS_MAX_CONCURRENCY",
+        "bpjs_parallel_messages": "BPJS_PARALLEL_MESSAGES",
     }
     bpjs_queue_url: str = Field(min_length=1)
     bpjs_base_url: str = Field(min_length=1)
     bpjs_credentials_secret_arn: str = Field(min_length=1)
+    # BPJS's limit, calls per second across all consumers, and how many consumers share it (the
+    # event source's MaximumConcurrency): sutasoma.adapters.pacer. At least 2 x consumers + 1.
+    bpjs_rate_limit: float = Field(default=20, gt=0, le=10_000)
+    bpjs_max_concurrency: int = Field(default=2, ge=1, le=1000)
+    # Messages of different farmers in flight at once within one batch (threads).
+    bpjs_parallel_messages: int = Field(default=10, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _limit_can_be_shared(self) -> BpjsSyncSettings:
+        if self.bpjs_rate_limit < 2 * self.bpjs_max_concurrency + 1:
+            raise ValueError("BPJS_RATE_LIMIT below 2 x BPJS_MAX_CONCURRENCY + 1")
+        return self
 
 
 class CallbackSettings(Settings):
@@ -139,7 +154,12 @@ def settings_from_env[S: Settings](model: type[S], environ: Mapping[str, str] | 
     try:
         return model.model_validate(values)
     except ValidationError as invalid:
-        wrong = sorted({names.get(str(e["loc"][0]), str(e["loc"][0])) for e in invalid.errors() if e["loc"]})
+        wrong = sorted(
+            {
+                names.get(str(e["loc"][0]), str(e["loc"][0])) if e["loc"] else e["msg"]
+                for e in invalid.errors()
+            }
+        )
         raise MissingConfiguration(
             f"{model.__name__}: environment variables missing or invalid: {', '.join(wrong)}"
         ) from None

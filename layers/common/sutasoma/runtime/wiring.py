@@ -31,6 +31,7 @@ from sutasoma.runtime.settings import (
 if TYPE_CHECKING:
     from sutasoma.adapters.dynamo.table import Table
     from sutasoma.adapters.idempotency import IdempotentRunner
+    from sutasoma.adapters.pacer import SlotPacer
     from sutasoma.adapters.queue import DeadLetters, OutboundQueue
     from sutasoma.app.audit_archive import AuditArchiver
     from sutasoma.app.bpjs_sync import BpjsSync
@@ -220,6 +221,14 @@ def scanner(settings: Settings) -> Scanner:
 
 
 @cache
+def bpjs_pacer(settings: BpjsSyncSettings) -> SlotPacer:
+    """This execution environment's share of BPJS's rate limit (one per environment)."""
+    from sutasoma.adapters.pacer import SlotPacer
+
+    return SlotPacer(settings.bpjs_rate_limit, settings.bpjs_max_concurrency)
+
+
+@cache
 def bpjs_sync(settings: BpjsSyncSettings) -> BpjsSync:
     from sutasoma.adapters.bpjs_client import BpjsClient, Credentials
     from sutasoma.adapters.secrets import secret_json
@@ -232,7 +241,7 @@ def bpjs_sync(settings: BpjsSyncSettings) -> BpjsSync:
     store = storage(settings)
     return BpjsSync(
         store.farmers, store.payments, store.claims, store.outbox, writer(settings, settings.bpjs_queue_url),
-        BpjsClient(settings.bpjs_base_url, credentials),
+        BpjsClient(settings.bpjs_base_url, credentials, pacer=bpjs_pacer(settings)),
     )  # fmt: skip
 
 
@@ -271,7 +280,8 @@ def reset() -> None:
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
-        payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
+        payment_desk, claim_desk, report_desk, scanner, bpjs_pacer, bpjs_sync, callback_desk, dead_letters,
+        audit_archiver,
     ):  # fmt: skip
         built.cache_clear()
     SettingsSource.reset_all()

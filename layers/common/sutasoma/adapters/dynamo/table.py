@@ -46,6 +46,23 @@ class Table:
         item = response.get("Item")
         return from_dynamo(item) if item else None
 
+    def batch_get(self, wanted: list[Key], *, consistent: bool = False) -> list[dict[str, Any]]:
+        """The items of `wanted` that exist (any order): BatchGetItem, 100 keys a call, and the
+        keys DynamoDB left unprocessed asked again."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                self.name: {
+                    "Keys": [to_dynamo(dict(k)) for k in wanted[start : start + 100]],
+                    "ConsistentRead": consistent,
+                }
+            }
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                found += [from_dynamo(raw) for raw in response.get("Responses", {}).get(self.name, [])]
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
     def put(self, item: dict[str, Any], condition: str | None = None) -> None:
         params: dict[str, Any] = {"TableName": self.name, "Item": to_dynamo(item)}
         if condition:

@@ -1,0 +1,106 @@
+"""A batch of FIFO messages: the groups side by side, each group's messages in their order.
+
+In the `bpjs-outbound` queue a group is a farmer: BPJS must see a farmer's registration before
+their contributions and claims, while two farmers have nothing to wait for from each other. So
+each group of the batch runs in a thread of its own (up to `parallel` at once), one message after
+another; the first message of a group that fails stops its group: it and every later message of
+that group go back to the queue (SQS FIFO then holds the group until they are done), the other
+groups go on. A message is started only if `may_start` lets it (the invocation's time budget);
+one not started goes back untried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    message_id: str
+    group_id: str
+    body: str
+    receive_count: int = 1
+
+
+class NotStarted(Exception):
+    """Raised by `may_start`: leave this message (and its group's later ones) untried."""
+
+
+@dataclass
+class BatchOutcome:
+    done: dict[str, str] = field(default_factory=dict)  # message id -> what handling it returned
+    failed: dict[str, BaseException] = field(default_factory=dict)  # tried, and it raised
+    untried: list[str] = field(default_factory=list)  # behind a failure of their group, or no time left
+
+    def failures(self, order: Sequence[QueuedMessage]) -> list[str]:
+        """The message ids that go back to the queue, in the batch's order."""
+        back = set(self.failed) | set(self.untried)
+        return [m.message_id for m in order if m.message_id in back]
+
+
+def groups_of(messages: Sequence[QueuedMessage]) -> list[list[QueuedMessage]]:
+    """The batch's groups in the order they first appear, each in its messages' order."""
+    groups: dict[str, list[QueuedMessage]] = {}
+    for message in messages:
+        groups.setdefault(message.group_id, []).append(message)
+    return list(groups.values())
+
+
+def _run_group(
+    group: list[QueuedMessage],
+    handle: Callable[[QueuedMessage], str],
+    may_start: Callable[[], None],
+    first_admitted: bool = False,
+) -> BatchOutcome:
+    """The group in order; its first message may have been admitted already (`run_in_groups`)."""
+    outcome = BatchOutcome()
+    for position, message in enumerate(group):
+        try:
+            if position or not first_admitted:
+                may_start()
+        except NotStarted:
+            outcome.untried += [m.message_id for m in group[position:]]
+            break
+        try:
+            outcome.done[message.message_id] = handle(message)
+        except Exception as error:  # the message goes back; its group's later ones wait behind it
+            outcome.failed[message.message_id] = error
+            outcome.untried += [m.message_id for m in group[position + 1 :]]
+            break
+    return outcome
+
+
+def run_in_groups(
+    messages: Sequence[QueuedMessage],
+    handle: Callable[[QueuedMessage], str],
+    *,
+    may_start: Callable[[], None] = lambda: None,
+    parallel: int = 10,
+) -> BatchOutcome:
+    """Handle every message; groups concurrently (threads), a group's messages in order.
+
+    Each group's first message is admitted here, in the batch's order, before any starts: which
+    messages a short time budget leaves untried does not depend on how the threads are scheduled.
+    """
+    groups = groups_of(messages)
+    if parallel <= 1 or len(groups) <= 1:  # one after another: each message checks the clock itself
+        parts = [_run_group(group, handle, may_start) for group in groups]
+        untried: list[str] = []
+    else:
+        admitted, untried = [], []
+        for group in groups:
+            try:
+                may_start()
+                admitted.append(group)
+            except NotStarted:
+                untried += [m.message_id for m in group]
+        with ThreadPoolExecutor(max_workers=min(parallel, len(admitted) or 1)) as pool:
+            parts = list(pool.map(lambda group: _run_group(group, handle, may_start, True), admitted))
+    total = BatchOutcome(untried=untried)
+    for part in parts:
+        total.done.update(part.done)
+        total.failed.update(part.failed)
+        total.untried += part.untried
+    return total
