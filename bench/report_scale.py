@@ -422,7 +422,9 @@ class Generator:
             collected["contributions_collected"] += amount
             collected["payments"] += 1
             collected["contribution_months"] += count
-            for i, line in zip(periods, lines, strict=True):  # what each paid month received
+            for i, line in zip(periods, lines, strict=True):  # what months paid on time received
+                if i < index:
+                    continue  # paid late: owed at its end, counted so (app/payments.py)
                 for_month = counters[(months[i], *kec_scope)]
                 for_month["paid_for_month"] += line[2]
                 for_month["paid_for_month_members"] += 1
