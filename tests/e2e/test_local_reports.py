@@ -186,7 +186,10 @@ def test_a_coordinator_sees_only_their_bpp(
     report = read.json()
     (row,) = report["rows"]
     assert row["kecamatan_code"] == COORDINATED
-    assert row == next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED)
+    whole = next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED)
+    # The coordinator's copy adds how far behind the best BPP theirs is (0 for the best).
+    assert row["gap_to_best"] == round(generated["best_bpp"]["score"] - whole["collection_rate"], 4) >= 0
+    assert {**row, "gap_to_best": None} == whole
     assert report["totals"]["registered"] == row["registered"]
     assert {a["kecamatan_code"] for a in report["agents"]} <= {COORDINATED}
 
