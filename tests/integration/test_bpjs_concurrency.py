@@ -64,11 +64,16 @@ def pump(road: Road, batch_size: int) -> list[list[str]]:
     """The event source with batches of `batch_size`: the message ids of each batch; failed
     messages visible again at once."""
     sqs = road.stack.clients("sqs")
-    arn = sqs.get_queue_attributes(QueueUrl=road.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=road.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     batches = []
     while True:
         messages = sqs.receive_message(
-            QueueUrl=road.queue_url, MaxNumberOfMessages=batch_size, AttributeNames=["All"], VisibilityTimeout=180
+            QueueUrl=road.queue_url,
+            MaxNumberOfMessages=batch_size,
+            AttributeNames=["All"],
+            VisibilityTimeout=180,
         ).get("Messages", [])
         if not messages:
             return batches
@@ -103,7 +108,9 @@ def reached_bpjs(road: Road, farmer_id: str) -> list[str]:
     """The farmer's operations BPJS applied, in the order it received them."""
     ours = set(operations(road, farmer_id))
     log = road.bpjs.sim.request_log()["requests"]
-    return [r["request_id"] for r in log if r["request_id"] in ours and r["status"] < 300 and not r["replayed"]]
+    return [
+        r["request_id"] for r in log if r["request_id"] in ours and r["status"] < 300 and not r["replayed"]
+    ]
 
 
 def new_farmers_with_updates(road: Road, first_serial: int, count: int) -> list[str]:
@@ -137,7 +144,9 @@ def test_a_failing_farmer_holds_back_only_their_own_later_operations(road: Road,
     stuck = farmers[0]
     watch.failing = {operations(road, stuck)[0]}  # BPJS fails the first farmer's registration
     sqs = road.stack.clients("sqs")
-    arn = sqs.get_queue_attributes(QueueUrl=road.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=road.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     messages = sqs.receive_message(
         QueueUrl=road.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=180
     )["Messages"]

@@ -69,7 +69,11 @@ def imported_by(function: str, parameters: dict[str, str] | None = None, then: s
     # The function's variables (fake values): its settings are validated when it starts.
     env.update(function_environment(LOGICAL_IDS[function], parameters=parameters))
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", _CHILD.format(paths=[str(code_dir), str(ROOT / "layers" / "common")], then=then)],
+        [
+            sys.executable,
+            "-c",
+            _CHILD.format(paths=[str(code_dir), str(ROOT / "layers" / "common")], then=then),
+        ],
         env=env,
         cwd=tempfile.gettempdir(),
         capture_output=True,
