@@ -59,6 +59,7 @@ HTTP_FUNCTIONS = (
     "ClaimFunction",
     "BpjsCallbackFunction",
     "ReportFunction",
+    "ReconcileFunction",
 )
 
 
@@ -261,6 +262,7 @@ class Workload:
         self.claim_id = ""  # SUBMITTED, no document uploaded
         self.documented: list[str] = []  # SUBMITTED claims with every required document in S3
         self.callback_secret = ""
+        self.reconcile_job_id = ""  # a reconcile job, asked for before the count
         self._phone = 0
 
     def body(self) -> dict[str, Any]:
@@ -395,9 +397,15 @@ class Workload:
                 lambda: self._report("GET", "/reports/{period}/files/{file_type}", file_type="html"),
                 "ReportFunction", "html",
             ),
+            # ReconcileFunction: the job is asked for (its tasks queued); reading it is one GetItem
             Scenario(
-                "POST /reports/{period}/reconcile", 200,
-                lambda: self._report("POST", "/reports/{period}/reconcile"), "ReportFunction",
+                "POST /reports/{period}/reconcile", 202,
+                lambda: self._report("POST", "/reports/{period}/reconcile"), "ReconcileFunction",
+            ),
+            Scenario(
+                "GET /reports/{period}/reconcile/{job_id}", 200,
+                lambda: self._report("GET", "/reports/{period}/reconcile/{job_id}", job_id=self.reconcile_job_id),
+                "ReconcileFunction",
             ),
         ]  # fmt: skip
 
@@ -561,6 +569,8 @@ def prepare(
         pay, http_event("GET", "/refunds", query={"status": "OPEN", "limit": "100"}, claims=workload.claims)
     )
     workload.refunds = [r["refund_id"] for r in _expect(listed, 200, "refunds").body["items"]][:runs]
+    asked = _call(invokers["ReconcileFunction"], workload._report("POST", "/reports/{period}/reconcile"))
+    workload.reconcile_job_id = _expect(asked, 202, "reconcile job").body["job_id"]
 
 
 # ------------------------------------------------------------------------------ measuring

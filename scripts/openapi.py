@@ -68,6 +68,7 @@ FAKE_ENV = {
     "BPJS_CALLBACK_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:openapi-callback",
     "AUDIT_ARCHIVE_BUCKET": "sutasoma-openapi-audit",
     "AUDIT_ARCHIVE_FAILURE_QUEUE_URL": "http://127.0.0.1:1/queue/audit-failures",
+    "RECONCILE_QUEUE_URL": "http://127.0.0.1:1/queue/reconcile.fifo",
 }
 
 SECURITY_SCHEME = "CognitoIdToken"
@@ -88,7 +89,7 @@ TAGS = [
     {"name": "Worklist", "description": "The agent's farmers to visit (function register)"},
     {"name": "Payments", "description": "Quotes and idempotent collection (function pay)"},
     {"name": "Claims", "description": "JKK/JKM claims, documents and verification (function claim)"},
-    {"name": "Reports", "description": "The 5th-of-month evaluation (function report)"},
+    {"name": "Reports", "description": "The 5th-of-month evaluation (function report), reconcile jobs (function reconcile)"},
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},
     {"name": "Operations", "description": "Health and this documentation (function register)"},
 ]
@@ -237,8 +238,16 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
             (REPORT + "/reconcile", "post"), {"period": "$response.body#/period"}, "Recount from the records"
         ),
     },
-    (REPORT + "/reconcile", "post", "200"): {
+    (REPORT + "/reconcile", "post", "202"): {
+        "GetReconcileJob": Link(
+            (REPORT + "/reconcile/{job_id}", "get"),
+            {"period": "$response.body#/period", "job_id": "$response.body#/job_id"},
+            "The job: QUEUED, RUNNING, then DONE with the differences",
+        ),
         "GetReport": Link((REPORT, "get"), {"period": "$request.path.period"}, "The report of that month"),
+    },
+    (REPORT + "/reconcile/{job_id}", "get", "200"): {
+        "GetReport": Link((REPORT, "get"), {"period": "$response.body#/period"}, "The report of that month"),
     },
 }
 

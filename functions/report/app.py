@@ -1,4 +1,5 @@
-"""The 5th-of-month evaluation: scheduled generation, /reports routes, and reconcile.
+"""The 5th-of-month evaluation: scheduled generation and the /reports routes (the reconcile is
+functions/reconcile: a job).
 
 Scheduled (EventBridge Scheduler, 5th 08:00 Asia/Makassar): the period is the month before
 the event's scheduled `time`, never "now", so a late or repeated run gives the same report.
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api.models.reports import Report
 from sutasoma.api.resolver import build_resolver, current_caller, lambda_entry
-from sutasoma.app.reports import period_for_schedule, reconcile_period, require_admin
+from sutasoma.app.reports import period_for_schedule, require_admin
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics
 from sutasoma.runtime.settings import ReportSettings, SettingsSource
@@ -65,12 +66,6 @@ def file(  # type: ignore[no-untyped-def]
         body=body,
         headers={"Content-Disposition": f'{disposition}; filename="sutasoma-{period}-{suffix}.{file_type}"'},
     )
-
-
-@app.post("/reports/<period>/reconcile", tags=["Reports"])
-def recount(period: Period) -> dict[str, Any]:
-    """Recount from the records (parallel scan) and list differences from the counters."""
-    return reconcile_period(current_caller(app), period, wiring.scanner(SETTINGS.get()))
 
 
 _http_handler = lambda_entry(app)

@@ -80,7 +80,8 @@ POST /claims/{claim_id}/verify             | 401 | 403       | 403         | 409
 POST /reports/{period}                     | 401 | 403       | 403         | 403       | 403         | 201
 GET /reports/{period}                      | 401 | 403       | 403         | 200       | 200         | 200
 GET /reports/{period}/files/{file_type}    | 401 | 403       | 403         | 200       | 200         | 200
-POST /reports/{period}/reconcile           | 401 | 403       | 403         | 403       | 403         | 200
+POST /reports/{period}/reconcile           | 401 | 403       | 403         | 403       | 403         | 202
+GET /reports/{period}/reconcile/{job_id}   | 401 | 403       | 403         | 403       | 403         | 200
 """
 
 
@@ -135,6 +136,7 @@ class World:
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
     refund_id: str  # an open refund case (settled once; then 409)
+    job_id: str  # a reconcile job the admin asked for
 
 
 def _user(descriptor: dict[str, Any], role: str, kecamatan: str | None) -> str:
@@ -275,7 +277,8 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
-    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id)
+    job = _ok(api.post(f"/reports/{period}/reconcile", headers=_bearer(str(tokens["admin"]))), 202)
+    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id, job["job_id"])
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -292,6 +295,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         file_type="csv",
         refund_id=w.refund_id,
         doc_type="kpj_card",
+        job_id=w.job_id,
     )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused

@@ -40,7 +40,8 @@ HEAVY = {
 LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
     "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
-    "pay": "PayFunction", "register": "RegisterFunction", "report": "ReportFunction",
+    "pay": "PayFunction", "reconcile": "ReconcileFunction", "register": "RegisterFunction",
+    "report": "ReportFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -126,6 +127,7 @@ def test_every_function_is_checked() -> None:
                 "dlq_redrive",
                 "outbox_sweeper",
                 "pay",
+                "reconcile",
                 "register",
                 "report",
             ]

@@ -1,12 +1,14 @@
-"""The SQS FIFO queue of messages owed to BPJS (`bpjs-outbound`)."""
+"""The SQS FIFO queues: messages owed to BPJS (`bpjs-outbound`), a reconcile job's tasks."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sutasoma.adapters import aws
 from sutasoma.domain.outbox import OutboxEntry
+from sutasoma.domain.reconcile_job import SegmentTask
 
 
 class OutboundQueue:
@@ -71,3 +73,34 @@ class DeadLetters:
                 self.client.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
                 moved += 1
         return moved
+
+
+class ReconcileTasks:
+    """The FIFO queue of a reconcile job's segment tasks (sutasoma.app.reconcile_jobs)."""
+
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    client = aws.LazyClient("sqs")
+
+    def send(self, tasks: Sequence[SegmentTask]) -> None:
+        # A group per segment: the segments run side by side, a segment's pieces one after
+        # another; the deduplication id makes a task sent twice (a repeated delivery passing its
+        # continuation on again) one message.
+        for start in range(0, len(tasks), 10):
+            answer = self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {
+                        "Id": str(n),
+                        "MessageBody": json.dumps(task.as_json(), separators=(",", ":")),
+                        "MessageGroupId": f"{task.job_id}-{task.segment}",
+                        "MessageDeduplicationId": f"{task.job_id}-{task.segment}-{task.piece}",
+                    }
+                    for n, task in enumerate(tasks[start : start + 10])
+                ],
+            )
+            if answer.get("Failed"):
+                codes = sorted({str(failure.get("Code")) for failure in answer["Failed"]})
+                raise RuntimeError(f"{len(answer['Failed'])} reconcile tasks not queued: {', '.join(codes)}")

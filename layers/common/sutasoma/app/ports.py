@@ -17,6 +17,7 @@ from sutasoma.domain.counters import MonthCounters
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.reconcile_job import ReconcileJob, SegmentTask
 from sutasoma.domain.refund import RefundRecord
 
 
@@ -251,3 +252,32 @@ class AuditArchiveStore(Protocol):
     def archived_item(self, subject_id: str, sk: str, version: ArchivedVersion) -> dict[str, Any] | None: ...
     def trail_items(self, subject_id: str) -> dict[str, dict[str, Any]]: ...
     def check_subject(self, subject_id: str) -> None: ...
+
+
+class SegmentScanner(Protocol):
+    """One page of one segment of a parallel Scan: its records, and where the next page starts."""
+
+    def page(
+        self, segment: int, segments: int, start_key: dict[str, Any] | None
+    ) -> tuple[TableContents, dict[str, Any] | None]: ...
+
+
+class ReconcileJobStore(Protocol):
+    """Reconcile jobs and the pieces their workers read (sutasoma.app.reconcile_jobs); a piece's
+    tally is kept as `Tally.as_json()`."""
+
+    def create(self, job: ReconcileJob) -> None: ...
+    def get(self, job_id: str) -> ReconcileJob | None: ...
+    def piece(self, task: SegmentTask) -> tuple[dict[str, Any], dict[str, Any] | None] | None: ...
+    def save_piece(
+        self, task: SegmentTask, tally: dict[str, Any], next_key: dict[str, Any] | None, at: str
+    ) -> bool: ...
+    def pieces(self, job_id: str) -> list[dict[str, Any]]: ...
+    def finish(
+        self, job_id: str, items_scanned: int, differences: Sequence[dict[str, Any]], total: int, at: str
+    ) -> None: ...
+    def fail(self, job_id: str, failure: str, at: str) -> None: ...
+
+
+class ReconcileTaskQueue(Protocol):
+    def send(self, tasks: Sequence[SegmentTask]) -> None: ...

@@ -1,9 +1,16 @@
 """An explicit recount from the records (a full scan), compared with the counters the write
-transactions keep. Never part of a report: run it when in doubt (admin route)."""
+transactions keep. Never part of a report: run it when in doubt (admin route, as a job:
+sutasoma.app.reconcile_jobs).
+
+The scan may be cut into parts (segments, and pages of a segment): each part's `Tally` holds what
+its records add up to and what its counter items keep, and the tallies of disjoint parts add up to
+the whole table's, so the parts can be read by different invocations and summed at the end.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,18 +58,89 @@ def _difference(
             "recounted": recounted, "kept": kept}  # fmt: skip
 
 
-def differences(contents: TableContents) -> list[dict[str, Any]]:
+@dataclass
+class Tally:
+    """A part of the table: its records recounted, and what its counter items keep."""
+
+    population: dict[str, Counter[str]] = field(default_factory=dict)  # kecamatan -> recounted now
+    counters: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (month, kecamatan)
+    kept_population: dict[str, Counter[str]] = field(default_factory=dict)  # summed population deltas
+    kept_counters: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    items_scanned: int = 0
+
+    def add(self, other: Tally) -> Tally:
+        """The two parts together (each counter item is in one part only)."""
+        for mine, theirs in (
+            (self.population, other.population),
+            (self.kept_population, other.kept_population),
+        ):
+            for code, figures in theirs.items():
+                mine.setdefault(code, Counter()).update(figures)
+        for scope, figures in other.counters.items():
+            self.counters.setdefault(scope, Counter()).update(figures)
+        for scope, kept in other.kept_counters.items():
+            summed = Counter(self.kept_counters.get(scope, {}))
+            summed.update(kept)
+            self.kept_counters[scope] = dict(summed)
+        self.items_scanned += other.items_scanned
+        return self
+
+    def as_json(self) -> dict[str, Any]:
+        def scoped(values: dict[tuple[str, str], Any]) -> dict[str, Any]:
+            return {f"{month}|{code}": dict(figures) for (month, code), figures in values.items()}
+
+        return {
+            "population": {code: dict(figures) for code, figures in self.population.items()},
+            "counters": scoped(self.counters),
+            "kept_population": {code: dict(figures) for code, figures in self.kept_population.items()},
+            "kept_counters": scoped(self.kept_counters),
+            "items_scanned": self.items_scanned,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tally:
+        def scope(key: str) -> tuple[str, str]:
+            month, code = key.split("|", 1)
+            return month, code
+
+        return cls(
+            population={code: Counter(f) for code, f in data["population"].items()},
+            counters={scope(k): Counter(f) for k, f in data["counters"].items()},
+            kept_population={code: Counter(f) for code, f in data["kept_population"].items()},
+            kept_counters={scope(k): dict(f) for k, f in data["kept_counters"].items()},
+            items_scanned=int(data["items_scanned"]),
+        )
+
+
+def tally(contents: TableContents) -> Tally:
     population, counted = recount(contents)
+    return Tally(
+        population={code: figures for code, figures in population.items() if figures},
+        counters={scope: figures for scope, figures in counted.items() if figures},
+        kept_population={code: Counter(kept) for code, kept in contents.population.items()},
+        kept_counters=dict(contents.counters),
+        items_scanned=contents.items_scanned,
+    )
+
+
+def differences(contents: TableContents) -> list[dict[str, Any]]:
+    return differences_of(tally(contents))
+
+
+def differences_of(whole: Tally) -> list[dict[str, Any]]:
+    """Every figure where the recount and the counters disagree, over the whole table's tally."""
+    population: dict[str, Counter[str]] = defaultdict(Counter, whole.population)
+    counted: dict[tuple[str, str], Counter[str]] = defaultdict(Counter, whole.counters)
     found = []
-    for kecamatan in sorted(set(population) | set(contents.population)):
-        kept = Counter(contents.population.get(kecamatan, {}))
+    for kecamatan in sorted(set(population) | set(whole.kept_population)):
+        kept = Counter(whole.kept_population.get(kecamatan, {}))
         for name in sorted(set(population[kecamatan]) | set(kept)):
             if population[kecamatan][name] != kept[name]:
                 found.append(
                     _difference("population", kecamatan, None, name, population[kecamatan][name], kept[name])
                 )
-    for scope in sorted(set(counted) | set(contents.counters)):
-        kept_counts = contents.counters.get(scope, {})
+    for scope in sorted(set(counted) | set(whole.kept_counters)):
+        kept_counts = whole.kept_counters.get(scope, {})
         for name in RECOUNTED:
             if counted[scope][name] != kept_counts.get(name, 0):
                 found.append(

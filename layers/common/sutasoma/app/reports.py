@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-from sutasoma.app.ports import Counters, Directory, Documents, Reports, Scanner, VersionTaken
-from sutasoma.app.reconcile import reconcile
+from sutasoma.app.ports import Counters, Directory, Documents, Reports, VersionTaken
 from sutasoma.domain.clock import WITA, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from sutasoma.domain.identity import Caller
@@ -21,7 +19,7 @@ from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.reports.revisions import as_revision
 from sutasoma.runtime.observability import logger
 
-__all__ = ["ReportDesk", "period_for_schedule", "reconcile_period", "require_admin"]
+__all__ = ["ReportDesk", "period_for_schedule", "require_admin"]
 
 SCHEDULE = "jadwal"  # `generated_by` of the 5th-of-month run
 # Two admins generating at once both compute; one writes version N, the other retries as N+1.
@@ -141,10 +139,3 @@ def require_admin(caller: Caller) -> None:
     """Generating a report (or recounting) is for Dinas Pertanian's admins."""
     if not caller.is_admin:
         raise Forbidden("Hanya admin Dinas Pertanian yang dapat membuat laporan.")
-
-
-def reconcile_period(caller: Caller, period: str, scanner: Scanner) -> dict[str, Any]:
-    """Recount from the records (a full scan) and list differences from the counters."""
-    require_admin(caller)
-    check_period(period, now_utc().astimezone(WITA).date())
-    return reconcile(scanner)

@@ -113,6 +113,16 @@ def parse_targets(text: str) -> dict[str, float]:
     return targets
 
 
+class ReconcileSettings(Settings):
+    ENV: ClassVar[dict[str, str]] = {
+        "reconcile_queue_url": "RECONCILE_QUEUE_URL",
+        "reconcile_segments": "RECONCILE_SEGMENTS",
+    }
+    reconcile_queue_url: str = Field(min_length=1)
+    # Segments of the parallel Scan, one task (and worker) each: more for a bigger table.
+    reconcile_segments: int = Field(default=8, ge=1, le=1000)
+
+
 class BpjsSyncSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "bpjs_queue_url": "BPJS_QUEUE_URL",

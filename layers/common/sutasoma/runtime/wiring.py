@@ -21,6 +21,7 @@ from sutasoma.runtime.settings import (
     CallbackSettings,
     ClaimSettings,
     PaySettings,
+    ReconcileSettings,
     RedriveSettings,
     RegisterSettings,
     ReportSettings,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
     from sutasoma.app.ports import Directory, Scanner, Storage
+    from sutasoma.app.reconcile_jobs import ReconcileJobs
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
@@ -239,6 +241,20 @@ def scanner(settings: Settings) -> Scanner:
 
 
 @cache
+def reconcile_jobs(settings: ReconcileSettings) -> ReconcileJobs:
+    from sutasoma.adapters.dynamo.reconcile_jobs import ReconcileJobRepository
+    from sutasoma.adapters.dynamo.scan import TableScanner
+    from sutasoma.adapters.queue import ReconcileTasks
+    from sutasoma.app.reconcile_jobs import ReconcileJobs
+
+    store = table(settings.table_name)
+    return ReconcileJobs(
+        ReconcileJobRepository(store), ReconcileTasks(settings.reconcile_queue_url), TableScanner(store),
+        settings.reconcile_segments,
+    )  # fmt: skip
+
+
+@cache
 def bpjs_pacer(settings: BpjsSyncSettings) -> SlotPacer:
     """This execution environment's share of BPJS's rate limit (one per environment)."""
     from sutasoma.adapters.pacer import SlotPacer
@@ -298,7 +314,7 @@ def reset() -> None:
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
-        payment_desk, claim_desk, claim_review, report_desk, scanner, bpjs_pacer, bpjs_sync, callback_desk,
+        payment_desk, claim_desk, claim_review, report_desk, scanner, reconcile_jobs, bpjs_pacer, bpjs_sync, callback_desk,
         dead_letters, audit_archiver,
     ):  # fmt: skip
         built.cache_clear()

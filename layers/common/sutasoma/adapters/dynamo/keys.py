@@ -45,6 +45,8 @@ AUDIT = Kind("AUDIT", "AUDIT#")
 CALLBACK = Kind("CALLBACK", "CALLBACK#")
 REPORT = Kind("REPORT", "REPORT#")
 REFUND = Kind("REFUND", "REFUND#")
+RECONCILE_JOB = Kind("RECONCILE_JOB", "RECONCILE#")
+RECONCILE_PIECE = Kind("RECONCILE_PIECE", "RECONCILE#")
 COUNTER_PREFIX = "COUNTER#"
 POPULATION_PREFIX = "POP#"
 
@@ -142,6 +144,20 @@ def report_versions(period: str) -> tuple[str, str]:
 
 def receipt_sequence(kecamatan_code: str, year: int) -> Key:
     return {"PK": f"SEQ#RECEIPT#{kecamatan_code}#{year}", "SK": "SEQ"}
+
+
+def reconcile_job(job_id: str) -> Key:
+    return {"PK": f"{RECONCILE_JOB.prefix}{job_id}", "SK": "JOB"}
+
+
+def reconcile_piece(job_id: str, segment: int, piece: int) -> Key:
+    """What one worker read of one segment (a segment too long for one invocation has several)."""
+    return {"PK": f"{RECONCILE_JOB.prefix}{job_id}", "SK": f"PIECE#{segment:05d}#{piece:06d}"}
+
+
+def reconcile_pieces(job_id: str) -> tuple[str, str]:
+    """(PK, SK prefix) of a job's pieces."""
+    return f"{RECONCILE_JOB.prefix}{job_id}", "PIECE#"
 
 
 def counters_of(period: str) -> str:

@@ -110,6 +110,18 @@ class Table:
                 [from_dynamo(dict(r["Item"])) if r.get("Item") else None for r in reasons],
             ) from None
 
+    def scan_page(
+        self, segment: int, total: int, start_key: dict[str, Any] | None = None, limit: int | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of a segment, decoded, and DynamoDB's LastEvaluatedKey (None at the end)."""
+        params: dict[str, Any] = {"TableName": self.name, "Segment": segment, "TotalSegments": total}
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        if limit:
+            params["Limit"] = limit
+        response = self.client.scan(**params)
+        return [from_dynamo(raw) for raw in response.get("Items", [])], response.get("LastEvaluatedKey")
+
     def scan_segment(self, segment: int, total: int) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"TableName": self.name, "Segment": segment, "TotalSegments": total}
         while True:
