@@ -89,7 +89,10 @@ TAGS = [
     {"name": "Worklist", "description": "The agent's farmers to visit (function register)"},
     {"name": "Payments", "description": "Quotes and idempotent collection (function pay)"},
     {"name": "Claims", "description": "JKK/JKM claims, documents and verification (function claim)"},
-    {"name": "Reports", "description": "The 5th-of-month evaluation (function report), reconcile jobs (function reconcile)"},
+    {
+        "name": "Reports",
+        "description": "The 5th-of-month evaluation (function report), reconcile jobs (function reconcile)",
+    },
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},
     {"name": "Operations", "description": "Health and this documentation (function register)"},
 ]
