@@ -29,6 +29,7 @@ help:
 	@echo "make report PERIOD=YYYY-MM - the scheduled monthly report against a running make run"
 	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
 	@echo "make build  - sam build (Python 3.13 on PATH)"
+	@echo "make sam-env [HOST=host.docker.internal] - the --env-vars file for sam local against a running make run"
 	@echo "make web    - the field app's generated files (reference data, service worker shell) and its size"
 	@echo "make lighthouse - Lighthouse (mobile) on the field app of a local stack (docs/web.md)"
 	@echo "make web-deploy STACK=name - upload web/ and its config.json to a deployed stack (docs/web.md)"
@@ -48,6 +49,14 @@ run: $(STAMP)
 
 redrive: $(STAMP)
 	$(VENV)/bin/python -m local.invoke DlqRedriveFunction
+
+# The --env-vars file (.local/sam-env.json) that points `sam local invoke` and `sam local start-api`
+# at a running `make run`: each function's resolved variables, moto as the endpoint. HOST: this
+# machine as SAM's container sees it (127.0.0.1 with --docker-network host; host.docker.internal
+# with Docker Desktop or Finch). docs/local-stack.md "sam local against make run".
+.PHONY: sam-env
+sam-env: $(STAMP)
+	$(VENV)/bin/python -m local.sam_env $(if $(HOST),--host $(HOST))
 
 # The monthly report of PERIOD (default: last month) as the 5th-of-month schedule makes it, against
 # a running `make run`: python -m local.invoke ReportFunction for the 5th of the next month, 08:00

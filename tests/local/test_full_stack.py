@@ -24,9 +24,12 @@ def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
     assert httpx.URL(stack["bpjs_simulator_url"]).host == "127.0.0.1"
     assert simulator.get("/_sim/health").json() == {"status": "ok"}
     assert simulator.get("/_sim/config").json()["callback_url"] == f"{stack['api_url']}/bpjs/callbacks"
-    (source,) = stack["event_sources"]
-    assert source["function"] == "BpjsSyncFunction" and source["polled"]
-    assert source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
+    sources = {source["function"]: source for source in stack["event_sources"]}
+    assert set(sources) == {"BpjsSyncFunction", "ReconcileFunction"}
+    for source in sources.values():
+        assert (
+            source["polled"] and source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
+        )
     assert stack["schedules"]["OutboxSweeperFunction.Sweep"]["local_every_seconds"] == 2
     assert {"BpjsDlqNotEmptyAlarm", "BpjsFailureRateAlarm", "ReportNotGeneratedAlarm"} <= set(stack["alarms"])
     assert set(stack["topics"]) == {"AlarmTopic"}
@@ -75,3 +78,43 @@ def test_invoke_runs_a_function_once_against_the_running_stack(full_stack: Stack
         check=False,
     )
     assert unknown.returncode == 2 and "DlqRedriveFunction" in unknown.stderr
+
+
+def test_sam_env_points_every_function_at_the_running_stack(full_stack: StackProcess) -> None:
+    """`make sam-env`: each function's variables as the running stack resolved them, moto as the
+    endpoint; a handler started with them alone (as `sam local invoke` starts it in its container)
+    runs against the stack."""
+    out = full_stack.state_dir / "sam-env.json"
+    made = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "local.sam_env", "--state-dir", str(full_stack.state_dir), "--out", str(out)],
+        cwd=REPO_ROOT, env=stack_environment(), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    variables = json.loads(out.read_text())
+    stack = full_stack.descriptor
+    functions = json.loads((full_stack.state_dir / "functions.json").read_text())["functions"]
+    assert set(variables) == set(functions)
+    for name, env in variables.items():
+        assert env["AWS_ENDPOINT_URL"] == stack["aws_endpoint_url"], name
+        assert env["TABLE_NAME"] == stack["tables"]["DomainTable"], name
+        assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["POWERTOOLS_TRACE_DISABLED"] == "true"
+    # The container's view: only these variables, the function's code and the layer on the path.
+    code = (
+        "import json, sys; sys.path[:0] = ['functions/report', 'layers/common']; import app; "
+        "print(json.dumps(app.lambda_handler(json.load(open('events/report_watchdog.json')), None)))"
+    )
+    ran = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", **variables["ReportFunction"]},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert json.loads(ran.stdout.strip().splitlines()[-1]) == {"period": "2026-11", "report_present": False}
+    hosted = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "local.sam_env", "--state-dir", str(full_stack.state_dir), "--out", str(out),
+         "--host", "host.docker.internal"],
+        cwd=REPO_ROOT, env=stack_environment(), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert hosted.returncode == 0
+    sync = json.loads(out.read_text())["BpjsSyncFunction"]
+    assert sync["AWS_ENDPOINT_URL"].startswith("http://host.docker.internal:")
+    assert sync["BPJS_BASE_URL"].startswith("http://host.docker.internal:")
