@@ -25,9 +25,11 @@ How the table is filled, fast but as the write paths would have left it:
   (it measures the whole item again at every attribute: ~1 ms per item; every item here is
   checked to be far below the limit first). 100,000 items over HTTP would take minutes here.
 - The 100,000-farmer table is the 10,000-farmer one plus 90,000 farmers. The first 10,000 also get
-  their PAYMENT items, so that `reconcile` (a recount from the records by parallel scan) can
-  check the whole fill: it must find no difference. The extra 90,000 get FARMER items and
-  counters, not PAYMENT items (the report never reads payments; their counters are written).
+  their PAYMENT items, so that the reconcile job (a recount from the records by parallel scan,
+  bench `reconcile_job`) can check the whole fill: it must find no difference. The extra 90,000 get
+  FARMER items and counters, not PAYMENT items (the report never reads payments; their counters
+  are written): at 100,000 the job finds the payment figures of the added months different, and
+  nothing else.
   The registration's NIK claim, the outbox entries and the audit records are not written:
   nothing here reads them.
 
@@ -85,6 +87,8 @@ RUNS = 5
 MONTHS = 24
 PERIOD = "2026-10"  # the month reported on: the history is 2024-11 .. 2026-10
 BOUND = 1.5
+# The reconcile's workers at once: the template's ReconcileSegments (MaximumConcurrency of its queue).
+WORKERS = 8
 API_SAMPLE = 2_500  # FARMER items written through batch_write_item (timed)
 AGENTS_PER_KECAMATAN = 3
 WITA = ZoneInfo("Asia/Makassar")
@@ -586,13 +590,82 @@ class Bench:
             reads = self.meter.reset()
         return times, reads, report
 
-    def reconcile(self) -> tuple[float, Reads, dict[str, Any]]:
-        from sutasoma.app.reconcile import reconcile
+    def reconcile_job(self, workers: int) -> JobRun:
+        """The reconcile as deployed: POST through the handler (202), the segment tasks read from
+        ReconcileQueue by `workers` threads playing the event source (as its MaximumConcurrency
+        would), GET until the job is DONE. Every read and write is counted."""
+        from sutasoma.adapters.dynamo.reconcile_jobs import ReconcileJobRepository
+        from sutasoma.adapters.dynamo.scan import TableScanner
+        from sutasoma.adapters.queue import ReconcileTasks
+        from sutasoma.app.reconcile_jobs import ReconcileJobs, SegmentTask
+        from tests.support.events import claims_for, http_event
+        from tests.support.stack import FunctionInvoker
 
+        fn = FunctionInvoker(self.stack, "ReconcileFunction")
+        admin = claims_for("admin", username="admin.bench")
+        queue_url = self.stack.ref("ReconcileQueue")
+        sqs = self.stack.clients("sqs")
+        table = self.stack.table()
+        segments = int(self.stack.functions["ReconcileFunction"].environment["RECONCILE_SEGMENTS"])
+        jobs = ReconcileJobs(
+            ReconcileJobRepository(table), ReconcileTasks(queue_url, sqs), TableScanner(table), segments
+        )
         self.meter.reset()
         started = time.perf_counter()
-        result = reconcile(self.scanner)
-        return time.perf_counter() - started, self.meter.reset(), result
+        with contextlib.redirect_stdout(io.StringIO()):
+            asked = fn(
+                http_event(
+                    "POST", "/reports/{period}/reconcile", path_params={"period": PERIOD}, claims=admin
+                )
+            )
+        post_ms = (time.perf_counter() - started) * 1000
+        assert asked.status == 202, asked.body
+        job_id = asked.body["job_id"]
+        pieces: list[int] = []
+
+        def worker() -> None:  # one concurrency slot of the event source: a batch of 1 at a time
+            while True:
+                got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=0)
+                messages = got.get("Messages", [])
+                if not messages:
+                    if jobs.store.get(job_id).status.value in ("DONE", "FAILED"):  # type: ignore[union-attr]
+                        return
+                    time.sleep(0.05)
+                    continue
+                task = SegmentTask.from_json(json.loads(messages[0]["Body"]))
+                jobs.work(task, lambda: 300_000)  # a worker's whole timeout ahead
+                pieces.append(task.segment)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=3600)
+        seconds = time.perf_counter() - started
+        reads = self.meter.reset()
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            done = fn(
+                http_event(
+                    "GET", "/reports/{period}/reconcile/{job_id}", path_params={"period": PERIOD, "job_id": job_id},
+                    claims=admin,
+                )
+            )  # fmt: skip
+        get_ms = (time.perf_counter() - t) * 1000
+        assert done.status == 200, done.body
+        return JobRun(done.body, seconds, post_ms, get_ms, reads, len(pieces), workers)
+
+
+@dataclass
+class JobRun:
+    job: dict[str, Any]
+    seconds: float  # POST to DONE
+    post_ms: float
+    get_ms: float
+    reads: Reads
+    pieces: int
+    workers: int
 
 
 # ---------------------------------------------------------------------------------- report
@@ -607,13 +680,14 @@ class Size:
     registered: int
     shipped_time: float | None = None
     shipped_same: bool | None = None
+    job: JobRun | None = None
 
 
 def _ops(calls: Counter[str]) -> str:
     return ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
 
 
-def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | None, total: float) -> str:
+def report(sizes: list[Size], total: float) -> str:
     lines = [
         f"Report generation by scale: ReportDesk.compute({PERIOD!r}), {MONTHS} months of history,"
         f" median of {len(sizes[0].times)} runs",
@@ -656,18 +730,43 @@ def report(sizes: list[Size], recount: tuple[float, Reads, dict[str, Any]] | Non
             f"  batch_write_item over HTTP: {first.filled.api_items:,} items in {first.filled.api_seconds:.1f}s"
             f" ({rate:.0f} items/s); the other items straight into moto's table"
         )
-    if recount is not None:
-        seconds, reads, result = recount
+    lines.append("")
+    lines.append(
+        "  reconcile job (POST /reports/{period}/reconcile -> 202, the segments read by queued workers, "
+        "GET -> DONE; moto serves one call at a time, so the segments share one CPU here)"
+    )
+    lines.append(
+        f"  {'farmers':>9} | {'POST':>7} | {'to DONE':>8} | segments | pieces | items scanned | Scan calls | "
+        f"differences | GET"
+    )
+    for size in sizes:
+        run = size.job
+        if run is None:
+            continue
+        job = run.job
         lines.append(
-            f"  reconcile at {first.farmers:,} (parallel scan, 4 segments): {seconds:.1f}s, "
-            f"{reads.items:,} items scanned in {sum(reads.calls.values())} calls ({_ops(reads.calls)}),"
-            f" differences {len(result['differences'])}"
+            f"  {size.farmers:>9,} | {run.post_ms:5.0f}ms | {run.seconds:7.1f}s | {job['segments']:>8} | "
+            f"{run.pieces:>6} | {job['items_scanned']:>13,} | {run.reads.calls.get('Scan', 0):>10} | "
+            f"{job['differences_total']:>11} | {run.get_ms:.0f}ms  ({job['status']}, {run.workers} workers)"
+        )
+    first, *added = [size for size in sizes if size.job is not None]
+    lines.append(
+        f"  at {first.farmers:,} the fill is what the write paths leave: differences "
+        f"{first.job.job['differences_total'] if first.job else '-'} (must be 0)"
+    )
+    for size in added:
+        paid = {"contributions_collected", "payments", "contribution_months"}
+        found = size.job.job["differences"] if size.job else []
+        only_payments = all(d["counter"] == "monthly" and d["figure"] in paid for d in found)
+        lines.append(
+            f"  at {size.farmers:,} the added farmers' PAYMENT items are not written (their counters are): "
+            f"every difference is a payment figure: {only_payments}"
         )
     lines.append(f"  ({total:.0f}s)")
     return "\n".join(lines)
 
 
-def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
+def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS, workers: int = WORKERS) -> str:
     from sutasoma.app.reports import ReportDesk
 
     started = time.perf_counter()
@@ -678,7 +777,6 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
     try:
         generator = Generator(*bench.templates())
         results: list[Size] = []
-        recount = None
         made = 0
         for target in sorted(sizes):
             first = made == 0
@@ -703,11 +801,11 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
                 size.times, size.reads, computed = bench.compute(runs)
                 if first:
                     size.shipped_same = computed.model_dump() == shipped.model_dump()
-                    with sorted_once():
-                        recount = bench.reconcile()
+                with sorted_once():
+                    size.job = bench.reconcile_job(workers)
             size.registered = computed.totals.registered
             results.append(size)
-        text = report(results, recount, time.perf_counter() - started)
+        text = report(results, time.perf_counter() - started)
         checked = ", ".join(f"{op} {n}" for op, n in sorted(plain.checked.items()))
         return text.replace(
             "\n  (",
@@ -718,9 +816,10 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
         bench.close()
 
 
-def run(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
+def run(sizes: tuple[int, ...] = SIZES, runs: int = RUNS, workers: int = WORKERS) -> str:
     """`measure` in a fresh interpreter: moto's backends are per process."""
     command = [sys.executable, "-m", "bench.report_scale", "--runs", str(runs), "--sizes", *map(str, sizes)]
+    command += ["--workers", str(workers)]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     text = done.stdout.rstrip()
     if done.returncode != 0:
@@ -732,8 +831,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report_scale", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="numbers of farmers")
     parser.add_argument("--runs", type=int, default=RUNS, help="report computations per size")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="reconcile workers at once (threads)")
     args = parser.parse_args(argv)
-    print(measure(tuple(args.sizes), args.runs), flush=True)
+    print(measure(tuple(args.sizes), args.runs, args.workers), flush=True)
     return 0
 
 
