@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sutasoma.reports.models import Report
-from sutasoma.reports.render.formats import format_percent, format_rupiah
+from sutasoma.reports.render.formats import format_int, format_percent, format_rupiah
 from sutasoma.reports.render.html import render_html
 from tests.support.report_files import NAMES, parse_html
 from tests.support.report_preview import PNG_HEIGHT, PNG_WIDTH, chromium_path, render_png, sample_report
@@ -38,7 +38,7 @@ def test_html_page(report: Report) -> None:
     for row in [*report.rows, report.totals]:
         assert format_rupiah(row.contributions_collected) in text
         assert format_percent(row.collection_rate) in text
-    assert "2.848" in text  # registered, totals, with the Indonesian thousands separator
+    assert format_int(report.totals.registered) in text
     for agent in report.agents:
         assert agent.username in text
         assert format_rupiah(agent.incentive) in text
