@@ -63,7 +63,7 @@ def test_xlsx_sheets_numbers_and_layout(report: Report) -> None:
 
     agents = book.cells("Agen")
     _, agent_lines = table(agents, 2)
-    by_user = {line["Agen (nama pengguna)"]: line for line in agent_lines}
+    by_user = {line["Nama pengguna"]: line for line in agent_lines}
     for agent in report.agents:
         line = by_user[agent.username]
         assert line["Insentif (Rp)"] == agent.incentive
