@@ -193,8 +193,18 @@ class Simulation:
         )
 
 
-@functools.cache
 def simulate(period: str = PERIOD) -> Samples:
+    """The three reports of `period`, simulated once per process (cached: they are read-only)."""
+    return _simulated(period)
+
+
+@functools.cache
+def _simulated(period: str) -> Samples:
+    return run(period)
+
+
+def run(period: str) -> Samples:
+    """The year simulated afresh."""
     world = Simulation(period)
     world.plan()
     after = world.months[-1]

@@ -87,9 +87,6 @@ footer dd { margin: 0; }
 .provisional-banner { border: 3px solid #c53030; background: #fff5f5; color: #742a2a; border-radius: 6px;
   padding: 10px 14px; margin: 0 0 14px; font-size: 1.05em; break-inside: avoid; }
 .provisional-banner strong { font-size: 1.35em; letter-spacing: 0.08em; color: #c53030; margin-right: 6px; }
-body.provisional::before { content: "SEMENTARA"; position: fixed; top: 45%; left: 50%; z-index: -1;
-  transform: translate(-50%, -50%) rotate(-28deg); font-size: 150px; font-weight: bold;
-  color: rgba(197, 48, 48, 0.07); letter-spacing: 0.1em; pointer-events: none; }
 .best-bpp .gap { margin-top: 4px; color: #7b341e; font-weight: bold; }
 td.up { color: #1e6b3a; }
 td.down { color: #c53030; }
@@ -110,6 +107,14 @@ td .user { color: #7b8794; font-size: 0.82em; margin-left: 4px; }
   h2 { margin: 12px 0 5px; }
   .version a { display: none; }
 }
+"""
+
+
+# A provisional page: SEMENTARA across every screen and printed page, behind the text.
+_PROVISIONAL_CSS = """
+body.provisional::before { content: "SEMENTARA"; position: fixed; top: 45%; left: 50%; z-index: -1;
+  transform: translate(-50%, -50%) rotate(-28deg); font-size: 150px; font-weight: bold;
+  color: rgba(197, 48, 48, 0.07); letter-spacing: 0.1em; pointer-events: none; }
 """
 
 
@@ -258,7 +263,7 @@ def render_html(report: Report) -> bytes:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(report_title(report))} — {escape(scope_label(report))}</title>
-<style>{_page_css(report)}{_CSS}</style>
+<style>{_page_css(report)}{_CSS}{_PROVISIONAL_CSS if report.provisional else ""}</style>
 </head>
 <body{' class="provisional"' if report.provisional else ""}>
 {_header(report)}
