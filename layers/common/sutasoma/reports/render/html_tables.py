@@ -117,7 +117,12 @@ def ranking_table(report: Report) -> str:
     if report.provisional:
         columns.append(("Belum jatuh<br>tempo", lambda r: format_int(r.due)))
     if any(r.gap_to_best is not None for r in report.rows):
-        columns.append(("Dari BPP terbaik", lambda r: gap_text(r.gap_to_best)))
+        columns.append(
+            (
+                "Dari BPP<br>terbaik",
+                lambda r: (gap_text(r.gap_to_best) or "").removesuffix(" dari BPP terbaik"),
+            )
+        )
     rank = not report.provisional
     head = _head([*(["Peringkat"] if rank else []), "BPP", *(h for h, _ in columns)])
     return _table(report, "ranking", head, columns, rank=rank, total=f"Jumlah {scope_label(report)}")
