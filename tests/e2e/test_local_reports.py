@@ -151,7 +151,13 @@ def test_a_coordinator_sees_only_their_bpp(
     report = read.json()
     (row,) = report["rows"]
     assert row["kecamatan_code"] == COORDINATED
-    assert row == next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED)
+    # The coordinator's copy adds how far their BPP is behind the best one (r2).
+    best = generated["best_bpp"]["score"] if generated["best_bpp"] else None
+    expected_gap = None if best is None else round(best - row["collection_rate"], 4)
+    assert row == {
+        **next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED),
+        "gap_to_best": expected_gap,
+    }
     assert report["totals"]["registered"] == row["registered"]
     assert {a["kecamatan_code"] for a in report["agents"]} <= {COORDINATED}
 
