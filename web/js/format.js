@@ -7,10 +7,16 @@ const MONTHS_LONG = [
   "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 ];
 
+/** 12345 -> "12.345" (dots between thousands, as Rupiah and counts are written). */
+export function thousands(value) {
+  const n = Math.round(Number(value));
+  const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  return n < 0 ? `-${digits}` : digits;
+}
+
 export function rupiah(amount) {
   if (amount === null || amount === undefined) return "–";
-  const digits = Math.round(Number(amount)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-  return `Rp ${digits}`;
+  return `Rp ${thousands(amount)}`;
 }
 
 /** "2026-11" -> "Nov 2026" (long: "November 2026"). */
