@@ -158,6 +158,19 @@ class Phone:
     def answer_dialog(self, button: str) -> None:
         self.page.locator("dialog.ask").get_by_role("button", name=button).click()
 
+    def layout_problems(self) -> tuple[list[Any], int]:
+        """The screen's visible touch targets smaller than 48 x 48 px, and how far it scrolls sideways."""
+        too_small: list[Any] = self.page.evaluate(
+            """() => [...document.querySelectorAll('main button, main a.button, main select, main input:not([type=file]):not([type=radio]):not([type=checkbox]), nav.tabs a, main .row-main, main label.button')]
+                 .filter((el) => el.offsetParent !== null && !el.closest('.visually-hidden'))
+                 .map((el) => [el.textContent.trim().slice(0, 30) || el.name || el.tagName, el.getBoundingClientRect().height, el.getBoundingClientRect().width])
+                 .filter(([, h, w]) => h < 48 || w < 48)"""
+        )
+        overflow: int = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        return too_small, overflow
+
 
 @pytest.fixture
 def phone(browser: Browser, stack: dict[str, Any]) -> Iterator[Phone]:

@@ -124,6 +124,36 @@ function changesSection(report) {
   );
 }
 
+/** An admin's overview of the 8 BPP before their cards (which follow in the same order). */
+function overview(rows, provisional) {
+  const vs = (row) => {
+    const c = rateChange(row.vs_last_month?.collection_rate);
+    return c.arrow ? `${c.arrow} ${c.amount}` : c.tone === "same" ? "=" : "–";
+  };
+  return h(
+    "table",
+    { class: ["lines", "overview"] },
+    h("caption", {}, provisional ? "Kolektibilitas per BPP (tanpa peringkat)" : "Peringkat BPP"),
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("th", { scope: "col" }, provisional ? "BPP" : "# BPP"), h("th", { scope: "col" }, "Kolektibilitas"), h("th", { scope: "col" }, "Bulan lalu")),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((row) =>
+        h("tr", {}, h("td", {}, provisional ? row.kecamatan_name : `${row.rank ?? "–"}. ${row.kecamatan_name}`), h("td", {}, percent(row.collection_rate)), h("td", {}, vs(row))),
+      ),
+    ),
+  );
+}
+
+/** Ranked BPP first, best first; the unranked (no members, or a preview) after, in code order. */
+function byRank(a, b) {
+  return (a.rank ?? 99) - (b.rank ?? 99) || a.kecamatan_code.localeCompare(b.kecamatan_code);
+}
+
 /** "koordinator.lalabata" may break after its dot on a narrow screen, not inside a word. */
 function breakable(username) {
   return username.split(".").flatMap((part, i) => (i ? [".", h("wbr"), part] : [part]));
@@ -159,7 +189,7 @@ function agentsTable(agents) {
 
 /** The files of the version on screen: CSV and XLSX saved, the HTML opened in a tab or saved. */
 function filesSection(app, report) {
-  const status = h("p", { class: "hint", role: "status" });
+  const status = h("p", { class: "hint file-status", role: "status" });
   const path = (type) => `/reports/${report.period}/files/${type}`;
   const query = (extra = {}) => {
     const q = new URLSearchParams(extra);
@@ -297,7 +327,7 @@ export async function render({ app, query, go }) {
   }
 
   const own = (code) => !app.session.kecamatan || code === app.session.kecamatan;
-  const rows = report.rows.filter((r) => own(r.kecamatan_code));
+  const rows = report.rows.filter((r) => own(r.kecamatan_code)).sort(byRank);
   const agents = (report.agents ?? []).filter((a) => own(a.kecamatan_code));
   const ranked = isAdmin ? report.rows.filter((r) => r.rank).length : 0;
   const banner = report.provisional ? provisionalBanner(report, current) : null;
@@ -323,6 +353,7 @@ export async function render({ app, query, go }) {
     report.best_bpp && (rows.length !== 1 || !bestText(rows[0], report.best_bpp))
       ? h("p", { class: "best" }, `BPP terbaik ${period(report.period, true)}: ${report.best_bpp.kecamatan_name}`)
       : null,
+    rows.length > 1 ? overview(rows, report.provisional) : null,
     rows.map((row) => bppCard(row, report, ranked)),
     changesSection(report),
     agentsTable(agents),
