@@ -384,7 +384,9 @@ def test_a_coordinator_reads_the_monthly_report_and_downloads_its_files(
     with page.expect_download() as downloading:
         page.get_by_role("button", name="CSV").click()
     download = downloading.value
-    assert re.fullmatch(rf"sutasoma-{period}-v\d+\.csv", download.suggested_filename), download.suggested_filename
+    assert re.fullmatch(rf"sutasoma-{period}-v\d+\.csv", download.suggested_filename), (
+        download.suggested_filename
+    )
     assert "Lalabata" in Path(download.path()).read_text(encoding="utf-8-sig")
 
 

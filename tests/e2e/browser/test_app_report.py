@@ -196,7 +196,9 @@ def test_the_current_month_is_a_provisional_preview_without_rank(
     phone.heading("Masuk")
     phone.sign_in(COORDINATOR)
     phone.go(f"/laporan?periode={CURRENT}")
-    expect(page.locator(".banner-provisional")).to_contain_text("SEMENTARA — bulan berjalan, belum dievaluasi")
+    expect(page.locator(".banner-provisional")).to_contain_text(
+        "SEMENTARA — bulan berjalan, belum dievaluasi"
+    )
     expect(page.locator("article.card .best-gap")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("Pratinjau"))).to_have_count(0)  # admin only
     too_small, overflow = phone.layout_problems()
