@@ -39,6 +39,14 @@ export function date(value) {
   return `${d} ${MONTHS[m - 1]} ${y}`;
 }
 
+/** The day of an ISO timestamp in WITA ("2026-12-06T17:30:00Z" -> "7 Des 2026"); a date as it is. */
+export function dayWita(value) {
+  if (!value || !String(value).includes("T")) return date(value);
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) return date(value);
+  return date(todayWita(t.getTime()));
+}
+
 /** An ISO timestamp in WITA (UTC+8, no daylight saving): "6 Des 2026 14.05 WITA". */
 export function dateTime(value) {
   if (!value) return "–";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { thousands } from "../js/format.js";
+import { dayWita, thousands } from "../js/format.js";
 import {
   bestText,
   countChange,
@@ -99,4 +99,10 @@ test("a revision's changed fields in Bahasa, values as people read them", () => 
 test("the provisional banner: the current month, or an ended month with only its preview", () => {
   assert.equal(provisionalBanner({ period: "2026-12" }, "2026-12").title, "SEMENTARA — bulan berjalan, belum dievaluasi");
   assert.match(provisionalBanner({ period: "2026-11" }, "2026-12").title, /^SEMENTARA — pratinjau/);
+});
+
+test("a timestamp's day is the day in WITA", () => {
+  assert.equal(dayWita("2026-12-06T17:30:00Z"), "7 Des 2026");
+  assert.equal(dayWita("2026-12-06T15:59:59Z"), "6 Des 2026");
+  assert.equal(dayWita("2026-12-06"), "6 Des 2026");
 });

@@ -1,7 +1,7 @@
 // Beranda: today's worklist by section (GET /agents/me/worklist, GET /refunds?status=OPEN),
 // narrowed to one village. Claims BPJS rejected wait here with BPJS's reason until filed again.
 import { ApiError } from "../api.js";
-import { date, period, periods, rupiah } from "../format.js";
+import { date, dayWita, period, periods, rupiah } from "../format.js";
 import { kecamatanList, kecamatanName, villageName, villagesOf } from "../places.js";
 import { field, h, notice, select } from "../ui.js";
 import { coverageChip, refileHref, staleNote } from "./parts.js";
@@ -64,7 +64,7 @@ function rejectedRow(item) {
     "li",
     { class: "rejected" },
     h("p", { class: "row-title" }, `${item.type} · ${item.full_name}`),
-    h("p", { class: "row-sub" }, `${item.village_name || villageName(item.village_code)} · kejadian ${date(item.incident_date)} · ditolak ${date(item.rejected_at)}`),
+    h("p", { class: "row-sub" }, `${item.village_name || villageName(item.village_code)} · kejadian ${date(item.incident_date)} · ditolak ${dayWita(item.rejected_at)}`),
     h("p", { class: "reject-reason" }, h("span", { class: "reject-reason-label" }, "Alasan BPJS"), item.rejection_reason),
     h(
       "div",
