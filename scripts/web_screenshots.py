@@ -164,8 +164,12 @@ def prepare_reports(stack: dict[str, Any]) -> str:
     late_payment(stack, chosen, last)
     admin.post(f"/reports/{last}").raise_for_status()
     admin.post(f"/reports/{current}").raise_for_status()
-    return next(
-        u["username"] for u in stack["demo_users"] if u["role"] == "coordinator" and u["kecamatan"] == chosen
+    return str(
+        next(
+            u["username"]
+            for u in stack["demo_users"]
+            if u["role"] == "coordinator" and u["kecamatan"] == chosen
+        )
     )
 
 
