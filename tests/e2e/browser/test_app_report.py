@@ -245,10 +245,17 @@ def test_a_claim_bpjs_rejected_is_on_beranda_with_its_reason_and_is_filed_again_
     phone.heading("Beranda")
     expect(page.locator("#ditolak li.rejected").filter(has_text=farmer["full_name"])).to_have_count(0)
 
-    # The rejected claim still offers it; the server refuses a second refiling and names the newer one.
+    # The rejected claim now says where it went (`refiled_as`) instead of offering it again.
     phone.go(f"/klaim/{rejected['claim_id']}")
     phone.heading("Klaim JKK")
-    page.get_by_role("link", name="Ajukan ulang").click()
+    expect(page.get_by_role("link", name="Ajukan ulang")).to_have_count(0)
+    expect(page.get_by_text("Sudah diajukan ulang")).to_be_visible()
+    page.get_by_role("link", name="buka klaim yang baru").click()
+    phone.heading("Klaim JKK")
+    assert page.evaluate("location.hash") == f"#/klaim/{refiled_id}"
+    # A stale form (opened before the refiling, e.g. on a second phone) is refused by the server,
+    # which names the newer claim.
+    phone.go(f"/petani/{farmer['farmer_id']}/klaim?ulang={rejected['claim_id']}")
     phone.heading("Ajukan ulang klaim")
     page.get_by_role("button", name="Ajukan ulang klaim").click()
     expect(page.locator(".form-status")).to_contain_text(f"sudah diajukan ulang sebagai klaim {refiled_id}")

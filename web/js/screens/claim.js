@@ -88,7 +88,10 @@ export async function render({ app, params, go }) {
     staleNote(claim),
     h("p", { class: "lead" }, h("span", { class: ["chip", `claim-${claim.status.toLowerCase()}`] }, CLAIM_STATUS[claim.status] ?? claim.status)),
     claim.rejection_reason ? notice("error", `Ditolak BPJS: ${claim.rejection_reason}`) : null,
-    claim.status === "REJECTED"
+    claim.status === "REJECTED" && claim.refiled_as
+      ? h("p", { class: "hint" }, "Sudah diajukan ulang: ", h("a", { href: `#/klaim/${claim.refiled_as}` }, "buka klaim yang baru"), ".")
+      : null,
+    claim.status === "REJECTED" && !claim.refiled_as
       ? h(
           "div",
           { class: "refile" },
