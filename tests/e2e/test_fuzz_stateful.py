@@ -13,7 +13,8 @@ paid farmer; an incident date in cover), so every scenario starts from a seed, s
 state machine like any other step so that its responses feed the links:
 - a farmer registered by the agent of 73.12.04 (a valid NIK of its own), confirmed by a signed
   BPJS callback (the shared stack runs no pollers), quoted and paid for this month;
-- a JKM claim filed for it, and in every other scenario each required document uploaded to its
+- a JKM claim filed for it (recording the death) in half the scenarios, a JKK claim in the
+  others (the farmer stays alive, so generated quotes and payments can succeed), and in every other scenario each required document uploaded to its
   presigned URL (moto), so that a coordinator's verification can succeed too;
 - the report of the current month, read by the admin (generated once, at the start).
 Then Hypothesis picks `SUTASOMA_FUZZ_STEPS` steps per scenario among the links and the roots
@@ -127,12 +128,14 @@ def _seed_farmer_body() -> dict[str, Any]:
     )
 
 
-def _claim_body(farmer_id: str) -> dict[str, Any]:
+def _claim_body(farmer_id: str, death: bool) -> dict[str, Any]:
     return {
         "farmer_id": farmer_id,
-        "type": "JKM",
+        "type": "JKM" if death else "JKK",
         "incident_date": today_wita().isoformat(),
-        "description": "Meninggal dunia di sawah (uji fuzz stateful).",
+        "description": "Meninggal dunia di sawah (uji fuzz stateful)."
+        if death
+        else "Tangan terluka sabit saat panen (uji fuzz stateful).",
         "claimant": {"full_name": "Ahli Waris", "relationship": "spouse", "phone": "081234567891"},
     }
 
@@ -366,7 +369,10 @@ def workflow(world: World) -> type[APIStateMachine]:
                         "first_period": quote.response.json()["first_period"],
                     },
                 )
-                claim = self.send("POST /claims", 201, body=_claim_body(farmer_id))
+                # A death claim records the death, after which the farmer can no longer pay:
+                # every other scenario files an accident claim so that quotes and payments stay open.
+                death = world.calls.started % 4 < 2
+                claim = self.send("POST /claims", 201, body=_claim_body(farmer_id, death))
                 outputs = [farmer, quote, paid, claim]
                 if world.calls.started % 2:
                     outputs += self.upload_documents(claim.response.json())
