@@ -447,3 +447,34 @@ def test_a_date_of_death_before_the_registration_or_tomorrow_changes_nothing(wor
             world.death(AGENT, farmer.farmer_id, DeathReport(date_of_death=date(2026, 11, 7)), None)
         assert world.farmer(farmer.farmer_id).deceased_on is None
         assert world.refunds_of(farmer.farmer_id) == []
+
+
+def test_a_refused_contribution_is_not_covered_and_goes_back() -> None:
+    from sutasoma.app.membership import posting_refused
+    from sutasoma.domain.changes import Created, Updated
+
+    first = payment_record(["2026-11"], "2026-11-03T02:00:00Z")
+    last = payment_record(["2026-12", "2027-01"], "2026-12-03T02:00:00Z")
+    farmer = farmer_record(farmer_id=first.farmer_id, coverage_start="2026-11", paid_through="2027-01")
+    stamp = "2026-12-03T03:00:00Z"
+
+    after, changes = posting_refused(farmer, last, stamp, "2026-12")
+    assert (after.paid_through, after.coverage_start, after.version) == (
+        "2026-11",
+        "2026-11",
+        farmer.version + 1,
+    )
+    [refund] = [w.record for w in changes.writes if isinstance(w, Created)]
+    assert isinstance(refund, RefundRecord) and refund.reason is RefundReason.POSTING_REFUSED
+    assert (refund.periods, refund.amount) == (("2026-12", "2027-01"), 8_400 + 16_800)
+    assert [type(w) for w in changes.writes] == [Updated, Created]
+
+    # The payment that started the cover: never paid again.
+    alone = farmer.but(paid_through="2026-11")
+    after, _ = posting_refused(alone, first, stamp, "2026-12")
+    assert (after.paid_through, after.coverage_start) == (None, None)
+    assert after.coverage(date(2026, 12, 3)).state is CoverageState.NOT_STARTED
+
+    # A later payment covers the months after it: paid-through stays, the refund records it.
+    after, changes = posting_refused(farmer, first, stamp, "2026-12")
+    assert after == farmer and [type(w) for w in changes.writes] == [Created]
