@@ -460,8 +460,9 @@ def test_participant_callbacks_move_forward_only_and_count_the_refusals(road: Ro
     emitted = metrics_out("BpjsInvalidTransition")
     values = [v for line in emitted for v in (line["BpjsInvalidTransition"] if isinstance(line["BpjsInvalidTransition"], list) else [line["BpjsInvalidTransition"]])]  # fmt: skip
     assert sum(values) == 2  # the two refused moves, not the duplicates
-    # Counted where the alarm looks: its namespace, metric and dimension (the service name of the
-    # callback function: in Lambda each function has its own; here they share one process).
+    # Counted where the alarm looks: its namespace and metric, and its dimension the service name
+    # of the callback function (Powertools' default dimension: in Lambda each function has its
+    # own process and name; here they share one Metrics, so it is read from the template).
     (alarm,) = road.stack.clients("cloudwatch").describe_alarms(
         AlarmNames=[road.stack.ref("BpjsInvalidTransitionAlarm")]
     )["MetricAlarms"]
@@ -469,7 +470,7 @@ def test_participant_callbacks_move_forward_only_and_count_the_refusals(road: Ro
     for line in emitted:
         (directive,) = line["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == alarm["Namespace"]
-        assert [[d["Name"] for d in alarm["Dimensions"]]] == directive["Dimensions"]
+        assert [m["Name"] for m in directive["Metrics"]] == ["BpjsInvalidTransition"]
     service = road.stack.functions["BpjsCallbackFunction"].environment["POWERTOOLS_SERVICE_NAME"]
     assert alarm["Dimensions"] == [{"Name": "service", "Value": service}]
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
