@@ -667,7 +667,7 @@ def test_etag_on_get_and_patch_and_if_match_of_an_older_one_is_412(road: Road) -
     fid = farmer["farmer_id"]
     got = on_farmer(road, "GET", "", fid)
     etag = got.headers["etag"]
-    assert etag == f'"{fid}.1"'
+    assert etag == f'"{fid}.0"'  # no person changed the record yet
 
     changed = patch(road, fid, {"phone": "085211110001"}, if_match=etag)
     assert changed.status == 200, changed.body
@@ -695,7 +695,8 @@ def test_etag_on_get_and_patch_and_if_match_of_an_older_one_is_412(road: Road) -
 
 def test_a_patch_racing_the_bpjs_confirmation_never_fails(road: Road) -> None:
     """BPJS's confirmation lands between the PATCH's read and its write: the write meets a newer
-    version, and the PATCH is decided again on it - 200, both changes kept."""
+    version, and the PATCH is decided again on it - 200, both changes kept, even with the If-Match
+    of the record the agent opened before it (a system change is not a person's)."""
     from sutasoma.adapters.dynamo import keys
     from sutasoma.adapters.dynamo.codec import update_expression
 
@@ -713,16 +714,22 @@ def test_a_patch_racing_the_bpjs_confirmation_never_fails(road: Road) -> None:
         road.stack.table().update(keys.farmer(fid), expression, names, values)
 
     client = dynamodb_client(road.register)
+    seen = on_farmer(road, "GET", "", fid).headers["etag"]  # the agent opened the record
     with meanwhile(client, "TransactWriteItems", confirmed_meanwhile, only_if=f'"FARMER#{fid}"') as fired:
-        changed = patch(road, fid, {"phone": "085211112222"})
+        changed = patch(road, fid, {"phone": "085211112222"}, if_match=seen)
     assert len(fired) == 1
     assert changed.status == 200, changed.body
     after = stored_farmer(road, fid)
     assert (after["phone"], after["registration_status"], after["kpj_number"]) == (
         "085211112222", "CONFIRMED", "26000009999",
     )  # fmt: skip
-    assert on_farmer(road, "GET", "", fid).headers["etag"] == f'"{fid}.3"'
-    assert audit_actions(road, fid).count("FARMER_UPDATED") == 1
+    assert changed.headers["etag"] == on_farmer(road, "GET", "", fid).headers["etag"] == f'"{fid}.1"'
+    # BPJS's change alone does not make the agent's ETag older either.
+    seen = changed.headers["etag"]
+    confirmed_meanwhile()
+    assert on_farmer(road, "GET", "", fid).headers["etag"] == seen
+    assert patch(road, fid, {"address": "Dusun Baru"}, if_match=seen).status == 200
+    assert audit_actions(road, fid).count("FARMER_UPDATED") == 2
 
 
 # ---------------------------------------------------------------------------------- payments
