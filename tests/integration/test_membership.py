@@ -787,3 +787,17 @@ def test_an_income_change_applies_from_the_next_unpaid_month(road: Road) -> None
     assert [line["income"] for line in by_id[first["payment_id"]]["lines"]] == [1_000_000, 1_000_000]
     assert [line["income"] for line in by_id[second["payment_id"]]["lines"]] == [3_000_000]
     assert by_id[first["payment_id"]]["amount"] == amount_of(first["periods"])
+
+
+def test_a_claim_in_progress_is_recounted_like_its_counter(road: Road) -> None:
+    """The BPP's count of claims in progress (a population counter) agrees with a recount: the
+    recount after this test would find the filed claim otherwise."""
+    from tests.support.claims import claim_body
+
+    farmer = road.new_farmer(7301)
+    fid = farmer["farmer_id"]
+    assert road.pump() == (1, 0)
+    quote_and_pay(road, fid, 1)
+    body = claim_body(fid, "JKK", outcome="treatment", description="Terluka sabit saat panen.")
+    filed = road.claim(http_event("POST", "/claims", body=body, claims=AGENT))
+    assert filed.status == 201, filed.body
