@@ -222,6 +222,10 @@ def test_a_claim_bpjs_rejected_is_filed_again(road: Road) -> None:
     reject_by_bpjs(road, first)
     rejected = get_claim(road, first["claim_id"]).body
     assert (rejected["status"], rejected["rejection_reason"]) == ("REJECTED", "Dokumen tidak sesuai")
+    # The agent sees it, with BPJS's reason, on the worklist until it is filed again.
+    (to_refile,) = [c for c in worklist(road)["claims_rejected"] if c["claim_id"] == first["claim_id"]]
+    assert (to_refile["rejection_reason"], to_refile["action"]) == ("Dokumen tidak sesuai", "REFILE_CLAIM")
+    assert "Dokumen tidak sesuai" in to_refile["action_text"]
     wrong_link = file_claim(road, jkk(fid, "treatment", previous_claim_id=str(uuid.uuid4())))
     assert (wrong_link.status, wrong_link.body["code"]) == (422, "VALIDATION_ERROR")
     again = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
@@ -229,6 +233,29 @@ def test_a_claim_bpjs_rejected_is_filed_again(road: Road) -> None:
     assert again.body["previous_claim_id"] == first["claim_id"]
     twice = file_claim(road, jkk(fid, "treatment"))
     assert (twice.status, twice.body["code"]) == (409, "DUPLICATE_CLAIM")  # the refiling holds the key now
+    assert first["claim_id"] not in {c["claim_id"] for c in worklist(road)["claims_rejected"]}
+    assert get_claim(road, first["claim_id"]).body["status"] == "REJECTED"  # the rejection itself stays
+
+
+def test_a_rejected_claim_is_filed_again_once(road: Road) -> None:
+    fid = paid_farmer(road, 9111)
+    first = file_claim(road, jkk(fid, "treatment")).body
+    reject_by_bpjs(road, first)
+    second = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"])).body
+    reject_by_bpjs(road, second)  # rejected again
+    stale = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
+    assert (stale.status, stale.body["code"]) == (422, "VALIDATION_ERROR")
+    assert second["claim_id"] in stale.body["detail"]  # names the claim to refer to instead
+    third = file_claim(road, jkk(fid, "treatment", previous_claim_id=second["claim_id"]))
+    assert third.status == 201, third.body
+    rejected = {c["claim_id"] for c in worklist(road)["claims_rejected"]}
+    assert not rejected & {first["claim_id"], second["claim_id"]}
+
+
+def worklist(road: Road) -> dict[str, Any]:
+    result = road.register(http_event("GET", "/agents/me/worklist", claims=AGENT))
+    assert result.status == 200, result.body
+    return dict(result.body)
 
 
 def test_a_rejected_death_claim_releases_the_death_benefit(road: Road) -> None:

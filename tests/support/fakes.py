@@ -13,7 +13,7 @@ from typing import Any
 
 from sutasoma.app.common import Writer
 from sutasoma.app.outbox import Dispatcher
-from sutasoma.app.ports import ClaimQuery, FarmerQuery, RefundQuery, Registration, Storage
+from sutasoma.app.ports import ClaimQuery, FarmerQuery, RefundQuery, Registration, Storage, VersionTaken
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
@@ -246,14 +246,27 @@ class MemoryCounters:
 class MemoryMisc:
     def __init__(self, table: MemoryTable) -> None:
         self.table = table
-        self.reports_json: dict[str, str] = {}
+        self.versions: dict[tuple[str, int], str] = {}
+        self.previews: dict[str, str] = {}
         self.sequences: Counter[tuple[str, int]] = Counter()
 
-    def put(self, period: str, report_json: str, generated_at: str) -> None:
-        self.reports_json[period] = report_json
+    def put_version(self, period: str, version: int, report_json: str, generated_at: str) -> None:
+        if (period, version) in self.versions:
+            raise VersionTaken(version)
+        self.versions[(period, version)] = report_json
 
-    def get(self, period: str) -> str | None:
-        return self.reports_json.get(period)
+    def put_preview(self, period: str, report_json: str, generated_at: str) -> None:
+        self.previews[period] = report_json
+
+    def latest(self, period: str) -> str | None:
+        numbers = [v for p, v in self.versions if p == period]
+        return self.versions[(period, max(numbers))] if numbers else None
+
+    def version(self, period: str, version: int) -> str | None:
+        return self.versions.get((period, version))
+
+    def preview(self, period: str) -> str | None:
+        return self.previews.get(period)
 
     def next(self, kecamatan_code: str, year: int) -> int:
         self.sequences[(kecamatan_code, year)] += 1

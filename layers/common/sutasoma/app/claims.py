@@ -17,7 +17,7 @@ from sutasoma.app.paging import Page, across_kecamatan
 from sutasoma.app.ports import AuditTrail, ClaimQuery, Claims, Farmers, Idempotency, Payments
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
-from sutasoma.domain.changes import ChangeSet, Created, WriteConflict
+from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.claim import (
     Claimant,
     ClaimKey,
@@ -91,6 +91,11 @@ def check_refiling(data: NewClaim, previous: ClaimRecord | None) -> None:
             "Klaim ulang hanya untuk klaim yang ditolak BPJS, dengan petani, jenis dan tanggal kejadian yang sama.",
             [FieldError("previous_claim_id", "Bukan klaim yang ditolak untuk kejadian ini.")],
         )
+    if previous.refiled_as is not None:
+        raise ValidationFailed(
+            f"Klaim ini sudah diajukan ulang sebagai klaim {previous.refiled_as}.",
+            [FieldError("previous_claim_id", "Rujuk klaim terakhir yang ditolak.")],
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class Basis:
     payments: list[PaymentRecord]
     outcome: JkkOutcome | None
     now: datetime
+    previous: ClaimRecord | None = None  # the rejected claim this one files again
 
 
 def decide_claim(caller: Caller, data: NewClaim, basis: Basis) -> tuple[ClaimRecord, ChangeSet]:
@@ -132,6 +138,12 @@ def decide_claim(caller: Caller, data: NewClaim, basis: Basis) -> tuple[ClaimRec
         counts=(CounterIncrement(period, farmer.kecamatan_code, counted), claim_opened(claim, period)),
         audit=(audit,),
     )
+    if basis.previous is not None:  # off the worklist's "to refile"; a second refiling is a conflict
+        changes += ChangeSet(
+            writes=(
+                Updated(basis.previous, basis.previous.next(refiled_as=claim.claim_id, updated_at=stamp)),
+            )
+        )
     if claim.is_death and farmer.deceased_on is None:
         _, death = death_recorded(
             farmer, basis.payments, data.incident_date, "CLAIM", caller.username, stamp, period
@@ -172,13 +184,14 @@ class ClaimDesk:
         farmer = load_farmer(self.farmers, caller, data.farmer_id)
         outcome = outcome_of(data)
         wanted = data.previous_claim_id
-        check_refiling(data, self.claims.get(wanted) if wanted and is_id(wanted) else None)
+        previous = self.claims.get(wanted) if wanted and is_id(wanted) else None
+        check_refiling(data, previous)
         now = now_utc()
         payments = self.payments.all_of(data.farmer_id)
         check_eligibility(farmer, payments, data.incident_date, today_wita(now), self.deadline_years)
         if data.type is ClaimType.JKM or outcome is JkkOutcome.DEATH:
             check_death_date(farmer, data.incident_date)
-        claim, changes = decide_claim(caller, data, Basis(farmer, payments, outcome, now))
+        claim, changes = decide_claim(caller, data, Basis(farmer, payments, outcome, now, previous))
         try:
             self.writer.write(changes)
         except WriteConflict as conflict:

@@ -66,7 +66,9 @@ def differences(contents: TableContents) -> list[dict[str, Any]]:
         for name in RECOUNTED:
             if counted[scope][name] != kept_counts.get(name, 0):
                 found.append(
-                    _difference("monthly", scope[1], scope[0], name, counted[scope][name], kept.get(name, 0))
+                    _difference(
+                        "monthly", scope[1], scope[0], name, counted[scope][name], kept_counts.get(name, 0)
+                    )
                 )
     return found
 

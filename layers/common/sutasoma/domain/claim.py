@@ -98,6 +98,11 @@ class ClaimRecord(Versioned):
     paid_amount: int | None = None
     paid_at: str | None = None
     rejection_reason: str | None = None
+    refiled_as: str | None = None  # REJECTED, then filed again as that claim
+
+    @property
+    def rejected_at(self) -> str | None:
+        return next((c.at for c in reversed(self.history) if c.status is ClaimStatus.REJECTED), None)
 
     def moved(
         self, event: ClaimEvent, at: str, by: str, reason: str | None = None, **changes: object

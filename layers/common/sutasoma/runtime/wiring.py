@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from sutasoma.app.farmer_records import FarmerRecords
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
-    from sutasoma.app.ports import Scanner, Storage
+    from sutasoma.app.ports import Directory, Scanner, Storage
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
@@ -214,8 +214,16 @@ def report_desk(settings: ReportSettings) -> ReportDesk:
 
     store = storage(settings)
     return ReportDesk(
-        store.counters, store.reports, _documents(settings.reports_bucket), settings.incentive_rate
-    )
+        store.counters, store.reports, _documents(settings.reports_bucket), directory(settings.user_pool_id),
+        settings.incentive_rate, settings.targets,
+    )  # fmt: skip
+
+
+def directory(user_pool_id: str) -> Directory:
+    """The agents' names: the user pool's, or none (usernames shown) when no pool is configured."""
+    from sutasoma.adapters.directory import NoDirectory, UserDirectory
+
+    return UserDirectory(user_pool_id) if user_pool_id else NoDirectory()
 
 
 @cache

@@ -127,8 +127,17 @@ def audit_trail(subject_id: str) -> str:
     return f"AUDIT#{subject_id}"
 
 
-def report(period: str) -> Key:
-    return {"PK": f"REPORT#{period}", "SK": "REPORT"}
+def report_version(period: str, version: int) -> Key:
+    return {"PK": f"REPORT#{period}", "SK": f"V#{version:06d}"}
+
+
+def report_preview(period: str) -> Key:
+    return {"PK": f"REPORT#{period}", "SK": "PREVIEW"}
+
+
+def report_versions(period: str) -> tuple[str, str]:
+    """(PK, SK prefix) of a month's report versions: newest first when read backwards."""
+    return f"REPORT#{period}", "V#"
 
 
 def receipt_sequence(kecamatan_code: str, year: int) -> Key:
