@@ -134,6 +134,7 @@ class World:
     period: str
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
+    claimed_id: str  # the farmer of the JKM claim (a death claim records the death: not farmer_id)
     refund_id: str  # an open refund case (settled once; then 409)
 
 
@@ -259,8 +260,13 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         _ok(api.get(f"/farmers/{farmer_id}", headers=_bearer(agent)), 200)["registration_status"]
         == "CONFIRMED"
     )
-    _ok(_pay(api, agent, farmer_id), 201)  # this month, paid today: covers an incident today
-    claim = api.post("/claims", json=_claim_body(farmer_id), headers=_bearer(agent))
+    _ok(_pay(api, agent, farmer_id), 201)
+    # The JKM claim's farmer: a death claim records the death, and farmer_id must stay alive for
+    # the payment routes. This month, paid today: covers an incident today.
+    claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
+    _confirm_by_callback(api, local_stack, claimed_id)
+    _ok(_pay(api, agent, claimed_id), 201)
+    claim = api.post("/claims", json=_claim_body(claimed_id), headers=_bearer(agent))
     claim_id = _ok(claim, 201)["claim_id"]
     period = period_of(today_wita())
     _ok(api.post(f"/reports/{period}", headers=_bearer(str(tokens["admin"]))), 201)
@@ -275,7 +281,7 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
-    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id)
+    return World(farmer_id, claim_id, period, tokens, dying_id, claimed_id, refund_id)
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -299,7 +305,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "POST /farmers": _new_farmer_body,
         "PATCH /farmers/{farmer_id}": lambda: {"address": f"Dusun Matriks {random.randrange(100)}"},
         "POST /farmers/{farmer_id}/ktp": lambda: {"content_type": "image/jpeg"},
-        "POST /claims": lambda: _claim_body(w.farmer_id),
+        "POST /claims": lambda: _claim_body(w.claimed_id),
         "POST /claims/{claim_id}/documents": lambda: {"doc_type": "death_certificate"},
         "POST /farmers/{farmer_id}/death": lambda: {"date_of_death": today_wita().isoformat()},
         "POST /farmers/{farmer_id}/corrections": lambda: {
@@ -408,7 +414,7 @@ def test_lists_without_filters_are_scoped_to_the_callers_kecamatan(api: httpx.Cl
         assert (world.farmer_id in found) is sees, caller
         if not sees:
             assert found == set()  # every farmer of the setup is in 73.12.04
-        by_farmer = api.get("/claims", params={"farmer_id": world.farmer_id}, headers=headers)
+        by_farmer = api.get("/claims", params={"farmer_id": world.claimed_id}, headers=headers)
         if sees:
             assert world.claim_id in _ids(by_farmer, "claim_id")
         else:
