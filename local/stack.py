@@ -215,7 +215,7 @@ class LocalStack:
         seeded = seed_history(
             gateway, api_url, clients("cognito-idp"), cognito_ids(created)[1], users, soppeng_kecamatan(),
             schedules=history_schedules(functions) if self.options.schedules else (),
-            claims=bpjs_url is not None and self.options.sqs_pollers,
+            claims=bpjs_url is not None and self.options.sqs_pollers, simulator_url=bpjs_url,
         )  # fmt: skip
         log.info("history seeded: %s", seeded)
         return seeded.as_json()

@@ -78,6 +78,8 @@ CALLBACK = ("/bpjs/callbacks", "post")
 IDEMPOTENT = {
     ("/farmers", "post"): False,
     ("/farmers/{farmer_id}/payments", "post"): True,
+    ("/farmers/{farmer_id}/death", "post"): False,
+    ("/refunds/{refund_id}/settle", "post"): False,
     ("/claims", "post"): False,
 }
 # The handler answers bytes; the resolver cannot tell which content types.
@@ -87,6 +89,7 @@ TAGS = [
     {"name": "Farmers", "description": "Registration and records (function register)"},
     {"name": "Worklist", "description": "The agent's farmers to visit (function register)"},
     {"name": "Payments", "description": "Quotes and idempotent collection (function pay)"},
+    {"name": "Refunds", "description": "Contributions to give back, and their settlement (function pay)"},
     {"name": "Claims", "description": "JKK/JKM claims, documents and verification (function claim)"},
     {"name": "Reports", "description": "The 5th-of-month evaluation (function report)"},
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},

@@ -94,6 +94,9 @@ class SimulatorApp:
             log.info("reset")
             return _json(200, {"status": "reset"})
         parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[1] == "participants" and method == "GET":
+            info = sim.participant_info(parts[2])
+            return _json(200, info) if info else _json(404, {"code": "NOT_FOUND"})
         if len(parts) == 4 and parts[1] == "callbacks" and parts[3] == "resend" and method == "POST":
             if sim.resend_callback(parts[2]):
                 return _json(202, {"event_id": parts[2], "status": "SCHEDULED"})

@@ -43,6 +43,7 @@ class SimConfig:
     auto_decide_claims: bool = True
     claim_decision_delay_ms: int = 1000
     claim_payment_delay_ms: int = 1000
+    refuse_contributions: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -71,7 +72,7 @@ def _validated(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError("error_rate must be a number from 0 to 1")
         return float(value)
-    if name in ("outage", "async_registration", "auto_decide_claims"):
+    if name in ("outage", "async_registration", "auto_decide_claims", "refuse_contributions"):
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false")
         return value

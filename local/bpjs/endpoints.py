@@ -8,6 +8,7 @@ from typing import Any
 from local.bpjs.base import SimulatorBase
 from local.bpjs.rules import (
     CLAIM_TYPES,
+    CONTRIBUTION_REFUSED,
     DATE_PATTERN,
     KPJ_NOT_FOUND,
     KPJ_PATTERN,
@@ -44,8 +45,10 @@ class Endpoints(SimulatorBase):
             return NIK_NOT_FOUND
         return None
 
-    def _new_participant(self, nik: str, reference_id: str) -> Participant:
-        participant = Participant(f"{KPJ_PREFIX}{self.next_kpj:09d}", reference_id, iso_now(self.clock))
+    def _new_participant(self, nik: str, reference_id: str, data: dict[str, Any]) -> Participant:
+        participant = Participant(
+            f"{KPJ_PREFIX}{self.next_kpj:09d}", reference_id, iso_now(self.clock), data=dict(data)
+        )
         self.next_kpj += 1
         self.by_nik[nik] = participant
         self.by_kpj[participant.kpj_number] = participant
@@ -76,14 +79,14 @@ class Endpoints(SimulatorBase):
                     "farmer_id": reference_id, "reason_code": rejection[0], "reason": rejection[1]
                 }  # fmt: skip
             else:
-                participant = self._new_participant(nik, reference_id)
+                participant = self._new_participant(nik, reference_id, payload)
                 event_type = "PARTICIPANT_CONFIRMED"
                 data = {"farmer_id": reference_id, "kpj_number": participant.kpj_number}
             self._schedule_callback(event_type, data)
             return Answer(202, {"status": "PENDING"})
         if rejection:
             return error_answer(422, "REJECTED", reason_code=rejection[0], reason=rejection[1])
-        participant = self._new_participant(nik, reference_id)
+        participant = self._new_participant(nik, reference_id, payload)
         return Answer(
             201,
             {
@@ -94,18 +97,33 @@ class Endpoints(SimulatorBase):
         )
 
     def _update(self, payload: dict[str, Any], kpj_number: str) -> Answer:
-        if kpj_number not in self.by_kpj:
+        participant = self.by_kpj.get(kpj_number)
+        if participant is None:
             return error_answer(404, "NOT_FOUND")
         problems = check_fields(
             payload,
             required={},
             optional={"phone": non_empty_str, "address": is_str, "village_code": non_empty_str,
-                      "commodity": is_str, "monthly_income": non_negative_int},
+                      "commodity": is_str, "monthly_income": non_negative_int,
+                      "full_name": non_empty_str, "birth_date": matches(DATE_PATTERN),
+                      "sex": lambda v: v in ("M", "F"), "nik": matches(NIK_PATTERN)},
         )  # fmt: skip
         if not problems and not set(payload) & UPDATABLE_FIELDS:
             problems = [f"at least one of {sorted(UPDATABLE_FIELDS)}"]
         if problems:
             return invalid_answer(problems)
+        nik = payload.get("nik")
+        old_nik = participant.data.get("nik")
+        if nik is not None and nik != old_nik:
+            holder = self.by_nik.get(nik)
+            if holder is not None and holder is not participant:
+                # Another participant has that NIK: BPJS cannot merge two people by a correction.
+                return error_answer(409, "NIK_ALREADY_PARTICIPANT")
+            if old_nik is not None and self.by_nik.get(old_nik) is participant:
+                del self.by_nik[old_nik]
+            self.by_nik[nik] = participant
+        participant.data.update(payload)
+        participant.updates.append(sorted(payload))
         return Answer(200, {"status": "UPDATED"})
 
     def _contribution(self, payload: dict[str, Any]) -> Answer:
@@ -121,6 +139,9 @@ class Endpoints(SimulatorBase):
             return invalid_answer(problems)
         if payload["kpj_number"] not in self.by_kpj:
             return error_answer(422, "REJECTED", reason_code=KPJ_NOT_FOUND[0], reason=KPJ_NOT_FOUND[1])
+        if self.config.refuse_contributions:
+            reason_code, reason = CONTRIBUTION_REFUSED
+            return error_answer(422, "REJECTED", reason_code=reason_code, reason=reason)
         receipt = payload["receipt_number"]
         if receipt not in self.postings:  # a receipt is posted once, whatever the request id
             self.postings[receipt] = f"PST{len(self.postings) + 1:06d}"

@@ -135,6 +135,7 @@ class World:
     period: str
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
+    claimed_id: str  # the farmer of the JKM claim (a death claim records the death: not farmer_id)
     refund_id: str  # an open refund case (settled once; then 409)
 
 
@@ -261,9 +262,17 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         == "CONFIRMED"
     )
     _ok(_pay(api, agent, farmer_id), 201)
+<<<<<<< HEAD
     claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
     _confirm_by_callback(api, local_stack, claimed_id)
     _ok(_pay(api, agent, claimed_id), 201)  # this month, paid today: covers an incident today
+=======
+    # The JKM claim's farmer: a death claim records the death, and farmer_id must stay alive for
+    # the payment routes. This month, paid today: covers an incident today.
+    claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
+    _confirm_by_callback(api, local_stack, claimed_id)
+    _ok(_pay(api, agent, claimed_id), 201)
+>>>>>>> members
     claim = api.post("/claims", json=_claim_body(claimed_id), headers=_bearer(agent))
     claim_id = _ok(claim, 201)["claim_id"]
     period = period_of(today_wita())
@@ -279,7 +288,11 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
+<<<<<<< HEAD
     return World(farmer_id, claim_id, claimed_id, period, tokens, dying_id, refund_id)
+=======
+    return World(farmer_id, claim_id, period, tokens, dying_id, claimed_id, refund_id)
+>>>>>>> members
 
 
 # ---------------------------------------------------------------------------------- requests

@@ -13,8 +13,7 @@ paid farmer; an incident date in cover), so every scenario starts from a seed, s
 state machine like any other step so that its responses feed the links:
 - a farmer registered by the agent of 73.12.04 (a valid NIK of its own), confirmed by a signed
   BPJS callback (the shared stack runs no pollers), quoted and paid for this month;
-- a JKM claim filed for it (recording the death) in half the scenarios, a JKK claim in the
-  others (the farmer stays alive, so generated quotes and payments can succeed), and in every other scenario each required document uploaded to its
+- a JKK claim filed for it, and in every other scenario each required document uploaded to its
   presigned URL (moto), so that a coordinator's verification can succeed too;
 - the report of the current month, read by the admin (generated once, at the start).
 Then Hypothesis picks `SUTASOMA_FUZZ_STEPS` steps per scenario among the links and the roots
@@ -128,15 +127,16 @@ def _seed_farmer_body() -> dict[str, Any]:
     )
 
 
-def _claim_body(farmer_id: str, death: bool) -> dict[str, Any]:
+def _claim_body(farmer_id: str) -> dict[str, Any]:
+    """A JKK treatment claim: a JKM claim would record the farmer's death, and the quotes and
+    payments the links lead to would all be refused (409 FARMER_DECEASED)."""
     return {
         "farmer_id": farmer_id,
-        "type": "JKM" if death else "JKK",
+        "type": "JKK",
+        "outcome": "treatment",
         "incident_date": today_wita().isoformat(),
-        "description": "Meninggal dunia di sawah (uji fuzz stateful)."
-        if death
-        else "Tangan terluka sabit saat panen (uji fuzz stateful).",
-        "claimant": {"full_name": "Ahli Waris", "relationship": "spouse", "phone": "081234567891"},
+        "description": "Terluka sabit saat panen di sawah (uji fuzz stateful).",
+        "claimant": {"full_name": "Fuzz Bin Stateful", "relationship": "self", "phone": "081234567891"},
     }
 
 
@@ -369,10 +369,7 @@ def workflow(world: World) -> type[APIStateMachine]:
                         "first_period": quote.response.json()["first_period"],
                     },
                 )
-                # A death claim records the death, after which the farmer can no longer pay:
-                # every other scenario files an accident claim so that quotes and payments stay open.
-                death = world.calls.started % 4 < 2
-                claim = self.send("POST /claims", 201, body=_claim_body(farmer_id, death))
+                claim = self.send("POST /claims", 201, body=_claim_body(farmer_id))
                 outputs = [farmer, quote, paid, claim]
                 if world.calls.started % 2:
                     outputs += self.upload_documents(claim.response.json())

@@ -276,3 +276,63 @@ def test_the_history_counters_are_the_records_and_now_is_now(
     assert created.status_code == 201, created.text
     registered_at = datetime.fromisoformat(created.json()["registered_at"].replace("Z", "+00:00"))
     assert abs(registered_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_the_history_shows_every_membership_case(
+    stack: dict[str, Any], user: Callable[[str], httpx.Client]
+) -> None:
+    """local/seed/plan.py SHOWCASES, in Lalabata: a deceased farmer with an open refund, a rejected
+    one whose refund was settled, DUE (until the 15th) next to ARREARS, a correction that reached
+    BPJS, a first payment due."""
+    history = stack["history"]
+    cases = history["showcase"]
+    assert set(cases) == {"deceased", "rejected", "due", "arrears", "corrected", "first_payment"}
+    assert (history["deaths"], history["corrections"], history["refunds_settled"]) == (1, 1, 1)
+    agent, admin = user(AGENT), user("admin")
+
+    def farmer(case: str) -> dict[str, Any]:
+        got = agent.get(f"/farmers/{cases[case]}")
+        assert got.status_code == 200, got.text
+        body: dict[str, Any] = got.json()
+        return body
+
+    refunds = {}
+    for status in ("OPEN", "SETTLED"):
+        listed = admin.get("/refunds", params={"status": status, "kecamatan_code": COORDINATED, "limit": 100})
+        assert listed.status_code == 200, listed.text
+        refunds |= {(r["farmer_id"], r["reason"]): r for r in listed.json()["items"]}
+
+    dead = farmer("deceased")
+    assert dead["deceased_on"] and dead["coverage"]["state"] == "ENDED"
+    died = refunds[(dead["farmer_id"], "PAID_AFTER_DEATH")]
+    assert died["status"] == "OPEN" and died["amount"] > 0
+    assert all(period > dead["deceased_on"][:7] for period in died["periods"])
+
+    rejected = farmer("rejected")
+    assert (rejected["registration_status"], rejected["coverage"]["state"]) == ("REJECTED", "ENDED")
+    given_back = refunds[(rejected["farmer_id"], "REGISTRATION_REJECTED")]
+    assert given_back["status"] == "SETTLED" and given_back["returned_to"] and len(given_back["periods"]) == 2
+
+    assert farmer("due")["coverage"]["state"] == ("DUE" if today_wita().day <= 15 else "ARREARS")
+    assert farmer("arrears")["coverage"]["state"] == "ARREARS"
+    first = farmer("first_payment")
+    assert (first["registration_status"], first["coverage"]["state"]) == ("CONFIRMED", "NOT_STARTED")
+
+    worklist = agent.get("/agents/me/worklist").json()
+    due_now = {e["farmer_id"]: e["action"] for e in worklist["due_this_month"]}
+    assert due_now[cases["first_payment"]] == "COLLECT_FIRST_PAYMENT"
+    if today_wita().day <= 15:
+        assert due_now[cases["due"]] == "COLLECT_DUE"
+    owing = {e["farmer_id"] for e in worklist["in_arrears"] + worklist["about_to_lapse"]}
+    assert cases["arrears"] in owing
+    assert died["refund_id"] in {r["refund_id"] for r in worklist["refunds_to_return"]}
+    for section in ("due_this_month", "in_arrears", "about_to_lapse"):
+        assert not {cases["deceased"], cases["rejected"]} & {e["farmer_id"] for e in worklist[section]}
+
+    corrected = farmer("corrected")
+    simulator = httpx.get(
+        f"{stack['bpjs_simulator_url']}/_sim/participants/{corrected['kpj_number']}",
+        timeout=10.0,
+        trust_env=False,
+    )
+    assert simulator.status_code == 200 and simulator.json()["updates"] == [["full_name"]]

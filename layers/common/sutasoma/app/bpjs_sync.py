@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
-from sutasoma.app.membership import refund_opened, registration_rejected
+from sutasoma.app.membership import posting_refused, registration_rejected
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Updated, farmer_written
@@ -24,7 +24,6 @@ from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.payment import BpjsPostingStatus
-from sutasoma.domain.refund import refund_for_refused_posting
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move
 from sutasoma.runtime.observability import logger, metrics
 
@@ -240,10 +239,8 @@ class BpjsSync:
             # Refused for good: the months are not covered at BPJS, the money goes back.
             stamp = iso_utc(now_utc())
             failed = payment.next(bpjs_status=BpjsPostingStatus.FAILED, bpjs_failure=rejected.reason_code)
-            refund = refund_opened(
-                refund_for_refused_posting(farmer, payment, stamp), period_of(today_wita())
-            )
-            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)) + refund)
+            _, uncovered = posting_refused(farmer, payment, stamp, period_of(today_wita()))
+            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)) + uncovered)
         posted = payment.next(
             bpjs_status=BpjsPostingStatus.POSTED, posting_id=posting_id, posted_at=iso_utc(now_utc())
         )

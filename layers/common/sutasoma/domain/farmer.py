@@ -77,6 +77,10 @@ class FarmerRecord(Versioned):
     death_source: str | None = None  # "REPORT" | "CLAIM"
     death_note: str | None = None
     corrections: tuple[CorrectionNote, ...] = ()
+    # Changes people made to the fields they edit (PATCH, corrections): the record's ETag. The
+    # changes the system makes (BPJS's decision, paid-through) leave it: they never make a
+    # person's If-Match stale (CONTRACT: a system change never fails a PATCH).
+    edits: int = 0
     # The KTP copy, once a valid file landed in S3.
     ktp_uploaded_at: str | None = None
     ktp_object_key: str | None = None
