@@ -29,7 +29,7 @@ from sutasoma.domain.claim import (
     Estimate,
     StatusChange,
 )
-from sutasoma.domain.claim_rules import check_eligibility, report_warnings
+from sutasoma.domain.claim_rules import check_eligibility, imported_months, report_warnings
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
 from sutasoma.domain.documents import DOC_NAMES, DocType, required_documents
@@ -167,7 +167,7 @@ class ClaimDesk:
         now = now_utc()
         payments = self.payments.all_of(data.farmer_id)
         check_eligibility(farmer, payments, data.incident_date, today_wita(now), self.deadline_years)
-        paid_months = len({period for payment in payments for period in payment.periods})
+        paid_months = len({period for payment in payments for period in payment.periods} | imported_months(farmer))
         claim, changes = decide_claim(caller, data, outcome, farmer, paid_months, now)
         try:
             self.writer.write(changes)

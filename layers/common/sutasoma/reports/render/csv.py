@@ -36,16 +36,17 @@ CSV_COLUMNS = (
 CSV_TOTAL_CODE = "TOTAL"
 
 
-def _csv_text(value: str) -> str:
-    """Text cells that a spreadsheet would take for a formula are quoted with an apostrophe."""
+def csv_text(value: str) -> str:
+    """Text cells that a spreadsheet would take for a formula are quoted with an apostrophe
+    (also used by the farmer exports and the import results: api/files.py, adapters/tabular.py)."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _csv_row(period: str, row: KecamatanRow, *, total: bool) -> list[str]:
     return [
         period,
-        CSV_TOTAL_CODE if total else _csv_text(row.kecamatan_code),
-        _csv_text(row.kecamatan_name),
+        CSV_TOTAL_CODE if total else csv_text(row.kecamatan_code),
+        csv_text(row.kecamatan_name),
         str(row.registered),
         str(row.new_registrations),
         str(row.active),

@@ -135,8 +135,13 @@ _AGENT_COLUMNS: tuple[_Header, ...] = (
 # --------------------------------------------------------------------------- cells and rows
 
 
-def _write(sheet: Any, row: int, col: int, value: object, fmt: Any) -> None:
-    """Strings are always written as text (never as formulas or links); None as a blank."""
+# Strings are never taken for formulas or links (formula injection, as in write_cell).
+WORKBOOK_OPTIONS: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False}
+
+
+def write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any = None) -> None:
+    """Strings are always written as text (never as formulas or links); None as a blank.
+    Also used by the farmer exports and the import results (api/files.py, adapters/tabular.py)."""
     if value is None:
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
@@ -151,7 +156,7 @@ def _write_row(
     sheet: Any, f: _Formats, row: int, style: str, kinds: Sequence[str], values: Sequence[object]
 ) -> None:
     for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
-        _write(sheet, row, col, value, f.cell(style, kind))
+        write_cell(sheet, row, col, value, f.cell(style, kind))
 
 
 def _sheet_heading(sheet: Any, f: _Formats, report: Report, last_col: int, subtitle: str) -> None:
@@ -366,9 +371,7 @@ def render_xlsx(report: Report) -> bytes:
     """Three sheets: "Ringkasan BPP" (the 8 BPP in rank order and the regency total, the best
     BPP highlighted), "Agen" (per agent with incentive), "Tren 12 bulan" (rates and a chart)."""
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True, **WORKBOOK_OPTIONS})
     workbook.set_properties(_properties(report))
     formats = _Formats(workbook)
     _summary_sheet(workbook, formats, report)
