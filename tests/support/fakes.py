@@ -16,7 +16,7 @@ from sutasoma.app.outbox import Dispatcher
 from sutasoma.app.ports import ClaimQuery, FarmerQuery, RefundQuery, Registration, Storage
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
-from sutasoma.domain.claim import ClaimKey, ClaimRecord
+from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.counters import CounterIncrement, MonthCounters
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 from sutasoma.domain.outbox import OutboxEntry
@@ -40,6 +40,8 @@ def identity(record: Record) -> Identity:
             return ("claim", record.claim_id)
         case ClaimKey():
             return ("claimkey", record.farmer_id, record.claim_type, record.incident_date.isoformat())
+        case DeathClaimKey():
+            return ("deathclaim", record.farmer_id)
         case OutboxEntry():
             return ("outbox", record.farmer_id, record.op_id)
         case AuditRecord():

@@ -25,6 +25,28 @@ class DocumentBucket:
         )
         return url
 
+    def presign_get(self, object_key: str, expires_in: int) -> str:
+        """A link to read one object, for the minutes a reader needs (signed locally)."""
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": object_key},
+            ExpiresIn=expires_in,
+            HttpMethod="GET",
+        )
+        return url
+
+    def latest(self, prefix: str) -> str | None:
+        """The key of the newest non-empty object under `prefix`, if any."""
+        found: list[tuple[Any, str]] = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            found += [
+                (item["LastModified"], item["Key"])
+                for item in page.get("Contents", [])
+                if item.get("Size", 0) > 0
+            ]
+        return max(found)[1] if found else None
+
     def exists(self, object_key: str) -> bool:
         from botocore.exceptions import ClientError
 

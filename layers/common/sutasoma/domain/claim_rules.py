@@ -42,7 +42,9 @@ def imported_months(farmer: FarmerRecord, incident: date | None = None) -> set[s
     return found
 
 
-def check_incident_date(incident: date, today: date, deadline_years: int) -> None:
+def check_incident_date(
+    incident: date, today: date, deadline_years: int, deceased_on: date | None = None
+) -> None:
     if incident > today:
         raise IncidentDateInvalid(
             "Tanggal kejadian tidak boleh di masa depan.", [FieldError("incident_date", "Di masa depan.")]
@@ -56,12 +58,17 @@ def check_incident_date(incident: date, today: date, deadline_years: int) -> Non
             f"Batas waktu klaim {deadline_years} tahun sejak kejadian sudah lewat.",
             [FieldError("incident_date", f"Sebelum {deadline_start.isoformat()}.")],
         )
+    if deceased_on is not None and incident > deceased_on:
+        raise IncidentDateInvalid(
+            f"Petani meninggal dunia pada {deceased_on.isoformat()}: tidak ada kejadian sesudahnya.",
+            [FieldError("incident_date", f"Sesudah tanggal kematian {deceased_on.isoformat()}.")],
+        )
 
 
 def check_eligibility(
     farmer: FarmerRecord, payments: Iterable[PaymentRecord], incident: date, today: date, deadline_years: int
 ) -> None:
-    check_incident_date(incident, today, deadline_years)
+    check_incident_date(incident, today, deadline_years, farmer.deceased_on)
     reasons: list[FieldError] = []
     if farmer.registration_status is not RegistrationStatus.CONFIRMED:
         reasons.append(
@@ -90,3 +97,32 @@ def report_warnings(claim_type: ClaimType, incident: date, now: datetime) -> tup
             "Kecelakaan kerja dilaporkan lebih dari 2 x 24 jam setelah kejadian; BPJS dapat meminta penjelasan.",
         )
     return ()
+
+
+def membership_months(payments: Iterable[PaymentRecord], incident: date, imported: Iterable[str] = ()) -> int:
+    """Contribution months paid up to and including the incident's month (the JKM
+    scholarship's 36), never the months paid ahead after it; `imported`: months an import
+    recorded as paid (imported_months)."""
+    month = period_of(incident)
+    paid = {period for p in payments for period in p.periods} | set(imported)
+    return len({period for period in paid if period <= month})
+
+
+def income_at_incident(payments: Iterable[PaymentRecord], incident: date) -> int | None:
+    """The reported income on which the incident's month was paid (the latest payment of it)."""
+    month = period_of(incident)
+    for payment in sorted(payments, key=lambda p: p.recorded_at, reverse=True):
+        for line in payment.lines:
+            if line.period == month:
+                return line.income
+    return None
+
+
+def check_death_date(farmer: FarmerRecord, incident: date) -> None:
+    """A death claim's incident is the death: it must agree with a death already recorded."""
+    if farmer.deceased_on is not None and incident != farmer.deceased_on:
+        raise IncidentDateInvalid(
+            f"Kematian petani ini sudah tercatat pada {farmer.deceased_on.isoformat()}; "
+            "tanggal kejadian klaim kematian harus sama.",
+            [FieldError("incident_date", f"Seharusnya {farmer.deceased_on.isoformat()}.")],
+        )

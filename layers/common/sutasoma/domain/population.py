@@ -24,6 +24,8 @@ DECEASED = "deceased"  # the farmer died: membership ended, out of the counts
 # Refund cases open at a month's end: +1 when a case opens, -1 when it is settled.
 REFUNDS_OPEN = "refunds_open"
 REFUNDS_OPEN_AMOUNT = "refunds_open_amount"
+# Claims filed and not decided for good (neither PAID nor REJECTED) at a month's end.
+CLAIMS_OPEN = "claims_open"
 
 
 def bucket_of(paid_through: str | None) -> str:
@@ -62,6 +64,7 @@ class Population:
     deceased: int = 0
     open_refunds: int = 0  # refund cases not settled yet, and their Rupiah
     open_refunds_amount: int = 0
+    open_claims: int = 0
 
     @classmethod
     def from_sums(cls, sums: Mapping[str, int]) -> Population:
@@ -78,6 +81,8 @@ class Population:
                 population.open_refunds = value
             elif name == REFUNDS_OPEN_AMOUNT:
                 population.open_refunds_amount = value
+            elif name == CLAIMS_OPEN:
+                population.open_claims = value
             elif kind == "inc":
                 population.incomes[bucket] = value
         return population

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sutasoma.app.audit_archive import AuditArchiver
     from sutasoma.app.bpjs_sync import BpjsSync
     from sutasoma.app.callbacks import CallbackDesk
+    from sutasoma.app.claim_review import ClaimReview
     from sutasoma.app.claims import ClaimDesk
     from sutasoma.app.common import Writer
     from sutasoma.app.corrections import CorrectFarmer
@@ -204,8 +205,17 @@ def claim_desk(settings: ClaimSettings) -> ClaimDesk:
     store = storage(settings)
     return ClaimDesk(
         store.farmers, store.payments, store.claims, store.audit, writer(settings, settings.bpjs_queue_url),
-        idempotency(settings), _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
-        settings.claim_deadline_years,
+        idempotency(settings), settings.claim_deadline_years,
+    )  # fmt: skip
+
+
+@cache
+def claim_review(settings: ClaimSettings) -> ClaimReview:
+    from sutasoma.app.claim_review import ClaimReview
+
+    return ClaimReview(
+        claim_desk(settings), storage(settings).audit, writer(settings, settings.bpjs_queue_url),
+        _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
     )  # fmt: skip
 
 
@@ -345,7 +355,7 @@ def reset() -> None:
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
-        payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
+        payment_desk, claim_desk, claim_review, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
         import_store, import_desk, farmer_exports, validate_import, commit_chunk, chunk_failed,
     ):  # fmt: skip
         built.cache_clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sutasoma.domain.audit import AuditRecord
-from sutasoma.domain.claim import ClaimKey, ClaimRecord
+from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
 from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
 from sutasoma.domain.outbox import OutboxEntry
@@ -40,6 +40,7 @@ NIK = Kind("NIK_CLAIM", "NIK#")
 PAYMENT = Kind("PAYMENT", "FARMER#")
 CLAIM = Kind("CLAIM", "CLAIM#")
 CLAIM_KEY = Kind("CLAIMKEY", "CLAIMKEY#")
+DEATH_CLAIM = Kind("DEATHCLAIM", "DEATHCLAIM#")
 OUTBOX = Kind("OUTBOX", "FARMER#")
 AUDIT = Kind("AUDIT", "AUDIT#")
 CALLBACK = Kind("CALLBACK", "CALLBACK#")
@@ -122,6 +123,10 @@ def claim_key(farmer_id: str, claim_type: str, incident_date: str) -> Key:
     return {"PK": f"CLAIMKEY#{farmer_id}#{claim_type}#{incident_date}", "SK": "CLAIMKEY"}
 
 
+def death_claim(farmer_id: str) -> Key:
+    return {"PK": f"DEATHCLAIM#{farmer_id}", "SK": "DEATHCLAIM"}
+
+
 def outbox(farmer_id: str, op_id: str) -> Key:
     return {"PK": f"FARMER#{farmer_id}", "SK": f"OUTBOX#{op_id}"}
 
@@ -201,6 +206,8 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
             return CLAIM, claim(record.claim_id) | claim_list_position(record.kecamatan_code, record.claim_id)
         case ClaimKey():
             return CLAIM_KEY, claim_key(record.farmer_id, record.claim_type, record.incident_date.isoformat())
+        case DeathClaimKey():
+            return DEATH_CLAIM, death_claim(record.farmer_id)
         case OutboxEntry():
             waiting = record.sent_at is None and record.delivered_at is None
             pending = outbox_pending(record.created_at, record.op_id) if waiting else {}
