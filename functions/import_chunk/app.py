@@ -38,7 +38,9 @@ def record_handler(record: SQSRecord) -> str:
         return "RECORDED_FAILED"
     outcome = wiring.commit_chunk(settings)(import_id, chunk)
     if outcome is not None:
-        metrics.add_metric(name="ImportRowsWritten", unit=MetricUnit.Count, value=outcome.created + outcome.updated)
+        metrics.add_metric(
+            name="ImportRowsWritten", unit=MetricUnit.Count, value=outcome.created + outcome.updated
+        )
     return "DONE" if outcome is not None else "ALREADY_DONE"
 
 

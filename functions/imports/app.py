@@ -44,9 +44,12 @@ def open_import(body: Annotated[ImportCreate, Body()]) -> Response[ImportStarted
         import_id=started.import_id,
         status=started.status,
         upload=UploadForm(
-            upload_url=started.upload_url, fields=started.fields, object_key=started.object_key,
-            max_bytes=started.max_bytes, expires_in=started.expires_in,
-        ),  # fmt: skip
+            upload_url=started.upload_url,
+            fields=started.fields,
+            object_key=started.object_key,
+            max_bytes=started.max_bytes,
+            expires_in=started.expires_in,
+        ),
     )
     return Response(status_code=201, content_type="application/json", body=answer)
 
@@ -75,13 +78,17 @@ def read_import(import_id: ImportId) -> ImportOut:
     "/imports/<import_id>/commit",
     tags=["Imports"],
     summary="Write the valid rows (admin)",
-    responses={202: {"description": "COMMITTING: the chunks are on their way; follow GET /imports/{import_id}"}},
+    responses={
+        202: {"description": "COMMITTING: the chunks are on their way; follow GET /imports/{import_id}"}
+    },
 )
 def commit_import(import_id: ImportId) -> Response[ImportOut]:
     desk = wiring.import_desk(SETTINGS.get())
     caller = current_caller(app)
     desk.commit(caller, import_id)
-    return Response(status_code=202, content_type="application/json", body=import_out(desk.status(caller, import_id)))
+    return Response(
+        status_code=202, content_type="application/json", body=import_out(desk.status(caller, import_id))
+    )
 
 
 @app.get(
@@ -119,7 +126,7 @@ def export_farmers(  # type: ignore[no-untyped-def]
     kecamatan_code: Annotated[str | None, Query(max_length=32)] = None,
     village_code: Annotated[str | None, Query(max_length=32)] = None,
     coverage_state: Annotated[CoverageState | None, Query()] = None,
-    format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",  # noqa: A002 - the contract's name
+    format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
 ):
     caller = current_caller(app)
     scope = resolve_scope(caller, kecamatan_code, village_code)

@@ -15,7 +15,9 @@ FIELD_GROUPS = ("agent", "coordinator")
 class CognitoAgents:
     client = aws.LazyClient("cognito-idp")
 
-    def __init__(self, user_pool_id: str, groups: tuple[str, ...] = FIELD_GROUPS, client: Any | None = None) -> None:
+    def __init__(
+        self, user_pool_id: str, groups: tuple[str, ...] = FIELD_GROUPS, client: Any | None = None
+    ) -> None:
         self.user_pool_id = user_pool_id
         self.groups = groups
         self._client = client

@@ -97,7 +97,11 @@ class BpjsClient:
         """Whether BPJS knows the KPJ, and with this NIK (docs/bpjs-h2h.md "Participant look-up");
         the NIK travels in the body, never in a path that logs keep."""
         response = self._call(
-            "POST", "/bpu/v1/participants/lookup", request_id, {"kpj_number": kpj_number, "nik": nik}, ok={200}
+            "POST",
+            "/bpu/v1/participants/lookup",
+            request_id,
+            {"kpj_number": kpj_number, "nik": nik},
+            ok={200},
         )
         body = _json(response)
         found, matches = body.get("kpj_found"), body.get("nik_matches")

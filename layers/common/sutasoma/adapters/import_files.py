@@ -33,7 +33,9 @@ class ImportBucket:
         self.bucket = bucket
         self._client = client
 
-    def presign_post(self, object_key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
+    def presign_post(
+        self, object_key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost:
         """A form S3 accepts only for this key, this content type and 1..max_bytes bytes."""
         post = self.client.generate_presigned_post(
             Bucket=self.bucket,

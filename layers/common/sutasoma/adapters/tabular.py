@@ -35,9 +35,13 @@ class XlsxRows:
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         magic = _magic(self.path)
         if magic == OLE_MAGIC:
-            raise ImportFileInvalid("Berkas Excel lama (.xls) tidak didukung; simpan sebagai .xlsx lalu unggah lagi.")
+            raise ImportFileInvalid(
+                "Berkas Excel lama (.xls) tidak didukung; simpan sebagai .xlsx lalu unggah lagi."
+            )
         if magic != ZIP_MAGIC:
-            raise ImportFileInvalid("Berkas ini bukan XLSX yang sah; simpan dari Excel sebagai .xlsx atau gunakan CSV.")
+            raise ImportFileInvalid(
+                "Berkas ini bukan XLSX yang sah; simpan dari Excel sebagai .xlsx atau gunakan CSV."
+            )
         from openpyxl import load_workbook  # only the validating function reads workbooks
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -64,7 +68,9 @@ class CsvRows:
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         magic = _magic(self.path)
         if magic in (ZIP_MAGIC, OLE_MAGIC):
-            raise ImportFileInvalid("Berkas ini lembar kerja Excel, bukan CSV; unggah dengan nama berakhiran .xlsx.")
+            raise ImportFileInvalid(
+                "Berkas ini lembar kerja Excel, bukan CSV; unggah dengan nama berakhiran .xlsx."
+            )
         try:
             with self.path.open(encoding="utf-8-sig", newline="") as text:
                 for number, row in enumerate(csv.reader(text), 1):
@@ -76,7 +82,7 @@ class CsvRows:
                     yield number, list(row)
         except UnicodeDecodeError:
             raise ImportFileInvalid(
-                "Berkas CSV bukan teks UTF-8; simpan ulang sebagai \"CSV UTF-8 (dipisah koma)\"."
+                'Berkas CSV bukan teks UTF-8; simpan ulang sebagai "CSV UTF-8 (dipisah koma)".'
             ) from None
         except csv.Error:
             raise ImportFileInvalid("Berkas CSV tidak dapat dibaca (tanda kutip tidak tertutup?).") from None

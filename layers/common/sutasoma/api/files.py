@@ -115,7 +115,9 @@ def export_file(export: Export, file_type: str, today: date | None = None) -> tu
 
     data = io.BytesIO()
     workbook = _workbook(data)
-    header = workbook.add_format({"bold": True, "bg_color": "#243B53", "font_color": "#FFFFFF", "text_wrap": True})
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#243B53", "font_color": "#FFFFFF", "text_wrap": True}
+    )
     sheet = workbook.add_worksheet("Petani")
     for col, (name, width) in enumerate(EXPORT_COLUMNS):
         sheet.set_column(col, col, width)

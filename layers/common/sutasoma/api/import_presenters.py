@@ -6,7 +6,6 @@ from sutasoma.api.models.imports import ImportOut, MismatchOut, NotWrittenRow, P
 from sutasoma.app.imports import ImportView, MismatchView
 from sutasoma.domain.imports import CHECK_NOTES
 
-
 NOT_WRITTEN_SHOWN = 200
 
 

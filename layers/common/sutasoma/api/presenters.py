@@ -150,4 +150,3 @@ def worklist_out(worklist: WorklistRecord) -> Worklist:
 
 def refund_out(refund: RefundRecord) -> Refund:
     return Refund.model_validate(refund, from_attributes=True)
-

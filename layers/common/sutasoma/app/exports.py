@@ -69,7 +69,11 @@ class FarmerExports:
             if len(found) > self.max_rows:
                 raise ExportTooLarge(
                     f"Daftar lebih dari {self.max_rows} petani; pilih satu kecamatan atau desa.",
-                    [FieldError("kecamatan_code", "Persempit daftar dengan kecamatan_code atau village_code.")],
+                    [
+                        FieldError(
+                            "kecamatan_code", "Persempit daftar dengan kecamatan_code atau village_code."
+                        )
+                    ],
                 )
             if not page.more or not page.items:
                 break
@@ -82,7 +86,13 @@ class FarmerExports:
             "village_code": filters.village_code or "", "coverage_state": filters.coverage_state or "",
         }  # fmt: skip
         self.audit.record(
-            by_caller(caller, AuditAction.FARMERS_EXPORTED, EXPORTS_SUBJECT, "farmers/export", iso_utc(now_utc()),
-                      detail=detail)  # fmt: skip
+            by_caller(
+                caller,
+                AuditAction.FARMERS_EXPORTED,
+                EXPORTS_SUBJECT,
+                "farmers/export",
+                iso_utc(now_utc()),
+                detail=detail,
+            )
         )
         return Export(found, view, export_id)

@@ -21,7 +21,13 @@ from sutasoma.domain.changes import ChangeSet, Updated, WriteConflict
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
 from sutasoma.domain.identity import Caller, Role
-from sutasoma.domain.import_plan import PlannedRow, RowAction, created_changes, existing_refusal, updated_changes
+from sutasoma.domain.import_plan import (
+    PlannedRow,
+    RowAction,
+    created_changes,
+    existing_refusal,
+    updated_changes,
+)
 from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportRecord, ImportStatus, failure_text
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.runtime.observability import logger
@@ -227,7 +233,9 @@ class CommitChunk:
                     if current.farmer_id == row.farmer_id:
                         self._already(record, row, tally)
                     else:
-                        tally.refused.append((row.member.row, NIK_TAKEN if isinstance(current, NikClaim) else KPJ_TAKEN))
+                        tally.refused.append(
+                            (row.member.row, NIK_TAKEN if isinstance(current, NikClaim) else KPJ_TAKEN)
+                        )
                     return
                 if not isinstance(current, FarmerRecord) or not isinstance(conflict.write, Updated):
                     raise
@@ -285,7 +293,10 @@ class ChunkFailed:
             r.member.row
             for r in rows
             if claims.get(r.nik_hash) == r.farmer_id
-            or (r.action is RowAction.UPDATE and getattr(farmers.get(r.farmer_id), "last_import_id", None) == import_id)
+            or (
+                r.action is RowAction.UPDATE
+                and getattr(farmers.get(r.farmer_id), "last_import_id", None) == import_id
+            )
         }
         failed = FailedChunk(
             import_id=import_id, chunk=chunk, first_row=min((r.member.row for r in rows), default=0),

@@ -102,7 +102,9 @@ class FileCheck:
             verdict = Verdict(None, tuple(errors))
             if member is not None:
                 holder = claims.get(hashes[member.row])
-                plan = plan_row(member, hashes[member.row], farmers.get(holder or ""), kpjs.get(member.kpj_number), new_id)
+                plan = plan_row(
+                    member, hashes[member.row], farmers.get(holder or ""), kpjs.get(member.kpj_number), new_id
+                )
                 verdict = Verdict(plan) if isinstance(plan, PlannedRow) else Verdict(None, (plan,))
             self.tally["rows"] += 1
             self.tally[verdict.planned.action.value if verdict.planned else "invalid"] += 1
@@ -111,7 +113,10 @@ class FileCheck:
     def _duplicates(self, number: int, fields: dict[str, Any]) -> list[str]:
         """A NIK or KPJ met earlier in the file: the first row keeps it, later ones are refused."""
         errors = []
-        for name, seen, header in (("nik", self.first_nik, "NIK"), ("kpj_number", self.first_kpj, "Nomor KPJ")):
+        for name, seen, header in (
+            ("nik", self.first_nik, "NIK"),
+            ("kpj_number", self.first_kpj, "Nomor KPJ"),
+        ):
             value = text_of(fields.get(name))
             if not value:
                 continue
@@ -183,7 +188,9 @@ class ValidateImport:
         if size == 0:
             raise ImportFileInvalid("Berkas kosong.")
         if size > self.max_bytes:
-            raise ImportFileInvalid(f"Berkas lebih dari {self.max_bytes // (1024 * 1024)} MB; bagi menjadi beberapa berkas.")
+            raise ImportFileInvalid(
+                f"Berkas lebih dari {self.max_bytes // (1024 * 1024)} MB; bagi menjadi beberapa berkas."
+            )
 
     def _check_file(self, record: ImportRecord) -> tuple[Counter[str], int]:
         self._check_size(record)
@@ -202,13 +209,16 @@ class ValidateImport:
             out.write([*header[1], *RESULT_COLUMNS])
             check = FileCheck(rules, columns, self._nik_key(), self.store)
             chunks = Chunks(self.files, record.import_id, self.chunk_rows)
-            for batch in batched(_data_rows(rows), LOOKUP_BATCH):
+            reported = 0
+            for batch in batched(_data_rows(rows), LOOKUP_BATCH, strict=False):
                 for cells, verdict in check.check(batch):
                     out.write([*cells, *verdict.cells()])
                     if verdict.planned is not None and verdict.planned.action is not RowAction.UNCHANGED:
                         chunks.add(verdict.planned)
-                if check.tally["rows"] % PROGRESS_EVERY < LOOKUP_BATCH:
-                    self.store.checked(record.import_id, check.tally["rows"])
+                if check.tally["rows"] - reported >= PROGRESS_EVERY:
+                    reported = check.tally["rows"]
+                    self.store.checked(record.import_id, reported)
+            self.store.checked(record.import_id, check.tally["rows"])
             if not check.tally["rows"]:
                 raise ImportFileInvalid("Berkas tidak berisi baris data di bawah baris judul kolom.")
             return check.tally, chunks.close()

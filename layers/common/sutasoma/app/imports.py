@@ -142,7 +142,9 @@ class ImportDesk:
         failed = self.store.failed_chunks(import_id) if record.chunks_failed else []
         refused = self.store.refusals(import_id) if record.not_written else []
         mismatches = self.store.mismatch_count(import_id) if record.created else 0
-        return ImportView(record, url, [f for f in failed if f.chunk in record.chunks_failed], refused, mismatches)
+        return ImportView(
+            record, url, [f for f in failed if f.chunk in record.chunks_failed], refused, mismatches
+        )
 
     def commit(self, caller: Caller, import_id: str) -> ImportRecord:
         """VALIDATED (or a commit that FAILED) → COMMITTING, and the chunks not done yet sent to

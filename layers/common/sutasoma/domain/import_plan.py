@@ -19,7 +19,14 @@ from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, farmer_written
 from sutasoma.domain.clock import WITA, iso_utc, period_of
 from sutasoma.domain.counters import CounterIncrement
-from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage, ImportedFrom, KpjClaim, NikClaim, registered_on
+from sutasoma.domain.farmer import (
+    FarmerRecord,
+    ImportedCoverage,
+    ImportedFrom,
+    KpjClaim,
+    NikClaim,
+    registered_on,
+)
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.import_rows import MemberRow
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -82,7 +89,9 @@ def existing_refusal(member: MemberRow, farmer: FarmerRecord) -> str | None:
 def changed_fields(member: MemberRow, farmer: FarmerRecord) -> dict[str, Any]:
     """What the row would change on the farmer: contact fields, and a later paid-through month
     (an import never moves paid-through back: payments made in SUTASOMA since stay)."""
-    changes = {name: getattr(member, name) for name in UPDATABLE if getattr(member, name) != getattr(farmer, name)}
+    changes = {
+        name: getattr(member, name) for name in UPDATABLE if getattr(member, name) != getattr(farmer, name)
+    }
     if member.paid_through and (
         farmer.paid_through is None or months_between(farmer.paid_through, member.paid_through) > 0
     ):
@@ -99,7 +108,11 @@ def plan_row(
         if kpj_holder is not None:
             return "Nomor KPJ sudah dipakai petani lain di SUTASOMA."
         return PlannedRow(
-            member=member, action=RowAction.CREATE, farmer_id=new_id(), nik_hash=nik_hash, lookup_op_id=new_id()
+            member=member,
+            action=RowAction.CREATE,
+            farmer_id=new_id(),
+            nik_hash=nik_hash,
+            lookup_op_id=new_id(),
         )
     if kpj_holder is not None and kpj_holder != existing.farmer_id:
         return "Nomor KPJ sudah dipakai petani lain di SUTASOMA."
@@ -107,9 +120,15 @@ def plan_row(
     if refusal is not None:
         return refusal
     if not changed_fields(member, existing):
-        return PlannedRow(member=member, action=RowAction.UNCHANGED, farmer_id=existing.farmer_id, nik_hash=nik_hash)
+        return PlannedRow(
+            member=member, action=RowAction.UNCHANGED, farmer_id=existing.farmer_id, nik_hash=nik_hash
+        )
     return PlannedRow(
-        member=member, action=RowAction.UPDATE, farmer_id=existing.farmer_id, nik_hash=nik_hash, update_op_id=new_id()
+        member=member,
+        action=RowAction.UPDATE,
+        farmer_id=existing.farmer_id,
+        nik_hash=nik_hash,
+        update_op_id=new_id(),
     )
 
 
@@ -152,7 +171,9 @@ def created_changes(planned: PlannedRow, import_id: str, committer: Caller, stam
     claims = ChangeSet(
         writes=(
             Created(NikClaim(nik_hash=planned.nik_hash, farmer_id=farmer.farmer_id, created_at=stamp)),
-            Created(KpjClaim(kpj_number=farmer.kpj_number or "", farmer_id=farmer.farmer_id, created_at=stamp)),
+            Created(
+                KpjClaim(kpj_number=farmer.kpj_number or "", farmer_id=farmer.farmer_id, created_at=stamp)
+            ),
         ),
         counts=(CounterIncrement(period, farmer.kecamatan_code, {"new_registrations": 1}),),
         outbox=(lookup,),

@@ -229,7 +229,9 @@ def _income(value: Any) -> int:
 def _kpj(value: Any) -> str:
     text = text_of(value)
     if not _KPJ.match(text):
-        raise RowError("harus 11 digit" + (" (ditulis sebagai angka? tulis sebagai teks)" if text.isdigit() else ""))
+        raise RowError(
+            "harus 11 digit" + (" (ditulis sebagai angka? tulis sebagai teks)" if text.isdigit() else "")
+        )
     return text
 
 
@@ -258,6 +260,8 @@ def check_row(row: int, cells: Mapping[str, Any], rules: RowRules) -> tuple[Memb
         if text_of(raw) == "":
             if column.required:
                 errors.append(f"{column.header}: wajib diisi")
+            elif column.field == "monthly_income":
+                values["monthly_income"] = MIN_REPORTED_INCOME  # empty = the minimum (CONTRACT)
             continue
         try:
             values[column.field] = CHECKS[column.field](raw)

@@ -39,11 +39,11 @@ if TYPE_CHECKING:
     from sutasoma.app.common import Writer
     from sutasoma.app.corrections import CorrectFarmer
     from sutasoma.app.deaths import RecordDeath
+    from sutasoma.app.exports import FarmerExports
     from sutasoma.app.farmer_records import FarmerRecords
     from sutasoma.app.import_commit import ChunkFailed, CommitChunk
     from sutasoma.app.import_validation import ValidateImport
     from sutasoma.app.imports import ImportDesk
-    from sutasoma.app.exports import FarmerExports
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
     from sutasoma.app.ports import Scanner, Storage
@@ -134,10 +134,6 @@ def register_farmer(settings: RegisterSettings) -> RegisterFarmer:
 @cache
 def farmer_records(settings: RegisterSettings) -> FarmerRecords:
     from sutasoma.app.farmer_records import FarmerRecords
-    from sutasoma.app.import_commit import ChunkFailed, CommitChunk
-    from sutasoma.app.import_validation import ValidateImport
-    from sutasoma.app.imports import ImportDesk
-    from sutasoma.app.exports import FarmerExports
 
     store = storage(settings)
     return FarmerRecords(
@@ -345,7 +341,9 @@ def commit_chunk(settings: ImportChunkSettings) -> CommitChunk:
 def chunk_failed(settings: ImportChunkSettings) -> ChunkFailed:
     from sutasoma.app.import_commit import ChunkFailed
 
-    return ChunkFailed(import_store(settings), storage(settings).unit, _import_bucket(settings.imports_bucket))
+    return ChunkFailed(
+        import_store(settings), storage(settings).unit, _import_bucket(settings.imports_bucket)
+    )
 
 
 def reset() -> None:

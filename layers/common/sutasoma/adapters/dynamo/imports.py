@@ -31,7 +31,10 @@ class ImportRepository:
 
     def checked(self, import_id: str, rows_checked: int) -> None:
         self.table.update(
-            keys.import_item(import_id), "SET #n = :n", {"#n": "rows_checked"}, to_dynamo({":n": rows_checked})
+            keys.import_item(import_id),
+            "SET #n = :n",
+            {"#n": "rows_checked"},
+            to_dynamo({":n": rows_checked}),
         )
 
     def add_chunk(self, import_id: str, outcome: ChunkOutcome, stamp: str) -> ImportRecord | None:
@@ -58,9 +61,15 @@ class ImportRepository:
     ) -> ImportRecord | None:
         names = {"#set": into, "#at": "updated_at", **{f"#a{i}": n for i, n in enumerate(adds)}}
         names.update({f"#g{i}": g for i, g in enumerate(guard)})
-        values = to_dynamo({":set": {chunk}, ":n": chunk, ":at": stamp, **{f":a{i}": v for i, v in enumerate(adds.values())}})
-        expression = "ADD #set :set, " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds))) + " SET #at = :at"
-        condition = " AND ".join(["attribute_exists(PK)", *(f"NOT contains(#g{i}, :n)" for i in range(len(guard)))])
+        values = to_dynamo(
+            {":set": {chunk}, ":n": chunk, ":at": stamp, **{f":a{i}": v for i, v in enumerate(adds.values())}}
+        )
+        expression = (
+            "ADD #set :set, " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds))) + " SET #at = :at"
+        )
+        condition = " AND ".join(
+            ["attribute_exists(PK)", *(f"NOT contains(#g{i}, :n)" for i in range(len(guard)))]
+        )
         try:
             item = self.table.update(
                 keys.import_item(import_id), expression, names, values,
@@ -86,12 +95,20 @@ class ImportRepository:
         )
 
     def failed_chunks(self, import_id: str) -> list[FailedChunk]:
-        return [FailedChunk.model_validate(without_keys(i)) for i in self._children(import_id, keys.FAILED_CHUNK_PREFIX)]
+        return [
+            FailedChunk.model_validate(without_keys(i))
+            for i in self._children(import_id, keys.FAILED_CHUNK_PREFIX)
+        ]
 
     def refusals(self, import_id: str) -> list[ChunkOutcome]:
-        return [ChunkOutcome.model_validate(without_keys(i)) for i in self._children(import_id, keys.REFUSALS_PREFIX)]
+        return [
+            ChunkOutcome.model_validate(without_keys(i))
+            for i in self._children(import_id, keys.REFUSALS_PREFIX)
+        ]
 
-    def mismatches(self, import_id: str, limit: int, start_after: str | None) -> tuple[list[ImportMismatch], bool]:
+    def mismatches(
+        self, import_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[ImportMismatch], bool]:
         params: dict[str, Any] = {
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": to_dynamo(
@@ -100,7 +117,9 @@ class ImportRepository:
             "Limit": limit,
         }
         if start_after:
-            params["ExclusiveStartKey"] = to_dynamo(keys.import_child(import_id, keys.MISMATCH_PREFIX, start_after))
+            params["ExclusiveStartKey"] = to_dynamo(
+                keys.import_child(import_id, keys.MISMATCH_PREFIX, start_after)
+            )
         items, more = next(self.table.pages(**params))
         return [ImportMismatch.model_validate(without_keys(i)) for i in items], more
 
@@ -109,7 +128,9 @@ class ImportRepository:
         request: dict[str, Any] = {
             "TableName": self.table.name,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_dynamo({":pk": keys.import_of(import_id), ":prefix": keys.MISMATCH_PREFIX}),
+            "ExpressionAttributeValues": to_dynamo(
+                {":pk": keys.import_of(import_id), ":prefix": keys.MISMATCH_PREFIX}
+            ),
             "Select": "COUNT",
         }
         while True:

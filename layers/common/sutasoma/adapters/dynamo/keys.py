@@ -225,7 +225,9 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
         case ImportRecord():
             return IMPORT, import_item(record.import_id)
         case FailedChunk():
-            return IMPORT_FAILED_CHUNK, import_child(record.import_id, FAILED_CHUNK_PREFIX, chunk_name(record.chunk))
+            return IMPORT_FAILED_CHUNK, import_child(
+                record.import_id, FAILED_CHUNK_PREFIX, chunk_name(record.chunk)
+            )
         case ChunkOutcome():
             return IMPORT_REFUSALS, import_child(record.import_id, REFUSALS_PREFIX, chunk_name(record.chunk))
         case ImportMismatch():

@@ -59,9 +59,13 @@ class ImportOut(BaseModel):
     created: int
     updated: int
     unchanged: int = Field(description="Valid rows already in SUTASOMA as they are: nothing written")
-    not_written: int = Field(description="Valid rows a commit did not write (changed since the check, or failed)")
+    not_written: int = Field(
+        description="Valid rows a commit did not write (changed since the check, or failed)"
+    )
     not_written_rows: list[NotWrittenRow] = Field(description="Which rows, and why (at most 200)")
-    bpjs_mismatches: int = Field(description="Imported members BPJS's look-up did not confirm (see /mismatches)")
+    bpjs_mismatches: int = Field(
+        description="Imported members BPJS's look-up did not confirm (see /mismatches)"
+    )
     errors_url: str | None = Field(
         description="The uploaded file with two columns: what became of each row and, for a refused row, "
         "what is wrong (Bahasa Indonesia); a presigned GET, once the file is checked"
