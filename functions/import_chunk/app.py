@@ -51,5 +51,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = process_partial_response(event, record_handler, processor, context)
     failures = response.get("batchItemFailures", [])
     if failures:
-        logger.warning("import chunks failed", extra={"failed": len(failures), "size": len(event["Records"])})
+        logger.warning(
+            "import chunks failed",
+            extra={"failed": len(failures), "size": len(event["Records"]), "errors": _errors(processor)},
+        )
     return dict(response)
+
+
+def _errors(batch: BatchProcessor) -> list[str]:
+    """What failed, as error names and AWS error codes only (never a message or a record)."""
+    names = set()
+    for _, error, _ in batch.exceptions:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code") if error is not None else None
+        names.add(f"{type(error).__name__}{f' {code}' if code else ''}")
+    return sorted(names)

@@ -57,10 +57,7 @@ def _paid_through(rng: random.Random, registered: date, today: date) -> str:
     roll = rng.random()
     if roll < 0.08:
         return ""
-    if roll < 0.18:
-        back = rng.randint(1, 8)
-    else:
-        back = -rng.randint(0, 5) if roll < 0.9 else 0
+    back = rng.randint(1, 8) if roll < 0.18 else -rng.randint(0, 5) if roll < 0.9 else 0
     chosen = add_months(current, -back)
     return chosen if months_between(first, chosen) >= 0 else first
 

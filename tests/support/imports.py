@@ -44,7 +44,9 @@ class Imports:
 
     def open(self, filename: str = "anggota.csv", claims: dict[str, str] = ADMIN, **kw: Any) -> HttpResult:
         return self.http(
-            http_event("POST", "/imports", body={"kind": "members", "filename": filename}, claims=claims, **kw)
+            http_event(
+                "POST", "/imports", body={"kind": "members", "filename": filename}, claims=claims, **kw
+            )
         )
 
     def upload(self, started: dict[str, Any], body: bytes) -> httpx.Response:
@@ -66,7 +68,9 @@ class Imports:
 
     def commit(self, import_id: str, claims: dict[str, str] = ADMIN) -> HttpResult:
         return self.http(
-            http_event("POST", "/imports/{import_id}/commit", path_params={"import_id": import_id}, claims=claims)
+            http_event(
+                "POST", "/imports/{import_id}/commit", path_params={"import_id": import_id}, claims=claims
+            )
         )
 
     def run(self, body: bytes, filename: str = "anggota.csv") -> tuple[str, dict[str, Any]]:

@@ -137,8 +137,8 @@ class CommitChunk:
         finish_if_complete(self.store, self.unit, counted or self.store.get(import_id) or record)
         logger.info(
             "import chunk written",
-            extra={"import_id": import_id, "chunk": chunk, "rows": len(rows), "created": tally.created,
-                   "updated": tally.updated, "refused_rows": list(outcome.refused_rows)},
+            extra={"import_id": import_id, "chunk": chunk, "rows": len(rows), "rows_created": tally.created,
+                   "rows_updated": tally.updated, "refused_rows": list(outcome.refused_rows)},
         )  # fmt: skip
         return outcome
 

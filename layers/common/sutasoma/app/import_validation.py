@@ -39,10 +39,10 @@ class Verdict:
     planned: PlannedRow | None
     errors: tuple[str, ...] = ()
 
-    def cells(self) -> list[str]:
+    def cells(self) -> list[str | None]:
         if self.planned is None:
             return [REFUSED, "; ".join(self.errors)]
-        return [LABELS[self.planned.action], ""]
+        return [LABELS[self.planned.action], None]
 
 
 class Chunks:
