@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from local.seed.members import SampleOptions, csv_bytes, sample_members, xlsx_bytes
+from sutasoma.adapters.dynamo.scan import TableScanner
 from sutasoma.app.reconcile import reconcile
-from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.imports import ADMIN, Imports, open_imports
 from tests.support.road import Road
@@ -84,7 +84,7 @@ def test_a_csv_with_a_bom_and_windows_line_ends_imports_and_reconciles(imports: 
     done = imports.status(import_id).body
     assert (done["status"], done["created"], done["rows_done"]) == ("COMMITTED", 120, 120)
     road.pump()
-    assert reconcile(wiring.scanner(imports.chunk_fn.settings()))["differences"] == []
+    assert reconcile(TableScanner(imports.road.stack.table()))["differences"] == []
 
 
 def test_an_xlsx_is_read_and_explained_row_by_row(imports: Imports) -> None:
@@ -213,7 +213,7 @@ def test_a_list_of_farmers_registered_meanwhile_is_not_written(imports: Imports,
         {"row": 3, "reason": "NIK sudah terdaftar di SUTASOMA sejak berkas diperiksa; baris tidak ditulis."}
     ]
     road.pump()
-    assert reconcile(wiring.scanner(imports.chunk_fn.settings()))["differences"] == []
+    assert reconcile(TableScanner(imports.road.stack.table()))["differences"] == []
 
 
 def test_the_template_workbook(imports: Imports) -> None:

@@ -126,6 +126,9 @@ class CommitChunk:
         if chunk in record.chunks_done:
             finish_if_complete(self.store, self.unit, record)
             return None
+        if record.status in (ImportStatus.FAILED, ImportStatus.COMMITTED):
+            logger.info("import chunk skipped", extra={"import_id": import_id, "chunk": chunk})
+            return None  # a copy of a chunk already given up on: a new commit sends it again
         if record.status is not ImportStatus.COMMITTING:
             raise ChunkNotReady(f"import is {record.status.value}")
         rows = self.files.chunk(import_id, chunk)

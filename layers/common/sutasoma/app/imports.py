@@ -171,6 +171,7 @@ class ImportDesk:
             raise ImportInvalidState("Impor ini sedang diubah bersamaan; muat ulang statusnya.") from None
         if record.status is ImportStatus.FAILED:
             self.store.restart(import_id)
+            after = self.store.get(import_id) or after  # without the failed chunks
         logger.info("import commit started", extra={"import_id": import_id, "chunks": after.chunks_total})
         return self._send(after)
 
