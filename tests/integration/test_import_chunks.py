@@ -201,7 +201,7 @@ def test_bpjs_look_up_mismatches_are_listed_and_shown_on_the_farmer(imports: Imp
             path_params={"import_id": import_id},
             query={"limit": "1"},
             claims=ADMIN,
-        )  # fmt: skip
+        )
     )
     assert listed.status == 200 and len(listed.body["items"]) == 1 and listed.body["next_cursor"]
     rest = imports.http(
@@ -211,7 +211,7 @@ def test_bpjs_look_up_mismatches_are_listed_and_shown_on_the_farmer(imports: Imp
             path_params={"import_id": import_id},
             query={"cursor": listed.body["next_cursor"]},
             claims=ADMIN,
-        )  # fmt: skip
+        )
     )
     items = listed.body["items"] + rest.body["items"]
     assert sorted(i["result"] for i in items) == ["KPJ_NOT_FOUND", "NIK_MISMATCH"]
@@ -247,7 +247,7 @@ def test_bpjs_look_up_mismatches_are_listed_and_shown_on_the_farmer(imports: Imp
                 "/imports/{import_id}/mismatches",
                 path_params={"import_id": import_id},
                 claims=coordinator,
-            )  # fmt: skip
+            )
         ).code
         == "FORBIDDEN"
     )
