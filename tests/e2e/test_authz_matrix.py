@@ -81,6 +81,12 @@ POST /reports/{period}                     | 401 | 403       | 403         | 403
 GET /reports/{period}                      | 401 | 403       | 403         | 200       | 200         | 200
 GET /reports/{period}/files/{file_type}    | 401 | 403       | 403         | 200       | 200         | 200
 POST /reports/{period}/reconcile           | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports                              | 401 | 403       | 403         | 403       | 403         | 201
+GET /imports/template.xlsx                 | 401 | 200       | 200         | 200       | 200         | 200
+GET /imports/{import_id}                   | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports/{import_id}/commit           | 401 | 403       | 403         | 403       | 403         | 409
+GET /imports/{import_id}/mismatches        | 401 | 403       | 403         | 403       | 403         | 200
+GET /farmers/export                        | 401 | 403       | 403         | 200       | 403         | 200
 """
 
 
@@ -135,6 +141,7 @@ class World:
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
     refund_id: str  # an open refund case (settled once; then 409)
+    import_id: str  # an import waiting for its file (a commit: 409 IMPORT_INVALID_STATE)
 
 
 def _user(descriptor: dict[str, Any], role: str, kecamatan: str | None) -> str:
@@ -275,7 +282,12 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
-    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id)
+    opened = api.post("/imports", json=_import_body(), headers=_bearer(str(tokens["admin"])))
+    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id, _ok(opened, 201)["import_id"])
+
+
+def _import_body() -> dict[str, Any]:
+    return {"kind": "members", "filename": "matriks.csv"}
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -292,6 +304,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         file_type="csv",
         refund_id=w.refund_id,
         doc_type="kpj_card",
+        import_id=w.import_id,
     )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused
@@ -307,6 +320,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
             "reason": "Salah ketik.",
         },
         "POST /refunds/{refund_id}/settle": lambda: {"returned_to": "Ahli waris"},
+        "POST /imports": _import_body,
         "POST /bpjs/callbacks": lambda: {
             "event_id": "evt-unsigned",
             "type": "PARTICIPANT_CONFIRMED",
@@ -318,6 +332,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "GET /agents/me/worklist": own,
         "GET /claims": own,
         "GET /refunds": own,
+        "GET /farmers/export": {**own, "format": "csv"},
         "GET /farmers/{farmer_id}/payments/quote": {"months": "1"},
     }
     if route in bodies:
