@@ -432,7 +432,9 @@ class Workload:
         ]  # fmt: skip
 
     def _import(self, method: str, route: str, import_id: str | None = None) -> dict[str, Any]:
-        return http_event(method, route, path_params={"import_id": import_id or self.import_id}, claims=self.admin)
+        return http_event(
+            method, route, path_params={"import_id": import_id or self.import_id}, claims=self.admin
+        )
 
     def correction(self) -> dict[str, Any]:
         self._phone += 1

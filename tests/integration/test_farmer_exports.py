@@ -25,7 +25,7 @@ CITTA = claims_for("agent", "73.12.08", username="agen.citta")
 
 @pytest.fixture(scope="module")
 def exports(road: Road) -> FunctionInvoker:
-    road.new_farmer(9101, address="=HYPERLINK(\"http://contoh.id\",\"klik\")", full_name="@Hasnah")
+    road.new_farmer(9101, address='=HYPERLINK("http://contoh.id","klik")', full_name="@Hasnah")
     road.new_farmer(9102, village_code="73.12.04.1002")
     citta = {"kecamatan_code": "73.12.08", "village_code": "73.12.08.2001"}
     from datetime import date
@@ -58,7 +58,7 @@ def test_a_coordinator_takes_their_kecamatan_out_nik_masked(exports: FunctionInv
     assert all("********" in r["NIK"] and len(r["NIK"]) == 16 for r in rows)
     assert all(r["No HP"] == "081234567890" for r in rows)  # the list is for visits and calls
     hyperlink = next(r for r in rows if r["Alamat"].startswith("'"))
-    assert hyperlink["Alamat"] == "'=HYPERLINK(\"http://contoh.id\",\"klik\")"
+    assert hyperlink["Alamat"] == '\'=HYPERLINK("http://contoh.id","klik")'
     assert hyperlink["Nama"] == "'@Hasnah"
     village = csv_rows(export(exports, COORDINATOR, format="csv", village_code="73.12.04.1002"))
     assert [r["Kode Desa"] for r in village] == ["73.12.04.1002"]
@@ -77,7 +77,9 @@ def test_outside_their_kecamatan_or_as_an_agent_is_forbidden(exports: FunctionIn
     assert export(exports, COORDINATOR, format="pdf")["statusCode"] == 422
 
 
-def test_an_admin_takes_every_kecamatan_with_the_whole_nik_as_xlsx(exports: FunctionInvoker, road: Road) -> None:
+def test_an_admin_takes_every_kecamatan_with_the_whole_nik_as_xlsx(
+    exports: FunctionInvoker, road: Road
+) -> None:
     answer = export(exports, ADMIN)
     assert answer["statusCode"] == 200 and answer["isBase64Encoded"]
     from openpyxl import load_workbook

@@ -27,7 +27,11 @@ HEAVY = {
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
-    "aws_lambda_powertools.utilities.batch": {"bpjs_sync", "audit_archive", "import_chunk"},  # batch consumers
+    "aws_lambda_powertools.utilities.batch": {
+        "bpjs_sync",
+        "audit_archive",
+        "import_chunk",
+    },  # batch consumers
     "openpyxl": set(),  # reads an uploaded workbook: import_validate, once a file is checked
 }
 

@@ -36,7 +36,9 @@ def test_exports_are_for_coordinators_and_admins_and_have_a_limit() -> None:
     with pytest.raises(ExportTooLarge) as too_large:
         exports.export(COORDINATOR, ["73.12.04"], FarmerFilters(), "csv")
     assert too_large.value.code == "EXPORT_TOO_LARGE"
-    done = FarmerExports(storage.farmers, storage.audit, max_rows=10).export(ADMIN, ["73.12.04"], FarmerFilters(), "xlsx")
+    done = FarmerExports(storage.farmers, storage.audit, max_rows=10).export(
+        ADMIN, ["73.12.04"], FarmerFilters(), "xlsx"
+    )
     assert len(done.farmers) == 5 and done.view.nik_whole
     assert [a.action.value for a in storage.audit.trail("farmer-exports")] == ["FARMERS_EXPORTED"]
 
@@ -62,7 +64,9 @@ def planned(n: int, registered: date) -> PlannedRow:
 @pytest.mark.parametrize("months", [1, 40])
 def test_a_chunk_is_packed_into_transactions_of_at_most_100_items(months: int) -> None:
     rows = [planned(n, date(2016 + n % months // 12, 1 + n % months % 12, 5)) for n in range(250)]
-    changes = [(r, created_changes(r, "01M9IMPORT0000000000000001", ADMIN, "2026-11-20T01:00:00Z")) for r in rows]
+    changes = [
+        (r, created_changes(r, "01M9IMPORT0000000000000001", ADMIN, "2026-11-20T01:00:00Z")) for r in rows
+    ]
     packed = groups(changes)
     assert sum(len(g) for g in packed) == 250
     for group in packed:
@@ -79,5 +83,7 @@ def test_a_failed_import_says_what_was_and_was_not_written() -> None:
     failed = FailedChunk(import_id=record.import_id, chunk=3, first_row=12, last_row=900, written=100,
                          rows_not_written=tuple(range(500, 650)), failed_at="t")  # fmt: skip
     text = failure_text(record, [failed])
-    assert text.startswith("1 bagian impor gagal berulang kali (baris 12-900). 582 baris sudah tertulis, 150 baris")
+    assert text.startswith(
+        "1 bagian impor gagal berulang kali (baris 12-900). 582 baris sudah tertulis, 150 baris"
+    )
     assert "POST /imports/01M9IMPORT0000000000000001/commit" in text
