@@ -62,6 +62,7 @@ def _errors(batch: BatchProcessor) -> list[str]:
     """What failed, as error names and AWS error codes only (never a message or a record)."""
     names = set()
     for _, error, _ in batch.exceptions:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code") if error is not None else None
+        response = getattr(error, "response", None)
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
         names.add(f"{type(error).__name__}{f' {code}' if code else ''}")
     return sorted(names)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sutasoma.app.exports import Export
 from sutasoma.domain.clock import period_of, today_wita
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, registered_on
 from sutasoma.domain.import_rows import COLUMNS
 from sutasoma.domain.imports import CONTENT_TYPES
 from sutasoma.domain.places import places
@@ -91,7 +91,7 @@ def _row(farmer: FarmerRecord, export: Export, today: date) -> list[Any]:
         farmer.address, farmer.commodity, farmer.monthly_income,
         contribution_for(period_of(today), farmer.monthly_income).amount, farmer.registration_status.value,
         farmer.kpj_number or "", coverage.state.value, farmer.paid_through or "",
-        farmer.deceased_on.isoformat() if farmer.deceased_on else "", farmer.registered_at[:10],
+        farmer.deceased_on.isoformat() if farmer.deceased_on else "", registered_on(farmer).isoformat(),
         farmer.registered_by, check,
     ]  # fmt: skip
 
