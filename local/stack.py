@@ -372,7 +372,18 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         f"                 admin; {agents[0]} … ({len(agents)} agents: agen.<kecamatan>);"
         " koordinator.<kecamatan>",
         f"  Descriptor     {descriptor_path}",
+        f"  Member import  {_sample_line(descriptor_path.parent)}",
         "  Ctrl-C stops everything.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _sample_line(state_dir: Path) -> str:
+    """Where `make sample-import` wrote the sample member file (docs/imports.md imports it)."""
+    from local.sample_import import DEFAULT_ROWS, default_path
+
+    sample = default_path(folder=state_dir)
+    if sample.exists():
+        return f"{sample} ({DEFAULT_ROWS} members; how to import it: docs/imports.md)"
+    return f"make sample-import writes {DEFAULT_ROWS} members to {sample} (docs/imports.md)"

@@ -68,6 +68,10 @@ FAKE_ENV = {
     "BPJS_CALLBACK_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:openapi-callback",
     "AUDIT_ARCHIVE_BUCKET": "sutasoma-openapi-audit",
     "AUDIT_ARCHIVE_FAILURE_QUEUE_URL": "http://127.0.0.1:1/queue/audit-failures",
+    "IMPORTS_BUCKET": "sutasoma-openapi-imports",
+    "IMPORT_CHUNK_QUEUE_URL": "http://127.0.0.1:1/queue/import-chunks",
+    "IMPORT_CHUNK_DLQ_ARN": "arn:aws:sqs:ap-southeast-3:123456789012:import-chunks-dlq",
+    "USER_POOL_ID": "ap-southeast-3_openapi",
 }
 
 SECURITY_SCHEME = "CognitoIdToken"
@@ -81,6 +85,7 @@ IDEMPOTENT = {
     ("/farmers/{farmer_id}/death", "post"): False,
     ("/refunds/{refund_id}/settle", "post"): False,
     ("/claims", "post"): False,
+    ("/imports", "post"): False,
 }
 # The handler answers bytes; the resolver cannot tell which content types.
 REPORT_FILE = ("/reports/{period}/files/{file_type}", "get")
@@ -93,6 +98,10 @@ TAGS = [
     {"name": "Claims", "description": "JKK/JKM claims, documents and verification (function claim)"},
     {"name": "Reports", "description": "The 5th-of-month evaluation (function report)"},
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},
+    {
+        "name": "Imports",
+        "description": "Existing members brought in from a file (function imports, docs/imports.md)",
+    },
     {"name": "Operations", "description": "Health and this documentation (function register)"},
 ]
 
@@ -112,6 +121,9 @@ CONFLICTS = {
     ("/claims/{claim_id}/verify", "post"): "DOCUMENTS_MISSING (adds `missing`), INVALID_TRANSITION, "
     "CONCURRENT_UPDATE",
     ("/bpjs/callbacks", "post"): "INVALID_TRANSITION (a callback out of order), CONCURRENT_UPDATE",
+    ("/imports", "post"): "REQUEST_IN_PROGRESS",
+    ("/imports/{import_id}/commit", "post"): "IMPORT_INVALID_STATE (no file yet, still being checked, "
+    "already COMMITTED, or a file that could not be read)",
 }
 
 # Operations without an id in the path that still name a record (404 when it does not exist).
@@ -242,6 +254,25 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     },
     (REPORT + "/reconcile", "post", "200"): {
         "GetReport": Link((REPORT, "get"), {"period": "$request.path.period"}, "The report of that month"),
+    },
+    ("/imports", "post", "201"): {
+        "GetImport": Link(
+            ("/imports/{import_id}", "get"),
+            {"import_id": "$response.body#/import_id"},
+            "Follow the check of the uploaded file",
+        ),
+    },
+    ("/imports/{import_id}", "get", "200"): {
+        "CommitImport": Link(
+            ("/imports/{import_id}/commit", "post"),
+            {"import_id": "$response.body#/import_id"},
+            "Write the valid rows (once VALIDATED)",
+        ),
+        "ImportMismatches": Link(
+            ("/imports/{import_id}/mismatches", "get"),
+            {"import_id": "$response.body#/import_id"},
+            "Members BPJS did not confirm",
+        ),
     },
 }
 

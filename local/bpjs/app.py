@@ -85,6 +85,13 @@ class SimulatorApp:
                 return _json(200, config)
         if path == "/_sim/requests" and method == "GET":
             return _json(200, sim.request_log())
+        if path == "/_sim/participants" and method == "POST":
+            listed = request.get_json(silent=True)
+            if not isinstance(listed, list) or not all(
+                isinstance(i, dict) and {"kpj_number", "nik"} <= set(i) for i in listed
+            ):
+                return _json(400, {"code": "INVALID_REQUEST", "detail": "a list of {kpj_number, nik}"})
+            return _json(200, {"added": sim.add_participants(listed)})
         if path == "/_sim/claims" and method == "GET":
             return _json(200, {"claims": sim.claim_list()})
         if path == "/_sim/callbacks" and method == "GET":

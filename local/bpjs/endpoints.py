@@ -13,6 +13,7 @@ from local.bpjs.rules import (
     KPJ_NOT_FOUND,
     KPJ_PATTERN,
     KPJ_PREFIX,
+    LEGACY_OTHER_SUFFIX,
     NIK_NOT_FOUND,
     NIK_PATTERN,
     PERIOD_PATTERN,
@@ -25,6 +26,7 @@ from local.bpjs.rules import (
     check_fields,
     error_answer,
     invalid_answer,
+    is_legacy_kpj,
     is_str,
     iso_now,
     matches,
@@ -47,12 +49,53 @@ class Endpoints(SimulatorBase):
 
     def _new_participant(self, nik: str, reference_id: str, data: dict[str, Any]) -> Participant:
         participant = Participant(
-            f"{KPJ_PREFIX}{self.next_kpj:09d}", reference_id, iso_now(self.clock), data=dict(data)
+            f"{KPJ_PREFIX}{self.next_kpj:09d}", reference_id, iso_now(self.clock), nik, data=dict(data)
         )
         self.next_kpj += 1
         self.by_nik[nik] = participant
         self.by_kpj[participant.kpj_number] = participant
         return participant
+
+    def _known_kpj(self, kpj_number: str) -> bool:
+        """A participant's KPJ: one the simulator assigned or was told of, or a legacy one."""
+        return kpj_number in self.by_kpj or is_legacy_kpj(kpj_number)
+
+    def _participant(self, kpj_number: str) -> Participant | None:
+        """The participant of a KPJ; a legacy one is made on first use (its NIK not yet known)."""
+        participant = self.by_kpj.get(kpj_number)
+        if participant is None and is_legacy_kpj(kpj_number):
+            participant = Participant(kpj_number, "", iso_now(self.clock))
+            self.by_kpj[kpj_number] = participant
+        return participant
+
+    def add_participants(self, participants: list[dict[str, Any]]) -> int:
+        """Participants BPJS had before SUTASOMA (POST /_sim/participants): KPJ and NIK each."""
+        with self._lock:
+            for item in participants:
+                kpj, nik = str(item["kpj_number"]), str(item["nik"])
+                participant = Participant(kpj, "", iso_now(self.clock), nik)
+                self.by_kpj[kpj] = participant
+                self.by_nik.setdefault(nik, participant)
+            return len(participants)
+
+    def _lookup(self, payload: dict[str, Any]) -> Answer:
+        """Participant look-up: whether the KPJ is BPJS's, and with this NIK."""
+        problems = check_fields(
+            payload, required={"kpj_number": matches(KPJ_PATTERN), "nik": matches(NIK_PATTERN)}, optional={}
+        )
+        if problems:
+            return invalid_answer(problems)
+        kpj, nik = payload["kpj_number"], payload["nik"]
+        known = self.by_kpj.get(kpj)
+        if known is None:
+            if not is_legacy_kpj(kpj):
+                return Answer(200, {"kpj_found": False, "nik_matches": False})
+            if kpj.endswith(LEGACY_OTHER_SUFFIX) or nik in self.by_nik:
+                return Answer(200, {"kpj_found": True, "nik_matches": False})
+            known = Participant(kpj, "", iso_now(self.clock), nik)  # bound to its first look-up
+            self.by_kpj[kpj] = known
+            self.by_nik[nik] = known
+        return Answer(200, {"kpj_found": True, "nik_matches": known.nik == nik})
 
     def _register(self, payload: dict[str, Any]) -> Answer:
         problems = check_fields(
@@ -97,7 +140,7 @@ class Endpoints(SimulatorBase):
         )
 
     def _update(self, payload: dict[str, Any], kpj_number: str) -> Answer:
-        participant = self.by_kpj.get(kpj_number)
+        participant = self._participant(kpj_number)
         if participant is None:
             return error_answer(404, "NOT_FOUND")
         problems = check_fields(
@@ -113,7 +156,7 @@ class Endpoints(SimulatorBase):
         if problems:
             return invalid_answer(problems)
         nik = payload.get("nik")
-        old_nik = participant.data.get("nik")
+        old_nik = participant.data.get("nik") or participant.nik or None
         if nik is not None and nik != old_nik:
             holder = self.by_nik.get(nik)
             if holder is not None and holder is not participant:
@@ -122,6 +165,7 @@ class Endpoints(SimulatorBase):
             if old_nik is not None and self.by_nik.get(old_nik) is participant:
                 del self.by_nik[old_nik]
             self.by_nik[nik] = participant
+            participant.nik = nik
         participant.data.update(payload)
         participant.updates.append(sorted(payload))
         return Answer(200, {"status": "UPDATED"})
@@ -137,7 +181,7 @@ class Endpoints(SimulatorBase):
         )  # fmt: skip
         if problems:
             return invalid_answer(problems)
-        if payload["kpj_number"] not in self.by_kpj:
+        if not self._known_kpj(payload["kpj_number"]):
             return error_answer(422, "REJECTED", reason_code=KPJ_NOT_FOUND[0], reason=KPJ_NOT_FOUND[1])
         if self.config.refuse_contributions:
             reason_code, reason = CONTRIBUTION_REFUSED
@@ -158,7 +202,7 @@ class Endpoints(SimulatorBase):
         )  # fmt: skip
         if problems:
             return invalid_answer(problems)
-        if payload["kpj_number"] not in self.by_kpj:
+        if not self._known_kpj(payload["kpj_number"]):
             return error_answer(422, "REJECTED", reason_code=KPJ_NOT_FOUND[0], reason=KPJ_NOT_FOUND[1])
         claim_id = payload["claim_id"]
         if claim_id not in self.claims_by_id:  # a claim is received once, whatever the request id

@@ -49,6 +49,7 @@ class Participant:
     kpj_number: str
     reference_id: str
     registered_at: str
+    nik: str = ""  # "" for a legacy participant until its NIK is known
     # What BPJS holds of the person, as registered and changed since (never logged nor listed).
     data: dict[str, Any] = field(default_factory=dict)
     # The names of the fields each applied update changed, in order (GET /_sim/participants).
@@ -62,6 +63,18 @@ class Participant:
             "registered_at": self.registered_at,
             "updates": [list(names) for names in self.updates],
         }
+
+
+# Participants registered before SUTASOMA (a member import's KPJ numbers): any KPJ outside the
+# simulator's own series (KPJ_PREFIX) is one, bound to the NIK of its first look-up, unless it
+# ends in LEGACY_UNKNOWN_SUFFIX (BPJS knows no such number) or LEGACY_OTHER_SUFFIX (it is another
+# person's: every look-up is a NIK mismatch). docs/bpjs-h2h.md "Simulator rules".
+LEGACY_UNKNOWN_SUFFIX = "0000"
+LEGACY_OTHER_SUFFIX = "99"
+
+
+def is_legacy_kpj(kpj_number: str) -> bool:
+    return not kpj_number.startswith(KPJ_PREFIX) and not kpj_number.endswith(LEGACY_UNKNOWN_SUFFIX)
 
 
 @dataclass

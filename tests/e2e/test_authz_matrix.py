@@ -81,6 +81,12 @@ POST /reports/{period}                     | 401 | 403       | 403         | 403
 GET /reports/{period}                      | 401 | 403       | 403         | 200       | 200         | 200
 GET /reports/{period}/files/{file_type}    | 401 | 403       | 403         | 200       | 200         | 200
 POST /reports/{period}/reconcile           | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports                              | 401 | 403       | 403         | 403       | 403         | 201
+GET /imports/template.xlsx                 | 401 | 200       | 200         | 200       | 200         | 200
+GET /imports/{import_id}                   | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports/{import_id}/commit           | 401 | 403       | 403         | 403       | 403         | 409
+GET /imports/{import_id}/mismatches        | 401 | 403       | 403         | 403       | 403         | 200
+GET /farmers/export                        | 401 | 403       | 403         | 200       | 403         | 200
 """
 
 
@@ -131,12 +137,12 @@ def _cases() -> list[Any]:
 class World:
     farmer_id: str  # alive and paying: the farmer, payment and KTP routes work on it
     claim_id: str  # a death claim on `claimed_id` (filing it records that farmer's death)
-    claimed_id: str
     period: str
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
     claimed_id: str  # the farmer of the JKM claim (a death claim records the death: not farmer_id)
     refund_id: str  # an open refund case (settled once; then 409)
+    import_id: str  # an import waiting for its file (a commit: 409 IMPORT_INVALID_STATE)
 
 
 def _user(descriptor: dict[str, Any], role: str, kecamatan: str | None) -> str:
@@ -262,17 +268,11 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         == "CONFIRMED"
     )
     _ok(_pay(api, agent, farmer_id), 201)
-<<<<<<< HEAD
-    claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
-    _confirm_by_callback(api, local_stack, claimed_id)
-    _ok(_pay(api, agent, claimed_id), 201)  # this month, paid today: covers an incident today
-=======
     # The JKM claim's farmer: a death claim records the death, and farmer_id must stay alive for
     # the payment routes. This month, paid today: covers an incident today.
     claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
     _confirm_by_callback(api, local_stack, claimed_id)
     _ok(_pay(api, agent, claimed_id), 201)
->>>>>>> members
     claim = api.post("/claims", json=_claim_body(claimed_id), headers=_bearer(agent))
     claim_id = _ok(claim, 201)["claim_id"]
     period = period_of(today_wita())
@@ -288,11 +288,13 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         api.get("/refunds", params={"kecamatan_code": OWN, "status": "OPEN"}, headers=_bearer(agent)), 200
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
-<<<<<<< HEAD
-    return World(farmer_id, claim_id, claimed_id, period, tokens, dying_id, refund_id)
-=======
-    return World(farmer_id, claim_id, period, tokens, dying_id, claimed_id, refund_id)
->>>>>>> members
+    opened = api.post("/imports", json=_import_body(), headers=_bearer(str(tokens["admin"])))
+    import_id = _ok(opened, 201)["import_id"]
+    return World(farmer_id, claim_id, period, tokens, dying_id, claimed_id, refund_id, import_id)
+
+
+def _import_body() -> dict[str, Any]:
+    return {"kind": "members", "filename": "matriks.csv"}
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -309,6 +311,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         file_type="csv",
         refund_id=w.refund_id,
         doc_type="kpj_card",
+        import_id=w.import_id,
     )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused
@@ -324,6 +327,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
             "reason": "Salah ketik.",
         },
         "POST /refunds/{refund_id}/settle": lambda: {"returned_to": "Ahli waris"},
+        "POST /imports": _import_body,
         "POST /bpjs/callbacks": lambda: {
             "event_id": "evt-unsigned",
             "type": "PARTICIPANT_CONFIRMED",
@@ -335,6 +339,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "GET /agents/me/worklist": own,
         "GET /claims": own,
         "GET /refunds": own,
+        "GET /farmers/export": {**own, "format": "csv"},
         "GET /farmers/{farmer_id}/payments/quote": {"months": "1"},
     }
     if route in bodies:

@@ -24,9 +24,14 @@ def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
     assert httpx.URL(stack["bpjs_simulator_url"]).host == "127.0.0.1"
     assert simulator.get("/_sim/health").json() == {"status": "ok"}
     assert simulator.get("/_sim/config").json()["callback_url"] == f"{stack['api_url']}/bpjs/callbacks"
-    (source,) = stack["event_sources"]
-    assert source["function"] == "BpjsSyncFunction" and source["polled"]
-    assert source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
+    sources = {(source["function"], source["event"]) for source in stack["event_sources"]}
+    assert sources == {
+        ("BpjsSyncFunction", "Outbound"), ("ImportChunkFunction", "Chunks"), ("ImportChunkFunction", "Failed"),
+    }  # fmt: skip
+    for source in stack["event_sources"]:
+        assert (
+            source["polled"] and source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
+        )
     assert stack["schedules"]["OutboxSweeperFunction.Sweep"]["local_every_seconds"] == 2
     assert {"BpjsDlqNotEmptyAlarm", "BpjsFailureRateAlarm", "ReportNotGeneratedAlarm"} <= set(stack["alarms"])
     assert set(stack["topics"]) == {"AlarmTopic"}

@@ -27,13 +27,19 @@ HEAVY = {
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
-    "aws_lambda_powertools.utilities.batch": {"bpjs_sync", "audit_archive"},  # the batch consumers
+    "aws_lambda_powertools.utilities.batch": {
+        "bpjs_sync",
+        "audit_archive",
+        "import_chunk",
+    },  # batch consumers
+    "openpyxl": set(),  # reads an uploaded workbook: import_validate, once a file is checked
 }
 
 LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
     "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
     "pay": "PayFunction", "register": "RegisterFunction", "report": "ReportFunction",
+    "imports": "ImportsFunction", "import_validate": "ImportValidateFunction", "import_chunk": "ImportChunkFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -95,6 +101,9 @@ def test_every_function_is_checked() -> None:
                 "bpjs_sync",
                 "claim",
                 "dlq_redrive",
+                "import_chunk",
+                "import_validate",
+                "imports",
                 "outbox_sweeper",
                 "pay",
                 "register",

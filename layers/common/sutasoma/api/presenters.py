@@ -16,7 +16,7 @@ from sutasoma.api.models.claims import (
     DocumentStatus,
     EstimatedBenefit,
 )
-from sutasoma.api.models.farmers import CoverageOut, Farmer, FarmerDetail, HeirOut
+from sutasoma.api.models.farmers import CoverageOut, Farmer, FarmerDetail, HeirOut, ImportedOut
 from sutasoma.api.models.payments import Payment, Quote, QuoteLine
 from sutasoma.api.models.refunds import Refund
 from sutasoma.api.models.worklist import Worklist
@@ -25,6 +25,7 @@ from sutasoma.domain.claim import Claimant
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.documents import DOC_NAMES, DocType
 from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.imports import CHECK_NOTES, BpjsCheck
 from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
 from sutasoma.domain.payment import Quote as QuoteRecord
 from sutasoma.domain.privacy import mask_bank_account, mask_phone
@@ -55,6 +56,18 @@ def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool 
         deceased_on=farmer.deceased_on, ktp_uploaded_at=farmer.ktp_uploaded_at,
         monthly_contribution=contribution_for(period_of(today), farmer.monthly_income).amount,
         registered_by=farmer.registered_by, registered_at=farmer.registered_at, updated_at=farmer.updated_at,
+        imported=imported_out(farmer),
+    )  # fmt: skip
+
+
+def imported_out(farmer: FarmerRecord) -> ImportedOut | None:
+    imported = farmer.imported
+    if imported is None:
+        return None
+    check = BpjsCheck(imported.bpjs_check)
+    return ImportedOut(
+        import_id=imported.import_id, imported_at=imported.imported_at, bpjs_check=check,
+        bpjs_checked_at=imported.bpjs_checked_at, note=CHECK_NOTES.get(check),
     )  # fmt: skip
 
 

@@ -93,6 +93,31 @@ def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any] |
     return {"ended": False, "paid_through_max": add_months(current, -MAX_ARREARS_MONTHS - 1 - offset)}
 
 
+def search_farmers(
+    farmers: Farmers,
+    filters: FarmerFilters,
+    scope: Sequence[str],
+    limit: int,
+    start: tuple[str, tuple[str, str]] | None,
+) -> Page[FarmerRecord]:
+    """A page of the farmers of `scope` matching `filters`, in list order (the list, the export)."""
+    name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
+    coverage = coverage_query(filters.coverage_state, today_wita())
+    if coverage is None:
+        return Page([], False)
+    base: dict[str, Any] = {
+        "village_code": filters.village_code,
+        "registration_status": filters.registration_status.value if filters.registration_status else None,
+        "name_contains": name,
+        **coverage,
+    }
+
+    def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
+        return farmers.page(FarmerQuery(kecamatan_code=kecamatan, start_after=after, **base), n)
+
+    return across_kecamatan(scope, limit, start, fetch)
+
+
 def etag_of(farmer: FarmerRecord) -> str:
     """The record's entity tag: the count of the changes people made to what they edit (a PATCH,
     a correction), not its version: BPJS confirming the registration or a payment moving
@@ -142,21 +167,7 @@ class FarmerRecords:
         start: tuple[str, tuple[str, str]] | None,
     ) -> Page[FarmerRecord]:
         """Farmers of the kecamatan in `scope` (already authorized), in list order."""
-        name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
-        coverage = coverage_query(filters.coverage_state, today_wita())
-        if coverage is None:
-            return Page([], False)
-        base: dict[str, Any] = {
-            "village_code": filters.village_code,
-            "registration_status": filters.registration_status.value if filters.registration_status else None,
-            "name_contains": name,
-            **coverage,
-        }
-
-        def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
-            return self.farmers.page(FarmerQuery(kecamatan_code=kecamatan, start_after=after, **base), n)
-
-        return across_kecamatan(scope, limit, start, fetch)
+        return search_farmers(self.farmers, filters, scope, limit, start)
 
     def patch(
         self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None = None

@@ -60,8 +60,9 @@ STATUS_PROVISIONAL, STATUS_FINAL = "SEMENTARA", "FINAL"
 CSV_TOTAL_CODE = "TOTAL"
 
 
-def _csv_text(value: str) -> str:
-    """Text cells that a spreadsheet would take for a formula are quoted with an apostrophe."""
+def csv_text(value: str) -> str:
+    """Text cells that a spreadsheet would take for a formula are quoted with an apostrophe
+    (also used by the farmer exports and the import results: api/files.py, adapters/tabular.py)."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
@@ -82,7 +83,7 @@ def _r2_cells(report: Report, row: KecamatanRow, *, total: bool) -> list[str]:
         "" if vs is None else _pct(vs.collection_rate), "" if vs is None else str(vs.active),
         "" if vs is None else str(vs.contributions_collected), _pct(row.gap_to_best),
         STATUS_PROVISIONAL if report.provisional else STATUS_FINAL, str(report.version),
-        "" if report.supersedes is None else str(report.supersedes), _csv_text(report.generated_by),
+        "" if report.supersedes is None else str(report.supersedes), csv_text(report.generated_by),
         ";".join(change.field for change in changed),
     ]  # fmt: skip
 
@@ -90,8 +91,8 @@ def _r2_cells(report: Report, row: KecamatanRow, *, total: bool) -> list[str]:
 def _csv_row(report: Report, row: KecamatanRow, *, total: bool) -> list[str]:
     return [
         report.period,
-        CSV_TOTAL_CODE if total else _csv_text(row.kecamatan_code),
-        _csv_text(row.kecamatan_name),
+        CSV_TOTAL_CODE if total else csv_text(row.kecamatan_code),
+        csv_text(row.kecamatan_name),
         str(row.registered),
         str(row.new_registrations),
         str(row.active),

@@ -16,7 +16,7 @@ import xlsxwriter  # type: ignore[import-untyped]
 
 from sutasoma.reports.models import Report
 from sutasoma.reports.render.formats import month_name, parse_generated, report_title, scope_label
-from sutasoma.reports.render.xlsx_cells import Formats
+from sutasoma.reports.render.xlsx_cells import WORKBOOK_OPTIONS, Formats
 from sutasoma.reports.render.xlsx_sheets import agents_sheet, changes_sheet, summary_sheet, trend_sheet
 
 
@@ -38,9 +38,7 @@ def render_xlsx(report: Report) -> bytes:
     regency total, the best BPP highlighted), "Agen" (per agent with incentive), "Tren 12 bulan"
     (rates and a chart), and for a revision "Perubahan dari versi sebelumnya"."""
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True, **WORKBOOK_OPTIONS})
     workbook.set_properties(_properties(report))
     formats = Formats(workbook)
     summary_sheet(workbook, formats, report)

@@ -86,8 +86,13 @@ class Formats:
 Header = tuple[str, float, str]
 
 
-def write(sheet: Any, row: int, col: int, value: object, fmt: Any) -> None:
-    """Strings are always written as text (never as formulas or links); None as a blank."""
+# Strings are never taken for formulas or links (formula injection, as in write_cell).
+WORKBOOK_OPTIONS: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False}
+
+
+def write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any = None) -> None:
+    """Strings are always written as text (never as formulas or links); None as a blank.
+    Also used by the farmer exports and the import results (api/files.py, adapters/tabular.py)."""
     if value is None:
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
@@ -102,7 +107,7 @@ def write_row(
     sheet: Any, f: Formats, row: int, style: str, kinds: Sequence[str], values: Sequence[object]
 ) -> None:
     for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
-        write(sheet, row, col, value, f.cell(style, kind))
+        write_cell(sheet, row, col, value, f.cell(style, kind))
 
 
 def sheet_heading(sheet: Any, f: Formats, report: Report, last_col: int, subtitle: str) -> None:
