@@ -27,6 +27,7 @@ help:
 	@echo "make unit | integration | e2e | local - one test folder (tests/unit in seconds)"
 	@echo "make bench  - print the benchmark figures, a summary table and the monthly AWS cost"
 	@echo "make report PERIOD=YYYY-MM - the scheduled monthly report against a running make run"
+	@echo "make sample-import - .local/sample-import-10750.xlsx: 10,750 members to import (docs/imports.md)"
 	@echo "make fuzz   - schemathesis against /openapi.json on a local stack, many examples"
 	@echo "make build  - sam build (Python 3.13 on PATH)"
 	@echo "make sam-env [HOST=host.docker.internal] - the --env-vars file for sam local against a running make run"
@@ -44,8 +45,19 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 $(SAM): | $(UV)
 	$(UV) tool install --quiet aws-sam-cli
 
-run: $(STAMP)
+SAMPLE_IMPORT := .local/sample-import-10750.xlsx
+
+run: $(STAMP) $(SAMPLE_IMPORT)
 	$(VENV)/bin/python -m local
+
+# A member file of 10,750 generated existing participants to import through the API (docs/imports.md);
+# `make run` writes it when it is missing.
+.PHONY: sample-import
+sample-import: $(STAMP)
+	$(VENV)/bin/python -m local.sample_import
+
+$(SAMPLE_IMPORT): | $(STAMP)
+	$(VENV)/bin/python -m local.sample_import --out $@
 
 redrive: $(STAMP)
 	$(VENV)/bin/python -m local.invoke DlqRedriveFunction
@@ -110,7 +122,7 @@ fuzz: $(STAMP)
 	SUTASOMA_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) SUTASOMA_FUZZ_STEPS=$(FUZZ_STEPS) \
 	$(VENV)/bin/pytest tests/e2e/test_fuzz.py tests/e2e/test_fuzz_stateful.py --timeout 1800 -rxXsP
 
-# ONLY=cold|calls|queue|report|table runs one benchmark (python -m bench --only ...).
+# ONLY=cold|calls|queue|report|imports|table runs one benchmark (python -m bench --only ...).
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench $(if $(ONLY),--only $(ONLY))
 
@@ -120,8 +132,10 @@ build: $(SAM)
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
 
-# The sample report's files in .local/ (report-sample.csv/.xlsx/.html) and the HTML as a PNG
-# (1240x1754, A4 at 150 dpi) through Debian's headless Chromium, installed here if missing.
+# The sample reports - made by the product's code from a simulated year (tests/support/report_sample.py)
+# - as files in .local/ (report-{meeting,revised,provisional}.csv/.xlsx/.html), and the revised and
+# provisional HTML as PNGs (1240x1754, A4 at 150 dpi) through Debian's headless Chromium, installed
+# here if missing. docs/img/report-{revised,provisional}.png are copies of them.
 .PHONY: report-png
 report-png: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \

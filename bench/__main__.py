@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench import aws_calls, cold_start, queue_throughput, report_scale, table
+from bench import aws_calls, cold_start, imports, queue_throughput, report_scale, table
 
 
 def machine() -> str:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--warm", type=int, default=aws_calls.WARM_RUNS, help="warm requests per scenario")
     parser.add_argument(
-        "--only", choices=("cold", "calls", "queue", "report", "table"), help="run one benchmark"
+        "--only", choices=("cold", "calls", "queue", "report", "imports", "table"), help="run one benchmark"
     )
     parser.add_argument(
         "--farmers",
@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         help="messages per queue throughput scenario",
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the -X importtime breakdown")
+    parser.add_argument(
+        "--import-rows", type=int, default=imports.LARGE, help="members of the large import file (0: skip it)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -68,10 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         print(flush=True)
         report_text = report_scale.run()  # its own interpreter: a moto stack of its own
         print(report_text, flush=True)
+    if args.only in (None, "imports"):
+        print(flush=True)
+        imports_text, imports_ok = imports.run(large_rows=args.import_rows)  # local stacks of their own
+        print(imports_text, flush=True)
+        ok = ok and imports_ok
     if args.only in (None, "table"):  # the summary table and monthly cost (bench/table.py, bench/cost.py)
         print("\n" + table.run(queue_text, report_text), flush=True)
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
-    return 0 if ok else 1  # timings never fail a run; a lost or unconfirmed message does
+    return 0 if ok else 1  # timings never fail a run; a lost message or an import row written twice does
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ HTTP_FUNCTIONS = (
     "BpjsCallbackFunction",
     "ReportFunction",
     "ReconcileFunction",
+    "ImportsFunction",
 )
 
 
@@ -264,6 +265,8 @@ class Workload:
         self.callback_secret = ""
         self.reconcile_job_id = ""  # a reconcile job, asked for before the count
         self._phone = 0
+        self.import_id = ""  # an import checked and committed: read, its mismatches listed
+        self.validated: list[str] = []  # checked imports of a few members: one commit each
 
     def body(self) -> dict[str, Any]:
         self._serial += 1
@@ -407,7 +410,39 @@ class Workload:
                 lambda: self._report("GET", "/reports/{period}/reconcile/{job_id}", job_id=self.reconcile_job_id),
                 "ReconcileFunction",
             ),
+            # ImportsFunction
+            Scenario(
+                "POST /imports", 201,
+                lambda: http_event("POST", "/imports", body={"kind": "members", "filename": "anggota.xlsx"},
+                                   claims=self.admin),
+                "ImportsFunction", "presigned POST",
+            ),
+            Scenario(
+                "GET /imports/template.xlsx", 200, lambda: http_event("GET", "/imports/template.xlsx", claims=self.admin),
+                "ImportsFunction",
+            ),
+            Scenario("GET /imports/{import_id}", 200, lambda: self._import("GET", "/imports/{import_id}"),
+                     "ImportsFunction", "committed"),
+            Scenario(
+                "POST /imports/{import_id}/commit", 202,
+                lambda: self._import("POST", "/imports/{import_id}/commit", self.validated.pop()),
+                "ImportsFunction", "5 rows: one chunk sent",
+            ),
+            Scenario(
+                "GET /imports/{import_id}/mismatches", 200,
+                lambda: self._import("GET", "/imports/{import_id}/mismatches"), "ImportsFunction",
+            ),
+            Scenario(
+                "GET /farmers/export", 200,
+                lambda: http_event("GET", "/farmers/export", query={"format": "xlsx"}, claims=self.coordinator),
+                "ImportsFunction", "a kecamatan, xlsx",
+            ),
         ]  # fmt: skip
+
+    def _import(self, method: str, route: str, import_id: str | None = None) -> dict[str, Any]:
+        return http_event(
+            method, route, path_params={"import_id": import_id or self.import_id}, claims=self.admin
+        )
 
     def correction(self) -> dict[str, Any]:
         self._phone += 1
@@ -571,6 +606,30 @@ def prepare(
     workload.refunds = [r["refund_id"] for r in _expect(listed, 200, "refunds").body["items"]][:runs]
     asked = _call(invokers["ReconcileFunction"], workload._report("POST", "/reports/{period}/reconcile"))
     workload.reconcile_job_id = _expect(asked, 202, "reconcile job").body["job_id"]
+    prepare_imports(stack, workload, invokers["ImportsFunction"], runs)
+
+
+def prepare_imports(stack: MotoStack, workload: Workload, imports: FunctionInvoker, runs: int) -> None:
+    """Checked imports of five members each (the file put where the presigned POST puts it, the
+    validating function handed the bucket's event): one committed, the others for the commits."""
+    from local.seed.members import SampleOptions, csv_bytes, sample_members
+    from local.seed.users import create_demo_users, demo_users, soppeng_kecamatan
+    from tests.support.imports import s3_created_event
+    from tests.support.stack import FunctionInvoker
+
+    create_demo_users(stack.clients("cognito-idp"), stack.ref("UserPool"), demo_users(soppeng_kecamatan()))
+    validate = FunctionInvoker(stack, "ImportValidateFunction")
+    bucket = stack.ref("ImportsBucket")
+    for n in range(runs + 1):
+        opened = _call(imports, http_event("POST", "/imports", body={"kind": "members", "filename": "a.csv"},
+                                           claims=workload.admin))  # fmt: skip
+        import_id = _expect(opened, 201, "import").body["import_id"]
+        members = sample_members(SampleOptions(count=5, first_index=7_000_000 + n * 10))
+        stack.clients("s3").put_object(Bucket=bucket, Key=f"uploads/{import_id}.csv", Body=csv_bytes(members))
+        validate.raw(s3_created_event(bucket, f"uploads/{import_id}.csv"))
+        workload.validated.append(import_id)
+    workload.import_id = workload.validated.pop()
+    _expect(_call(imports, workload._import("POST", "/imports/{import_id}/commit")), 202, "commit")
 
 
 # ------------------------------------------------------------------------------ measuring

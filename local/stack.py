@@ -215,7 +215,7 @@ class LocalStack:
         seeded = seed_history(
             gateway, api_url, clients("cognito-idp"), cognito_ids(created)[1], users, soppeng_kecamatan(),
             schedules=history_schedules(functions) if self.options.schedules else (),
-            claims=bpjs_url is not None and self.options.sqs_pollers,
+            claims=bpjs_url is not None and self.options.sqs_pollers, simulator_url=bpjs_url,
         )  # fmt: skip
         log.info("history seeded: %s", seeded)
         return seeded.as_json()
@@ -372,7 +372,18 @@ def banner(descriptor: dict[str, Any], descriptor_path: Path) -> str:
         f"                 admin; {agents[0]} … ({len(agents)} agents: agen.<kecamatan>);"
         " koordinator.<kecamatan>",
         f"  Descriptor     {descriptor_path}",
+        f"  Member import  {_sample_line(descriptor_path.parent)}",
         "  Ctrl-C stops everything.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _sample_line(state_dir: Path) -> str:
+    """Where `make sample-import` wrote the sample member file (docs/imports.md imports it)."""
+    from local.sample_import import DEFAULT_ROWS, default_path
+
+    sample = default_path(folder=state_dir)
+    if sample.exists():
+        return f"{sample} ({DEFAULT_ROWS} members; how to import it: docs/imports.md)"
+    return f"make sample-import writes {DEFAULT_ROWS} members to {sample} (docs/imports.md)"

@@ -69,6 +69,10 @@ FAKE_ENV = {
     "AUDIT_ARCHIVE_BUCKET": "sutasoma-openapi-audit",
     "AUDIT_ARCHIVE_FAILURE_QUEUE_URL": "http://127.0.0.1:1/queue/audit-failures",
     "RECONCILE_QUEUE_URL": "http://127.0.0.1:1/queue/reconcile.fifo",
+    "IMPORTS_BUCKET": "sutasoma-openapi-imports",
+    "IMPORT_CHUNK_QUEUE_URL": "http://127.0.0.1:1/queue/import-chunks",
+    "IMPORT_CHUNK_DLQ_ARN": "arn:aws:sqs:ap-southeast-3:123456789012:import-chunks-dlq",
+    "USER_POOL_ID": "ap-southeast-3_openapi",
 }
 
 SECURITY_SCHEME = "CognitoIdToken"
@@ -79,7 +83,10 @@ CALLBACK = ("/bpjs/callbacks", "post")
 IDEMPOTENT = {
     ("/farmers", "post"): False,
     ("/farmers/{farmer_id}/payments", "post"): True,
+    ("/farmers/{farmer_id}/death", "post"): False,
+    ("/refunds/{refund_id}/settle", "post"): False,
     ("/claims", "post"): False,
+    ("/imports", "post"): False,
 }
 # The handler answers bytes; the resolver cannot tell which content types.
 REPORT_FILE = ("/reports/{period}/files/{file_type}", "get")
@@ -88,12 +95,17 @@ TAGS = [
     {"name": "Farmers", "description": "Registration and records (function register)"},
     {"name": "Worklist", "description": "The agent's farmers to visit (function register)"},
     {"name": "Payments", "description": "Quotes and idempotent collection (function pay)"},
+    {"name": "Refunds", "description": "Contributions to give back, and their settlement (function pay)"},
     {"name": "Claims", "description": "JKK/JKM claims, documents and verification (function claim)"},
     {
         "name": "Reports",
         "description": "The 5th-of-month evaluation (function report), reconcile jobs (function reconcile)",
     },
     {"name": "BPJS", "description": "Signed callbacks from BPJS Ketenagakerjaan (function bpjs_callback)"},
+    {
+        "name": "Imports",
+        "description": "Existing members brought in from a file (function imports, docs/imports.md)",
+    },
     {"name": "Operations", "description": "Health and this documentation (function register)"},
 ]
 
@@ -113,6 +125,9 @@ CONFLICTS = {
     ("/claims/{claim_id}/verify", "post"): "DOCUMENTS_MISSING (adds `missing`), INVALID_TRANSITION, "
     "CONCURRENT_UPDATE",
     ("/bpjs/callbacks", "post"): "INVALID_TRANSITION (a callback out of order), CONCURRENT_UPDATE",
+    ("/imports", "post"): "REQUEST_IN_PROGRESS",
+    ("/imports/{import_id}/commit", "post"): "IMPORT_INVALID_STATE (no file yet, still being checked, "
+    "already COMMITTED, or a file that could not be read)",
 }
 
 # Operations without an id in the path that still name a record (404 when it does not exist).
@@ -251,6 +266,25 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     },
     (REPORT + "/reconcile/{job_id}", "get", "200"): {
         "GetReport": Link((REPORT, "get"), {"period": "$response.body#/period"}, "The report of that month"),
+    },
+    ("/imports", "post", "201"): {
+        "GetImport": Link(
+            ("/imports/{import_id}", "get"),
+            {"import_id": "$response.body#/import_id"},
+            "Follow the check of the uploaded file",
+        ),
+    },
+    ("/imports/{import_id}", "get", "200"): {
+        "CommitImport": Link(
+            ("/imports/{import_id}/commit", "post"),
+            {"import_id": "$response.body#/import_id"},
+            "Write the valid rows (once VALIDATED)",
+        ),
+        "ImportMismatches": Link(
+            ("/imports/{import_id}/mismatches", "get"),
+            {"import_id": "$response.body#/import_id"},
+            "Members BPJS did not confirm",
+        ),
     },
 }
 

@@ -170,7 +170,7 @@ def get_farmer(farmer_id: FarmerId) -> Response[FarmerDetail]:
     tags=["Farmers"],
     responses={
         200: {"description": "Changed; the new `ETag`"},
-        412: {"description": "If-Match names an older version"},
+        412: {"description": "If-Match names the record before a person's later change"},
     },
 )
 def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Response[Farmer]:

@@ -11,7 +11,9 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
   instead of deep-copying whole tables, and takes back a cancelled transaction's stream records;
 - `forget_used_shard_iterators`: moto keeps every shard iterator; the oldest are forgotten;
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
-- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock.
+- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
+- `cheap_sqs_sends`: a send or a receive reads the queue's settings without counting its
+  messages, and a send finds a duplicate FIFO deduplication id in a dict, not in every message.
 
 The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
 methods, a module global, our idempotency flags): each names what it replaces.
@@ -231,6 +233,7 @@ def serialize_moto_sqs() -> None:
 
     if getattr(SQSBackend, "_sutasoma_serialized", False):
         return
+    cheap_sqs_sends()  # first, so that the lock wraps it
     condition = threading.Condition(threading.RLock())
 
     for name in _SQS_MESSAGE_METHODS:
@@ -256,3 +259,68 @@ def serialize_moto_sqs() -> None:
 
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]  # moto's method
     SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+_sending = threading.local()
+
+
+def cheap_sqs_sends() -> None:
+    """Sending or receiving a message costs what it costs in SQS, not passes over every message.
+
+    moto's SendMessage reads `Queue.attributes` three times per message, and that property counts
+    the queue's messages (ApproximateNumberOfMessages*: a pass over all of them each) although the
+    send only wants ContentBasedDeduplication; then it looks for the same deduplication id in
+    every message still queued. ReceiveMessage reads the retention period the same way, for each
+    message it hands out. With the thousands of messages of a member import waiting in the FIFO
+    bpjs-outbound queue, each send or receive cost millions of steps: a 3,000-row commit took
+    minutes, and bpjs_sync drained about one look-up a second. Here, while a message is sent or
+    received, `attributes` leaves the three counts out, and a queue remembers each deduplication
+    id's last send in a dict (SQS itself deduplicates for 5 minutes, deleted messages included:
+    closer to it than moto). moto's own Lambda event source mappings (which add_message would
+    call) are not used here. Idempotent.
+    """
+    from moto.sqs.models import DEDUPLICATION_TIME_IN_SECONDS, Queue, SQSBackend
+
+    if getattr(Queue, "_sutasoma_cheap_sends", False):
+        return
+    full: Any = Queue.__dict__["attributes"]  # the property itself
+    counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
+              "ApproximateNumberOfMessagesNotVisible")  # fmt: skip
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if not getattr(_sending, "depth", 0):
+            return full.fget(self)  # type: ignore[no-any-return]  # moto's getter
+        saved = self.BASE_ATTRIBUTES
+        self.BASE_ATTRIBUTES = [a for a in saved if a not in counts]
+        try:
+            return full.fget(self)  # type: ignore[no-any-return]
+        finally:
+            del self.BASE_ATTRIBUTES  # back to the class's list
+
+    def add_message(self: Any, message: Any) -> None:
+        if self.fifo_queue and message.deduplication_id:
+            seen = self.__dict__.setdefault("_sutasoma_deduplication", {})
+            sent = seen.get(message.deduplication_id)
+            if sent is not None and (message.sent_timestamp - sent) / 1000 < DEDUPLICATION_TIME_IN_SECONDS:
+                return
+            seen[message.deduplication_id] = message.sent_timestamp
+        with self._messages_lock:
+            self._messages.append(message)
+            self._messages_lock.notify_all()
+
+    def sending(original: Any) -> Any:
+        def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _sending.depth = getattr(_sending, "depth", 0) + 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                _sending.depth -= 1
+
+        return send
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]  # moto's property
+    Queue.add_message = add_message  # type: ignore[method-assign]  # moto's method
+    SQSBackend.send_message = sending(SQSBackend.send_message)  # type: ignore[method-assign]  # moto's method
+    SQSBackend.send_message_batch = sending(SQSBackend.send_message_batch)  # type: ignore[method-assign]  # moto's
+    SQSBackend.receive_message = sending(SQSBackend.receive_message)  # type: ignore[method-assign]  # moto's
+    Queue._sutasoma_cheap_sends = True  # type: ignore[attr-defined]  # our flag on moto's class

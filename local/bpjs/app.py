@@ -85,6 +85,13 @@ class SimulatorApp:
                 return _json(200, config)
         if path == "/_sim/requests" and method == "GET":
             return _json(200, sim.request_log())
+        if path == "/_sim/participants" and method == "POST":
+            listed = request.get_json(silent=True)
+            if not isinstance(listed, list) or not all(
+                isinstance(i, dict) and {"kpj_number", "nik"} <= set(i) for i in listed
+            ):
+                return _json(400, {"code": "INVALID_REQUEST", "detail": "a list of {kpj_number, nik}"})
+            return _json(200, {"added": sim.add_participants(listed)})
         if path == "/_sim/claims" and method == "GET":
             return _json(200, {"claims": sim.claim_list()})
         if path == "/_sim/callbacks" and method == "GET":
@@ -94,6 +101,9 @@ class SimulatorApp:
             log.info("reset")
             return _json(200, {"status": "reset"})
         parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[1] == "participants" and method == "GET":
+            info = sim.participant_info(parts[2])
+            return _json(200, info) if info else _json(404, {"code": "NOT_FOUND"})
         if len(parts) == 4 and parts[1] == "callbacks" and parts[3] == "resend" and method == "POST":
             if sim.resend_callback(parts[2]):
                 return _json(202, {"event_id": parts[2], "status": "SCHEDULED"})

@@ -136,6 +136,12 @@ class SimulatorBase:
         self.rate_refused += over
         return over
 
+    def participant_info(self, kpj_number: str) -> dict[str, Any] | None:
+        """A participant's KPJ, reference and the names of the fields its updates changed."""
+        with self._lock:
+            participant = self.by_kpj.get(kpj_number)
+            return participant.as_json() if participant else None
+
     def claim_list(self) -> list[dict[str, Any]]:
         with self._lock:
             return [claim.as_json() for claim in self.claims.values()]

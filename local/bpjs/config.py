@@ -44,6 +44,7 @@ class SimConfig:
     claim_decision_delay_ms: int = 1000
     claim_payment_delay_ms: int = 1000
     rate_limit: int = 0  # requests in any second (sliding) beyond this are answered 429; 0: no limit
+    refuse_contributions: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -76,7 +77,7 @@ def _validated(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError("error_rate must be a number from 0 to 1")
         return float(value)
-    if name in ("outage", "async_registration", "auto_decide_claims"):
+    if name in ("outage", "async_registration", "auto_decide_claims", "refuse_contributions"):
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false")
         return value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,12 @@ KPJ_PREFIX = "26"
 REJECTED_SERIAL = "9999"
 NIK_NOT_FOUND = ("NIK_NOT_FOUND", "NIK tidak ditemukan di data Dukcapil")
 KPJ_NOT_FOUND = ("KPJ_NOT_FOUND", "Nomor KPJ tidak terdaftar")
-UPDATABLE_FIELDS = frozenset({"phone", "address", "village_code", "commodity", "monthly_income"})
+CONTRIBUTION_REFUSED = ("CONTRIBUTION_REFUSED", "Iuran ditolak BPJS")
+# A participant data change: the contact and work fields, and the identity fields a correction
+# of a typo changes (name, birth date, sex, NIK).
+CONTACT_FIELDS = frozenset({"phone", "address", "village_code", "commodity", "monthly_income"})
+IDENTITY_FIELDS = frozenset({"full_name", "birth_date", "sex", "nik"})
+UPDATABLE_FIELDS = CONTACT_FIELDS | IDENTITY_FIELDS
 PROGRAMS = frozenset({"JKK", "JKM", "JHT"})
 CLAIM_TYPES = frozenset({"JKK", "JKM"})
 REQUEST_LOG_SIZE = 10_000
@@ -44,6 +49,32 @@ class Participant:
     kpj_number: str
     reference_id: str
     registered_at: str
+    nik: str = ""  # "" for a legacy participant until its NIK is known
+    # What BPJS holds of the person, as registered and changed since (never logged nor listed).
+    data: dict[str, Any] = field(default_factory=dict)
+    # The names of the fields each applied update changed, in order (GET /_sim/participants).
+    updates: list[list[str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """For GET /_sim/participants/{kpj_number}: the names of what changed, never values."""
+        return {
+            "kpj_number": self.kpj_number,
+            "reference_id": self.reference_id,
+            "registered_at": self.registered_at,
+            "updates": [list(names) for names in self.updates],
+        }
+
+
+# Participants registered before SUTASOMA (a member import's KPJ numbers): any KPJ outside the
+# simulator's own series (KPJ_PREFIX) is one, bound to the NIK of its first look-up, unless it
+# ends in LEGACY_UNKNOWN_SUFFIX (BPJS knows no such number) or LEGACY_OTHER_SUFFIX (it is another
+# person's: every look-up is a NIK mismatch). docs/bpjs-h2h.md "Simulator rules".
+LEGACY_UNKNOWN_SUFFIX = "0000"
+LEGACY_OTHER_SUFFIX = "99"
+
+
+def is_legacy_kpj(kpj_number: str) -> bool:
+    return not kpj_number.startswith(KPJ_PREFIX) and not kpj_number.endswith(LEGACY_UNKNOWN_SUFFIX)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """BPJS Ketenagakerjaan host-to-host simulator: the contract of docs/bpjs-h2h.md, without HTTP.
 
 BPJS endpoints (signed: X-Cons-Id, X-Timestamp within 300 s, X-Signature; X-Request-Id applied
-once): POST /bpu/v1/participants, PUT /bpu/v1/participants/{kpj_number},
+once): POST /bpu/v1/participants, POST /bpu/v1/participants/lookup, PUT /bpu/v1/participants/{kpj_number},
 POST /bpu/v1/contributions, POST /bpu/v1/claims, GET /bpu/v1/claims/{claim_ref}
 (local.bpjs.endpoints). Claims decide themselves (unless `auto_decide_claims` is off):
 `claim_decision_delay_ms` after a claim is received, CLAIM_APPROVED (amount: `claim_amount`) or
@@ -71,6 +71,7 @@ class Simulator(Endpoints, ClaimDesk):
         super().__init__(credentials, config, seed=seed, clock=clock, sleep=sleep, deliver=deliver)
         self.routes = [
             Route("POST", "/bpu/v1/participants", self._register),
+            Route("POST", "/bpu/v1/participants/lookup", self._lookup),
             Route("PUT", "/bpu/v1/participants/{kpj_number}", self._update),
             Route("POST", "/bpu/v1/contributions", self._contribution),
             Route("POST", "/bpu/v1/claims", self._claim),

@@ -46,8 +46,13 @@ CLAIM_TEXT = {
     "treatment": "Terluka terkena sabit saat panen padi di sawah.",
     "temporary_disability": "Jatuh dari pematang sawah, kaki patah dan tidak dapat bekerja.",
 }
-# How long a claim waits for BPJS to confirm its farmer's registration (real seconds).
+# How long a claim waits for BPJS to confirm its farmer's registration (real seconds); also how
+# long the rejected farmer's case waits for BPJS's answer and its refund.
 CONFIRMATION_WAIT_S = 15.0
+# The registration BPJS rejects after the agent collected: its decision comes by callback this
+# long (real time) after BPJS answered 202, well after the payment made on the same visit.
+REJECTION_DELAY_MS = 3000
+ASYNC_REGISTRATION = "POST /bpu/v1/participants 202"
 DOCUMENT = b"%PDF-1.4\n% SUTASOMA demo scan\n%%EOF\n"
 
 
@@ -63,11 +68,14 @@ def seed_history(
     claims: bool = True,
     now: datetime | None = None,
     farmers_per_kecamatan: tuple[int, ...] = HISTORY_FARMERS,
+    simulator_url: str | None = None,
 ) -> HistoryReport:
     """Replay HISTORY_MONTHS months through the API, in time order, the business clock at each
     event's moment. `schedules`: (ScheduleSpec, function) pairs whose cron fires in the history
     are fired at their time, as the scheduler would have (the 5th-of-month report). `claims`:
-    False when BPJS cannot confirm registrations (no simulator or no pollers): no claims then."""
+    False when BPJS cannot confirm registrations (no simulator or no pollers): no claims then.
+    `simulator_url`: the BPJS simulator's control endpoints, for the registration BPJS rejects
+    after the agent collected (plan.SHOWCASES); without it that case is left out."""
     started = time.monotonic()
     now = now or datetime.now(UTC)
     months, farmers, events = plan_history(soppeng, now, farmers_per_kecamatan)
@@ -79,7 +87,9 @@ def seed_history(
     api = InProcessApi(
         gateway, api_url, {name: id_token(idp, client_id, name, passwords[name]) for name in needed}
     )
-    replay = _Replay(api, HistoryReport(months=months), events, seq, end, claims)
+    replay = _Replay(
+        api, HistoryReport(months=months), events, seq, end, claims, simulator_url if claims else None
+    )
     try:
         replay.run()
     finally:
@@ -115,8 +125,12 @@ class _Replay:
         seq: Iterator[int],
         end: datetime,
         claims: bool,
+        simulator_url: str | None = None,
     ) -> None:
         self.api = api
+        self.simulator = (
+            httpx.Client(base_url=simulator_url, timeout=10.0, trust_env=False) if simulator_url else None
+        )
         self.uploads = httpx.Client(timeout=30.0, trust_env=False)  # presigned S3 URLs: moto on 127.0.0.1
         self.report = report
         self.events = events
@@ -150,6 +164,8 @@ class _Replay:
     def close(self) -> None:
         self.api.close()
         self.uploads.close()
+        if self.simulator is not None:
+            self.simulator.close()
 
     def failed(self, what: str, response: httpx.Response) -> None:
         self.report.failed += 1
@@ -169,7 +185,7 @@ class _Replay:
             return
         assert farmer is not None
         if event.kind == "register":
-            self._register(farmer)
+            self._register(farmer, event.at)
         elif event.kind == "visit" and farmer.farmer_id is not None:
             self._visit(farmer, event.at)
         elif event.kind == "claim" and farmer.farmer_id is not None and farmer.claim is not None:
@@ -180,6 +196,12 @@ class _Replay:
                 self.report.claims_verified += 1
             else:
                 self.failed("POST /claims/{id}/verify", verified)
+        elif event.kind == "death" and farmer.farmer_id is not None:
+            self._death(farmer, event.at)
+        elif event.kind == "correct" and farmer.farmer_id is not None:
+            self._correct(farmer)
+        elif event.kind == "settle" and farmer.farmer_id is not None:
+            self._settle(farmer)
 
     def _fire(self, event: Event) -> None:
         from local.functions import new_lambda_request_id
@@ -195,15 +217,115 @@ class _Replay:
         if isinstance(result, dict) and result.get("period"):
             self.report.reports = sorted({*self.report.reports, str(result["period"])})
 
-    def _register(self, farmer: Farmer) -> None:
+    def _register(self, farmer: Farmer, at: datetime) -> None:
+        if farmer.showcase == "rejected":
+            self._register_rejected(farmer, at)
+            return
         # The coordinator registers now and then; mostly the BPP's agent.
         user = farmer.coordinator if farmer.rng.random() < 0.08 else farmer.agent
-        response = self.api(user, "POST", "/farmers", json=farmer.body)
+        body = farmer.body if farmer.typo_name is None else {**farmer.body, "full_name": farmer.typo_name}
+        response = self.api(user, "POST", "/farmers", json=body)
         if response.status_code != 201:
             self.failed("POST /farmers", response)
             return
         farmer.farmer_id = str(response.json()["farmer_id"])
         self.report.farmers += 1
+        if farmer.showcase:
+            self.report.showcase[farmer.showcase] = farmer.farmer_id
+
+    def _register_rejected(self, farmer: Farmer, at: datetime) -> None:
+        """The agent registers the farmer and collects two months on the same visit; BPJS, which
+        takes its time with this NIK (202, decided by callback), then rejects it: everything
+        collected is to give back. The simulator is told so for this one registration."""
+        if self.simulator is None:
+            return  # nobody to reject it: the case is left out
+        before = self.simulator.get("/_sim/config").json()
+        counts = self.simulator.get("/_sim/requests").json()["counts"]
+        answered = counts.get(ASYNC_REGISTRATION, 0)
+        switches = {
+            "async_registration": True, "callback_delay_ms": REJECTION_DELAY_MS,
+            "unknown_niks": [*before["unknown_niks"], farmer.body["nik"]],
+        }  # fmt: skip
+        self.simulator.post("/_sim/config", json=switches).raise_for_status()
+        try:
+            response = self.api(farmer.agent, "POST", "/farmers", json=farmer.body)
+            if response.status_code != 201:
+                self.failed("POST /farmers", response)
+                return
+            farmer.farmer_id = str(response.json()["farmer_id"])
+            self.report.farmers += 1
+            self.report.showcase["rejected"] = farmer.farmer_id
+            self._collect(farmer, at, 2)
+            deadline = time.monotonic() + CONFIRMATION_WAIT_S
+            while time.monotonic() < deadline:  # BPJS answered this registration 202
+                if (
+                    self.simulator.get("/_sim/requests").json()["counts"].get(ASYNC_REGISTRATION, 0)
+                    > answered
+                ):
+                    break
+                time.sleep(0.05)
+        finally:
+            restore = {
+                name: before[name] for name in ("async_registration", "callback_delay_ms", "unknown_niks")
+            }
+            self.simulator.post("/_sim/config", json=restore).raise_for_status()
+
+    def _death(self, farmer: Farmer, at: datetime) -> None:
+        """The family reports the death; it happened the day before."""
+        day = (at.astimezone(WITA) - timedelta(days=1)).date().isoformat()
+        key = str(uuid.uuid5(SEED_NAMESPACE, f"history/death/{farmer.key}"))
+        body = {"date_of_death": day, "note": "Dilaporkan keluarga saat kunjungan"}
+        died = self.api(farmer.agent, "POST", f"/farmers/{farmer.farmer_id}/death", key=key, json=body)
+        if died.status_code != 200:
+            self.failed("POST /farmers/{id}/death", died)
+            return
+        farmer.dead = True
+        self.report.deaths += 1
+        self.report.refunds_opened += len(self._refunds(farmer, "OPEN"))
+
+    def _correct(self, farmer: Farmer) -> None:
+        body = {
+            "full_name": farmer.body["full_name"],
+            "reason": "Salah ketik nama saat pendaftaran; dicocokkan dengan KTP",
+        }
+        corrected = self.api(
+            farmer.coordinator, "POST", f"/farmers/{farmer.farmer_id}/corrections", json=body
+        )
+        if corrected.status_code != 200:
+            self.failed("POST /farmers/{id}/corrections", corrected)
+            return
+        self.report.corrections += 1
+
+    def _settle(self, farmer: Farmer) -> None:
+        """The agent gives the money back and records to whom, once the refund case is there
+        (BPJS's rejection comes by callback, in real time)."""
+        deadline = time.monotonic() + CONFIRMATION_WAIT_S
+        cases = self._refunds(farmer, "OPEN")
+        while not cases and time.monotonic() < deadline:
+            time.sleep(0.2)
+            cases = self._refunds(farmer, "OPEN")
+        if not cases:
+            self.report.failed += 1
+            log.warning("history: no refund case to settle for the rejected farmer")
+            return
+        self.report.refunds_opened += len(cases)
+        for case in cases:
+            key = str(uuid.uuid5(SEED_NAMESPACE, f"history/settle/{case['refund_id']}"))
+            body = {"returned_to": f"{farmer.body['full_name']} (petani)"}
+            settled = self.api(
+                farmer.agent, "POST", f"/refunds/{case['refund_id']}/settle", key=key, json=body
+            )
+            if settled.status_code != 200:
+                self.failed("POST /refunds/{id}/settle", settled)
+                continue
+            self.report.refunds_settled += 1
+
+    def _refunds(self, farmer: Farmer, status: str) -> list[dict[str, Any]]:
+        listed = self.api(farmer.agent, "GET", "/refunds", params={"status": status, "limit": 100})
+        if listed.status_code != 200:
+            self.failed("GET /refunds", listed)
+            return []
+        return [r for r in listed.json()["items"] if r["farmer_id"] == farmer.farmer_id]
 
     def _visit(self, farmer: Farmer, at: datetime) -> None:
         months_paid = months_to_pay(farmer, business_period(at))

@@ -59,6 +59,12 @@ class PlannedClaim:
     documents: bool  # documents uploaded and the claim verified the next day
 
 
+# The membership cases the history always shows, each by one farmer of this BPP (its agent's
+# worklist is the one people open first): DOMAIN.md "Membership life cycle".
+SHOWCASE_KECAMATAN = "73.12.04"
+SHOWCASES = ("deceased", "rejected", "due", "arrears", "corrected", "first_payment")
+
+
 @dataclass
 class Farmer:
     """One demo farmer's life in the history: who registers them when, how they pay."""
@@ -77,13 +83,17 @@ class Farmer:
     farmer_id: str | None = None
     paid_through: str | None = None
     dead: bool = False
+    showcase: str | None = None  # one of SHOWCASES
+    typo_name: str | None = None  # the name as first registered (the "corrected" case)
 
 
 @dataclass(order=True)
 class Event:
     at: datetime
     seq: int
-    kind: str = field(compare=False)  # register | visit | claim | verify | schedule
+    kind: str = field(
+        compare=False
+    )  # register | visit | claim | verify | schedule | death | correct | settle
     farmer: Farmer | None = field(default=None, compare=False)
     target: Any = field(default=None, compare=False)  # a claim id, a schedule
 
@@ -100,6 +110,11 @@ class HistoryReport:
     claims: int = 0
     claims_verified: int = 0
     claims_skipped: int = 0
+    deaths: int = 0  # recorded by the agent (POST /farmers/{id}/death)
+    corrections: int = 0
+    refunds_opened: int = 0  # seen by the seed: after a death, a rejection
+    refunds_settled: int = 0
+    showcase: dict[str, str] = field(default_factory=dict)  # case -> farmer id (local/seed/plan.py SHOWCASES)
     reports: list[str] = field(default_factory=list)  # periods reported by the replayed schedules
     failed: int = 0
     seconds: float = 0.0
@@ -112,7 +127,9 @@ class HistoryReport:
                 ",", "."
             )
             + f"), {self.claims} claims ({self.claims_verified} verified), reports {self.reports or 'none'}, "
-            f"{self.failed} failed requests, in {self.seconds:.1f} s ({self.seconds_by_kind})"
+            f"{self.deaths} deaths, {self.corrections} corrections, refunds {self.refunds_opened} opened / "
+            f"{self.refunds_settled} settled, {self.failed} failed requests, in {self.seconds:.1f} s "
+            f"({self.seconds_by_kind})"
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -164,6 +181,7 @@ def plan_history(
             farmers.append(farmer)
             events.extend(_plan_visits(days, months, farmer))
     events.extend(_plan_claims(days, months, farmers, events, rng, len(soppeng)))
+    events = _plan_showcases(days, months, farmers, events)
     events.sort()
     return months, farmers, events
 
@@ -266,6 +284,71 @@ def _plan_claims(
     return claims
 
 
+def _plan_showcases(
+    days: _Days, months: list[str], farmers: list[Farmer], events: list[Event]
+) -> list[Event]:
+    """One farmer of SHOWCASE_KECAMATAN for each case of SHOWCASES, whatever the day the history
+    ends on: how they pay is set, and their dated events replace the ones planned. Picked in plan
+    order among those without a claim (and not a NIK BPJS refuses), deterministic for a `now`."""
+    own = random.Random(f"{SEED}/history/showcase")
+    pool = [
+        f for f in farmers
+        if f.body["kecamatan_code"] == SHOWCASE_KECAMATAN and f.claim is None and not f.body["nik"].endswith("9999")
+    ]  # fmt: skip
+    picks: dict[str, Farmer] = {}
+
+    def pick(case: str, registered_before: datetime) -> None:
+        picks[case] = next(
+            f for f in pool if f.registered_at < registered_before and all(f is not p for p in picks.values())
+        )
+
+    for case in ("deceased", "due", "arrears"):  # a few months of payments behind them
+        pick(case, month_start(months[2]))
+    pick("corrected", days.last_day - timedelta(days=7))
+    pick("first_payment", days.last_day - timedelta(days=1))
+    pick("rejected", days.last_day)
+    chosen = {id(f) for f in picks.values()}
+    kept = [e for e in events if e.farmer is None or id(e.farmer) not in chosen]
+    for case, farmer in picks.items():
+        farmer.showcase = case
+        farmer.profile = {"deceased": "ahead", "rejected": "never", "first_payment": "never"}.get(
+            case, "monthly"
+        )
+        farmer.discipline = 1.0
+        if case == "rejected":  # three months back: its refund settled since
+            moment = days.moment(months[-3], 3, 20, own)
+            assert moment is not None
+            farmer.registered_at = moment
+        if case == "corrected":  # two letters swapped at registration
+            name = farmer.body["full_name"]
+            farmer.typo_name = name[:-2] + name[-1] + name[-2]
+        kept.append(days.event(farmer.registered_at, "register", farmer))
+        kept.extend(e for e in _plan_visits(days, months, farmer)[1:] if _keeps_visit(case, e, months))
+    # The death, reported by the family at the end of last month, after that month's visit.
+    death = days.moment(months[-2], 28, 28, own)
+    assert death is not None
+    kept.append(days.event(death, "death", picks["deceased"]))
+    # The rejected farmer's money given back on the agent's round a week later.
+    kept.append(days.event(picks["rejected"].registered_at + timedelta(days=7), "settle", picks["rejected"]))
+    # The coordinator corrects the name a few working days after the registration.
+    fixed = picks["corrected"].registered_at + timedelta(days=own.randint(2, 6))
+    kept.append(days.event(fixed, "correct", picks["corrected"]))
+    return kept
+
+
+def _keeps_visit(case: str, visit: Event, months: list[str]) -> bool:
+    """The visits a showcase farmer keeps: none for those who never pay, none this month for the
+    one who is due, none after three months back for the one in arrears."""
+    month = business_period(visit.at)
+    if case in ("rejected", "first_payment"):
+        return False
+    if case == "due":
+        return month != months[-1]
+    if case == "arrears":
+        return month <= months[-3]
+    return True
+
+
 def month_start(period: str) -> datetime:
     year, month = parse_period(period)
     return datetime(year, month, 1, tzinfo=WITA)
@@ -283,6 +366,8 @@ def months_to_pay(farmer: Farmer, month: str) -> int:
         return 0  # paid ahead: nothing due
     if owed > 3:
         return -1  # lapsed: more than 3 months unpaid, a payment is refused (FARMER_LAPSED)
+    if farmer.showcase in ("due", "arrears"):
+        return owed  # exactly what is owed: paid through the month of the visit
     rng = farmer.rng
     claims_now = farmer.claim is not None and farmer.claim.month == month
     if farmer.profile == "ahead":

@@ -82,6 +82,12 @@ GET /reports/{period}                      | 401 | 403       | 403         | 200
 GET /reports/{period}/files/{file_type}    | 401 | 403       | 403         | 200       | 200         | 200
 POST /reports/{period}/reconcile           | 401 | 403       | 403         | 403       | 403         | 202
 GET /reports/{period}/reconcile/{job_id}   | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports                              | 401 | 403       | 403         | 403       | 403         | 201
+GET /imports/template.xlsx                 | 401 | 200       | 200         | 200       | 200         | 200
+GET /imports/{import_id}                   | 401 | 403       | 403         | 403       | 403         | 200
+POST /imports/{import_id}/commit           | 401 | 403       | 403         | 403       | 403         | 409
+GET /imports/{import_id}/mismatches        | 401 | 403       | 403         | 403       | 403         | 200
+GET /farmers/export                        | 401 | 403       | 403         | 200       | 403         | 200
 """
 
 
@@ -130,13 +136,15 @@ def _cases() -> list[Any]:
 
 @dataclass
 class World:
-    farmer_id: str
-    claim_id: str
+    farmer_id: str  # alive and paying: the farmer, payment and KTP routes work on it
+    claim_id: str  # a death claim on `claimed_id` (filing it records that farmer's death)
     period: str
     tokens: dict[str, str | None]
     dying_id: str  # a farmer whose death the death route records (once; then 409)
+    claimed_id: str  # the farmer of the JKM claim (a death claim records the death: not farmer_id)
     refund_id: str  # an open refund case (settled once; then 409)
     job_id: str  # a reconcile job the admin asked for
+    import_id: str  # an import waiting for its file (a commit: 409 IMPORT_INVALID_STATE)
 
 
 def _user(descriptor: dict[str, Any], role: str, kecamatan: str | None) -> str:
@@ -261,8 +269,13 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         _ok(api.get(f"/farmers/{farmer_id}", headers=_bearer(agent)), 200)["registration_status"]
         == "CONFIRMED"
     )
-    _ok(_pay(api, agent, farmer_id), 201)  # this month, paid today: covers an incident today
-    claim = api.post("/claims", json=_claim_body(farmer_id), headers=_bearer(agent))
+    _ok(_pay(api, agent, farmer_id), 201)
+    # The JKM claim's farmer: a death claim records the death, and farmer_id must stay alive for
+    # the payment routes. This month, paid today: covers an incident today.
+    claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]
+    _confirm_by_callback(api, local_stack, claimed_id)
+    _ok(_pay(api, agent, claimed_id), 201)
+    claim = api.post("/claims", json=_claim_body(claimed_id), headers=_bearer(agent))
     claim_id = _ok(claim, 201)["claim_id"]
     period = period_of(today_wita())
     _ok(api.post(f"/reports/{period}", headers=_bearer(str(tokens["admin"]))), 201)
@@ -278,7 +291,15 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
     )
     refund_id = next(r["refund_id"] for r in refunds["items"] if r["farmer_id"] == died_id)
     job = _ok(api.post(f"/reports/{period}/reconcile", headers=_bearer(str(tokens["admin"]))), 202)
-    return World(farmer_id, claim_id, period, tokens, dying_id, refund_id, job["job_id"])
+    opened = api.post("/imports", json=_import_body(), headers=_bearer(str(tokens["admin"])))
+    import_id = _ok(opened, 201)["import_id"]
+    return World(
+        farmer_id, claim_id, period, tokens, dying_id, claimed_id, refund_id, job["job_id"], import_id
+    )
+
+
+def _import_body() -> dict[str, Any]:
+    return {"kind": "members", "filename": "matriks.csv"}
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -296,6 +317,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         refund_id=w.refund_id,
         doc_type="kpj_card",
         job_id=w.job_id,
+        import_id=w.import_id,
     )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused
@@ -303,7 +325,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "POST /farmers": _new_farmer_body,
         "PATCH /farmers/{farmer_id}": lambda: {"address": f"Dusun Matriks {random.randrange(100)}"},
         "POST /farmers/{farmer_id}/ktp": lambda: {"content_type": "image/jpeg"},
-        "POST /claims": lambda: _claim_body(w.farmer_id),
+        "POST /claims": lambda: _claim_body(w.claimed_id),
         "POST /claims/{claim_id}/documents": lambda: {"doc_type": "death_certificate"},
         "POST /farmers/{farmer_id}/death": lambda: {"date_of_death": today_wita().isoformat()},
         "POST /farmers/{farmer_id}/corrections": lambda: {
@@ -311,6 +333,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
             "reason": "Salah ketik.",
         },
         "POST /refunds/{refund_id}/settle": lambda: {"returned_to": "Ahli waris"},
+        "POST /imports": _import_body,
         "POST /bpjs/callbacks": lambda: {
             "event_id": "evt-unsigned",
             "type": "PARTICIPANT_CONFIRMED",
@@ -322,6 +345,7 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
         "GET /agents/me/worklist": own,
         "GET /claims": own,
         "GET /refunds": own,
+        "GET /farmers/export": {**own, "format": "csv"},
         "GET /farmers/{farmer_id}/payments/quote": {"months": "1"},
     }
     if route in bodies:
@@ -412,7 +436,7 @@ def test_lists_without_filters_are_scoped_to_the_callers_kecamatan(api: httpx.Cl
         assert (world.farmer_id in found) is sees, caller
         if not sees:
             assert found == set()  # every farmer of the setup is in 73.12.04
-        by_farmer = api.get("/claims", params={"farmer_id": world.farmer_id}, headers=headers)
+        by_farmer = api.get("/claims", params={"farmer_id": world.claimed_id}, headers=headers)
         if sees:
             assert world.claim_id in _ids(by_farmer, "claim_id")
         else:

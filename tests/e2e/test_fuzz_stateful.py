@@ -13,7 +13,7 @@ paid farmer; an incident date in cover), so every scenario starts from a seed, s
 state machine like any other step so that its responses feed the links:
 - a farmer registered by the agent of 73.12.04 (a valid NIK of its own), confirmed by a signed
   BPJS callback (the shared stack runs no pollers), quoted and paid for this month;
-- a JKM claim filed for it, and in every other scenario each required document uploaded to its
+- a JKK claim filed for it, and in every other scenario each required document uploaded to its
   presigned URL (moto), so that a coordinator's verification can succeed too;
 - the report of the current month, read by the admin (generated once, at the start).
 Then Hypothesis picks `SUTASOMA_FUZZ_STEPS` steps per scenario among the links and the roots
@@ -128,12 +128,15 @@ def _seed_farmer_body() -> dict[str, Any]:
 
 
 def _claim_body(farmer_id: str) -> dict[str, Any]:
+    """A JKK treatment claim: a JKM claim would record the farmer's death, and the quotes and
+    payments the links lead to would all be refused (409 FARMER_DECEASED)."""
     return {
         "farmer_id": farmer_id,
-        "type": "JKM",
+        "type": "JKK",
+        "outcome": "treatment",
         "incident_date": today_wita().isoformat(),
-        "description": "Meninggal dunia di sawah (uji fuzz stateful).",
-        "claimant": {"full_name": "Ahli Waris", "relationship": "spouse", "phone": "081234567891"},
+        "description": "Terluka sabit saat panen di sawah (uji fuzz stateful).",
+        "claimant": {"full_name": "Fuzz Bin Stateful", "relationship": "self", "phone": "081234567891"},
     }
 
 

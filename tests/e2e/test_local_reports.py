@@ -7,7 +7,7 @@ each 5th included; local/seed/), with the ID tokens of demo users:
 - a coordinator reads only their BPP's row, an agent is refused (403), a month without a report
   is 404;
 - the three files: the CSV parses and carries the JSON's numbers, the XLSX is a workbook with
-  its three sheets, the HTML names the 8 kecamatan;
+  its sheets (and a revision's changes), the HTML names the 8 kecamatan;
 - the counters the history left are those of the records (reconcile finds no difference), and
   the business clock is back to now once the stack is up.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from sutasoma.domain.clock import WITA, period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.local_stack import StackProcess, start_local_stack, stop_local_stack, user_clients
+from tests.support.reconcile_jobs import reconciled
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +51,7 @@ COORDINATOR, COORDINATED = "koordinator.lalabata", "73.12.04"
 AGENT = "agen.lalabata"
 SHEETS = ["Ringkasan BPP", "Agen", "Tren 12 bulan"]
 DEMO_FULL_NAMES = {name for pair in DEMO_NAMES for name in pair}
+CHANGES_SHEET = "Perubahan dari versi sebelumnya"  # a revision's (version 2 on): after the summary
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -234,7 +235,7 @@ def test_the_csv_carries_the_reports_numbers(
             assert float(line["score"]) == pytest.approx(row["score"], abs=0.00005)
 
 
-def test_the_xlsx_is_a_workbook_with_its_three_sheets(
+def test_the_xlsx_is_a_workbook_with_its_sheets(
     user: Callable[[str], httpx.Client], generated: dict[str, Any], last_month: str
 ) -> None:
     response = user("admin").get(f"/reports/{last_month}/files/xlsx")
@@ -244,7 +245,8 @@ def test_the_xlsx_is_a_workbook_with_its_three_sheets(
         assert workbook.testzip() is None
         root = ElementTree.fromstring(workbook.read("xl/workbook.xml"))  # noqa: S314 - our own renderer's XML
         names = [sheet.get("name") for sheet in root.iter(f"{MAIN_NS}sheet")]
-        assert names == SHEETS
+        revision = generated["supersedes"] is not None
+        assert names == ([SHEETS[0], CHANGES_SHEET, *SHEETS[1:]] if revision else SHEETS)
         shared = workbook.read("xl/sharedStrings.xml").decode("utf-8")
     assert all(name in shared for name in KECAMATAN.values())
 
@@ -265,16 +267,7 @@ def test_the_history_counters_are_the_records_and_now_is_now(
     user: Callable[[str], httpx.Client], last_month: str
 ) -> None:
     admin = user("admin")
-    asked = admin.post(f"/reports/{last_month}/reconcile")
-    assert asked.status_code == 202, asked.text
-    # The job's segments are read by the local stack's poller of ReconcileQueue, as Lambda would.
-    job = asked.json()
-    deadline = time.monotonic() + 180
-    while job["status"] in ("QUEUED", "RUNNING") and time.monotonic() < deadline:
-        time.sleep(0.5)
-        answer = admin.get(asked.headers["location"])
-        assert answer.status_code == 200, answer.text
-        job = answer.json()
+    job = reconciled(admin, last_month)
     assert job["status"] == "DONE", job
     assert job["items_scanned"] > 1000
     assert job["differences"] == []
@@ -285,3 +278,63 @@ def test_the_history_counters_are_the_records_and_now_is_now(
     assert created.status_code == 201, created.text
     registered_at = datetime.fromisoformat(created.json()["registered_at"].replace("Z", "+00:00"))
     assert abs(registered_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_the_history_shows_every_membership_case(
+    stack: dict[str, Any], user: Callable[[str], httpx.Client]
+) -> None:
+    """local/seed/plan.py SHOWCASES, in Lalabata: a deceased farmer with an open refund, a rejected
+    one whose refund was settled, DUE (until the 15th) next to ARREARS, a correction that reached
+    BPJS, a first payment due."""
+    history = stack["history"]
+    cases = history["showcase"]
+    assert set(cases) == {"deceased", "rejected", "due", "arrears", "corrected", "first_payment"}
+    assert (history["deaths"], history["corrections"], history["refunds_settled"]) == (1, 1, 1)
+    agent, admin = user(AGENT), user("admin")
+
+    def farmer(case: str) -> dict[str, Any]:
+        got = agent.get(f"/farmers/{cases[case]}")
+        assert got.status_code == 200, got.text
+        body: dict[str, Any] = got.json()
+        return body
+
+    refunds = {}
+    for status in ("OPEN", "SETTLED"):
+        listed = admin.get("/refunds", params={"status": status, "kecamatan_code": COORDINATED, "limit": 100})
+        assert listed.status_code == 200, listed.text
+        refunds |= {(r["farmer_id"], r["reason"]): r for r in listed.json()["items"]}
+
+    dead = farmer("deceased")
+    assert dead["deceased_on"] and dead["coverage"]["state"] == "ENDED"
+    died = refunds[(dead["farmer_id"], "PAID_AFTER_DEATH")]
+    assert died["status"] == "OPEN" and died["amount"] > 0
+    assert all(period > dead["deceased_on"][:7] for period in died["periods"])
+
+    rejected = farmer("rejected")
+    assert (rejected["registration_status"], rejected["coverage"]["state"]) == ("REJECTED", "ENDED")
+    given_back = refunds[(rejected["farmer_id"], "REGISTRATION_REJECTED")]
+    assert given_back["status"] == "SETTLED" and given_back["returned_to"] and len(given_back["periods"]) == 2
+
+    assert farmer("due")["coverage"]["state"] == ("DUE" if today_wita().day <= 15 else "ARREARS")
+    assert farmer("arrears")["coverage"]["state"] == "ARREARS"
+    first = farmer("first_payment")
+    assert (first["registration_status"], first["coverage"]["state"]) == ("CONFIRMED", "NOT_STARTED")
+
+    worklist = agent.get("/agents/me/worklist").json()
+    due_now = {e["farmer_id"]: e["action"] for e in worklist["due_this_month"]}
+    assert due_now[cases["first_payment"]] == "COLLECT_FIRST_PAYMENT"
+    if today_wita().day <= 15:
+        assert due_now[cases["due"]] == "COLLECT_DUE"
+    owing = {e["farmer_id"] for e in worklist["in_arrears"] + worklist["about_to_lapse"]}
+    assert cases["arrears"] in owing
+    assert died["refund_id"] in {r["refund_id"] for r in worklist["refunds_to_return"]}
+    for section in ("due_this_month", "in_arrears", "about_to_lapse"):
+        assert not {cases["deceased"], cases["rejected"]} & {e["farmer_id"] for e in worklist[section]}
+
+    corrected = farmer("corrected")
+    simulator = httpx.get(
+        f"{stack['bpjs_simulator_url']}/_sim/participants/{corrected['kpj_number']}",
+        timeout=10.0,
+        trust_env=False,
+    )
+    assert simulator.status_code == 200 and simulator.json()["updates"] == [["full_name"]]

@@ -7,7 +7,11 @@ DynamoDB faults are injected below the store, on the function's real boto3 clien
 botocore's `before-send` event: the answer DynamoDB would give replaces the HTTP call, so
 botocore's own retry policy (standard mode, sutasoma/aws.py) sees it.
 
-Concurrency is covered elsewhere and not repeated here:
+Concurrency on one farmer, whatever the keys (DOMAIN.md "Payments bind to what was quoted"):
+20 payments at once with 20 keys record one; a payment and a death record racing each other never
+leave money taken after the death unaccounted for; a replay by another kecamatan is 403 and tells
+nothing about the key. After each, a recount of the table finds no difference with the counters.
+Also elsewhere and not repeated here:
 - 20 concurrent registrations of one NIK: tests/integration/test_register.py
   `test_same_nik_twenty_at_once_registers_once`;
 - 20 concurrent payments with one Idempotency-Key: tests/integration/test_payments.py
@@ -21,6 +25,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,13 +36,17 @@ from botocore.awsrequest import AWSResponse
 
 from local.loader import applied_environment
 from sutasoma.adapters import bpjs_client as bpjs
+from sutasoma.adapters.dynamo.scan import TableScanner
 from sutasoma.adapters.dynamo.unit_of_work import COLLISION_ATTEMPTS
 from sutasoma.adapters.queue import OutboundQueue
+from sutasoma.app.reconcile import reconcile
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.outbox import OutboxEntry
+from sutasoma.domain.periods import add_months
 from sutasoma.runtime import wiring
-from tests.support.events import http_event
+from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.faults import dynamodb_client, meanwhile
 from tests.support.road import AGENT, MAX_RECEIVES, Road
 
 CURRENT = period_of(today_wita())
@@ -429,3 +438,179 @@ def test_bpjs_failing_half_the_requests_gets_every_message_delivered_exactly_onc
     for farmer in farmers:
         assert road.farmer(farmer["farmer_id"])["registration_status"] == "CONFIRMED"
         assert payments_of(road, farmer["farmer_id"])[0]["bpjs_status"] == "POSTED"
+
+
+# ---------------------------------------------------------------------------------- one farmer, many hands
+
+AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
+COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
+
+
+def no_difference(road: Road) -> None:
+    """The counters the transactions kept agree with a recount of the records."""
+    result = reconcile(TableScanner(road.stack.table()))
+    assert result["differences"] == [], result["differences"]
+
+
+def test_twenty_payments_at_once_with_twenty_keys_record_one(road: Road) -> None:
+    """An agent's phone sends "pay" twenty times, each with a new key (a double tap, a retry
+    that lost its key): one payment, never a second month charged."""
+    farmer = road.new_farmer(5601)
+    fid = farmer["farmer_id"]
+    assert road.pump() == (1, 0)
+    body = {"months": 1, "amount": quote_amount(road, fid), "first_period": road.first_unpaid(fid)}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(
+            pool.map(lambda n: road.pay(pay_event(fid, body, f"tap-{n}-{uuid.uuid4()}")), range(20))
+        )
+    codes = Counter(r.status if r.status == 201 else r.body["code"] for r in results)
+    assert codes[201] == 1, codes
+    assert set(codes) <= {201, "QUOTE_STALE", "CONCURRENT_UPDATE"}, codes
+    (winner,) = [r.body for r in results if r.status == 201]
+    for stale in (r.body for r in results if r.status == 409 and r.body["code"] == "QUOTE_STALE"):
+        assert stale["quote"]["first_period"] == add_months(CURRENT, 1)  # the fresh quote to show
+    assert [p["payment_id"] for p in payments_of(road, fid)] == [winner["payment_id"]]
+    assert road.farmer(fid)["coverage"]["paid_through"] == CURRENT
+    postings = [m for m in queue_messages(road) if m["op_type"] == "CONTRIBUTION_POSTING"]
+    assert [m["farmer_id"] for m in postings] == [fid]
+    assert road.pump() == (1, 0)
+    assert applied_per_request(road, CONTRIBUTIONS).total() == 1
+    no_difference(road)
+
+
+def death_event(farmer_id: str, day: str) -> dict[str, Any]:
+    return http_event(
+        "POST", "/farmers/{farmer_id}/death", path_params={"farmer_id": farmer_id}, body={"date_of_death": day},
+        claims=AGENT,
+    )  # fmt: skip
+
+
+def refunds_of(road: Road, farmer_id: str) -> list[dict[str, Any]]:
+    listed = road.pay(http_event("GET", "/refunds", claims=AGENT))
+    assert listed.status == 200, listed.body
+    return [r for r in listed.body["items"] if r["farmer_id"] == farmer_id]
+
+
+def test_a_death_recorded_while_a_payment_is_decided_refuses_the_payment(road: Road) -> None:
+    """The death lands between the payment's read and its write: the payment is decided again on
+    the farmer as he is now, and refused - no money taken after the death."""
+    farmer = road.new_farmer(5701)
+    fid = farmer["farmer_id"]
+    today = today_wita().isoformat()
+    body = {"months": 2, "amount": quote_amount(road, fid, 2), "first_period": road.first_unpaid(fid)}
+    deaths: list[Any] = []
+    client = dynamodb_client(road.pay)
+    with meanwhile(client, "TransactWriteItems", lambda: deaths.append(road.register(death_event(fid, today))),
+                   only_if='"PAYMENT#') as fired:  # fmt: skip
+        paid = road.pay(pay_event(fid, body, f"pay-{uuid.uuid4()}"))
+    assert len(fired) == 1 and [d.status for d in deaths] == [200]
+    assert (paid.status, paid.body["code"]) == (409, "FARMER_DECEASED"), paid.body
+    assert payments_of(road, fid) == [] and refunds_of(road, fid) == []
+    assert road.farmer(fid)["deceased_on"] == today
+    assert [m["op_type"] for m in queue_messages(road) if m["farmer_id"] == fid] == [
+        "PARTICIPANT_REGISTRATION"
+    ]
+    no_difference(road)
+
+
+def test_a_payment_recorded_while_a_death_is_decided_is_given_back(road: Road) -> None:
+    """The payment lands between the death record's read and its write: the death is decided
+    again on the farmer and payments as they are now - its refund holds the new payment's months
+    after the month of death."""
+    farmer = road.new_farmer(5702)
+    fid = farmer["farmer_id"]
+    today = today_wita().isoformat()
+    body = {"months": 3, "amount": quote_amount(road, fid, 3), "first_period": road.first_unpaid(fid)}
+    payments: list[Any] = []
+    client = dynamodb_client(road.register)
+    with meanwhile(client, "TransactWriteItems", lambda: payments.append(road.pay(pay_event(fid, body, f"pay-{uuid.uuid4()}"))),
+                   only_if='"deceased_on"') as fired:  # fmt: skip
+        died = road.register(death_event(fid, today))
+    assert len(fired) == 1 and [p.status for p in payments] == [201]
+    assert died.status == 200, died.body
+    (payment,) = payments_of(road, fid)
+    (refund,) = refunds_of(road, fid)
+    after_death = [p for p in payment["periods"] if p > CURRENT]
+    assert (refund["reason"], refund["periods"]) == ("PAID_AFTER_DEATH", after_death)
+    assert refund["amount"] == sum(
+        line["amount"] for line in payment["lines"] if line["period"] in after_death
+    )
+    no_difference(road)
+
+
+def test_a_payment_and_a_death_at_once_never_leave_money_unaccounted(road: Road) -> None:
+    """Both at once, for real, a few times over: whichever wins, a payment recorded for a farmer
+    who died is either refused or its months after the death are a refund case."""
+    farmers = [road.new_farmer(5710 + n)["farmer_id"] for n in range(4)]
+    today = today_wita().isoformat()
+    bodies = {
+        fid: {"months": 2, "amount": quote_amount(road, fid, 2), "first_period": road.first_unpaid(fid)}
+        for fid in farmers
+    }
+    road.register(http_event("GET", "/health"))
+    road.pay(http_event("GET", "/health"))
+    desk_of_death = wiring.record_death(road.register.settings())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        payments = {
+            fid: pool.submit(road.pay, pay_event(fid, bodies[fid], f"pay-{uuid.uuid4()}")) for fid in farmers
+        }
+        deaths = {fid: pool.submit(_record_death, road, desk_of_death, fid, today) for fid in farmers}
+    for fid in farmers:
+        paid, died = payments[fid].result(), deaths[fid].result()
+        assert died == "RECORDED", died
+        recorded = payments_of(road, fid)
+        if paid.status == 201:
+            (payment,) = recorded
+            (refund,) = refunds_of(road, fid)
+            assert refund["periods"] == [p for p in payment["periods"] if p > CURRENT]
+        else:
+            assert paid.body["code"] in ("FARMER_DECEASED", "CONCURRENT_UPDATE"), paid.body
+            assert recorded == [] and refunds_of(road, fid) == []
+    no_difference(road)
+
+
+def _record_death(road: Road, desk: Any, farmer_id: str, day: str) -> str:
+    """The death route's use case, from another thread (the handlers of two functions share this
+    process's environment: one of them runs as its use case)."""
+    from datetime import date as date_type
+
+    from sutasoma.app.deaths import DeathReport
+    from sutasoma.domain.identity import Caller, Role
+
+    caller = Caller(sub=AGENT["sub"], username="agen.lalabata", role=Role.AGENT, kecamatan="73.12.04")
+    desk(caller, farmer_id, DeathReport(date_of_death=date_type.fromisoformat(day)), None)
+    return "RECORDED"
+
+
+def test_a_replay_by_another_kecamatan_is_403_and_tells_nothing_about_the_key(road: Road) -> None:
+    farmer = road.new_farmer(5801)
+    fid = farmer["farmer_id"]
+    body = {"months": 1, "amount": quote_amount(road, fid), "first_period": road.first_unpaid(fid)}
+    key = f"pay-{uuid.uuid4()}"
+    paid = road.pay(pay_event(fid, body, key))
+    assert paid.status == 201, paid.body
+
+    def as_ganra(payment_body: dict[str, Any], used_key: str) -> Any:
+        event = pay_event(fid, payment_body, used_key)
+        event["requestContext"]["authorizer"]["jwt"]["claims"] = AGENT_GANRA
+        return road.pay(event)
+
+    answers = [
+        as_ganra(body, key),  # the key used, the same body: the stored payment?
+        as_ganra({**body, "amount": body["amount"] + 1}, key),  # the key used, another body
+        as_ganra(body, f"pay-{uuid.uuid4()}"),  # a key never used
+    ]
+    assert {(a.status, a.body["code"]) for a in answers} == {(403, "FORBIDDEN")}
+    shown = [{k: v for k, v in a.body.items() if k != "instance"} for a in answers]
+    assert shown[0] == shown[1] == shown[2]  # the same answer whether the key was used or not
+    assert all(paid.body["payment_id"] not in json.dumps(a.body) for a in answers)
+
+    # The key is the caller's: the agent's replay still answers the payment; the coordinator of
+    # the same BPP sending that key makes a request of their own (here a stale quote).
+    assert road.pay(pay_event(fid, body, key)).body == paid.body
+    event = pay_event(fid, body, key)
+    event["requestContext"]["authorizer"]["jwt"]["claims"] = COORDINATOR
+    coordinators = road.pay(event)
+    assert (coordinators.status, coordinators.body["code"]) == (409, "QUOTE_STALE")
+    assert [p["payment_id"] for p in payments_of(road, fid)] == [paid.body["payment_id"]]
+    no_difference(road)

@@ -39,6 +39,7 @@ HTTP: dict[str, tuple[str, int, str | None]] = {
     "reconcile_start.json": ("ReconcileFunction", 202, None),
     "reconcile_read_unknown.json": ("ReconcileFunction", 404, "NOT_FOUND"),
     "bpjs_callback_unsigned.json": ("BpjsCallbackFunction", 401, "UNAUTHORIZED"),
+    "imports_read_unknown.json": ("ImportsFunction", 404, "NOT_FOUND"),
 }
 
 
@@ -66,6 +67,16 @@ OTHER: dict[str, tuple[str, Callable[[Any], bool]]] = {
     ),
     # A task of a job no stack has: nothing to do, the message done.
     "reconcile_segment.json": ("ReconcileFunction", _partial_failures()),
+    # The imports bucket's "Object Created" (EventBridge) for the file of an import no stack has.
+    "import_validate_object_created.json": (
+        "ImportValidateFunction",
+        lambda r: r == {"imports": {"01KB0000000000000000000006": "UNKNOWN"}},
+    ),
+    # A chunk of an import no stack has: reported failed, tried again after the visibility timeout.
+    "import_chunk_batch.json": (
+        "ImportChunkFunction",
+        _partial_failures("5f6e7d8c-0004-4b3a-9c8d-7e6f5a4b3c2d"),
+    ),
     # An audit record's INSERT: archived (again: already archived), nothing reported failed.
     "audit_archive_stream.json": ("AuditArchiveFunction", _partial_failures()),
     "audit_archive_verify.json": (

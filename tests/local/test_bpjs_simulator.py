@@ -371,7 +371,8 @@ def test_update_contribution_and_claim(bpjs: Bpjs) -> None:
     updated = bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {"phone": "081298765432", "commodity": "jagung"})
     assert updated.status_code == 200 and updated.json() == {"status": "UPDATED"}
     assert bpjs.call("PUT", f"{PARTICIPANTS}/26999999999", {"phone": "0812"}).status_code == 404
-    assert bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {"nik": nik(51)}).status_code == 400
+    assert bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {"nik": "7312"}).status_code == 400
+    assert bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {"kpj_number": "26000000001"}).status_code == 400
     assert bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {}).status_code == 400
 
     contribution = {
@@ -408,6 +409,57 @@ def test_update_contribution_and_claim(bpjs: Bpjs) -> None:
     assert status.status_code == 200 and status.json() == {"status": "RECEIVED"}
     assert bpjs.call("GET", "/bpu/v1/claims/KLM424242").status_code == 404
     assert bpjs.call("POST", "/bpu/v1/claims", {**claim, "type": "JHT"}).status_code == 400
+
+
+def test_a_correction_of_the_identity_is_applied_and_recorded_by_name(bpjs: Bpjs) -> None:
+    kpj = bpjs.register(participant(52)).json()["kpj_number"]
+    other = bpjs.register(participant(53, reference_id="01JFARMER0000000000000000B")).json()["kpj_number"]
+    corrected = {
+        "full_name": "Hasnah Lamade",
+        "birth_date": "1980-08-18",
+        "sex": "F",
+        "nik": nik(54, "580880"),
+    }
+    updated = bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", corrected)
+    assert updated.status_code == 200 and updated.json() == {"status": "UPDATED"}
+    held = bpjs.sim.by_kpj[kpj]
+    assert {name: held.data[name] for name in corrected} == corrected
+    assert bpjs.sim.by_nik[nik(54, "580880")] is held and nik(52) not in bpjs.sim.by_nik
+    # The old NIK is free at BPJS too; the new one answers ALREADY_PARTICIPANT with the same KPJ.
+    again = bpjs.register(participant(54) | {"nik": nik(54, "580880")})
+    assert (again.status_code, again.json()["kpj_number"]) == (409, kpj)
+    # Another participant's NIK: refused, nothing changed, not remembered (it may come fixed).
+    taken = bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", {"nik": nik(53)})
+    assert (taken.status_code, taken.json()["code"]) == (409, "NIK_ALREADY_PARTICIPANT")
+    assert bpjs.sim.by_nik[nik(53)].kpj_number == other and held.data["nik"] == nik(54, "580880")
+    for bad in ({"sex": "X"}, {"birth_date": "18-08-1980"}, {"full_name": " "}):
+        assert bpjs.call("PUT", f"{PARTICIPANTS}/{kpj}", bad).status_code == 400, bad
+    # Over HTTP: the names of what each update changed, never the values.
+    info = bpjs.http.get(f"/_sim/participants/{kpj}")
+    assert info.status_code == 200
+    assert info.json()["updates"] == [["birth_date", "full_name", "nik", "sex"]]
+    assert "Hasnah" not in info.text and nik(54, "580880") not in info.text
+    assert bpjs.http.get("/_sim/participants/26999999999").status_code == 404
+
+
+def test_refuse_contributions_answers_a_final_rejection(bpjs: Bpjs) -> None:
+    kpj = bpjs.register(participant(55)).json()["kpj_number"]
+    contribution = {"kpj_number": kpj, "receipt_number": "BPP04-2026-000001", "periods": ["2026-11"],
+                    "amount": 8400, "paid_at": "2026-11-29T03:10:00Z"}  # fmt: skip
+    assert bpjs.configure(refuse_contributions=True).json()["refuse_contributions"] is True
+    refused = bpjs.call(
+        "POST", "/bpu/v1/contributions", contribution, request_id="01JREQREFUSED00000000000001"
+    )
+    assert refused.status_code == 422
+    assert (refused.json()["code"], refused.json()["reason_code"]) == ("REJECTED", "CONTRIBUTION_REFUSED")
+    bpjs.configure(refuse_contributions=False)
+    # Final: the same operation again gets the same answer; another receipt is posted.
+    again = bpjs.call("POST", "/bpu/v1/contributions", contribution, request_id="01JREQREFUSED00000000000001")
+    assert again.status_code == 422
+    other = bpjs.call(
+        "POST", "/bpu/v1/contributions", {**contribution, "receipt_number": "BPP04-2026-000002"}
+    )
+    assert other.status_code == 201
 
 
 def test_claim_decisions_are_sent_by_signed_callback(bpjs: Bpjs, sink: Sink) -> None:
@@ -800,6 +852,7 @@ def test_latency_is_added_to_every_answer(bpjs: Bpjs) -> None:
         {"unknown_niks": ["123"]},
         {"callback_url": "https://example.com/bpjs/callbacks"},
         {"auto_decide_claims": "yes"},
+        {"refuse_contributions": 1},
         {"claim_decision_delay_ms": -1},
         {"claim_payment_delay_ms": 120_001},
         {"claim_payment_delay_ms": 1.5},

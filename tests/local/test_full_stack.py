@@ -24,9 +24,12 @@ def test_the_descriptor_names_the_simulator_event_sources_and_schedules(
     assert httpx.URL(stack["bpjs_simulator_url"]).host == "127.0.0.1"
     assert simulator.get("/_sim/health").json() == {"status": "ok"}
     assert simulator.get("/_sim/config").json()["callback_url"] == f"{stack['api_url']}/bpjs/callbacks"
-    sources = {source["function"]: source for source in stack["event_sources"]}
-    assert set(sources) == {"BpjsSyncFunction", "ReconcileFunction"}
-    for source in sources.values():
+    sources = {(source["function"], source["event"]) for source in stack["event_sources"]}
+    assert sources == {
+        ("BpjsSyncFunction", "Outbound"), ("ImportChunkFunction", "Chunks"), ("ImportChunkFunction", "Failed"),
+        ("ReconcileFunction", "Segments"),
+    }  # fmt: skip
+    for source in stack["event_sources"]:
         assert (
             source["polled"] and source["report_batch_item_failures"] and source["maximum_concurrency"] >= 2
         )

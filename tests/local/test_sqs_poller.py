@@ -371,8 +371,14 @@ def test_the_templates_sqs_event_becomes_an_event_source() -> None:
         for lid in template.resources()
     }
     sources = sqs_event_sources(template.functions(refs))
-    assert [(s.function_id, s.event_name) for s in sources] == [("BpjsSyncFunction", "Outbound")]
-    (source,) = sources
+    assert sorted((s.function_id, s.event_name) for s in sources) == [
+        ("BpjsSyncFunction", "Outbound"), ("ImportChunkFunction", "Chunks"), ("ImportChunkFunction", "Failed"),
+    ]  # fmt: skip
+    source = next(s for s in sources if s.function_id == "BpjsSyncFunction")
+    chunks = next(s for s in sources if s.event_name == "Chunks")
+    assert chunks.batch_size == 1 and chunks.report_batch_item_failures
+    assert chunks.maximum_concurrency == template.parameters["ImportMaxConcurrency"]
+    assert chunks.queue_arn.endswith(":ImportChunkQueue")
     assert source.queue_arn.endswith(":BpjsOutboundQueue")
     assert source.batch_size == 10 and source.report_batch_item_failures
     assert source.maximum_concurrency == template.parameters["BpjsMaxConcurrency"]

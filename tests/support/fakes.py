@@ -18,7 +18,8 @@ from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.counters import CounterIncrement, MonthCounters
-from sutasoma.domain.farmer import FarmerRecord, NikClaim
+from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
+from sutasoma.domain.imports import ImportMismatch
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
 from sutasoma.domain.payment import PaymentRecord
@@ -50,6 +51,10 @@ def identity(record: Record) -> Identity:
             return ("callback", record.event_id)
         case RefundRecord():
             return ("refund", record.refund_id)
+        case KpjClaim():
+            return ("kpj", record.kpj_number)
+        case ImportMismatch():
+            return ("mismatch", record.import_id, record.farmer_id)
     raise TypeError(type(record).__name__)
 
 
@@ -363,6 +368,11 @@ class FakeBpjs:
     def submit_claim(self, request_id: str, claim: dict[str, Any]) -> str:
         self.calls.append(("claim", request_id))
         return f"CLM-{request_id}"
+
+    def lookup_participant(self, request_id: str, kpj_number: str, nik: str) -> str:
+        """KPJ numbers ending in 99 are another person's (as the simulator's rule)."""
+        self.calls.append(("lookup", request_id))
+        return "NIK_MISMATCH" if kpj_number.endswith("99") else "MATCH"
 
 
 def memory_writer(storage: Storage, queue: MemoryQueue) -> Writer:

@@ -34,7 +34,12 @@ HEAVY = {
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
-    "aws_lambda_powertools.utilities.batch": {"bpjs_sync", "audit_archive"},  # the batch consumers
+    "aws_lambda_powertools.utilities.batch": {
+        "bpjs_sync",
+        "audit_archive",
+        "import_chunk",
+    },  # batch consumers
+    "openpyxl": set(),  # reads an uploaded workbook: import_validate, once a file is checked
 }
 
 LOGICAL_IDS = {
@@ -42,6 +47,7 @@ LOGICAL_IDS = {
     "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
     "pay": "PayFunction", "reconcile": "ReconcileFunction", "register": "RegisterFunction",
     "report": "ReportFunction",
+    "imports": "ImportsFunction", "import_validate": "ImportValidateFunction", "import_chunk": "ImportChunkFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -125,6 +131,9 @@ def test_every_function_is_checked() -> None:
                 "bpjs_sync",
                 "claim",
                 "dlq_redrive",
+                "import_chunk",
+                "import_validate",
+                "imports",
                 "outbox_sweeper",
                 "pay",
                 "reconcile",

@@ -74,6 +74,9 @@ def test_the_schedule_after_an_admin_makes_the_next_version_once(storage: Storag
     retried = desk.generate_scheduled("2026-11", NOW)
     assert (scheduled.version, scheduled.generated_by) == (2, "jadwal")
     assert retried == scheduled and desk.read(ADMIN, "2026-11").version == 2
+    desk.generate("2026-11", "admin.dinas", NOW)  # an admin's revision after the meeting
+    assert desk.generate_scheduled("2026-11", NOW) == scheduled  # a late retry still adds none
+    assert desk.read(ADMIN, "2026-11").version == 3
 
 
 def test_a_preview_is_served_until_the_month_is_evaluated(storage: Storage) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 
 from sutasoma.app.ports import BpjsRejected, BpjsRequestError, BpjsRetryable, Registration
+from sutasoma.domain.imports import BpjsCheck
 from sutasoma.runtime.observability import tracer
 
 tracer.patch(("httpx",))  # each BPJS call a subsegment of the trace (a no-op outside Lambda)
@@ -104,6 +105,24 @@ class BpjsClient:
         if not isinstance(claim_ref, str) or not claim_ref:
             raise BpjsRequestError("claim submission answer without claim_ref", response.status_code)
         return claim_ref
+
+    def lookup_participant(self, request_id: str, kpj_number: str, nik: str) -> str:
+        """Whether BPJS knows the KPJ, and with this NIK (docs/bpjs-h2h.md "Participant look-up");
+        the NIK travels in the body, never in a path that logs keep."""
+        response = self._call(
+            "POST",
+            "/bpu/v1/participants/lookup",
+            request_id,
+            {"kpj_number": kpj_number, "nik": nik},
+            ok={200},
+        )
+        body = _json(response)
+        found, matches = body.get("kpj_found"), body.get("nik_matches")
+        if found is False:
+            return BpjsCheck.KPJ_NOT_FOUND.value
+        if found is True and isinstance(matches, bool):
+            return (BpjsCheck.MATCH if matches else BpjsCheck.NIK_MISMATCH).value
+        raise BpjsRequestError("participant look-up answer not understood", response.status_code)
 
     # ------------------------------------------------------------------ transport
     def _call(self, method: str, path: str, request_id: str, payload: Any, ok: set[int]) -> httpx.Response:

@@ -29,11 +29,59 @@ class OutboundQueue:
             MessageDeduplicationId=entry.op_id,
         )
 
+    def send_many(self, entries: Sequence[OutboxEntry]) -> None:
+        """Every entry handed over, ten a request (SendMessageBatch); a refused one raises."""
+        for start in range(0, len(entries), BATCH):
+            batch = entries[start : start + BATCH]
+            _sent_all(
+                self.client.send_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {
+                            "Id": str(index),
+                            "MessageBody": json.dumps(entry.message(), separators=(",", ":")),
+                            "MessageGroupId": entry.farmer_id,
+                            "MessageDeduplicationId": entry.op_id,
+                        }
+                        for index, entry in enumerate(batch)
+                    ],
+                )
+            )
+
     def delay(self, receipt_handle: str, seconds: int) -> None:
         """Make a received message visible again only after `seconds` (retry backoff)."""
         self.client.change_message_visibility(
             QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
         )
+
+
+BATCH = 10  # SQS's limit per SendMessageBatch
+
+
+def _sent_all(response: dict[str, Any]) -> None:
+    failed = response.get("Failed") or []
+    if failed:
+        raise RuntimeError(f"{len(failed)} of a batch refused by SQS: {failed[0].get('Code')}")
+
+
+class ImportChunkQueue:
+    """The chunks of an import's commit, one message each (`{"import_id", "chunk"}`), for the
+    concurrent invocations of the import-chunk function."""
+
+    client = aws.LazyClient("sqs")
+
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    def send_chunks(self, import_id: str, chunks: Sequence[int]) -> None:
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            entries = [
+                {"Id": str(chunk), "MessageBody": json.dumps({"import_id": import_id, "chunk": chunk})}
+                for chunk in batch
+            ]
+            _sent_all(self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries))
 
 
 class DeadLetters:

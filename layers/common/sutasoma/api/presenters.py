@@ -17,7 +17,7 @@ from sutasoma.domain.privacy import mask_bank_account, mask_phone
 
 if TYPE_CHECKING:
     from sutasoma.api.models.claims import ClaimantOut, ClaimOut
-    from sutasoma.api.models.farmers import Farmer, FarmerDetail
+    from sutasoma.api.models.farmers import Farmer, FarmerDetail, ImportedOut
     from sutasoma.api.models.payments import Payment, Quote, QuoteLine
     from sutasoma.api.models.refunds import Refund
     from sutasoma.api.models.worklist import Worklist
@@ -55,6 +55,21 @@ def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool 
         deceased_on=farmer.deceased_on, ktp_uploaded_at=farmer.ktp_uploaded_at,
         monthly_contribution=contribution_for(period_of(today), farmer.monthly_income).amount,
         registered_by=farmer.registered_by, registered_at=farmer.registered_at, updated_at=farmer.updated_at,
+        imported=imported_out(farmer),
+    )  # fmt: skip
+
+
+def imported_out(farmer: FarmerRecord) -> ImportedOut | None:
+    imported = farmer.imported
+    if imported is None:
+        return None
+    from sutasoma.api.models.farmers import ImportedOut
+    from sutasoma.domain.imports import CHECK_NOTES, BpjsCheck
+
+    check = BpjsCheck(imported.bpjs_check)
+    return ImportedOut(
+        import_id=imported.import_id, imported_at=imported.imported_at, bpjs_check=check,
+        bpjs_checked_at=imported.bpjs_checked_at, note=CHECK_NOTES.get(check),
     )  # fmt: skip
 
 
@@ -141,6 +156,7 @@ def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
         approved_amount=claim.approved_amount, paid_amount=claim.paid_amount, paid_at=claim.paid_at,
         rejection_reason=claim.rejection_reason, disability_percent=claim.disability_percent, income=claim.income,
         membership_months=claim.membership_months, previous_claim_id=claim.previous_claim_id,
+        refiled_as=claim.refiled_as,
         history=[ClaimEvent(status=h.status, at=h.at, by=h.by, reason=h.reason) for h in claim.history],
         created_by=claim.created_by, created_at=claim.created_at, updated_at=claim.updated_at,
     )  # fmt: skip

@@ -20,16 +20,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.fifo_batch import BatchOutcome, NotStarted, QueuedMessage, run_in_groups
-from sutasoma.app.membership import refund_opened, registration_rejected
+from sutasoma.app.membership import posting_refused, registration_rejected
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
-from sutasoma.domain.changes import ChangeSet, Updated, farmer_written
+from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
 from sutasoma.domain.claim import ClaimEvent, ClaimStatus
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.imports import BpjsCheck, ImportMismatch
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.payment import BpjsPostingStatus
-from sutasoma.domain.refund import refund_for_refused_posting
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move
 from sutasoma.runtime.observability import logger, metrics
 
@@ -212,6 +212,8 @@ class BpjsSync:
                 outcome = self._post_contribution(entry, farmer)
             case OpType.CLAIM_SUBMISSION:
                 outcome = self._submit_claim(entry, farmer)
+            case OpType.PARTICIPANT_LOOKUP:
+                outcome = self._lookup(entry, farmer)
             case _:
                 raise UnknownOperation(f"unknown operation type {entry.op_type}")
         self.writer.write(self._completion(entry, outcome))
@@ -308,10 +310,8 @@ class BpjsSync:
             # Refused for good: the months are not covered at BPJS, the money goes back.
             stamp = iso_utc(now_utc())
             failed = payment.next(bpjs_status=BpjsPostingStatus.FAILED, bpjs_failure=rejected.reason_code)
-            refund = refund_opened(
-                refund_for_refused_posting(farmer, payment, stamp), period_of(today_wita())
-            )
-            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)) + refund)
+            _, uncovered = posting_refused(farmer, payment, stamp, period_of(today_wita()))
+            return Outcome("FAILED", ChangeSet(writes=(Updated(payment, failed),)) + uncovered)
         posted = payment.next(
             bpjs_status=BpjsPostingStatus.POSTED, posting_id=posting_id, posted_at=iso_utc(now_utc())
         )
@@ -343,3 +343,21 @@ class BpjsSync:
             return Outcome("REJECTED", claim_moved(claim, refused, period_of(today_wita())), claim_id)
         sent = claim.moved(ClaimEvent.SENT, stamp, SYSTEM, bpjs_claim_ref=claim_ref)
         return Outcome("SENT", claim_moved(claim, sent, period_of(today_wita())), claim_id)
+
+    def _lookup(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+        """An imported member's KPJ and NIK checked with BPJS; a mismatch goes on the admin's
+        list of the import's members to check (GET /imports/{import_id}/mismatches)."""
+        imported = farmer.imported
+        if imported is None or not farmer.kpj_number:
+            return Outcome("SKIPPED_NOT_IMPORTED")
+        result = BpjsCheck(self.bpjs.lookup_participant(entry.op_id, farmer.kpj_number, farmer.nik))
+        stamp = iso_utc(now_utc())
+        checked = imported.but(bpjs_check=result.value, bpjs_checked_at=stamp)
+        changes = ChangeSet(writes=(Updated(farmer, farmer.next(imported=checked, updated_at=stamp)),))
+        if result is not BpjsCheck.MATCH:
+            mismatch = ImportMismatch(
+                import_id=imported.import_id, farmer_id=farmer.farmer_id, kecamatan_code=farmer.kecamatan_code,
+                result=result, checked_at=stamp,
+            )  # fmt: skip
+            changes = changes + ChangeSet(writes=(Created(mismatch),))
+        return Outcome(result.value, changes)

@@ -30,6 +30,7 @@ from sutasoma.domain.claim import (
 from sutasoma.domain.claim_rules import (
     check_death_date,
     check_eligibility,
+    imported_months,
     income_at_incident,
     membership_months,
     report_warnings,
@@ -114,7 +115,7 @@ def decide_claim(caller: Caller, data: NewClaim, basis: Basis) -> tuple[ClaimRec
     a death claim the recorded death (DOMAIN.md "Membership life cycle")."""
     farmer, stamp, period = basis.farmer, iso_utc(basis.now), period_of(today_wita(basis.now))
     income = income_at_incident(basis.payments, data.incident_date) or farmer.monthly_income
-    months = membership_months(basis.payments, data.incident_date)
+    months = membership_months(basis.payments, data.incident_date, imported_months(farmer))
     total, items = estimate(data.type, basis.outcome, income, months)
     docs = required_documents(data.type, basis.outcome, data.road_accident, data.claimant.relationship)
     claim = ClaimRecord(

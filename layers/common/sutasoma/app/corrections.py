@@ -91,7 +91,9 @@ class CorrectFarmer:
         changed = corrected_identity(farmer, correction, now.astimezone(WITA).date())
         names = tuple(sorted(name for name in changed if name in IDENTITY_FIELDS))
         note = CorrectionNote(at=stamp, by=caller.username, fields=names, reason=correction.reason)
-        after = farmer.next(**changed, corrections=(*farmer.corrections, note), updated_at=stamp)
+        after = farmer.next(
+            **changed, corrections=(*farmer.corrections, note), edits=farmer.edits + 1, updated_at=stamp
+        )
         changes = ChangeSet(writes=(Updated(farmer, after), *self._nik_moves(farmer, after, stamp)))
         if names:
             changes += ChangeSet(

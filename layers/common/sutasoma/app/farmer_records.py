@@ -93,13 +93,41 @@ def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any] |
     return {"ended": False, "paid_through_max": add_months(current, -MAX_ARREARS_MONTHS - 1 - offset)}
 
 
+def search_farmers(
+    farmers: Farmers,
+    filters: FarmerFilters,
+    scope: Sequence[str],
+    limit: int,
+    start: tuple[str, tuple[str, str]] | None,
+) -> Page[FarmerRecord]:
+    """A page of the farmers of `scope` matching `filters`, in list order (the list, the export)."""
+    name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
+    coverage = coverage_query(filters.coverage_state, today_wita())
+    if coverage is None:
+        return Page([], False)
+    base: dict[str, Any] = {
+        "village_code": filters.village_code,
+        "registration_status": filters.registration_status.value if filters.registration_status else None,
+        "name_contains": name,
+        **coverage,
+    }
+
+    def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
+        return farmers.page(FarmerQuery(kecamatan_code=kecamatan, start_after=after, **base), n)
+
+    return across_kecamatan(scope, limit, start, fetch)
+
+
 def etag_of(farmer: FarmerRecord) -> str:
-    """The record's entity tag: its version (every stored change moves it)."""
-    return f'"{farmer.farmer_id}.{farmer.version}"'
+    """The record's entity tag: the count of the changes people made to what they edit (a PATCH,
+    a correction), not its version: BPJS confirming the registration or a payment moving
+    paid-through leave it, so they never turn a person's If-Match into a 412."""
+    return f'"{farmer.farmer_id}.{farmer.edits}"'
 
 
 def version_in(etag: str, farmer_id: str) -> int | None:
-    """The version an If-Match names for this farmer; None for "*" or a tag of another farmer."""
+    """The edit count an If-Match names for this farmer; None for "*"; -1 (never current) for a
+    tag of another farmer or one that is not ours."""
     tag = etag.strip().removeprefix("W/").strip('"')
     owner, _, version = tag.rpartition(".")
     return int(version) if owner == farmer_id and version.isdigit() else -1 if tag != "*" else None
@@ -139,32 +167,19 @@ class FarmerRecords:
         start: tuple[str, tuple[str, str]] | None,
     ) -> Page[FarmerRecord]:
         """Farmers of the kecamatan in `scope` (already authorized), in list order."""
-        name = filters.q.strip().casefold() if filters.q and filters.q.strip() else None
-        coverage = coverage_query(filters.coverage_state, today_wita())
-        if coverage is None:
-            return Page([], False)
-        base: dict[str, Any] = {
-            "village_code": filters.village_code,
-            "registration_status": filters.registration_status.value if filters.registration_status else None,
-            "name_contains": name,
-            **coverage,
-        }
-
-        def fetch(kecamatan: str, after: tuple[str, str] | None, n: int) -> tuple[list[FarmerRecord], bool]:
-            return self.farmers.page(FarmerQuery(kecamatan_code=kecamatan, start_after=after, **base), n)
-
-        return across_kecamatan(scope, limit, start, fetch)
+        return search_farmers(self.farmers, filters, scope, limit, start)
 
     def patch(
         self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None = None
     ) -> FarmerRecord:
         """The edit applied to the latest record (a change the system made meanwhile, such as
-        BPJS confirming the registration, never fails it); with `if_match`, only to that version."""
+        BPJS confirming the registration, never fails it); with `if_match`, only if no person changed
+        the record's fields since that ETag (`etag_of`)."""
         return retry_on_conflict(lambda: self._patch(caller, farmer_id, edit, if_match))
 
     def _patch(self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None) -> FarmerRecord:
         farmer = load_farmer(self.farmers, caller, farmer_id)
-        if if_match is not None and if_match != farmer.version:
+        if if_match is not None and if_match != farmer.edits:
             raise PreconditionFailed(
                 "Data petani sudah berubah sejak Anda membukanya; muat ulang lalu ulangi perubahan.",
                 extra={"etag": etag_of(farmer)},
@@ -179,7 +194,7 @@ class FarmerRecords:
             check_place(farmer.kecamatan_code, fields["village_code"])
         now = now_utc()
         stamp = iso_utc(now)
-        after = farmer.next(**fields, updated_at=stamp)
+        after = farmer.next(**fields, edits=farmer.edits + 1, updated_at=stamp)
         outbox = OutboxEntry(
             op_id=new_id(), op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
             payload={"fields": sorted(fields)},

@@ -12,8 +12,14 @@ from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
 from sutasoma.domain.counters import CounterIncrement, PopulationDelta
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.periods import add_months
 from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT
-from sutasoma.domain.refund import RefundRecord, refund_after_death, refund_for_rejection
+from sutasoma.domain.refund import (
+    RefundRecord,
+    refund_after_death,
+    refund_for_refused_posting,
+    refund_for_rejection,
+)
 from sutasoma.domain.registration import RegistrationEvent, next_status
 
 
@@ -86,3 +92,24 @@ def death_recorded(
         refund_after_death(after, payments, deceased_on, stamp), period
     )
     return after, changes
+
+
+def posting_refused(
+    farmer: FarmerRecord, payment: PaymentRecord, stamp: str, period: str
+) -> tuple[FarmerRecord, ChangeSet]:
+    """BPJS refused a contribution for good: its months are not covered and its money goes back.
+
+    When they are the farmer's last paid months, paid-through goes back to the month before them
+    (none at all if the payment started the cover), so the farmer owes them again. A later
+    payment already covering the months after them keeps paid-through where it is: one month
+    cannot be a gap in `paid_through`, and the refund case records what was not covered
+    (docs/decisions.md)."""
+    refund = refund_opened(refund_for_refused_posting(farmer, payment, stamp), period)
+    if farmer.paid_through != payment.periods[-1]:
+        return farmer, refund
+    start = payment.periods[0]
+    if farmer.coverage_start is not None and start <= farmer.coverage_start:
+        after = farmer.next(paid_through=None, coverage_start=None, updated_at=stamp)
+    else:
+        after = farmer.next(paid_through=add_months(start, -1), updated_at=stamp)
+    return after, farmer_written(farmer, after, period) + refund

@@ -7,6 +7,7 @@ in-memory fakes (tests/support/fakes.py). Nothing here knows DynamoDB, SQS, S3 o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,6 +16,9 @@ from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.claim import ClaimRecord
 from sutasoma.domain.counters import MonthCounters
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
+from sutasoma.domain.import_plan import PlannedRow
+from sutasoma.domain.import_rows import AgentAccount
+from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.reconcile_job import ReconcileJob, SegmentTask
@@ -164,6 +168,11 @@ class Queue(Protocol):
     def send(self, entry: OutboxEntry) -> None: ...
 
 
+class BatchQueue(Protocol):
+    def send_many(self, entries: Sequence[OutboxEntry]) -> None:
+        """Every entry handed over (SendMessageBatch, 10 at a time), or an exception."""
+
+
 class Documents(Protocol):
     def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str: ...
     def presign_get(self, object_key: str, expires_in: int) -> str: ...
@@ -216,6 +225,8 @@ class BpjsGateway(Protocol):
     def update_participant(self, request_id: str, kpj_number: str, changes: dict[str, Any]) -> None: ...
     def post_contribution(self, request_id: str, contribution: dict[str, Any]) -> str: ...
     def submit_claim(self, request_id: str, claim: dict[str, Any]) -> str: ...
+    def lookup_participant(self, request_id: str, kpj_number: str, nik: str) -> str:
+        """BpjsCheck value: MATCH, NIK_MISMATCH (the KPJ is another person's) or KPJ_NOT_FOUND."""
 
 
 # ---------------------------------------------------------------------- the audit archive
@@ -281,3 +292,76 @@ class ReconcileJobStore(Protocol):
 
 class ReconcileTaskQueue(Protocol):
     def send(self, tasks: Sequence[SegmentTask]) -> None: ...
+
+
+# ---------------------------------------------------------------------- member imports
+class ImportStore(Protocol):
+    """The import's item and what hangs under it; the claims and farmers a check reads in bulk."""
+
+    def get(self, import_id: str) -> ImportRecord | None: ...
+    def checked(self, import_id: str, rows_checked: int) -> None: ...
+    def add_chunk(self, import_id: str, outcome: ChunkOutcome, stamp: str) -> ImportRecord | None:
+        """Counted once per chunk: None if it was counted already."""
+
+    def add_failed_chunk(self, failed: FailedChunk) -> ImportRecord | None: ...
+    def restart(self, import_id: str) -> None:
+        """Forget the failed chunks before a new commit sends them again."""
+
+    def failed_chunks(self, import_id: str) -> list[FailedChunk]: ...
+    def refusals(self, import_id: str) -> list[ChunkOutcome]:
+        """The chunks' rows a commit refused (changed since the validation), by chunk."""
+
+    def mismatch_count(self, import_id: str) -> int: ...
+    def mismatches(
+        self, import_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[ImportMismatch], bool]: ...
+    def nik_claims(self, nik_hashes: Sequence[str]) -> dict[str, str]: ...
+    def kpj_claims(self, kpj_numbers: Sequence[str]) -> dict[str, str]: ...
+    def farmers(self, farmer_ids: Sequence[str]) -> dict[str, FarmerRecord]: ...
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+class ImportFileInvalid(Exception):
+    """The uploaded file cannot be read as a member list: `message` says why, in Bahasa Indonesia."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RowReader(Protocol):
+    """The uploaded file's rows in order: the header first, then (row number, cells)."""
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]: ...
+
+
+class ResultWriter(Protocol):
+    """The uploaded file again, with columns saying what became of each row."""
+
+    def write(self, cells: list[Any]) -> None: ...
+
+
+class ImportFiles(Protocol):
+    def presign_post(
+        self, object_key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost: ...
+    def presign_get(self, object_key: str, filename: str, expires_in: int) -> str: ...
+    def size(self, object_key: str) -> int | None: ...
+    def rows(self, object_key: str, file_type: str) -> AbstractContextManager[RowReader]: ...
+    def results(self, object_key: str, file_type: str) -> AbstractContextManager[ResultWriter]: ...
+    def put_chunk(self, import_id: str, chunk: int, rows: Sequence[PlannedRow]) -> None: ...
+    def chunk(self, import_id: str, chunk: int) -> list[PlannedRow]: ...
+
+
+class AgentDirectory(Protocol):
+    def accounts(self) -> dict[str, AgentAccount]:
+        """Agents and coordinators by casefolded username, with their kecamatan."""
+
+
+class ChunkQueue(Protocol):
+    def send_chunks(self, import_id: str, chunks: Sequence[int]) -> None: ...

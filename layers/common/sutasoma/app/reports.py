@@ -76,15 +76,20 @@ class ReportDesk:
     def generate_scheduled(self, period: str, now: datetime | None = None) -> Report:
         """The 5th-of-month run; a retry of it (Scheduler retries, a timeout after the write)
         returns the version it already made instead of adding one."""
-        latest = self.reports.latest(period)
-        if latest is not None:
-            report = Report.model_validate_json(latest)
-            if report.generated_by == SCHEDULE:
-                logger.info(
-                    "scheduled report already made", extra={"period": period, "version": report.version}
-                )
-                return report
+        made = self._scheduled_version(period)
+        if made is not None:
+            logger.info("scheduled report already made", extra={"period": period, "version": made.version})
+            return made
         return self.generate(period, SCHEDULE, now)
+
+    def _scheduled_version(self, period: str) -> Report | None:
+        """The version the schedule made, if any (an admin may have made versions around it)."""
+        latest = self.reports.latest(period)
+        report = Report.model_validate_json(latest) if latest else None
+        while report is not None and report.generated_by != SCHEDULE:
+            earlier = self.reports.version(period, report.version - 1) if report.version > 1 else None
+            report = Report.model_validate_json(earlier) if earlier else None
+        return report
 
     def _store_version(self, report: Report) -> Report:
         for _ in range(VERSION_ATTEMPTS):

@@ -11,6 +11,7 @@ from sutasoma.domain.clock import WITA, period_of
 from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.periods import add_months, months_between
 from sutasoma.domain.registration import RegistrationStatus
 
 # Policy: sources disagree (2 or 5 years); configurable through settings.
@@ -26,6 +27,19 @@ def covered_periods(payments: Iterable[PaymentRecord], incident: date) -> set[st
     """Months paid by payments recorded on or before the incident date (WITA): paying after
     the fact does not cover an incident (policy)."""
     return {period for p in payments if recorded_on(p) <= incident for period in p.periods}
+
+
+def imported_months(farmer: FarmerRecord, incident: date | None = None) -> set[str]:
+    """Months imports recorded as paid (paid at BPJS before SUTASOMA, no payment record here),
+    those recorded on or before `incident` if given: the import is their recording (policy,
+    docs/decisions.md "Imported members")."""
+    found: set[str] = set()
+    for coverage in farmer.import_coverage:
+        recorded = datetime.fromisoformat(coverage.recorded_at.replace("Z", "+00:00")).astimezone(WITA).date()
+        if incident is None or recorded <= incident:
+            span = months_between(coverage.first_period, coverage.last_period)
+            found.update(add_months(coverage.first_period, i) for i in range(span + 1))
+    return found
 
 
 def check_incident_date(
@@ -64,7 +78,7 @@ def check_eligibility(
             )
         )
     month = period_of(incident)
-    if month not in covered_periods(payments, incident):
+    if month not in covered_periods(payments, incident) | imported_months(farmer, incident):
         reasons.append(
             FieldError(
                 "incident_date", f"Iuran bulan {month} belum dibayar pada atau sebelum tanggal kejadian."
@@ -85,11 +99,13 @@ def report_warnings(claim_type: ClaimType, incident: date, now: datetime) -> tup
     return ()
 
 
-def membership_months(payments: Iterable[PaymentRecord], incident: date) -> int:
+def membership_months(payments: Iterable[PaymentRecord], incident: date, imported: Iterable[str] = ()) -> int:
     """Contribution months paid up to and including the incident's month (the JKM
-    scholarship's 36), never the months paid ahead after it."""
+    scholarship's 36), never the months paid ahead after it; `imported`: months an import
+    recorded as paid (imported_months)."""
     month = period_of(incident)
-    return len({period for p in payments for period in p.periods if period <= month})
+    paid = {period for p in payments for period in p.periods} | set(imported)
+    return len({period for period in paid if period <= month})
 
 
 def income_at_incident(payments: Iterable[PaymentRecord], incident: date) -> int | None:

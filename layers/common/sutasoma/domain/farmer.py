@@ -38,6 +38,26 @@ class CorrectionNote(Record):
     reason: str
 
 
+class ImportedFrom(Record):
+    """A member who was a BPJS participant before SUTASOMA, brought in by an import: the import,
+    and what BPJS's participant look-up said of their KPJ and NIK (domain/imports.py BpjsCheck)."""
+
+    import_id: str
+    imported_at: str
+    bpjs_check: str = "PENDING"
+    bpjs_checked_at: str | None = None
+
+
+class ImportedCoverage(Record):
+    """Months an import recorded as paid (paid at BPJS before SUTASOMA, no payment record here):
+    for a claim they count as paid by a payment recorded at `recorded_at` (docs/decisions.md)."""
+
+    import_id: str
+    first_period: str
+    last_period: str
+    recorded_at: str
+
+
 class FarmerRecord(Versioned):
     farmer_id: str
     nik: str
@@ -77,9 +97,18 @@ class FarmerRecord(Versioned):
     death_source: str | None = None  # "REPORT" | "CLAIM"
     death_note: str | None = None
     corrections: tuple[CorrectionNote, ...] = ()
+    # Changes people made to the fields they edit (PATCH, corrections): the record's ETag. The
+    # changes the system makes (BPJS's decision, paid-through) leave it: they never make a
+    # person's If-Match stale (CONTRACT: a system change never fails a PATCH).
+    edits: int = 0
     # The KTP copy, once a valid file landed in S3.
     ktp_uploaded_at: str | None = None
     ktp_object_key: str | None = None
+    # A member brought in by an import (CONTRACT "Imports and exports"), and the months imports
+    # recorded as paid; `last_import_id`: the last import that wrote this record.
+    imported: ImportedFrom | None = None
+    import_coverage: tuple[ImportedCoverage, ...] = ()
+    last_import_id: str | None = None
 
     @property
     def ended(self) -> bool:
@@ -98,6 +127,14 @@ class FarmerRecord(Versioned):
             "deceased": self.deceased_on is not None,
             "since": stamp_period(self.reactivated_at or self.registered_at),
         }
+
+
+class KpjClaim(Record):
+    """One KPJ, one farmer: the KPJ number of an imported member, claimed by its farmer."""
+
+    kpj_number: str
+    farmer_id: str
+    created_at: str
 
 
 class NikClaim(Record):

@@ -16,6 +16,7 @@ class OpType(StrEnum):
     PARTICIPANT_UPDATE = "PARTICIPANT_UPDATE"
     CONTRIBUTION_POSTING = "CONTRIBUTION_POSTING"
     CLAIM_SUBMISSION = "CLAIM_SUBMISSION"
+    PARTICIPANT_LOOKUP = "PARTICIPANT_LOOKUP"  # an imported member's KPJ and NIK checked with BPJS
 
 
 class OutboxEntry(Versioned):

@@ -186,6 +186,56 @@ class AuditArchiveSettings(Settings):
     audit_archive_failure_queue_url: str = Field(min_length=1)
 
 
+class ImportSettings(ApiSettings):
+    """The imports and exports routes (functions/imports)."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "imports_bucket": "IMPORTS_BUCKET",
+        "import_chunk_queue_url": "IMPORT_CHUNK_QUEUE_URL",
+        "download_url_expires_seconds": "DOWNLOAD_URL_EXPIRES_SECONDS",
+        "export_max_rows": "EXPORT_MAX_ROWS",
+    }
+    imports_bucket: str = Field(min_length=1)
+    import_chunk_queue_url: str = Field(min_length=1)
+    download_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
+    # An export is answered in the response (Lambda's 6 MB): past this, narrow it by kecamatan/village.
+    export_max_rows: int = Field(default=20_000, ge=100, le=50_000)
+
+
+class ImportValidateSettings(Settings):
+    """The function that checks an uploaded member file (functions/import_validate)."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "imports_bucket": "IMPORTS_BUCKET",
+        "user_pool_id": "USER_POOL_ID",
+        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+        "min_registration_age": "MIN_REGISTRATION_AGE",
+        "max_registration_age": "MAX_REGISTRATION_AGE",
+        "import_chunk_rows": "IMPORT_CHUNK_ROWS",
+    }
+    imports_bucket: str = Field(min_length=1)
+    user_pool_id: str = Field(min_length=1)
+    nik_hash_secret_arn: str = Field(min_length=1)
+    min_registration_age: int = Field(default=17, ge=0, le=120)
+    max_registration_age: int = Field(default=65, ge=0, le=120)
+    # Rows per chunk of the commit: one SQS message and one invocation of import_chunk each.
+    import_chunk_rows: int = Field(default=250, ge=10, le=2_000)
+
+
+class ImportChunkSettings(Settings):
+    """The function that writes an import's chunks (functions/import_chunk)."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "imports_bucket": "IMPORTS_BUCKET",
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+        "import_chunk_dlq_arn": "IMPORT_CHUNK_DLQ_ARN",
+    }
+    imports_bucket: str = Field(min_length=1)
+    bpjs_queue_url: str = Field(min_length=1)
+    # Messages from this queue are chunks that kept failing: recorded, not written.
+    import_chunk_dlq_arn: str = Field(min_length=1)
+
+
 class MissingConfiguration(RuntimeError):
     """The function's environment lacks what it needs: it must not start."""
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
-from sutasoma.domain.farmer import FarmerRecord, NikClaim
+from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
+from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
 from sutasoma.domain.payment import PaymentRecord
@@ -47,6 +48,16 @@ REPORT = Kind("REPORT", "REPORT#")
 REFUND = Kind("REFUND", "REFUND#")
 RECONCILE_JOB = Kind("RECONCILE_JOB", "RECONCILE#")
 RECONCILE_PIECE = Kind("RECONCILE_PIECE", "RECONCILE#")
+# Member imports: the import's item, and under it its failed chunks, the rows a commit refused
+# and the members BPJS did not confirm; the KPJ claims of imported members.
+IMPORT = Kind("IMPORT", "IMPORT#")
+IMPORT_FAILED_CHUNK = Kind("IMPORT_FAILED_CHUNK", "IMPORT#")
+IMPORT_REFUSALS = Kind("IMPORT_REFUSALS", "IMPORT#")
+IMPORT_MISMATCH = Kind("IMPORT_MISMATCH", "IMPORT#")
+KPJ = Kind("KPJ_CLAIM", "KPJ#")
+FAILED_CHUNK_PREFIX = "FAILED#"
+REFUSALS_PREFIX = "REFUSED#"
+MISMATCH_PREFIX = "MISMATCH#"
 COUNTER_PREFIX = "COUNTER#"
 POPULATION_PREFIX = "POP#"
 
@@ -67,6 +78,27 @@ def farmers_of(kecamatan_code: str, village_code: str | None = None) -> tuple[st
 
 def nik_claim(nik_hash: str) -> Key:
     return {"PK": f"NIK#{nik_hash}", "SK": "NIK"}
+
+
+def kpj_claim(kpj_number: str) -> Key:
+    return {"PK": f"KPJ#{kpj_number}", "SK": "KPJ"}
+
+
+def import_item(import_id: str) -> Key:
+    return {"PK": import_of(import_id), "SK": "IMPORT"}
+
+
+def import_of(import_id: str) -> str:
+    """The partition of an import: its item and what hangs under it (SK prefixes above)."""
+    return f"IMPORT#{import_id}"
+
+
+def import_child(import_id: str, prefix: str, name: str) -> Key:
+    return {"PK": import_of(import_id), "SK": f"{prefix}{name}"}
+
+
+def chunk_name(chunk: int) -> str:
+    return f"{chunk:06d}"
 
 
 def payment(farmer_id: str, payment_id: str) -> Key:
@@ -213,6 +245,18 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
             return REFUND, refund(record.refund_id) | refund_list_position(
                 record.kecamatan_code, record.refund_id
             )
+        case KpjClaim():
+            return KPJ, kpj_claim(record.kpj_number)
+        case ImportRecord():
+            return IMPORT, import_item(record.import_id)
+        case FailedChunk():
+            return IMPORT_FAILED_CHUNK, import_child(
+                record.import_id, FAILED_CHUNK_PREFIX, chunk_name(record.chunk)
+            )
+        case ChunkOutcome():
+            return IMPORT_REFUSALS, import_child(record.import_id, REFUSALS_PREFIX, chunk_name(record.chunk))
+        case ImportMismatch():
+            return IMPORT_MISMATCH, import_child(record.import_id, MISMATCH_PREFIX, record.farmer_id)
     raise TypeError(f"no item kind for {type(record).__name__}")
 
 

@@ -28,7 +28,7 @@ class OutboxRepository:
         wanted = [keys.outbox(f, o) for f, o in operations] + [keys.farmer(f) for f in farmer_ids]
         entries: dict[str, OutboxEntry] = {}
         farmers: dict[str, FarmerRecord] = {}
-        for item in self.table.batch_get(wanted, consistent=True):
+        for item in self.table.get_many(wanted, consistent=True):
             if item.get("type") == keys.OUTBOX.type:
                 entry = OutboxEntry.model_validate(without_keys(item))
                 entries[entry.op_id] = entry

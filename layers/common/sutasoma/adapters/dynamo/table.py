@@ -5,6 +5,7 @@ Shared by every repository; items come out decoded and without their key attribu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,21 +47,24 @@ class Table:
         item = response.get("Item")
         return from_dynamo(item) if item else None
 
-    def batch_get(self, wanted: list[Key], *, consistent: bool = False) -> list[dict[str, Any]]:
-        """The items of `wanted` that exist (any order): BatchGetItem, 100 keys a call, and the
-        keys DynamoDB left unprocessed asked again."""
+    def get_many(self, item_keys: list[Key], *, consistent: bool = False) -> list[dict[str, Any]]:
+        """The items of `item_keys` that exist, in no particular order (BatchGetItem, 100 keys a
+        request; keys DynamoDB leaves unprocessed asked again)."""
         found: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), 100):
+        unique = list({(k["PK"], k["SK"]): k for k in item_keys}.values())
+        for start in range(0, len(unique), 100):
             request: dict[str, Any] = {
                 self.name: {
-                    "Keys": [to_dynamo(dict(k)) for k in wanted[start : start + 100]],
+                    "Keys": [to_dynamo({"PK": k["PK"], "SK": k["SK"]}) for k in unique[start : start + 100]],
                     "ConsistentRead": consistent,
                 }
             }
             while request:
                 response = self.client.batch_get_item(RequestItems=request)
-                found += [from_dynamo(raw) for raw in response.get("Responses", {}).get(self.name, [])]
+                found.extend(from_dynamo(raw) for raw in response.get("Responses", {}).get(self.name, []))
                 request = response.get("UnprocessedKeys") or {}
+                if request:
+                    time.sleep(0.05)  # throttled: a short pause before the rest
         return found
 
     def put(self, item: dict[str, Any], condition: str | None = None) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from sutasoma.api.models.common import Income, Name, Phone
 from sutasoma.domain.coverage import CoverageState as CoverageState
 from sutasoma.domain.farmer import Relationship
+from sutasoma.domain.imports import BpjsCheck
 from sutasoma.domain.registration import RegistrationStatus as RegistrationStatus
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 
@@ -87,6 +88,19 @@ class CoverageOut(BaseModel):
     paid_through: str | None = Field(description="Last paid contribution month, YYYY-MM")
 
 
+class ImportedOut(BaseModel):
+    """A member brought in by an import, and what BPJS's participant look-up said of them."""
+
+    import_id: str
+    imported_at: str
+    bpjs_check: BpjsCheck = Field(
+        description="PENDING until BPJS answered; NIK_MISMATCH / KPJ_NOT_FOUND put the member on "
+        "GET /imports/{import_id}/mismatches for an admin to check"
+    )
+    bpjs_checked_at: str | None = None
+    note: str | None = Field(default=None, description="What is wrong, in Bahasa Indonesia (a mismatch)")
+
+
 class Farmer(BaseModel):
     farmer_id: str
     nik_masked: str = Field(examples=["7312********0003"])
@@ -118,6 +132,9 @@ class Farmer(BaseModel):
     registered_by: str
     registered_at: str
     updated_at: str
+    imported: ImportedOut | None = Field(
+        default=None, description="Set for a member brought in by an import (existing BPJS participant)"
+    )
 
 
 class FarmerDetail(Farmer):
