@@ -3,6 +3,7 @@ rate limiter that shares BPJS's limit between concurrent consumers (no AWS: thre
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -11,6 +12,7 @@ from bisect import bisect_left
 import pytest
 
 from sutasoma.adapters.pacer import JITTER_S, SlotPacer, slot_seconds
+from sutasoma.app.bpjs_sync import deliver_batch
 from sutasoma.app.fifo_batch import NotStarted, QueuedMessage, run_in_groups
 
 # ------------------------------------------------------------------------------ the batch
@@ -99,6 +101,47 @@ def test_one_at_a_time_when_parallel_is_one() -> None:
     handler = Recorder()
     run_in_groups(messages, handler, parallel=1)
     assert handler.seen == ["a1", "b1", "c1"] and handler.most_at_once == 1
+
+
+def _operation(message_id: str, farmer: str, op_type: str, fields: list[str] | None = None) -> QueuedMessage:
+    payload = {"fields": fields} if fields is not None else {}
+    body = json.dumps({"op_id": message_id, "op_type": op_type, "farmer_id": farmer, "payload": payload})
+    return QueuedMessage(message_id, farmer, body)
+
+
+class FakeSync:
+    """BpjsSync's two calls the batch makes: the handler's order and concurrency recorded."""
+
+    def __init__(self) -> None:
+        self.recorder = Recorder()
+
+    def preload(self, messages: list[QueuedMessage]) -> dict[str, object]:
+        return {}
+
+    def process(self, body: dict[str, object], preloaded: object = None) -> str:
+        return self.recorder(QueuedMessage(str(body["op_id"]), str(body["farmer_id"]), ""))
+
+
+@pytest.mark.parametrize(
+    ("fields", "one_at_a_time"), [(["nik"], True), (["full_name", "nik"], True), (["phone"], False)]
+)
+def test_a_batch_moving_a_nik_runs_one_farmer_after_another(fields: list[str], one_at_a_time: bool) -> None:
+    """A NIK corrected on farmer a may be registered by farmer c in the same batch: BPJS must see
+    the correction first, so only such a batch gives up running farmers side by side."""
+    messages = [
+        _operation("a1", "a", "PARTICIPANT_UPDATE", ["full_name"]),
+        _operation("a2", "a", "PARTICIPANT_UPDATE", fields),
+        *(_operation(f"{g}1", g, "CONTRIBUTION_POSTING") for g in "bdefg"),
+        _operation("c1", "c", "PARTICIPANT_REGISTRATION"),
+    ]
+    sync = FakeSync()
+    outcome = deliver_batch(sync, messages, lambda: 60_000, parallel=10)  # type: ignore[arg-type]
+    assert len(outcome.done) == len(messages)
+    if one_at_a_time:
+        assert sync.recorder.most_at_once == 1
+        assert sync.recorder.seen.index("a2") < sync.recorder.seen.index("c1")
+    else:
+        assert sync.recorder.most_at_once > 1
 
 
 # ------------------------------------------------------------------------------ the rate limiter

@@ -71,6 +71,11 @@ def deliver_batch(
         except OutOfTime:
             raise NotStarted from None
 
+    if any(moves_nik(message) for message in messages):
+        # A NIK corrected on one farmer may be registered by another farmer in the same batch:
+        # BPJS must see the correction free the NIK first. Farmers are otherwise independent, so
+        # only such a (rare) batch runs one farmer after another, in the order the batch names them.
+        parallel = 1
     preloaded = sync.preload(messages)
     outcome = run_in_groups(
         messages,
@@ -83,6 +88,15 @@ def deliver_batch(
             "bpjs operation failed", extra={"message_id": message_id, "error": type(error).__name__}
         )
     return outcome
+
+
+def moves_nik(message: QueuedMessage) -> bool:
+    """A participant update that changes the NIK (a correction): the one order between farmers."""
+    try:
+        body = json.loads(message.body)
+        return body.get("op_type") == OpType.PARTICIPANT_UPDATE.value and "nik" in body["payload"]["fields"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
 
 
 def count_outcomes(outcome: BatchOutcome) -> None:
