@@ -373,6 +373,7 @@ def test_the_templates_sqs_event_becomes_an_event_source() -> None:
     sources = sqs_event_sources(template.functions(refs))
     assert sorted((s.function_id, s.event_name) for s in sources) == [
         ("BpjsSyncFunction", "Outbound"), ("ImportChunkFunction", "Chunks"), ("ImportChunkFunction", "Failed"),
+        ("ReconcileFunction", "Segments"),
     ]  # fmt: skip
     source = next(s for s in sources if s.function_id == "BpjsSyncFunction")
     chunks = next(s for s in sources if s.event_name == "Chunks")

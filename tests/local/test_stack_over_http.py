@@ -124,8 +124,9 @@ def test_queues_are_fifo_with_the_redrive_policy_of_the_template(
     assert {"BpjsOutboundQueue", "BpjsOutboundDlq", "AuditArchiveFailureQueue", "ImportChunkQueue"} <= set(
         declared
     )
-    # The BPJS queues keep each farmer's order (FIFO); failure destinations and the import chunks
-    # are standard queues (a stream's OnFailure takes no FIFO; chunks have no order to keep).
+    # The BPJS queues keep each farmer's order (FIFO), the reconcile queues each segment's pieces
+    # in order; failure destinations and the import chunks are standard queues (a stream's
+    # OnFailure takes no FIFO; chunks have no order to keep).
     arns = {
         lid: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for lid, url in local_stack["queues"].items()
@@ -134,7 +135,7 @@ def test_queues_are_fifo_with_the_redrive_policy_of_the_template(
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         props = declared[logical_id]["Properties"]
         fifo = bool(props.get("FifoQueue"))
-        assert fifo == logical_id.startswith("Bpjs"), logical_id
+        assert fifo == logical_id.startswith(("Bpjs", "Reconcile")), logical_id
         assert attributes.get("FifoQueue", "false") == str(fifo).lower()
         assert url.endswith(".fifo") is fifo
         assert attributes["SqsManagedSseEnabled"] == "true"
