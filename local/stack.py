@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from local.bpjs.process import (
     BPJS_BASE_URL_PARAMETER,
     BPJS_NOWHERE_URL,
+    BPJS_RATE_LIMIT_PARAMETER,
+    LOCAL_BPJS_RATE_LIMIT,
     REPO_ROOT,
     SimulatorProcess,
     shared_secrets,
@@ -284,7 +286,22 @@ class LocalStack:
         secrets = shared_secrets(
             clients("secretsmanager"), template.global_function_environment(created.physical)
         )
-        return self.simulator.start(template, secrets)
+        url = self.simulator.start(template, secrets)
+        if (
+            BPJS_RATE_LIMIT_PARAMETER in template.parameters
+            and BPJS_RATE_LIMIT_PARAMETER not in self.options.parameter_overrides
+        ):
+            # BPJS's limit is BPJS's: the simulator has none unless told (SimConfig.rate_limit), so
+            # the consumers are not held to production's share of it (the seeded history's hundreds
+            # of operations then wait minutes behind each other). --parameter BpjsRateLimit=N and
+            # the simulator's rate_limit test a limit (bench/queue_throughput.py does).
+            template.set_parameter(BPJS_RATE_LIMIT_PARAMETER, LOCAL_BPJS_RATE_LIMIT)
+            log.info(
+                "%s=%s for the simulator (no limit of its own)",
+                BPJS_RATE_LIMIT_PARAMETER,
+                LOCAL_BPJS_RATE_LIMIT,
+            )
+        return url
 
     def _connect_simulator(self, bound: Sequence[BoundRoute], api_url: str) -> None:
         """The simulator's callbacks go to the gateway's callback route."""

@@ -23,6 +23,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # The template parameter that points the functions at BPJS, and the Globals variables naming
 # the secrets BPJS and SUTASOMA share (read back from moto and handed to the simulator).
 BPJS_BASE_URL_PARAMETER = "BpjsBaseUrl"
+# BPJS's calls-per-second limit the consumers pace themselves to: with the simulator (no limit of
+# its own unless configured) the local stack sets it high, so the pacing costs next to nothing.
+BPJS_RATE_LIMIT_PARAMETER = "BpjsRateLimit"
+LOCAL_BPJS_RATE_LIMIT = 1000
 BPJS_CREDENTIALS_ENV = "BPJS_CREDENTIALS_SECRET_ARN"
 BPJS_CALLBACK_SECRET_ENV = "BPJS_CALLBACK_SECRET_ARN"
 # Where the functions send BPJS calls when the simulator is off: a loopback port nothing
