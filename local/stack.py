@@ -58,6 +58,8 @@ class StackOptions:
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
     # DynamoDB stream event sources (local/pollers/streams.py).
     stream_pollers: bool = True
+    # EventBridge rules fed by S3 object events (local/eventbridge/).
+    object_events: bool = True
     # The field app (local/webapp.py); None: 8080 when the API has a fixed port, else any free port.
     app_port: int | None = None
 
@@ -76,6 +78,8 @@ class LocalStack:
         self._pollers: list[Any] = []
         self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
+        self._event_bus: Any = None
+        self._object_events: Any = None
         self._webapp: Any = None
         self.descriptor: dict[str, Any] = {}
 
@@ -85,7 +89,12 @@ class LocalStack:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws.resources import create_resources
         from local.aws.server import Clients, start_moto
-        from local.event_sources import start_schedules, start_sqs_sources, start_stream_sources
+        from local.event_sources import (
+            start_object_events,
+            start_schedules,
+            start_sqs_sources,
+            start_stream_sources,
+        )
         from local.seed.users import create_demo_users, demo_users, soppeng_kecamatan
 
         started = time.monotonic()
@@ -122,6 +131,10 @@ class LocalStack:
         schedules, self._scheduler = start_schedules(
             functions, enabled=options.schedules, rate_seconds=options.schedule_rate_seconds
         )
+        # Uploads the seed makes are checked by the functions S3's events reach.
+        object_rules, self._event_bus, self._object_events = start_object_events(
+            functions, created, clients("sqs"), enabled=options.object_events
+        )
         history = self._seed(gateway, api_url, clients, created, users, bound, functions, bpjs_url)
         # After the seed, not before: streams are read from TRIM_HORIZON, so the seeded writes
         # are delivered all the same, without competing with the seed for the CPU.
@@ -134,6 +147,7 @@ class LocalStack:
             "functions": _functions_described(functions),
             "event_sources": sqs_sources,
             "stream_event_sources": stream_sources,
+            "event_rules": object_rules,
             "schedules": schedules,
             "seeded": options.seed,
             "history": history,
@@ -160,7 +174,7 @@ class LocalStack:
                 log.error("function %s could not be imported; its routes answer 500:\n%s",
                           fn.spec.logical_id, fn.load_error)  # fmt: skip
             for event_name, event_type in fn.spec.other_events.items():
-                if event_type not in ("SQS", "Schedule", "ScheduleV2", "DynamoDB"):
+                if event_type not in ("SQS", "Schedule", "ScheduleV2", "DynamoDB", "EventBridgeRule"):
                     log.warning(
                         "%s.%s (%s) is not run by the local stack", fn.spec.logical_id, event_name, event_type
                     )
@@ -313,6 +327,12 @@ class LocalStack:
         for stream_poller in self._stream_pollers:
             stream_poller.stop()
         self._stream_pollers = []
+        if self._object_events is not None:
+            self._object_events.stop()
+            self._object_events = None
+        if self._event_bus is not None:
+            self._event_bus.stop()
+            self._event_bus = None
         if self._webapp is not None:
             self._webapp.stop()
             self._webapp = None

@@ -11,7 +11,9 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
   instead of deep-copying whole tables, and takes back a cancelled transaction's stream records;
 - `forget_used_shard_iterators`: moto keeps every shard iterator; the oldest are forgotten;
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
-- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock.
+- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
+- `s3_object_events`: each object S3 would announce (moto's `notifications.send_event`) also handed
+  to the local EventBridge (local/eventbridge/), which moto has no way to reach.
 
 The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
 methods, a module global, our idempotency flags): each names what it replaces.
@@ -23,6 +25,7 @@ import copy
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -256,3 +259,79 @@ def serialize_moto_sqs() -> None:
 
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]  # moto's method
     SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+# ---------------------------------------------------------------------------------- S3 events
+
+# Who hears of objects that land in moto's S3 (local.eventbridge.s3.ObjectEvents registers here).
+# Each listener gets a plain snapshot (below), in the thread of the S3 request: it must be quick
+# and must not raise (S3's notifications are asynchronous: they never fail the request).
+S3Listener = Callable[[dict[str, Any]], None]
+_s3_listeners: list[S3Listener] = []
+_s3_listeners_lock = threading.Lock()
+
+
+def add_s3_listener(listener: S3Listener) -> None:
+    with _s3_listeners_lock:
+        _s3_listeners.append(listener)
+
+
+def remove_s3_listener(listener: S3Listener) -> None:
+    with _s3_listeners_lock:
+        if listener in _s3_listeners:
+            _s3_listeners.remove(listener)
+
+
+def _s3_snapshot(event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+    """What S3 tells EventBridge of one object event, read from moto's bucket and key at once."""
+    configuration = getattr(bucket, "notification_configuration", None)
+    return {
+        "event_name": str(getattr(event_name, "value", event_name)),  # s3:ObjectCreated:Post
+        "bucket": bucket.name,
+        "bucket_arn": bucket.arn,
+        "region": bucket.region_name,
+        "account_id": bucket.account_id,
+        "event_bridge": configuration is not None and configuration.event_bridge is not None,
+        "key": key.name,
+        "size": key.size,
+        "etag": key.etag.replace('"', ""),
+        "version_id": key.version_id,
+    }
+
+
+def s3_object_events() -> None:
+    """Every object event moto's S3 would notify (PUT, POST, copy, multipart, ...) also goes to
+    the listeners of add_s3_listener.
+
+    moto delivers a bucket's EventBridge notifications only to rules created in moto's own
+    EventBridge; the template's rules are functions' `EventBridgeRule` events, run in this
+    process (local/eventbridge/). moto calls `moto.s3.notifications.send_event` wherever S3 would
+    notify, whatever the bucket's configuration, and returns early when it has none: the wrapper
+    calls moto's function first, then hands a snapshot to each listener (the listener decides,
+    from `event_bridge`, whether the bucket sends to EventBridge). Idempotent.
+    """
+    from moto.s3 import notifications
+
+    if getattr(notifications, "_sutasoma_listened", False):
+        return
+    original = notifications.send_event
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        original(account_id, event_name, bucket, key)
+        with _s3_listeners_lock:
+            listeners = list(_s3_listeners)
+        if not listeners:
+            return
+        try:
+            snapshot = _s3_snapshot(event_name, bucket, key)
+        except Exception:  # never fail the S3 request (AWS notifies asynchronously)
+            log.exception("could not read the S3 event of %s", getattr(key, "name", "?"))
+            return
+        for listener in listeners:
+            try:
+                listener(dict(snapshot))
+            except Exception:
+                log.exception("S3 event listener failed")
+
+    notifications.send_event = send_event
+    notifications._sutasoma_listened = True  # type: ignore[attr-defined]  # our flag on moto's module

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.aws.moto_patches import serialize_moto_dynamodb, serialize_moto_sqs
+from local.aws.moto_patches import s3_object_events, serialize_moto_dynamodb, serialize_moto_sqs
 from local.template.specs import REGION
 
 
@@ -15,6 +15,7 @@ def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, 
     """Start moto on 127.0.0.1 (port 0 picks a free port); return the server and its URL."""
     serialize_moto_dynamodb()
     serialize_moto_sqs()
+    s3_object_events()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     real_host, real_port = server.get_host_and_port()

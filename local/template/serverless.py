@@ -115,6 +115,7 @@ def functions(template: Template, refs: Mapping[str, Physical]) -> list[Function
                 routes=tuple(routes),
                 other_events=other_events,
                 event_properties=event_properties,
+                event_invoke_config=dict(props.get("EventInvokeConfig") or {}),
             )
         )
     return specs

@@ -87,6 +87,8 @@ class FunctionSpec:
     other_events: dict[str, str]  # event name -> type (SQS, Schedule…): not served by the gateway
     # event name -> resolved Properties of each of those events (queue ARN, schedule expression…)
     event_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # EventInvokeConfig (asynchronous invocations: retries, OnFailure destination), resolved
+    event_invoke_config: dict[str, Any] = field(default_factory=dict)
 
     def events_of_type(self, *types: str) -> dict[str, dict[str, Any]]:
         """Event name -> resolved Properties, for the non-HttpApi events of these types."""
@@ -120,6 +122,7 @@ class FunctionSpec:
             ],
             "other_events": dict(self.other_events),
             "event_properties": self.event_properties,
+            "event_invoke_config": self.event_invoke_config,
         }
 
     @classmethod
@@ -140,6 +143,7 @@ class FunctionSpec:
             ),
             other_events=dict(data["other_events"]),
             event_properties=dict(data.get("event_properties", {})),
+            event_invoke_config=dict(data.get("event_invoke_config", {})),
         )
 
     @property
