@@ -68,6 +68,7 @@ from local.bpjs.signing import callback_signature
 from sutasoma.domain.clock import period_of, today_wita
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.local_stack import aws_client
+from tests.support.uploads import JPEG, post_file
 
 pytestmark = pytest.mark.e2e
 
@@ -386,15 +387,24 @@ def workflow(world: World) -> type[APIStateMachine]:
                     path_parameters={"claim_id": claim["claim_id"]},
                     body={"doc_type": doc_type},
                 )
-                put = world.session.put(
-                    issued.response.json()["upload_url"],
-                    data=b"\xff\xd8\xff\xe0 scan " + doc_type.encode(),
-                    headers={"Content-Type": "image/jpeg"},
-                    timeout=30,
-                )
-                assert put.status_code == 200, put.text
+                posted = post_file(issued.response.json(), JPEG)
+                assert posted.status_code == 204, posted.text
                 outputs.append(issued)
+            self.wait_until_checked(claim["claim_id"])
             return outputs
+
+        def wait_until_checked(self, claim_id: str) -> None:
+            """Uploads are checked asynchronously (S3 -> EventBridge -> DocumentCheckFunction): the
+            seed's verification must find them counted."""
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                read = world.session.get(
+                    f"{world.api_url}/claims/{claim_id}", auth=Bearer(world.tokens["agent"]), timeout=30
+                )
+                if all(d["uploaded"] for d in read.json()["documents"]):
+                    return
+                time.sleep(0.1)
+            raise AssertionError(f"the seed's documents of {claim_id} were not checked within 10 s")
 
     # Roots start a scenario without data from earlier steps. A farmer's or a claim's route called
     # with a random id is the stateless test's business (a 404): here those are reached through

@@ -32,7 +32,7 @@ HEAVY = {
 
 LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
-    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
+    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "document_check": "DocumentCheckFunction", "outbox_sweeper": "OutboxSweeperFunction",
     "pay": "PayFunction", "register": "RegisterFunction", "report": "ReportFunction",
 }  # fmt: skip
 
@@ -95,6 +95,7 @@ def test_every_function_is_checked() -> None:
                 "bpjs_sync",
                 "claim",
                 "dlq_redrive",
+                "document_check",
                 "outbox_sweeper",
                 "pay",
                 "register",

@@ -1,7 +1,7 @@
 """Claims: eligibility, benefit estimate, documents, verification.
 
-The agent files from the field, the BPP coordinator verifies (documents checked in S3, not
-trusted from the client), the claim goes to BPJS through the outbox, and BPJS's callbacks
+The agent files from the field, the BPP coordinator verifies (documents as checked when they
+landed in S3 - app/uploads.py - never trusted from the client), the claim goes to BPJS through the outbox, and BPJS's callbacks
 move it on (app/callbacks.py). Every status change is kept: who, when, why.
 """
 
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, load_farmer, once
-from sutasoma.app.farmer_records import Upload
+from sutasoma.app.farmer_records import Upload, presigned_upload
 from sutasoma.app.paging import Page, across_kecamatan
 from sutasoma.app.ports import AuditTrail, ClaimQuery, Claims, Documents, Farmers, Idempotency, Payments
 from sutasoma.domain.audit import AuditAction, by_caller
@@ -47,9 +47,8 @@ from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.records import Record
+from sutasoma.domain.uploads import CLAIM_DOCUMENT_UPLOAD, document_key
 from sutasoma.runtime.observability import logger, metrics
-
-DOC_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
 
 class NewClaim(Record):
@@ -159,7 +158,7 @@ class ClaimDesk:
             lambda: self._submit(caller, data),
             ClaimRecord,
         )
-        return ClaimView(claim, frozenset())
+        return ClaimView(claim, claim.uploaded_types())
 
     def _submit(self, caller: Caller, data: NewClaim) -> ClaimRecord:
         farmer = load_farmer(self.farmers, caller, data.farmer_id)
@@ -196,7 +195,8 @@ class ClaimDesk:
         return claim
 
     def _uploaded(self, claim: ClaimRecord) -> frozenset[str]:
-        return frozenset(self.documents.uploaded_types(f"claims/{claim.claim_id}/"))
+        """The document types with a file that passed the check (recorded on the claim)."""
+        return claim.uploaded_types()
 
     def get(self, caller: Caller, claim_id: str) -> ClaimView:
         claim = self._load(caller, claim_id)
@@ -238,9 +238,10 @@ class ClaimDesk:
             )
         if claim.status is not ClaimStatus.SUBMITTED:
             raise InvalidTransition("Dokumen hanya dapat ditambah sebelum klaim diverifikasi.")
-        object_key = f"claims/{claim_id}/{doc_type}/{new_id()}.{DOC_EXTENSIONS[content_type]}"
-        url = self.documents.presign_put(object_key, content_type, self.upload_expires_seconds)
-        return Upload(url=url, object_key=object_key, expires_in=self.upload_expires_seconds)
+        key = document_key(claim_id, doc_type, content_type)
+        return presigned_upload(
+            self.documents, key, content_type, CLAIM_DOCUMENT_UPLOAD, self.upload_expires_seconds
+        )
 
     # ------------------------------------------------------------------ verify
     def verify(self, caller: Caller, claim_id: str) -> ClaimView:

@@ -146,9 +146,32 @@ class Queue(Protocol):
     def send(self, entry: OutboxEntry) -> None: ...
 
 
+@dataclass(frozen=True)
+class PresignedPost:
+    """Where and how a client uploads one file: POST `url` as multipart/form-data with `fields`
+    (the signed policy among them), then the file."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str | None
+    version_id: str | None
+
+
 class Documents(Protocol):
-    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str: ...
-    def uploaded_types(self, prefix: str) -> set[str]: ...
+    """A private bucket of files: presigned uploads and downloads, and what the check needs."""
+
+    def presign_post(
+        self, object_key: str, content_type: str, min_bytes: int, max_bytes: int, expires_in: int
+    ) -> PresignedPost: ...
+    def presign_get(self, object_key: str, expires_in: int) -> str: ...
+    def head(self, object_key: str) -> StoredObject | None: ...
+    def read_head(self, object_key: str, length: int, version_id: str | None = None) -> bytes: ...
+    def delete(self, object_key: str, version_id: str | None = None) -> None: ...
     def put(self, object_key: str, body: bytes, content_type: str) -> None: ...
 
 

@@ -11,6 +11,7 @@ from sutasoma.domain.coverage import Coverage, coverage_on
 from sutasoma.domain.errors import FarmerDeceased, FieldError, IncidentDateInvalid
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.registration import RegistrationStatus
+from sutasoma.domain.uploads import FileCheck
 
 Sex = Literal["M", "F"]
 
@@ -77,9 +78,11 @@ class FarmerRecord(Versioned):
     death_source: str | None = None  # "REPORT" | "CLAIM"
     death_note: str | None = None
     corrections: tuple[CorrectionNote, ...] = ()
-    # The KTP copy, once a valid file landed in S3.
+    # The KTP copy, once a valid file landed in S3 (domain/uploads.py); and the latest refused
+    # try after it, with why.
     ktp_uploaded_at: str | None = None
     ktp_object_key: str | None = None
+    ktp_refused: FileCheck | None = None
 
     @property
     def ended(self) -> bool:

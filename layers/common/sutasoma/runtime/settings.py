@@ -35,11 +35,14 @@ class ApiSettings(Settings):
         "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
         "idempotency_expires_seconds": "IDEMPOTENCY_EXPIRES_SECONDS",
         "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
+        "download_url_expires_seconds": "DOWNLOAD_URL_EXPIRES_SECONDS",
         "bpjs_queue_url": "BPJS_QUEUE_URL",
     }
     idempotency_table_name: str = Field(min_length=1)
     idempotency_expires_seconds: int = Field(default=86_400, ge=60)
     upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
+    # A link to a KTP copy or a claim document: short, each one audited when issued.
+    download_url_expires_seconds: int = Field(default=300, ge=30, le=3600)
     bpjs_queue_url: str = Field(min_length=1)
 
 
@@ -123,6 +126,19 @@ class AuditArchiveSettings(Settings):
     }
     audit_archive_bucket: str = Field(min_length=1)
     audit_archive_failure_queue_url: str = Field(min_length=1)
+
+
+class DocumentCheckSettings(Settings):
+    """The check of uploads that landed (functions/document_check): both upload buckets."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "ktp_bucket": "KTP_BUCKET",
+        "claims_bucket": "CLAIMS_BUCKET",
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+    }
+    ktp_bucket: str = Field(min_length=1)
+    claims_bucket: str = Field(min_length=1)
+    bpjs_queue_url: str = Field(min_length=1)  # the writer's; a check queues nothing
 
 
 class MissingConfiguration(RuntimeError):

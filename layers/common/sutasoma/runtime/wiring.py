@@ -16,6 +16,7 @@ from sutasoma.runtime.settings import (
     BpjsSyncSettings,
     CallbackSettings,
     ClaimSettings,
+    DocumentCheckSettings,
     PaySettings,
     RedriveSettings,
     RegisterSettings,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
+    from sutasoma.app.uploads import UploadChecker
     from sutasoma.app.worklist import WorklistDesk
 
 
@@ -130,7 +132,7 @@ def farmer_records(settings: RegisterSettings) -> FarmerRecords:
     store = storage(settings)
     return FarmerRecords(
         store.farmers, store.audit, writer(settings, settings.bpjs_queue_url), _documents(settings.ktp_bucket),
-        settings.upload_url_expires_seconds,
+        settings.upload_url_expires_seconds, settings.download_url_expires_seconds,
     )  # fmt: skip
 
 
@@ -253,6 +255,19 @@ def dead_letters(settings: RedriveSettings) -> DeadLetters:
 
 
 @cache
+def upload_checker(settings: DocumentCheckSettings) -> UploadChecker:
+    from sutasoma.app.uploads import UploadChecker
+    from sutasoma.domain.uploads import UploadKind
+
+    store = storage(settings)
+    buckets = {
+        UploadKind.KTP: _documents(settings.ktp_bucket),
+        UploadKind.CLAIM_DOCUMENT: _documents(settings.claims_bucket),
+    }
+    return UploadChecker(store.farmers, store.claims, writer(settings, settings.bpjs_queue_url), buckets)
+
+
+@cache
 def audit_archiver(settings: AuditArchiveSettings) -> AuditArchiver:
     from sutasoma.adapters.audit_archive import AuditArchiveStore
     from sutasoma.app.audit_archive import AuditArchiver
@@ -268,6 +283,7 @@ def reset() -> None:
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
         payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
+        upload_checker,
     ):  # fmt: skip
         built.cache_clear()
     SettingsSource.reset_all()
