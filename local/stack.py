@@ -187,6 +187,7 @@ class LocalStack:
         from local.gateway.app import Gateway
         from local.gateway.routing import BoundRoute
         from local.gateway.server import serve
+        from local.gateway.throttle import Throttle
 
         api = template.http_api(created.physical)
         verifiers: dict[str, JwtVerifier] = {}
@@ -199,7 +200,8 @@ class LocalStack:
                 )
             bound = [BoundRoute(route, fn) for fn in functions for route in fn.spec.routes]
         api_id = str(created.physical[api.logical_id].ref) if api else "local"
-        gateway = Gateway(bound, verifiers, cors=api.cors if api else None, api_id=api_id)
+        throttle = Throttle.from_settings(api.default_route_settings, api.route_settings) if api else None
+        gateway = Gateway(bound, verifiers, cors=api.cors if api else None, api_id=api_id, throttle=throttle)
         self._gateway = serve(gateway, self.options.api_port)
         log.info("API gateway listening on %s (%d routes)", self._gateway.url, len(bound))
         return gateway, bound

@@ -469,7 +469,11 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
         responses.pop("422", None)
     if "requestBody" in operation:
         responses["415"] = _problem("The body is not application/json (UNSUPPORTED_MEDIA_TYPE)")
-
+    responses["429"] = {
+        "description": "Throttled by API Gateway before the function runs (`DefaultRouteSettings`; "
+        "`POST /bpjs/callbacks` stricter: `RouteSettings`): retry later",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayError"}}},
+    }
 
 
 def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,14 @@ from local.gateway import cors
 from local.gateway.auth import Forbidden, JwtVerifier, Unauthorized
 from local.gateway.events import build_event, new_apigw_request_id, to_http_response
 from local.gateway.routing import BoundRoute, match_route
+from local.gateway.throttle import Throttle
 from local.template.specs import ACCOUNT_ID, CorsSpec
 
 log = logging.getLogger("local.gateway")
 access_log = logging.getLogger("local.gateway.access")
 
 UNAUTHORIZED = {"message": "Unauthorized"}
+TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
 FORBIDDEN = {"message": "Forbidden"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}
 
@@ -70,10 +72,12 @@ class Gateway:
         cors: CorsSpec | None = None,
         api_id: str = "local",
         account_id: str = ACCOUNT_ID,
+        throttle: Throttle | None = None,
     ) -> None:
         self.routes = list(routes)
         self.authorizers = dict(authorizers)
         self.cors = cors
+        self.throttle = throttle or Throttle()
         self.api_id = api_id
         self.account_id = account_id
         # Powertools keeps the event being handled on a class (BaseRouter.current_event), shared
@@ -123,6 +127,8 @@ class Gateway:
             return not_found_problem(), "-"
         bound, path_parameters = matched
         route = bound.route
+        if not self.throttle.allow(route.route_key):  # before the authorizer and the function, as AWS
+            return _json_response(429, TOO_MANY_REQUESTS), route.route_key
         claims: dict[str, Any] | None = None
         if route.authorizer is not None:
             try:

@@ -70,6 +70,9 @@ class HttpApiSpec:
     default_authorizer: str | None
     authorizers: dict[str, JwtAuthorizerSpec]
     cors: CorsSpec | None
+    # DefaultRouteSettings and RouteSettings (route key -> settings), as the template has them
+    default_route_settings: dict[str, Any] = field(default_factory=dict)
+    route_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
