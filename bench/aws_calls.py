@@ -377,6 +377,14 @@ class Workload:
                 "ClaimFunction", "upload URL",
             ),
             Scenario(
+                f"GET {claim}/documents/{{doc_type}}", 200,
+                lambda: http_event(
+                    "GET", f"{claim}/documents/{{doc_type}}", claims=self.coordinator,
+                    path_params={"claim_id": self.documented[0], "doc_type": "kpj_card"},
+                ),
+                "ClaimFunction", "download link",
+            ),
+            Scenario(
                 f"POST {claim}/verify", 200,
                 lambda: self._claim("POST", f"{claim}/verify", self.documented.pop(), claims=self.coordinator),
                 "ClaimFunction", "documents present",

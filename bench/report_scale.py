@@ -75,6 +75,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sutasoma.adapters.directory import NoDirectory
 from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.counters import Count
 
@@ -364,14 +365,16 @@ class Generator:
             "version": 1,
         }
         history.farmers.append(farmer)
-        # What population_delta reads of a farmer: status, paid-through month, income.
+        # What population_delta reads of a farmer: status, paid-through month, income, and the
+        # month they could start paying from (a never-payer's bucket).
+        month = months[registered]
         state: dict[str, Any] = {
             "registration_status": "PENDING",
             "paid_through": None,
             "monthly_income": income,
+            "since": month,
         }
         # Registration: its population delta and counters, in the month it happened.
-        month = months[registered]
         pop[(month, kecamatan)].update(delta(None, state))
         counters[(month, *kec_scope)]["new_registrations"] += 1
         counters[(month, *agent_scope)]["registrations"] += 1
@@ -419,6 +422,12 @@ class Generator:
             collected["contributions_collected"] += amount
             collected["payments"] += 1
             collected["contribution_months"] += count
+            for i, line in zip(periods, lines, strict=True):  # what months paid on time received
+                if i < index:
+                    continue  # paid late: owed at its end, counted so (app/payments.py)
+                for_month = counters[(months[i], *kec_scope)]
+                for_month["paid_for_month"] += line[2]
+                for_month["paid_for_month_members"] += 1
             by_agent = counters[(month, *agent_scope)]
             by_agent["collections_amount"] += amount
             by_agent["payments"] += 1
@@ -438,7 +447,7 @@ class Generator:
                         "kecamatan_code": kecamatan,
                         "periods": [months[i] for i in periods],
                         "lines": [
-                            {"period": months[i], "jkk": jkk, "jkm": jkm, "amount": total}
+                            {"period": months[i], "jkk": jkk, "jkm": jkm, "amount": total, "income": income}
                             for i, (jkk, jkm, total) in zip(periods, lines, strict=True)
                         ],
                         "amount": amount,
@@ -511,7 +520,8 @@ class Bench:
             paid = pay(
                 http_event(
                     "POST", "/farmers/{farmer_id}/payments", path_params={"farmer_id": farmer_id},
-                    body={"months": 1, "amount": quote.body["amount"]}, claims=claims,
+                    body={"months": 1, "amount": quote.body["amount"], "first_period": quote.body["first_period"]},
+                    claims=claims,
                     headers={"Idempotency-Key": str(uuid.uuid4())},
                 )
             )  # fmt: skip
@@ -563,7 +573,7 @@ class Bench:
     def compute(self, runs: int) -> tuple[list[float], Reads, Any]:
         from sutasoma.app.reports import ReportDesk
 
-        service = ReportDesk(self.storage.counters, self.storage.reports, files=None, incentive_rate=0.075)  # type: ignore[arg-type]
+        service = ReportDesk(self.storage.counters, self.storage.reports, None, NoDirectory(), 0.075, {})  # type: ignore[arg-type]
         now = datetime(2026, 11, 5, tzinfo=UTC)
         times = []
         reads = Reads()
@@ -679,7 +689,14 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> str:
             size = Size(target, bench.fill(history, API_SAMPLE if first else 0), [], Reads(), 0)
             if first:  # once, with moto as shipped: the same report, and what moto's Query costs
                 t = time.perf_counter()
-                desk = ReportDesk(bench.storage.counters, bench.storage.reports, None, 0.075)  # type: ignore[arg-type]
+                desk = ReportDesk(
+                    bench.storage.counters,
+                    bench.storage.reports,
+                    None,  # type: ignore[arg-type]
+                    NoDirectory(),
+                    0.075,
+                    {},
+                )
                 shipped = desk.compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
                 size.shipped_time = time.perf_counter() - t
             with partition_queries(), plain.active():

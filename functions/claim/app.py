@@ -18,8 +18,10 @@ from sutasoma.api.models.claims import (
     ClaimOut,
     ClaimPage,
     ClaimStatus,
+    DocumentDownload,
     DocumentUploadRequest,
     DocumentUploadUrl,
+    VerifyRequest,
 )
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.claims import ClaimView, NewClaim
@@ -65,14 +67,14 @@ def list_claims(
 
 @app.get("/claims/<claim_id>", tags=["Claims"])
 def get_claim(claim_id: ClaimId) -> ClaimOut:
-    return presenters.claim_out(wiring.claim_desk(SETTINGS.get()).get(current_caller(app), claim_id))
+    return presenters.claim_out(wiring.claim_review(SETTINGS.get()).get(current_caller(app), claim_id))
 
 
 @app.post("/claims/<claim_id>/documents", tags=["Claims"])
 def document_upload_url(
     claim_id: ClaimId, body: Annotated[DocumentUploadRequest, Body()]
 ) -> DocumentUploadUrl:
-    upload = wiring.claim_desk(SETTINGS.get()).document_upload(
+    upload = wiring.claim_review(SETTINGS.get()).upload(
         current_caller(app), claim_id, body.doc_type, body.content_type
     )
     return DocumentUploadUrl(
@@ -81,9 +83,22 @@ def document_upload_url(
     )  # fmt: skip
 
 
+@app.get(
+    "/claims/<claim_id>/documents/<doc_type>",
+    tags=["Claims"],
+    responses={404: {"description": "Not uploaded (or not a document this claim needs)"}},
+)
+def open_document(claim_id: ClaimId, doc_type: Annotated[str, Path(max_length=40)]) -> DocumentDownload:
+    link = wiring.claim_review(SETTINGS.get()).open_document(current_caller(app), claim_id, doc_type)
+    return DocumentDownload(download_url=link.url, expires_in=link.expires_in)
+
+
 @app.post("/claims/<claim_id>/verify", tags=["Claims"])
-def verify_claim(claim_id: ClaimId) -> ClaimOut:
-    return presenters.claim_out(wiring.claim_desk(SETTINGS.get()).verify(current_caller(app), claim_id))
+def verify_claim(claim_id: ClaimId, body: Annotated[VerifyRequest | None, Body()] = None) -> ClaimOut:
+    percent = body.disability_percent if body else None
+    return presenters.claim_out(
+        wiring.claim_review(SETTINGS.get()).verify(current_caller(app), claim_id, percent)
+    )
 
 
 def _on_invoke(context: LambdaContext) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,28 +26,44 @@ app = build_resolver()
 Period = Annotated[str, Path(description="YYYY-MM", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
+Version = Annotated[
+    int | None, Query(ge=1, le=10_000, description="An earlier version of the report, unchanged (r2)")
+]
+
+
 @app.post("/reports/<period>", tags=["Reports"], responses={201: {"description": "Generated"}})
 def generate(period: Period) -> Response[Report]:
-    require_admin(current_caller(app))
-    report = wiring.report_desk(SETTINGS.get()).generate(period)
+    """An ended month: a new version (1 if none yet). The current month: a provisional preview."""
+    caller = current_caller(app)
+    require_admin(caller)
+    report = wiring.report_desk(SETTINGS.get()).generate(period, generated_by=caller.username)
     return Response(status_code=201, content_type="application/json", body=report)
 
 
 @app.get("/reports/<period>", tags=["Reports"])
-def read(period: Period) -> Report:
-    return wiring.report_desk(SETTINGS.get()).read(current_caller(app), period)
+def read(period: Period, version: Version = None) -> Report:
+    return wiring.report_desk(SETTINGS.get()).read(current_caller(app), period, version)
 
 
 @app.get("/reports/<period>/files/<file_type>", tags=["Reports"])
-def file(period: Period, file_type: Annotated[Literal["csv", "xlsx", "html"], Path()]):  # type: ignore[no-untyped-def]
+def file(  # type: ignore[no-untyped-def]
+    period: Period,
+    file_type: Annotated[Literal["csv", "xlsx", "html"], Path()],
+    version: Version = None,
+    download: Annotated[bool, Query(description="HTML: save instead of opening in the browser")] = False,
+):
     # No return annotation on purpose: Powertools then passes a non-JSON body through as is
     # (the XLSX is binary); with one it would validate the bytes as text.
-    body, content_type = wiring.report_desk(SETTINGS.get()).file(current_caller(app), period, file_type)
+    desk = wiring.report_desk(SETTINGS.get())
+    body, content_type, report = desk.file(current_caller(app), period, file_type, version)
+    suffix = "sementara" if report.provisional else f"v{report.version}"
+    # The HTML opens in the browser (it carries its own download link); CSV and XLSX are saved.
+    disposition = "inline" if file_type == "html" and not download else "attachment"
     return Response(
         status_code=200,
         content_type=content_type,
         body=body,
-        headers={"Content-Disposition": f'attachment; filename="sutasoma-{period}.{file_type}"'},
+        headers={"Content-Disposition": f'{disposition}; filename="sutasoma-{period}-{suffix}.{file_type}"'},
     )
 
 
@@ -79,9 +95,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if event.get("source") in ("aws.scheduler", "aws.events") and "time" in event:
         period = period_for_schedule(event["time"])
         logger.info("scheduled report", extra={"period": period, "scheduled_time": event["time"]})
-        report = wiring.report_desk(SETTINGS.get()).generate(period)
+        report = wiring.report_desk(SETTINGS.get()).generate_scheduled(period)
         return {
             "period": report.period,
+            "version": report.version,
             "best_bpp": report.best_bpp.kecamatan_code if report.best_bpp else None,
         }
     return _http_handler(event, context)

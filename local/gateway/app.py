@@ -53,7 +53,7 @@ def not_found_problem() -> Response:
         404,
         {
             "type": "about:blank",
-            "title": "Not Found",
+            "title": "Tidak ditemukan",
             "status": 404,
             "detail": "Alamat yang diminta tidak ditemukan.",
             "code": "NOT_FOUND",

@@ -34,6 +34,7 @@ class DemoUser:
     password: str
     role: str  # agent | coordinator | admin: also the Cognito group
     kecamatan: str | None  # e.g. 73.12.04; None for the admin
+    full_name: str = ""  # Cognito `name`: how the report shows the agent
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,12 +44,23 @@ def slug(name: str) -> str:
     return "-".join(name.lower().split())
 
 
+# (agent, coordinator) per kecamatan in code order: invented names, as they would read in Soppeng.
+DEMO_NAMES = (
+    ("Andi Baso Tenri", "Hj. Nurhayati Lamba"), ("Muh. Arsyad Latif", "Sitti Aminah Puang"),
+    ("Hasnawati Laupe", "Andi Muh. Idris"), ("Syamsul Bahri", "Hj. Rosmini Daeng"),
+    ("Nurlina Sappe", "Abdul Rahman Tahir"), ("Ismail Pananrang", "Andi Sri Wahyuni"),
+    ("Rahmawati Beddu", "Muh. Yusuf Lanti"), ("Amiruddin Kasim", "Hj. Salmawati Pabe"),
+)  # fmt: skip
+
+
 def demo_users(soppeng: Sequence[Kecamatan], password: str = DEMO_PASSWORD) -> list[DemoUser]:
     users: list[DemoUser] = []
-    for kec in soppeng:
-        users.append(DemoUser(f"agen.{slug(kec.name)}", password, "agent", kec.code))
-        users.append(DemoUser(f"koordinator.{slug(kec.name)}", password, "coordinator", kec.code))
-    users.append(DemoUser("admin", password, "admin", None))
+    for kec, (agent, coordinator) in zip(soppeng, DEMO_NAMES, strict=True):
+        users.append(DemoUser(f"agen.{slug(kec.name)}", password, "agent", kec.code, agent))
+        users.append(
+            DemoUser(f"koordinator.{slug(kec.name)}", password, "coordinator", kec.code, coordinator)
+        )
+    users.append(DemoUser("admin", password, "admin", None, "Admin Dinas Pertanian"))
     return users
 
 
@@ -60,12 +72,18 @@ def create_demo_users(idp: Any, user_pool_id: str, users: list[DemoUser]) -> Non
         raise RuntimeError(f"template.yaml declares no Cognito group(s) {sorted(missing)}")
     for user in users:
         attributes = [{"Name": "custom:kecamatan", "Value": user.kecamatan}] if user.kecamatan else []
+        if user.full_name:
+            attributes.append({"Name": "name", "Value": user.full_name})
         with contextlib.suppress(idp.exceptions.UsernameExistsException):
             idp.admin_create_user(
                 UserPoolId=user_pool_id,
                 Username=user.username,
                 UserAttributes=attributes,
                 MessageAction="SUPPRESS",  # no invitation: the password is set just below
+            )
+        if attributes:  # an existing user gets them again too
+            idp.admin_update_user_attributes(
+                UserPoolId=user_pool_id, Username=user.username, UserAttributes=attributes
             )
         idp.admin_set_user_password(
             UserPoolId=user_pool_id, Username=user.username, Password=user.password, Permanent=True

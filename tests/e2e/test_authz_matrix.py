@@ -77,6 +77,7 @@ POST /claims                               | 401 | 201/409   | 403         | 201
 GET /claims                                | 401 | 200       | 403         | 200       | 403         | 200
 GET /claims/{claim_id}                     | 401 | 200       | 403         | 200       | 403         | 200
 POST /claims/{claim_id}/documents          | 401 | 200       | 403         | 200       | 403         | 200
+GET /claims/{claim_id}/documents/{doc_type} | 401 | 403      | 403         | 200/404   | 403         | 200/404
 POST /claims/{claim_id}/verify             | 401 | 403       | 403         | 409       | 403         | 409
 POST /reports/{period}                     | 401 | 403       | 403         | 403       | 403         | 201
 GET /reports/{period}                      | 401 | 403       | 403         | 200       | 200         | 200
@@ -298,7 +299,12 @@ def _request(route: str, w: World) -> tuple[str, str, dict[str, Any]]:
     method, template = route.split(" ", 1)
     farmer_id = w.dying_id if route == "POST /farmers/{farmer_id}/death" else w.farmer_id
     url = template.format(
-        farmer_id=farmer_id, claim_id=w.claim_id, period=w.period, file_type="csv", refund_id=w.refund_id
+        farmer_id=farmer_id,
+        claim_id=w.claim_id,
+        period=w.period,
+        file_type="csv",
+        refund_id=w.refund_id,
+        doc_type="kpj_card",
     )
     kwargs: dict[str, Any] = {}
     own = {"kecamatan_code": OWN}  # the callers of another kecamatan ask for ours: refused

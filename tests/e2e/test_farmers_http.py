@@ -147,3 +147,21 @@ def test_twenty_registrations_of_one_nik_at_once(
 def test_missing_and_expired_tokens(api: httpx.Client) -> None:
     assert api.get("/farmers").status_code == 401
     assert api.post("/farmers", json=farmer_body()).status_code == 401
+
+
+def test_an_access_token_is_answered_with_what_to_send(
+    api: httpx.Client, local_stack: dict[str, Any]
+) -> None:
+    # The gateway accepts Cognito access tokens (they name the app client), but they carry no
+    # custom:kecamatan: the answer says to send the ID token, not "not assigned to a kecamatan".
+    user = next(u for u in local_stack["demo_users"] if u["username"] == "agen.lalabata")
+    tokens = aws_client(local_stack, "cognito-idp").initiate_auth(
+        ClientId=local_stack["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
+    )["AuthenticationResult"]
+    response = api.get("/farmers", headers=bearer(tokens["AccessToken"]))
+    assert response.status_code == 401, response.text
+    problem = response.json()
+    assert problem["code"] == "UNAUTHORIZED" and "ID token" in problem["detail"]
+    assert api.get("/farmers", headers=bearer(tokens["IdToken"])).status_code == 200

@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
+from local.seed.users import DEMO_NAMES
 from sutasoma.domain.clock import WITA, period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.support.farmers import farmer_body, make_nik
@@ -48,6 +49,7 @@ KECAMATAN = {
 COORDINATOR, COORDINATED = "koordinator.lalabata", "73.12.04"
 AGENT = "agen.lalabata"
 SHEETS = ["Ringkasan BPP", "Agen", "Tren 12 bulan"]
+DEMO_FULL_NAMES = {name for pair in DEMO_NAMES for name in pair}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -138,8 +140,42 @@ def test_admin_generates_last_months_report_with_all_eight_bpp(
     agents = report["agents"]
     assert {a["kecamatan_code"] for a in agents} == set(KECAMATAN)
     assert all(a["username"].startswith(("agen.", "koordinator.")) for a in agents)
+    # By the name in their Cognito account (seeded for the demo users), not their username.
+    assert all(a["full_name"] in DEMO_FULL_NAMES for a in agents), agents
     assert sum(a["collections_amount"] for a in agents) == totals["contributions_collected"]
     assert [p["period"] for p in report["trend"]][-1] == last_month
+
+
+def test_the_meetings_version_is_kept_and_the_regeneration_is_the_next(
+    user: Callable[[str], httpx.Client], generated: dict[str, Any], last_month: str
+) -> None:
+    version = generated["version"]
+    assert version >= 2 and generated["supersedes"] == version - 1 and generated["generated_by"] == "admin"
+    first = user("admin").get(f"/reports/{last_month}", params={"version": 1})
+    assert first.status_code == 200, first.text
+    meeting = first.json()
+    if today_wita().day > 5:  # this month's 5th was replayed: version 1 is the schedule's
+        assert meeting["generated_by"] == "jadwal"
+    assert (meeting["version"], meeting["supersedes"], meeting["provisional"]) == (1, None, False)
+    assert meeting["generated_at"] < generated["generated_at"]
+    # The history does not change between the two: nothing to list, and no figure moved.
+    assert generated["changes"] == [] and meeting["rows"] == generated["rows"]
+    assert user("admin").get(f"/reports/{last_month}", params={"version": version + 1}).status_code == 404
+
+
+def test_this_month_is_a_preview_and_next_month_cannot_be_generated(
+    user: Callable[[str], httpx.Client], last_month: str
+) -> None:
+    current = add_months(last_month, 1)
+    preview = user("admin").post(f"/reports/{current}")
+    assert preview.status_code == 201, preview.text
+    body = preview.json()
+    assert (body["provisional"], body["version"], body["best_bpp"]) == (True, 0, None)
+    assert all(r["rank"] is None for r in body["rows"])
+    html = user("admin").get(f"/reports/{current}/files/html")
+    assert html.status_code == 200 and html.headers["content-disposition"].startswith("inline")
+    later = user("admin").post(f"/reports/{add_months(current, 1)}")
+    assert later.status_code == 422 and later.json()["code"] == "PERIOD_NOT_ENDED", later.text
 
 
 def test_a_coordinator_sees_only_their_bpp(
@@ -150,7 +186,10 @@ def test_a_coordinator_sees_only_their_bpp(
     report = read.json()
     (row,) = report["rows"]
     assert row["kecamatan_code"] == COORDINATED
-    assert row == next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED)
+    whole = next(r for r in generated["rows"] if r["kecamatan_code"] == COORDINATED)
+    # The coordinator's copy adds how far behind the best BPP theirs is (0 for the best).
+    assert row["gap_to_best"] == round(generated["best_bpp"]["score"] - whole["collection_rate"], 4) >= 0
+    assert {**row, "gap_to_best": None} == whole
     assert report["totals"]["registered"] == row["registered"]
     assert {a["kecamatan_code"] for a in report["agents"]} <= {COORDINATED}
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sutasoma.adapters.directory import NoDirectory
 from sutasoma.app.reconcile import reconcile
 from sutasoma.app.reports import ReportDesk
 from sutasoma.domain.clock import now_utc, period_of, today_wita
@@ -140,7 +141,7 @@ def _scanner(road: Road) -> Any:
 
 def test_report_adds_up_and_a_month_without_activity_is_all_zeros(road: Road) -> None:
     storage = road.stack.storage()
-    desk = ReportDesk(storage.counters, storage.reports, files=Any, incentive_rate=0.075)
+    desk = ReportDesk(storage.counters, storage.reports, Any, NoDirectory(), 0.075, {})
     period = period_of(today_wita())
     report = desk.compute(period, now_utc())
     assert [r.kecamatan_code for r in report.rows] == [f"73.12.0{i}" for i in range(1, 9)]
@@ -156,7 +157,7 @@ def test_report_adds_up_and_a_month_without_activity_is_all_zeros(road: Road) ->
     recounted = reconcile(_scanner(road))
     assert recounted["differences"] == []
     for row in report.rows:
-        assert row.active + row.arrears + row.lapsed + row.not_started == row.registered
+        assert row.active + row.due + row.arrears + row.lapsed + row.not_started == row.registered
         assert 0 <= row.collection_rate <= 1
     assert all(a.incentive == int(a.collections_amount * 0.075) for a in report.agents)
     ranked = sorted((r for r in report.rows if r.rank), key=lambda r: r.rank or 0)

@@ -1,5 +1,6 @@
 """The report function on moto: generation by schedule and by an admin, who may read what,
-and the files."""
+and the files. The current month is a provisional preview (test_report_versions.py has the
+versions of ended months)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ ADMIN = claims_for("admin", username="admin.dinas")
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
 CURRENT = period_of(today_wita())
+PREVIOUS = add_months(CURRENT, -1)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,8 @@ def test_admin_generates_and_reads_the_whole_report(
     report_fn: FunctionInvoker, generated: dict[str, object]
 ) -> None:
     assert generated["period"] == CURRENT
+    assert (generated["provisional"], generated["version"], generated["best_bpp"]) == (True, 0, None)
+    assert generated["generated_by"] == "admin.dinas"
     rows = generated["rows"]
     assert isinstance(rows, list) and [r["kecamatan_code"] for r in rows] == [
         f"73.12.0{i}" for i in range(1, 9)
@@ -50,6 +54,7 @@ def test_admin_generates_and_reads_the_whole_report(
     assert read.status == 200 and read.body["rows"] == rows
     lalabata = next(r for r in rows if r["kecamatan_code"] == "73.12.04")
     assert lalabata["new_registrations"] >= 1 and lalabata["registered"] >= 1
+    assert all(r["rank"] is None for r in rows)  # a month not ended is never evaluated
 
 
 def test_coordinator_sees_own_rows_agent_sees_nothing(
@@ -116,13 +121,17 @@ def test_files_carry_the_same_numbers(
     assert "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(content)).namelist()
     status, headers, content = fetch("html")
     assert status == 200 and b"Lalabata" in content and b"<svg" in content
+    # Opens in the browser; ?download=1 saves it. The preview's name says it is provisional.
+    assert headers["content-disposition"] == f'inline; filename="sutasoma-{CURRENT}-sementara.html"'
+    assert headers["content-type"].startswith("text/html")
     status, _, content = fetch("html", COORDINATOR)
     assert status == 200 and b"Lalabata" in content and b"Marioriwawo" not in content
     assert fetch("pdf")[0] == 422
+    # A preview is not a record: no copy is kept (versions are, see test_report_versions.py).
     stored = road.stack.clients("s3").list_objects_v2(
         Bucket=road.stack.ref("ReportsBucket"), Prefix=f"reports/{CURRENT}/"
     )
-    assert sorted(o["Key"].rsplit(".", 1)[1] for o in stored["Contents"]) == ["csv", "html", "xlsx"]
+    assert stored.get("KeyCount") == 0
 
 
 def test_scheduled_run_reports_the_month_before_its_scheduled_time(report_fn: FunctionInvoker) -> None:
@@ -150,7 +159,14 @@ def test_watchdog_reports_whether_last_month_is_there(
 ) -> None:
     first_next = today_wita().replace(day=1) + timedelta(days=32)
     at_nine = f"{first_next.replace(day=5).isoformat()}T01:00:00Z"  # 09:00 WITA on the 5th
-    assert report_fn.raw({"watchdog": True, "time": at_nine}) == {"period": CURRENT, "report_present": True}
+    # A preview of the month is not its evaluation: the watchdog still raises the alarm.
+    assert report_fn.raw({"watchdog": True, "time": at_nine}) == {"period": CURRENT, "report_present": False}
+    this_month = f"{today_wita().replace(day=5).isoformat()}T01:00:00Z"
+    report_fn(http_event("POST", "/reports/{period}", path_params={"period": PREVIOUS}, claims=ADMIN))
+    assert report_fn.raw({"watchdog": True, "time": this_month}) == {
+        "period": PREVIOUS,
+        "report_present": True,
+    }
     missing = report_fn.raw({"watchdog": True, "time": "2019-03-05T01:00:00Z"})
     assert missing == {"period": "2019-02", "report_present": False}
 

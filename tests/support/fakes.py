@@ -21,10 +21,11 @@ from sutasoma.app.ports import (
     Registration,
     Storage,
     StoredObject,
+    VersionTaken,
 )
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
-from sutasoma.domain.claim import ClaimKey, ClaimRecord
+from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.counters import CounterIncrement, MonthCounters
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 from sutasoma.domain.outbox import OutboxEntry
@@ -48,6 +49,8 @@ def identity(record: Record) -> Identity:
             return ("claim", record.claim_id)
         case ClaimKey():
             return ("claimkey", record.farmer_id, record.claim_type, record.incident_date.isoformat())
+        case DeathClaimKey():
+            return ("deathclaim", record.farmer_id)
         case OutboxEntry():
             return ("outbox", record.farmer_id, record.op_id)
         case AuditRecord():
@@ -252,14 +255,27 @@ class MemoryCounters:
 class MemoryMisc:
     def __init__(self, table: MemoryTable) -> None:
         self.table = table
-        self.reports_json: dict[str, str] = {}
+        self.versions: dict[tuple[str, int], str] = {}
+        self.previews: dict[str, str] = {}
         self.sequences: Counter[tuple[str, int]] = Counter()
 
-    def put(self, period: str, report_json: str, generated_at: str) -> None:
-        self.reports_json[period] = report_json
+    def put_version(self, period: str, version: int, report_json: str, generated_at: str) -> None:
+        if (period, version) in self.versions:
+            raise VersionTaken(version)
+        self.versions[(period, version)] = report_json
 
-    def get(self, period: str) -> str | None:
-        return self.reports_json.get(period)
+    def put_preview(self, period: str, report_json: str, generated_at: str) -> None:
+        self.previews[period] = report_json
+
+    def latest(self, period: str) -> str | None:
+        numbers = [v for p, v in self.versions if p == period]
+        return self.versions[(period, max(numbers))] if numbers else None
+
+    def version(self, period: str, version: int) -> str | None:
+        return self.versions.get((period, version))
+
+    def preview(self, period: str) -> str | None:
+        return self.previews.get(period)
 
     def next(self, kecamatan_code: str, year: int) -> int:
         self.sequences[(kecamatan_code, year)] += 1

@@ -114,6 +114,7 @@ def _agents(rows: list[KecamatanRow]) -> list[AgentRow]:
             agents.append(
                 AgentRow(
                     username=f"agen.{_slug(name)}{suffix}",
+                    full_name=f"agen.{_slug(name)}{suffix}",
                     kecamatan_code=code,
                     registrations=round(row.new_registrations * share),
                     payments=round(row.payments * share),

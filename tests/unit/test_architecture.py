@@ -20,7 +20,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 KEY_MODULE = PACKAGE / "adapters" / "dynamo" / "keys.py"
 # Partition and sort key prefixes of the single table (docs/data-model.md).
 KEY_STRING = re.compile(
-    r"""["'](?:FARMER|KEC|AGENT|COUNTER|POP|CLAIMS?|CLAIMKEY|AUDIT|NIK|OUTBOX|PAYMENT|REPORT|CALLBACK|SEQ)#"""
+    r"""["'](?:FARMER|KEC|AGENT|COUNTER|POP|CLAIMS?|CLAIMKEY|DEATHCLAIM|AUDIT|NIK|OUTBOX|PAYMENT|REPORTS?|CALLBACK|SEQ|REFUNDS?)#"""
 )
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

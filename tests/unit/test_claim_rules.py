@@ -42,8 +42,8 @@ def payment(periods: list[str], recorded_at: str) -> PaymentRecord:
             144_000_000 + 22_000_000,
             {"JKK_DEATH", "FUNERAL", "JKK_PERIODIC"},
         ),
-        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1_000_000, 56_000_000, {"JKK_TOTAL_DISABILITY"}),
-        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 2_000_000, 112_000_000, {"JKK_TOTAL_DISABILITY"}),
+        # Permanent disability before the verifier records its percentage: pending, not in the total.
+        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1_000_000, 0, set()),
         (ClaimType.JKK, JkkOutcome.TEMPORARY_DISABILITY, 1_000_000, 0, set()),
         (ClaimType.JKK, JkkOutcome.TREATMENT, 1_000_000, 0, set()),
     ],
@@ -51,10 +51,49 @@ def payment(periods: list[str], recorded_at: str) -> PaymentRecord:
 def test_benefit_totals(
     claim_type: ClaimType, outcome: JkkOutcome | None, income: int, total: int, codes_in_total: set[str]
 ) -> None:
-    got, items = estimate(claim_type, outcome, income, contribution_months=12)
+    got, items = estimate(claim_type, outcome, income, membership_months=12)
     assert got == total
     assert {i.code for i in items if i.in_total} == codes_in_total
     assert all(i.rule.startswith("PP 82/2019") for i in items)
+
+
+@pytest.mark.parametrize(
+    ("percent", "income", "amount", "name"),
+    [
+        (70, 1_000_000, 56_000_000, "Santunan cacat total tetap"),  # total: 70 % x 80 = 56 x W
+        (70, 2_000_000, 112_000_000, "Santunan cacat total tetap"),
+        (100, 1_000_000, 80_000_000, "Santunan cacat total tetap"),
+        (30, 1_000_000, 24_000_000, "Santunan cacat sebagian tetap 30%"),  # partial: 30 % x 80 x W
+        (1, 1_500_000, 1_200_000, "Santunan cacat sebagian tetap 1%"),
+    ],
+)
+def test_permanent_disability_is_the_verifiers_percentage_times_80_wages(
+    percent: int, income: int, amount: int, name: str
+) -> None:
+    total, items = estimate(ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, income, 12, percent)
+    item = next(i for i in items if i.code == "JKK_PERMANENT_DISABILITY")
+    assert (item.amount, item.in_total, item.name, total) == (amount, True, name, amount)
+    assert any(i.code == "SCHOLARSHIP_CAP" for i in items) is (percent >= 70)  # scholarships: total only
+
+
+def test_a_pending_disability_says_so() -> None:
+    total, items = estimate(ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1_000_000, 12)
+    item = next(i for i in items if i.code == "JKK_PERMANENT_DISABILITY")
+    assert (total, item.amount, item.in_total) == (0, None, False)
+    assert "menunggu persentase" in item.name
+
+
+def test_a_death_lists_no_pay_while_unable_to_work() -> None:
+    _, items = estimate(ClaimType.JKK, JkkOutcome.DEATH, 1_000_000, 12)
+    assert "JKK_STMB" not in {i.code for i in items}
+
+
+def test_transport_is_named_in_bahasa_indonesia() -> None:
+    _, items = estimate(ClaimType.JKK, JkkOutcome.TREATMENT, 1_000_000, 12)
+    names = {i.code: i.name for i in items}
+    assert [names[f"JKK_TRANSPORT_{m}"] for m in ("LAND", "SEA", "AIR")] == [
+        "Transportasi darat", "Transportasi laut", "Transportasi udara",
+    ]  # fmt: skip
 
 
 def test_jkk_death_has_a_minimum_of_20_million() -> None:
@@ -81,7 +120,7 @@ def test_care_stmb_and_transport_are_items_not_total() -> None:
         (ClaimType.JKM, None, 35, False),
         (ClaimType.JKM, None, 36, True),
         (ClaimType.JKK, JkkOutcome.DEATH, 1, True),
-        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1, True),
+        (ClaimType.JKK, JkkOutcome.PERMANENT_DISABILITY, 1, False),  # until a total disability is recorded
         (ClaimType.JKK, JkkOutcome.TREATMENT, 100, False),
     ],
 )

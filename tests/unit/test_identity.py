@@ -56,3 +56,13 @@ def test_no_subject_is_unauthorized(claims: dict[str, str] | None) -> None:
 def test_role_and_kecamatan_are_required(claims: dict[str, str]) -> None:
     with pytest.raises(Forbidden):
         caller_from_claims(claims)
+
+
+def test_an_access_token_is_told_to_send_the_id_token() -> None:
+    # Access tokens carry no custom:kecamatan: "not assigned to a kecamatan" would mislead.
+    with pytest.raises(Unauthorized, match="ID token"):
+        caller_from_claims({"sub": "s", "cognito:groups": "[agent]", "token_use": "access", "username": "a"})
+    id_token = caller_from_claims(
+        {"sub": "s", "cognito:groups": "[agent]", "token_use": "id", "custom:kecamatan": "73.12.04"}
+    )
+    assert id_token.kecamatan == "73.12.04"

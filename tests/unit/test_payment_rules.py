@@ -145,3 +145,23 @@ def test_three_overdue_months_are_arrears_four_a_lapse(on: date, state: Coverage
     coverage = coverage_on("2026-09", on)  # Oct, Nov, Dec overdue; January from the 16th
     assert (coverage.state, coverage.months_overdue) == (state, overdue)
     assert lapses_on("2026-09") == date(2027, 1, 16)
+
+
+def test_a_month_paid_late_keeps_its_due_a_month_paid_ahead_adds_its_payment() -> None:
+    # Paid in December: October and November late (owed at their end, counted so by the
+    # population), December on time, January ahead.
+    from sutasoma.app.payments import payment_counts
+    from sutasoma.domain.identity import Caller, Role
+    from sutasoma.domain.payment import PaidLine, PaymentRecord
+
+    months = ("2026-10", "2026-11", "2026-12", "2027-01")
+    lines = [PaidLine(period=m, jkk=5_000, jkm=3_400, amount=8_400, income=1_000_000) for m in months]
+    payment = PaymentRecord.model_construct(
+        kecamatan_code="73.12.04", amount=33_600, periods=months, lines=lines
+    )
+    agent = Caller(sub="s", username="agen.lalabata", role=Role.AGENT, kecamatan="73.12.04")
+    counts = payment_counts(agent, payment, "2026-12")
+    received = {c.period: c.amounts["paid_for_month"] for c in counts if "paid_for_month" in c.amounts}
+    assert received == {"2026-12": 8_400, "2027-01": 8_400}
+    (collected,) = [c for c in counts if "contributions_collected" in c.amounts]
+    assert (collected.period, collected.amounts["contributions_collected"]) == ("2026-12", 33_600)

@@ -27,8 +27,10 @@ def test_filter_for_kecamatan(report: Report) -> None:
     code = "73.12.07"  # Ganra, not the best BPP
     mine = filter_for_kecamatan(report, code)
     row = next(r for r in report.rows if r.kecamatan_code == code)
-    assert mine.rows == [row]
-    assert mine.totals == row
+    assert report.best_bpp is not None
+    gap = round(report.best_bpp.score - row.collection_rate, 4)
+    assert gap > 0 and mine.rows == [row.model_copy(update={"gap_to_best": gap})]
+    assert mine.totals == mine.rows[0]
     assert mine.agents and all(a.kecamatan_code == code for a in mine.agents)
     assert {a.username for a in mine.agents} == {
         a.username for a in report.agents if a.kecamatan_code == code

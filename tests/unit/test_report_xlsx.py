@@ -89,6 +89,7 @@ def test_xlsx_writes_text_as_text() -> None:
     report.agents.append(
         AgentRow(
             username='=HYPERLINK("http://x")',
+            full_name='=HYPERLINK("http://x")',
             kecamatan_code="73.12.01",
             registrations=1,
             payments=0,

@@ -29,6 +29,9 @@ def parse_groups(raw: Any) -> list[str]:
 def caller_from_claims(claims: Mapping[str, Any] | None, request_id: str | None = None) -> Caller:
     if not claims or not claims.get("sub"):
         raise Unauthorized("Token tidak ada atau tidak valid.")
+    if claims.get("token_use") == "access":
+        # An access token carries no custom:kecamatan: say what to send instead of "not assigned".
+        raise Unauthorized("Yang dikirim token akses: kirim ID token (IdToken) dari hasil login.")
     groups = set(parse_groups(claims.get("cognito:groups")))
     role = next((r for r in ROLE_ORDER if r.value in groups), None)
     if role is None:

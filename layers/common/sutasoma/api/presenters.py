@@ -137,7 +137,8 @@ def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
         ),
         required_documents=list(claim.required_documents), documents=documents, warnings=list(claim.warnings),
         approved_amount=claim.approved_amount, paid_amount=claim.paid_amount, paid_at=claim.paid_at,
-        rejection_reason=claim.rejection_reason,
+        rejection_reason=claim.rejection_reason, disability_percent=claim.disability_percent, income=claim.income,
+        membership_months=claim.membership_months, previous_claim_id=claim.previous_claim_id,
         history=[ClaimEvent(status=h.status, at=h.at, by=h.by, reason=h.reason) for h in claim.history],
         created_by=claim.created_by, created_at=claim.created_at, updated_at=claim.updated_at,
     )  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import refund_opened, registration_rejected
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
@@ -271,6 +272,6 @@ class BpjsSync:
             refused = claim.moved(
                 ClaimEvent.REFUSED_AT_SUBMISSION, stamp, "BPJS", reason, rejection_reason=reason
             )
-            return Outcome("REJECTED", ChangeSet(writes=(Updated(claim, refused),)), claim_id)
+            return Outcome("REJECTED", claim_moved(claim, refused, period_of(today_wita())), claim_id)
         sent = claim.moved(ClaimEvent.SENT, stamp, SYSTEM, bpjs_claim_ref=claim_ref)
-        return Outcome("SENT", ChangeSet(writes=(Updated(claim, sent),)), claim_id)
+        return Outcome("SENT", claim_moved(claim, sent, period_of(today_wita())), claim_id)

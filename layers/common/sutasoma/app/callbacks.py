@@ -11,11 +11,12 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import registration_rejected
 from sutasoma.app.ports import CallbackLog, Claims, Farmers, Payments
 from sutasoma.domain.audit import BPJS, AuditAction, by_party
-from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict, farmer_written
+from sutasoma.domain.changes import ChangeSet, Created, WriteConflict, farmer_written
 from sutasoma.domain.claim import ClaimEvent, ClaimRecord
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
@@ -200,9 +201,9 @@ class CallbackDesk:
             raise NotFound("Klaim tidak ditemukan.")
         stamp = iso_utc(now_utc())
         after, counts = claim_decision(claim, event, stamp)
-        changes = ChangeSet(
-            writes=(Updated(claim, after),),
-            counts=(CounterIncrement(period_of(today_wita()), claim.kecamatan_code, counts),),
+        period = period_of(today_wita())
+        changes = claim_moved(claim, after, period) + ChangeSet(
+            counts=(CounterIncrement(period, claim.kecamatan_code, counts),)
         )
         return self._write(event, claim.farmer_id, changes, stamp, "claim", claim_id, ())
 

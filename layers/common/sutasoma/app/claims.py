@@ -1,9 +1,6 @@
-"""Claims: eligibility, benefit estimate, documents, verification.
-
-The agent files from the field, the BPP coordinator verifies (documents as checked when they
-landed in S3 - app/uploads.py - never trusted from the client), the claim goes to BPJS through the outbox, and BPJS's callbacks
-move it on (app/callbacks.py). Every status change is kept: who, when, why.
-"""
+"""Claims: filing (eligibility, the estimate, one death benefit per person, a refiling after
+BPJS's rejection) and reading them. Documents and verification: app/claim_review.py; BPJS's
+decisions: app/callbacks.py."""
 
 from __future__ import annotations
 
@@ -13,41 +10,39 @@ from datetime import date, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sutasoma.app.common import Writer, load_farmer, once
-from sutasoma.app.farmer_records import Upload, presigned_upload
+from sutasoma.app.claim_lifecycle import claim_keys, claim_opened
+from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
+from sutasoma.app.membership import death_recorded
 from sutasoma.app.paging import Page, across_kecamatan
-from sutasoma.app.ports import AuditTrail, ClaimQuery, Claims, Documents, Farmers, Idempotency, Payments
+from sutasoma.app.ports import AuditTrail, ClaimQuery, Claims, Farmers, Idempotency, Payments
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.claim import (
     Claimant,
-    ClaimEvent,
     ClaimKey,
     ClaimRecord,
     ClaimStatus,
+    DeathClaimKey,
     Estimate,
     StatusChange,
 )
-from sutasoma.domain.claim_rules import check_eligibility, report_warnings
+from sutasoma.domain.claim_rules import (
+    check_death_date,
+    check_eligibility,
+    income_at_incident,
+    membership_months,
+    report_warnings,
+)
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
-from sutasoma.domain.documents import DOC_NAMES, DocType, required_documents
-from sutasoma.domain.errors import (
-    ConcurrentUpdate,
-    DocumentsMissing,
-    DuplicateClaim,
-    FieldError,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-)
+from sutasoma.domain.documents import required_documents
+from sutasoma.domain.errors import DeathAlreadyClaimed, DuplicateClaim, FieldError, NotFound, ValidationFailed
 from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id, new_id
-from sutasoma.domain.outbox import OpType, OutboxEntry
+from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.records import Record
-from sutasoma.domain.uploads import CLAIM_DOCUMENT_UPLOAD, document_key
 from sutasoma.runtime.observability import logger, metrics
 
 
@@ -60,6 +55,7 @@ class NewClaim(Record):
     outcome: str | None = None
     road_accident: bool = False
     claimant: Claimant
+    previous_claim_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ class ClaimView:
     whole_account: bool = False
 
 
-def _outcome(data: NewClaim) -> JkkOutcome | None:
+def outcome_of(data: NewClaim) -> JkkOutcome | None:
     if data.type is ClaimType.JKM:
         if data.outcome not in (None, "death"):
             raise ValidationFailed(
@@ -83,44 +79,76 @@ def _outcome(data: NewClaim) -> JkkOutcome | None:
     return JkkOutcome(data.outcome) if data.outcome else JkkOutcome.TREATMENT
 
 
-def decide_claim(
-    caller: Caller,
-    data: NewClaim,
-    outcome: JkkOutcome | None,
-    farmer: FarmerRecord,
-    paid_months: int,
-    now: datetime,
-) -> tuple[ClaimRecord, ChangeSet]:
-    """The claim with its estimate and documents, its uniqueness key, counters and audit."""
-    now_stamp, period, kecamatan_code = iso_utc(now), period_of(today_wita(now)), farmer.kecamatan_code
-    total, items = estimate(data.type, outcome, farmer.monthly_income, paid_months)
-    docs = required_documents(data.type, outcome, data.road_accident, data.claimant.relationship)
-    claim_id = new_id()
-    claim = ClaimRecord(
-        claim_id=claim_id, farmer_id=data.farmer_id, kecamatan_code=kecamatan_code, claim_type=data.type.value,
-        outcome=outcome.value if outcome else ("death" if data.type is ClaimType.JKM else None),
-        incident_date=data.incident_date, description=data.description, location=data.location,
-        road_accident=data.road_accident, claimant=data.claimant, status=ClaimStatus.SUBMITTED,
-        estimated_benefit=Estimate(total=total, items=tuple(items)), required_documents=tuple(d.value for d in docs),
-        warnings=report_warnings(data.type, data.incident_date, now), history=(StatusChange(status=ClaimStatus.SUBMITTED, at=now_stamp, by=caller.username),),
-        created_by=caller.username, created_at=now_stamp, updated_at=now_stamp,
+def check_refiling(data: NewClaim, previous: ClaimRecord | None) -> None:
+    """A refiling names a claim BPJS rejected, of the same farmer, type and incident."""
+    if data.previous_claim_id is None:
+        return
+    same = previous is not None and (previous.farmer_id, previous.claim_type, previous.incident_date) == (
+        data.farmer_id, data.type.value, data.incident_date,
     )  # fmt: skip
-    key = ClaimKey(
-        farmer_id=data.farmer_id,
-        claim_type=data.type.value,
-        incident_date=data.incident_date,
-        claim_id=claim_id,
-    )
-    counts = {f"claims_submitted_{data.type.value}": 1, f"claims_estimated_{data.type.value}": total}
+    if previous is None or not same or previous.status is not ClaimStatus.REJECTED:
+        raise ValidationFailed(
+            "Klaim ulang hanya untuk klaim yang ditolak BPJS, dengan petani, jenis dan tanggal kejadian yang sama.",
+            [FieldError("previous_claim_id", "Bukan klaim yang ditolak untuk kejadian ini.")],
+        )
+    if previous.refiled_as is not None:
+        raise ValidationFailed(
+            f"Klaim ini sudah diajukan ulang sebagai klaim {previous.refiled_as}.",
+            [FieldError("previous_claim_id", "Rujuk klaim terakhir yang ditolak.")],
+        )
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a new claim is decided on."""
+
+    farmer: FarmerRecord
+    payments: list[PaymentRecord]
+    outcome: JkkOutcome | None
+    now: datetime
+    previous: ClaimRecord | None = None  # the rejected claim this one files again
+
+
+def decide_claim(caller: Caller, data: NewClaim, basis: Basis) -> tuple[ClaimRecord, ChangeSet]:
+    """The claim with its estimate and documents, its keys, counters, the audit record, and for
+    a death claim the recorded death (DOMAIN.md "Membership life cycle")."""
+    farmer, stamp, period = basis.farmer, iso_utc(basis.now), period_of(today_wita(basis.now))
+    income = income_at_incident(basis.payments, data.incident_date) or farmer.monthly_income
+    months = membership_months(basis.payments, data.incident_date)
+    total, items = estimate(data.type, basis.outcome, income, months)
+    docs = required_documents(data.type, basis.outcome, data.road_accident, data.claimant.relationship)
+    claim = ClaimRecord(
+        claim_id=new_id(), farmer_id=data.farmer_id, kecamatan_code=farmer.kecamatan_code, claim_type=data.type.value,
+        outcome=basis.outcome.value if basis.outcome else "death", incident_date=data.incident_date,
+        description=data.description, location=data.location, road_accident=data.road_accident,
+        claimant=data.claimant, status=ClaimStatus.SUBMITTED, estimated_benefit=Estimate(total=total, items=tuple(items)),
+        required_documents=tuple(d.value for d in docs), warnings=report_warnings(data.type, data.incident_date, basis.now),
+        history=(StatusChange(status=ClaimStatus.SUBMITTED, at=stamp, by=caller.username),),
+        created_by=caller.username, created_by_sub=caller.sub, created_at=stamp, updated_at=stamp,
+        income=income, membership_months=months, previous_claim_id=data.previous_claim_id,
+    )  # fmt: skip
+    key, death_key = claim_keys(claim)
     audit = by_caller(
-        caller, AuditAction.CLAIM_SUBMITTED, claim_id, f"claim/{claim_id}", now_stamp,
+        caller, AuditAction.CLAIM_SUBMITTED, claim.claim_id, f"claim/{claim.claim_id}", stamp,
         farmer_id=data.farmer_id, detail={"type": data.type.value},
     )  # fmt: skip
+    counted = {f"claims_submitted_{data.type.value}": 1, f"claims_estimated_{data.type.value}": total}
     changes = ChangeSet(
-        writes=(Created(key), Created(claim)),
-        counts=(CounterIncrement(period, kecamatan_code, counts),),
+        writes=(Created(key), *((Created(death_key),) if death_key else ()), Created(claim)),
+        counts=(CounterIncrement(period, farmer.kecamatan_code, counted), claim_opened(claim, period)),
         audit=(audit,),
     )
+    if basis.previous is not None:  # off the worklist's "to refile"; a second refiling is a conflict
+        changes += ChangeSet(
+            writes=(
+                Updated(basis.previous, basis.previous.next(refiled_as=claim.claim_id, updated_at=stamp)),
+            )
+        )
+    if claim.is_death and farmer.deceased_on is None:
+        _, death = death_recorded(
+            farmer, basis.payments, data.incident_date, "CLAIM", caller.username, stamp, period
+        )
+        changes += death
     return claim, changes
 
 
@@ -133,8 +161,6 @@ class ClaimDesk:
         audit: AuditTrail,
         writer: Writer,
         idempotency: Idempotency,
-        documents: Documents,
-        upload_expires_seconds: int,
         deadline_years: int,
     ) -> None:
         self.farmers = farmers
@@ -143,42 +169,34 @@ class ClaimDesk:
         self.audit = audit
         self.writer = writer
         self.idempotency = idempotency
-        self.documents = documents
-        self.upload_expires_seconds = upload_expires_seconds
         self.deadline_years = deadline_years
 
     # ------------------------------------------------------------------ file
     def submit(self, caller: Caller, data: NewClaim, idempotency_key: str | None) -> ClaimView:
+        load_farmer(self.farmers, caller, data.farmer_id)  # authorized before any replay
         claim = once(
-            self.idempotency,
-            "claim",
-            idempotency_key,
-            caller.sub,
-            data,
-            lambda: self._submit(caller, data),
-            ClaimRecord,
-        )
+            self.idempotency, "claim", idempotency_key, f"{caller.sub}:{data.farmer_id}", data,
+            lambda: retry_on_conflict(lambda: self._submit(caller, data)), ClaimRecord,
+        )  # fmt: skip
         return ClaimView(claim, claim.uploaded_types())
 
     def _submit(self, caller: Caller, data: NewClaim) -> ClaimRecord:
         farmer = load_farmer(self.farmers, caller, data.farmer_id)
-        outcome = _outcome(data)
+        outcome = outcome_of(data)
+        wanted = data.previous_claim_id
+        previous = self.claims.get(wanted) if wanted and is_id(wanted) else None
+        check_refiling(data, previous)
         now = now_utc()
         payments = self.payments.all_of(data.farmer_id)
         check_eligibility(farmer, payments, data.incident_date, today_wita(now), self.deadline_years)
-        paid_months = len({period for payment in payments for period in payment.periods})
-        claim, changes = decide_claim(caller, data, outcome, farmer, paid_months, now)
+        if data.type is ClaimType.JKM or outcome is JkkOutcome.DEATH:
+            check_death_date(farmer, data.incident_date)
+        claim, changes = decide_claim(caller, data, Basis(farmer, payments, outcome, now, previous))
         try:
             self.writer.write(changes)
         except WriteConflict as conflict:
-            if not conflict.concerns(ClaimKey):
-                raise
-            existing = conflict.current.claim_id if isinstance(conflict.current, ClaimKey) else None
-            raise DuplicateClaim(
-                "Klaim jenis ini untuk petani dan tanggal kejadian yang sama sudah ada.",
-                [FieldError("incident_date", "Klaim ganda.")],
-                extra={"claim_id": existing},
-            ) from None
+            self._explain(conflict)
+            raise
         metrics.add_metric(name=f"ClaimSubmitted{data.type.value}", unit=MetricUnit.Count, value=1)
         logger.info(
             "claim submitted",
@@ -186,32 +204,44 @@ class ClaimDesk:
         )
         return claim
 
+    @staticmethod
+    def _explain(conflict: WriteConflict) -> None:
+        """A key already taken: the same claim twice, or a second death benefit."""
+        current = conflict.current
+        if conflict.concerns(ClaimKey):
+            raise DuplicateClaim(
+                "Klaim jenis ini untuk petani dan tanggal kejadian yang sama sudah ada.",
+                [FieldError("incident_date", "Klaim ganda.")],
+                extra={"claim_id": current.claim_id if isinstance(current, ClaimKey) else None},
+            ) from None
+        if conflict.concerns(DeathClaimKey):
+            raise DeathAlreadyClaimed(
+                "Santunan kematian petani ini sudah diajukan (JKM dan JKK kematian tidak dapat keduanya).",
+                [FieldError("type", "Satu santunan kematian per orang.")],
+                extra={"claim_id": current.claim_id if isinstance(current, DeathClaimKey) else None},
+            ) from None
+
     # ------------------------------------------------------------------ read
-    def _load(self, caller: Caller, claim_id: str) -> ClaimRecord:
+    def load(self, caller: Caller, claim_id: str) -> ClaimRecord:
         claim = self.claims.get(claim_id) if is_id(claim_id) else None
         if claim is None:
             raise NotFound("Klaim tidak ditemukan.")
         caller.require_kecamatan(claim.kecamatan_code)
         return claim
 
-    def _uploaded(self, claim: ClaimRecord) -> frozenset[str]:
-        """The document types with a file that passed the check (recorded on the claim)."""
-        return claim.uploaded_types()
-
     def get(self, caller: Caller, claim_id: str) -> ClaimView:
-        claim = self._load(caller, claim_id)
+        claim = self.load(caller, claim_id)
         whole_account = caller.is_staff and bool(claim.claimant.bank_account)
         # The claimant's phone (and, for a verifier, the bank account) is disclosed whole:
         # recorded first, like a whole NIK (no record, no answer).
         self.audit.record(
             by_caller(
-                caller,
-                AuditAction.BANK_ACCOUNT_READ if whole_account else AuditAction.PHONE_READ,
+                caller, AuditAction.BANK_ACCOUNT_READ if whole_account else AuditAction.PHONE_READ,
                 claim_id, f"claim/{claim_id}", iso_utc(now_utc()), farmer_id=claim.farmer_id,
                 fields=("claimant.phone", "claimant.bank_account") if whole_account else ("claimant.phone",),
             )
         )  # fmt: skip
-        return ClaimView(claim, self._uploaded(claim), whole_account)
+        return ClaimView(claim, claim.uploaded_types(), whole_account)
 
     def search(
         self, scope: Sequence[str], status: ClaimStatus | None, farmer_id: str | None, limit: int,
@@ -227,61 +257,3 @@ class ClaimDesk:
 
     def farmer_kecamatan(self, caller: Caller, farmer_id: str) -> str:
         return load_farmer(self.farmers, caller, farmer_id).kecamatan_code
-
-    # ------------------------------------------------------------------ documents
-    def document_upload(self, caller: Caller, claim_id: str, doc_type: str, content_type: str) -> Upload:
-        claim = self._load(caller, claim_id)
-        if doc_type not in claim.required_documents:
-            raise ValidationFailed(
-                "Jenis dokumen tidak diperlukan untuk klaim ini.",
-                [FieldError("doc_type", "Pilih salah satu: " + ", ".join(claim.required_documents) + ".")],
-            )
-        if claim.status is not ClaimStatus.SUBMITTED:
-            raise InvalidTransition("Dokumen hanya dapat ditambah sebelum klaim diverifikasi.")
-        key = document_key(claim_id, doc_type, content_type)
-        return presigned_upload(
-            self.documents, key, content_type, CLAIM_DOCUMENT_UPLOAD, self.upload_expires_seconds
-        )
-
-    # ------------------------------------------------------------------ verify
-    def verify(self, caller: Caller, claim_id: str) -> ClaimView:
-        caller.require_role(
-            Role.COORDINATOR,
-            Role.ADMIN,
-            message="Hanya koordinator BPP atau admin yang dapat memverifikasi klaim.",
-        )
-        claim = self._load(caller, claim_id)
-        if claim.status is not ClaimStatus.SUBMITTED:
-            raise InvalidTransition(
-                f"Klaim berstatus {claim.status.value}; hanya klaim SUBMITTED yang diverifikasi."
-            )
-        uploaded = self._uploaded(claim)
-        missing = [doc for doc in claim.required_documents if doc not in uploaded]
-        if missing:
-            raise DocumentsMissing(
-                "Dokumen wajib belum diunggah: " + ", ".join(DOC_NAMES[DocType(d)] for d in missing) + ".",
-                [FieldError(f"documents.{doc}", "Belum diunggah.") for doc in missing],
-                extra={"missing": missing},
-            )
-        now = now_utc()
-        stamp = iso_utc(now)
-        after = claim.moved(ClaimEvent.VERIFIED, stamp, caller.username, verified_by=caller.username)
-        outbox = OutboxEntry(
-            op_id=new_id(), op_type=OpType.CLAIM_SUBMISSION, farmer_id=claim.farmer_id, created_at=stamp,
-            payload={"claim_id": claim_id},
-        )  # fmt: skip
-        audit = by_caller(
-            caller, AuditAction.CLAIM_VERIFIED, claim_id, f"claim/{claim_id}", stamp,
-            farmer_id=claim.farmer_id, fields=("status",),
-        )  # fmt: skip
-        counts = CounterIncrement(
-            period_of(today_wita(now)), claim.kecamatan_code, {f"claims_verified_{claim.claim_type}": 1}
-        )
-        try:
-            self.writer.write(
-                ChangeSet(writes=(Updated(claim, after),), counts=(counts,), outbox=(outbox,), audit=(audit,))
-            )
-        except WriteConflict:
-            raise ConcurrentUpdate("Status klaim baru saja berubah; muat ulang.") from None
-        logger.info("claim verified", extra={"claim_id": claim_id})
-        return ClaimView(after, uploaded)

@@ -106,13 +106,15 @@ def check_payment(farmer: FarmerRecord, request: PaymentRequest, now: datetime) 
     return quote
 
 
-def _counts(caller: Caller, payment: PaymentRecord, month: str) -> tuple[CounterIncrement, ...]:
-    """The month's collection, per BPP and per agent, and what each covered month received
-    (at the income it was paid on: the report's `contributions_due` of a paid month)."""
+def payment_counts(caller: Caller, payment: PaymentRecord, month: str) -> tuple[CounterIncrement, ...]:
+    """The month's collection, per BPP and per agent, and what each month paid on time or
+    ahead received (at the income it was paid on: the report's `contributions_due` of that
+    month). A month paid late was owed at its end, and counted so: its due does not change."""
     kecamatan, amount, months = payment.kecamatan_code, payment.amount, len(payment.periods)
     per_month = tuple(
         CounterIncrement(line.period, kecamatan, {"paid_for_month": line.amount, "paid_for_month_members": 1})
         for line in payment.lines
+        if line.period >= month
     )
     return (
         CounterIncrement(
@@ -154,7 +156,10 @@ def decide_payment(
         farmer_id=farmer.farmer_id, fields=changed, detail={"payment_id": payment_id, "receipt_number": receipt},
     )  # fmt: skip
     changes = farmer_written(farmer, after, month) + ChangeSet(
-        writes=(Created(payment),), counts=_counts(caller, payment, month), outbox=(posting,), audit=(audit,)
+        writes=(Created(payment),),
+        counts=payment_counts(caller, payment, month),
+        outbox=(posting,),
+        audit=(audit,),
     )
     return payment, changes
 

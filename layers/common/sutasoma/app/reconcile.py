@@ -9,7 +9,7 @@ from typing import Any
 
 from sutasoma.app.ports import Scanner, TableContents
 from sutasoma.domain.clock import WITA, period_of
-from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT, contribution
+from sutasoma.domain.population import CLAIMS_OPEN, REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT, contribution
 from sutasoma.domain.refund import RefundStatus
 
 RECOUNTED = ("new_registrations", "contributions_collected", "payments", "contribution_months",
@@ -36,6 +36,8 @@ def recount(contents: TableContents) -> tuple[dict[str, Counter[str]], dict[tupl
         counters[(_month(claim.created_at), claim.kecamatan_code)][
             f"claims_submitted_{claim.claim_type}"
         ] += 1
+        if claim.in_progress:
+            population[claim.kecamatan_code][CLAIMS_OPEN] += 1
     for refund in contents.refunds:
         if refund.status is RefundStatus.OPEN:
             population[refund.kecamatan_code].update({REFUNDS_OPEN: 1, REFUNDS_OPEN_AMOUNT: refund.amount})
@@ -64,7 +66,9 @@ def differences(contents: TableContents) -> list[dict[str, Any]]:
         for name in RECOUNTED:
             if counted[scope][name] != kept_counts.get(name, 0):
                 found.append(
-                    _difference("monthly", scope[1], scope[0], name, counted[scope][name], kept.get(name, 0))
+                    _difference(
+                        "monthly", scope[1], scope[0], name, counted[scope][name], kept_counts.get(name, 0)
+                    )
                 )
     return found
 

@@ -1,71 +1,140 @@
-"""The 5th-of-month evaluation: generate (from counters), store and serve the report."""
+"""The 5th-of-month evaluation as a record: each generation of an ended month is a new version
+(never overwriting what a meeting saw); the current month is only previewed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sutasoma.app.ports import Counters, Documents, Reports, Scanner
+from sutasoma.app.ports import Counters, Directory, Documents, Reports, Scanner, VersionTaken
 from sutasoma.app.reconcile import reconcile
-from sutasoma.domain.clock import now_utc
+from sutasoma.domain.clock import WITA, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.places import kecamatan_codes
 from sutasoma.reports.access import filter_for_kecamatan, visible_to
-from sutasoma.reports.figures import check_period, compute_report, period_for_schedule, trend_months
+from sutasoma.reports.compose import ReportInputs, compose_report, trend_months
+from sutasoma.reports.figures import check_period, period_for_schedule
 from sutasoma.reports.models import Report
 from sutasoma.reports.render import FILE_TYPES, render
+from sutasoma.reports.revisions import as_revision
 from sutasoma.runtime.observability import logger
 
 __all__ = ["ReportDesk", "period_for_schedule", "reconcile_period", "require_admin"]
 
+SCHEDULE = "jadwal"  # `generated_by` of the 5th-of-month run
+# Two admins generating at once both compute; one writes version N, the other retries as N+1.
+VERSION_ATTEMPTS = 5
+
 
 def not_generated(period: str) -> NotFound:
-    return NotFound(f"Laporan {period} belum dibuat.")
+    return NotFound(f"Laporan {period} belum dibuat. Admin dapat membuatnya (POST /reports/{period}).")
+
+
+def no_version(period: str, version: int) -> NotFound:
+    return NotFound(f"Laporan {period} versi {version} tidak ada.")
 
 
 class ReportDesk:
-    def __init__(self, counters: Counters, reports: Reports, files: Documents, incentive_rate: float) -> None:
+    def __init__(
+        self, counters: Counters, reports: Reports, files: Documents, directory: Directory,
+        incentive_rate: float, targets: Mapping[str, float],
+    ) -> None:  # fmt: skip
         self.counters = counters
         self.reports = reports
         self.files = files
+        self.directory = directory
         self.incentive_rate = incentive_rate
+        self.targets = dict(targets)
 
     def compute(self, period: str, now: datetime) -> Report:
-        check_period(period)
+        check_period(period, now.astimezone(WITA).date())
         # One query per kecamatan (every month's deltas up to the period), one per trend month.
-        deltas = {code: self.counters.population_deltas(code, period) for code in kecamatan_codes()}
-        counters = {month: self.counters.month(month) for month in trend_months(period)}
-        return compute_report(period, now, deltas, counters, self.incentive_rate)
+        inputs = ReportInputs(
+            period=period, now=now,
+            deltas={code: self.counters.population_deltas(code, period) for code in kecamatan_codes()},
+            counters={month: self.counters.month(month) for month in trend_months(period)},
+            incentive_rate=self.incentive_rate, names=self.directory.names(), targets=self.targets,
+        )  # fmt: skip
+        return compose_report(inputs)
 
-    def generate(self, period: str, now: datetime | None = None) -> Report:
-        report = self.compute(period, now or now_utc())
-        self.reports.put(period, report.model_dump_json(), report.generated_at)
+    def generate(self, period: str, generated_by: str = SCHEDULE, now: datetime | None = None) -> Report:
+        """A new version of an ended month's report (version 1 if none yet), or the preview of
+        the current month (provisional, replaced by the next preview)."""
+        report = self.compute(period, now or now_utc()).model_copy(update={"generated_by": generated_by})
+        if report.provisional:
+            self.reports.put_preview(period, report.model_dump_json(), report.generated_at)
+            logger.info("report previewed", extra={"period": period})
+            return report
+        stored = self._store_version(report)
         for file_type, content_type in FILE_TYPES.items():
-            self.files.put(
-                f"reports/{period}/sutasoma-{period}.{file_type}", render(report, file_type), content_type
-            )
-        best = report.best_bpp.kecamatan_code if report.best_bpp else None
-        logger.info("report generated", extra={"period": period, "best_bpp": best})
-        return report
+            name = f"reports/{period}/v{stored.version}/sutasoma-{period}-v{stored.version}.{file_type}"
+            self.files.put(name, render(stored, file_type), content_type)
+        best = stored.best_bpp.kecamatan_code if stored.best_bpp else None
+        logger.info("report generated", extra={"period": period, "version": stored.version, "best_bpp": best})
+        return stored
+
+    def generate_scheduled(self, period: str, now: datetime | None = None) -> Report:
+        """The 5th-of-month run; a retry of it (Scheduler retries, a timeout after the write)
+        returns the version it already made instead of adding one."""
+        latest = self.reports.latest(period)
+        if latest is not None:
+            report = Report.model_validate_json(latest)
+            if report.generated_by == SCHEDULE:
+                logger.info(
+                    "scheduled report already made", extra={"period": period, "version": report.version}
+                )
+                return report
+        return self.generate(period, SCHEDULE, now)
+
+    def _store_version(self, report: Report) -> Report:
+        for _ in range(VERSION_ATTEMPTS):
+            latest = self.reports.latest(report.period)
+            revision = as_revision(report, Report.model_validate_json(latest) if latest else None)
+            try:
+                self.reports.put_version(
+                    report.period, revision.version, revision.model_dump_json(), revision.generated_at
+                )
+                return revision
+            except VersionTaken:
+                continue
+        raise RuntimeError(f"report {report.period}: no free version after {VERSION_ATTEMPTS} attempts")
 
     def exists(self, period: str) -> bool:
-        return self.reports.get(period) is not None
+        """Is there an evaluated version (not only a preview) of the month?"""
+        return self.reports.latest(period) is not None
 
-    def read(self, caller: Caller, period: str) -> Report:
-        scope = visible_to(caller)
-        stored = self.reports.get(check_period(period))
-        if stored is None:
+    def stored(self, period: str, version: int | None = None) -> Report:
+        """The month's latest version, or version `version`; a month with no version yet: its
+        preview, if one was made."""
+        check_period(period, now_utc().astimezone(WITA).date())
+        if version is not None:
+            if version < 1:
+                raise ValidationFailed("Versi laporan mulai dari 1.", [FieldError("version", "Contoh: 1.")])
+            found = self.reports.version(period, version)
+            if found is None:
+                raise no_version(period, version)
+            return Report.model_validate_json(found)
+        found = self.reports.latest(period) or self.reports.preview(period)
+        if found is None:
             raise not_generated(period)
-        report = Report.model_validate_json(stored)
+        return Report.model_validate_json(found)
+
+    def read(self, caller: Caller, period: str, version: int | None = None) -> Report:
+        scope = visible_to(caller)
+        report = self.stored(period, version)
         return report if scope is None else filter_for_kecamatan(report, scope)
 
-    def file(self, caller: Caller, period: str, file_type: str) -> tuple[bytes, str]:
+    def file(
+        self, caller: Caller, period: str, file_type: str, version: int | None = None
+    ) -> tuple[bytes, str, Report]:
         if file_type not in FILE_TYPES:
             raise ValidationFailed(
                 "Jenis berkas tidak dikenal.", [FieldError("file_type", "csv, xlsx, atau html.")]
             )
-        return render(self.read(caller, period), file_type), FILE_TYPES[file_type]
+        report = self.read(caller, period, version)
+        return render(report, file_type), FILE_TYPES[file_type], report
 
 
 def require_admin(caller: Caller) -> None:
@@ -77,5 +146,5 @@ def require_admin(caller: Caller) -> None:
 def reconcile_period(caller: Caller, period: str, scanner: Scanner) -> dict[str, Any]:
     """Recount from the records (a full scan) and list differences from the counters."""
     require_admin(caller)
-    check_period(period)
+    check_period(period, now_utc().astimezone(WITA).date())
     return reconcile(scanner)

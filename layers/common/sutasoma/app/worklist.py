@@ -19,10 +19,13 @@ from sutasoma.domain.worklist import (
     Worklist,
     claim_order,
     claim_to_complete,
+    claim_to_refile,
     classify,
     farmer_order,
+    refile_order,
     refund_order,
     refund_to_return,
+    to_refile,
 )
 
 PAGE = 500  # farmers or claims read per query call; the lists themselves are not paged
@@ -47,16 +50,20 @@ class WorklistDesk:
             placement = classify(farmer, on)
             if placement is not None:
                 sections[placement.section].append(placement.entry)
-        claims = []
-        for claim in self._submitted_claims(kecamatan):
-            owner = farmers.get(claim.farmer_id)
-            if owner is None:
-                if village_code is not None:
-                    continue  # the farmer lives in another village of the kecamatan
-                owner = self.farmers.get(claim.farmer_id)
-                if owner is None:
-                    continue
-            claims.append(claim_to_complete(claim, owner))
+        claims = [
+            claim_to_complete(claim, owner)
+            for claim, owner in self._with_owners(
+                self._claims(kecamatan, ClaimStatus.SUBMITTED), farmers, village_code
+            )
+        ]
+        rejected = [
+            claim_to_refile(claim, owner)
+            for claim, owner in self._with_owners(
+                [c for c in self._claims(kecamatan, ClaimStatus.REJECTED) if to_refile(c, on)],
+                farmers,
+                village_code,
+            )
+        ]
         refunds = [
             refund_to_return(refund, farmers[refund.farmer_id])
             for refund in self._open_refunds(kecamatan)
@@ -73,7 +80,21 @@ class WorklistDesk:
             about_to_lapse=tuple(sorted(sections["about_to_lapse"], key=farmer_order)),
             claims_waiting_for_documents=tuple(sorted(claims, key=claim_order)),
             refunds_to_return=tuple(sorted(refunds, key=refund_order)),
+            claims_rejected=tuple(sorted(rejected, key=refile_order)),
         )
+
+    def _with_owners(
+        self, claims: list[ClaimRecord], farmers: dict[str, FarmerRecord], village_code: str | None
+    ) -> list[tuple[ClaimRecord, FarmerRecord]]:
+        """Each claim with its farmer; narrowed to a village, only its farmers' claims."""
+        found = []
+        for claim in claims:
+            owner = farmers.get(claim.farmer_id)
+            if owner is None and village_code is None:
+                owner = self.farmers.get(claim.farmer_id)
+            if owner is not None:
+                found.append((claim, owner))
+        return found
 
     def _farmers(self, kecamatan: str, village_code: str | None) -> dict[str, FarmerRecord]:
         """Every farmer of the kecamatan (or of one village), in list order."""
@@ -99,13 +120,11 @@ class WorklistDesk:
                 return refunds
             start_after = page[-1].refund_id
 
-    def _submitted_claims(self, kecamatan: str) -> list[ClaimRecord]:
+    def _claims(self, kecamatan: str, status: ClaimStatus) -> list[ClaimRecord]:
         claims: list[ClaimRecord] = []
         start_after: str | None = None
         while True:
-            page, more = self.claims.page(
-                ClaimQuery(kecamatan, ClaimStatus.SUBMITTED.value, start_after=start_after), PAGE
-            )
+            page, more = self.claims.page(ClaimQuery(kecamatan, status.value, start_after=start_after), PAGE)
             claims.extend(page)
             if not more or not page:
                 return claims

@@ -46,9 +46,12 @@ FUNERAL = 10 * JUTA
 JKK_DEATH_MULTIPLIER = 48
 JKK_DEATH_MINIMUM = 20 * JUTA
 JKK_PERIODIC_AT_ONCE = 12 * JUTA
-JKK_TOTAL_DISABILITY_MULTIPLIER = 56
+# Permanent disability: the percentage of the Permenaker 5/2021 table x 80 x the monthly wage;
+# total permanent disability is 70 % (= 56 x the wage).
+DISABILITY_WAGE_MULTIPLIER = 80
+TOTAL_DISABILITY_PERCENT = 70
 STMB_FIRST_MONTHS = 12
-TRANSPORT_CAPS = {"land": 5 * JUTA, "sea": 2 * JUTA, "air": 10 * JUTA}
+TRANSPORT_CAPS = {"land": ("darat", 5 * JUTA), "sea": ("laut", 2 * JUTA), "air": ("udara", 10 * JUTA)}
 # --- Scholarship: up to 2 children, Rp 174 M at most in all.
 SCHOLARSHIP_MAX_CHILDREN = 2
 SCHOLARSHIP_MAX_TOTAL = 174 * JUTA
@@ -113,10 +116,10 @@ def _jkk_care_items() -> list[BenefitItem]:
     )  # fmt: skip
     transport = [
         _item(
-            f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi ({mode})", cap, False,
+            f"JKK_TRANSPORT_{mode.upper()}", f"Transportasi {name}", cap, False,
             f"{SOURCE}: paling banyak Rp {cap:,}".replace(",", "."),
         )
-        for mode, cap in TRANSPORT_CAPS.items()
+        for mode, (name, cap) in TRANSPORT_CAPS.items()
     ]  # fmt: skip
     return [care, *transport]
 
@@ -136,37 +139,63 @@ def _jkk_death_items(wage: int) -> list[BenefitItem]:
     ]  # fmt: skip
 
 
-def _jkk_items(outcome: JkkOutcome | None, wage: int) -> list[BenefitItem]:
+def disability_amount(percent: int, wage: int) -> int:
+    """Permanent disability: percent x 80 x the monthly wage (whole Rupiah)."""
+    return percent * DISABILITY_WAGE_MULTIPLIER * wage // 100
+
+
+def _disability_item(wage: int, percent: int | None) -> BenefitItem:
+    rule = (
+        f"{SOURCE}: persentase cacat (tabel Permenaker 5/2021) x {DISABILITY_WAGE_MULTIPLIER} x upah sebulan; "
+        f"cacat total tetap {TOTAL_DISABILITY_PERCENT}% = 56 x upah"
+    )
+    if percent is None:
+        return _item(
+            "JKK_PERMANENT_DISABILITY", "Santunan cacat tetap (menunggu persentase cacat dari verifikator)",
+            None, False, rule,
+        )  # fmt: skip
+    name = (
+        "Santunan cacat total tetap"
+        if percent >= TOTAL_DISABILITY_PERCENT
+        else f"Santunan cacat sebagian tetap {percent}%"
+    )
+    return _item("JKK_PERMANENT_DISABILITY", name, disability_amount(percent, wage), True, rule)
+
+
+def _stmb_item(wage: int) -> BenefitItem:
+    return _item(
+        "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
+        f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
+    )  # fmt: skip
+
+
+def _jkk_items(outcome: JkkOutcome | None, wage: int, disability_percent: int | None) -> list[BenefitItem]:
+    """Care and transport always; pay while unable to work for the living; the disability or
+    death benefit; scholarships for a death or a total disability."""
     items = _jkk_care_items()
-    if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-        items.append(
-            _item(
-                "JKK_STMB", "Santunan tidak mampu bekerja (per bulan)", wage, False,
-                f"{SOURCE}: 100% upah {STMB_FIRST_MONTHS} bulan pertama, selanjutnya 50% sampai sembuh",
-            )
-        )  # fmt: skip
+    if outcome in (JkkOutcome.TEMPORARY_DISABILITY, JkkOutcome.PERMANENT_DISABILITY):
+        items.append(_stmb_item(wage))
     if outcome is JkkOutcome.PERMANENT_DISABILITY:
-        items.append(
-            _item(
-                "JKK_TOTAL_DISABILITY", "Santunan cacat total tetap", JKK_TOTAL_DISABILITY_MULTIPLIER * wage, True,
-                f"{SOURCE}: 56 x upah sebulan",
-            )
-        )  # fmt: skip
+        items.append(_disability_item(wage, disability_percent))
+        if disability_percent is not None and disability_percent >= TOTAL_DISABILITY_PERCENT:
+            items += _scholarship_items()
     if outcome is JkkOutcome.DEATH:
-        items += _jkk_death_items(wage)
-    if outcome in (JkkOutcome.PERMANENT_DISABILITY, JkkOutcome.DEATH):
-        items += _scholarship_items()
+        items += _jkk_death_items(wage) + _scholarship_items()
     return items
 
 
 def estimate(
-    claim_type: ClaimType, outcome: JkkOutcome | None, monthly_income: int, contribution_months: int
+    claim_type: ClaimType,
+    outcome: JkkOutcome | None,
+    monthly_income: int,
+    membership_months: int,
+    disability_percent: int | None = None,
 ) -> tuple[int, list[BenefitItem]]:
-    """(total paid at once, items) for a claim."""
-    items = (
-        _jkm_items(contribution_months)
-        if claim_type is ClaimType.JKM
-        else _jkk_items(outcome, monthly_income)
-    )
+    """(total paid at once, items) for a claim. `monthly_income` is the income the incident's
+    month was paid on; `membership_months` the months paid up to and including the incident's."""
+    if claim_type is ClaimType.JKM:
+        items = _jkm_items(membership_months)
+    else:
+        items = _jkk_items(outcome, monthly_income, disability_percent)
     total = sum(item.amount or 0 for item in items if item.in_total)
     return total, items

@@ -91,16 +91,28 @@ class ClaimRecord(Versioned):
     warnings: tuple[str, ...] = ()
     history: tuple[StatusChange, ...]
     created_by: str
+    created_by_sub: str | None = None
     created_at: str
     updated_at: str
+    # What the estimate rests on: the income the incident's month was paid on, the months paid
+    # up to and including it, and (permanent disability) the verifier's percentage.
+    income: int | None = None
+    membership_months: int | None = None
+    disability_percent: int | None = None
+    previous_claim_id: str | None = None  # a refiling after BPJS rejected that claim
     verified_by: str | None = None
     bpjs_claim_ref: str | None = None
     approved_amount: int | None = None
     paid_amount: int | None = None
     paid_at: str | None = None
     rejection_reason: str | None = None
+    refiled_as: str | None = None  # REJECTED, then filed again as that claim
     # Per document type at most one ACCEPTED file (the latest) and one REFUSED try (the latest).
     documents: tuple[ClaimDocument, ...] = ()
+
+    @property
+    def rejected_at(self) -> str | None:
+        return next((c.at for c in reversed(self.history) if c.status is ClaimStatus.REJECTED), None)
 
     def document(self, doc_type: str) -> ClaimDocument | None:
         """The accepted file of this document type, if any."""
@@ -138,11 +150,29 @@ class ClaimRecord(Versioned):
         change = StatusChange(status=target, at=at, by=by, reason=reason)
         return self.next(status=target, history=(*self.history, change), updated_at=at, **changes)
 
+    @property
+    def is_death(self) -> bool:
+        return self.outcome == "death"
+
+    @property
+    def in_progress(self) -> bool:
+        """Filed and not decided for good: neither PAID nor REJECTED."""
+        return self.status not in (ClaimStatus.PAID, ClaimStatus.REJECTED)
+
 
 class ClaimKey(Record):
-    """One claim per farmer, type and incident date (a duplicate is refused)."""
+    """One claim per farmer, type and incident date that is not REJECTED (a duplicate is
+    refused; a rejected claim releases its key, so it may be filed again)."""
 
     farmer_id: str
     claim_type: str
     incident_date: date
+    claim_id: str
+
+
+class DeathClaimKey(Record):
+    """One death benefit per person: JKM and JKK death exclude each other; released when the
+    claim holding it is REJECTED."""
+
+    farmer_id: str
     claim_id: str

@@ -28,7 +28,9 @@ def covered_periods(payments: Iterable[PaymentRecord], incident: date) -> set[st
     return {period for p in payments if recorded_on(p) <= incident for period in p.periods}
 
 
-def check_incident_date(incident: date, today: date, deadline_years: int) -> None:
+def check_incident_date(
+    incident: date, today: date, deadline_years: int, deceased_on: date | None = None
+) -> None:
     if incident > today:
         raise IncidentDateInvalid(
             "Tanggal kejadian tidak boleh di masa depan.", [FieldError("incident_date", "Di masa depan.")]
@@ -42,12 +44,17 @@ def check_incident_date(incident: date, today: date, deadline_years: int) -> Non
             f"Batas waktu klaim {deadline_years} tahun sejak kejadian sudah lewat.",
             [FieldError("incident_date", f"Sebelum {deadline_start.isoformat()}.")],
         )
+    if deceased_on is not None and incident > deceased_on:
+        raise IncidentDateInvalid(
+            f"Petani meninggal dunia pada {deceased_on.isoformat()}: tidak ada kejadian sesudahnya.",
+            [FieldError("incident_date", f"Sesudah tanggal kematian {deceased_on.isoformat()}.")],
+        )
 
 
 def check_eligibility(
     farmer: FarmerRecord, payments: Iterable[PaymentRecord], incident: date, today: date, deadline_years: int
 ) -> None:
-    check_incident_date(incident, today, deadline_years)
+    check_incident_date(incident, today, deadline_years, farmer.deceased_on)
     reasons: list[FieldError] = []
     if farmer.registration_status is not RegistrationStatus.CONFIRMED:
         reasons.append(
@@ -76,3 +83,30 @@ def report_warnings(claim_type: ClaimType, incident: date, now: datetime) -> tup
             "Kecelakaan kerja dilaporkan lebih dari 2 x 24 jam setelah kejadian; BPJS dapat meminta penjelasan.",
         )
     return ()
+
+
+def membership_months(payments: Iterable[PaymentRecord], incident: date) -> int:
+    """Contribution months paid up to and including the incident's month (the JKM
+    scholarship's 36), never the months paid ahead after it."""
+    month = period_of(incident)
+    return len({period for p in payments for period in p.periods if period <= month})
+
+
+def income_at_incident(payments: Iterable[PaymentRecord], incident: date) -> int | None:
+    """The reported income on which the incident's month was paid (the latest payment of it)."""
+    month = period_of(incident)
+    for payment in sorted(payments, key=lambda p: p.recorded_at, reverse=True):
+        for line in payment.lines:
+            if line.period == month:
+                return line.income
+    return None
+
+
+def check_death_date(farmer: FarmerRecord, incident: date) -> None:
+    """A death claim's incident is the death: it must agree with a death already recorded."""
+    if farmer.deceased_on is not None and incident != farmer.deceased_on:
+        raise IncidentDateInvalid(
+            f"Kematian petani ini sudah tercatat pada {farmer.deceased_on.isoformat()}; "
+            "tanggal kejadian klaim kematian harus sama.",
+            [FieldError("incident_date", f"Seharusnya {farmer.deceased_on.isoformat()}.")],
+        )

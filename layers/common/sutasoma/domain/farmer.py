@@ -99,6 +99,7 @@ class FarmerRecord(Versioned):
             "paid_through": self.paid_through,
             "monthly_income": self.monthly_income,
             "deceased": self.deceased_on is not None,
+            "since": stamp_period(self.reactivated_at or self.registered_at),
         }
 
 
@@ -112,6 +113,12 @@ class NikClaim(Record):
 
 def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def stamp_period(stamp: str) -> str:
+    """The business month (WITA) of a UTC timestamp."""
+    day = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(WITA).date()
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def registered_on(farmer: FarmerRecord) -> date:

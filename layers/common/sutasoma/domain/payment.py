@@ -116,12 +116,3 @@ def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None
             "Pembayaran lebih dari 31 hari yang lalu tidak dapat dicatat lewat aplikasi; hubungi admin.",
             [FieldError("paid_at", "Terlalu lama.")],
         )
-
-
-def income_paid_for(payments: list[PaymentRecord], period: str) -> int | None:
-    """The reported income on which `period` was paid (the latest payment covering it)."""
-    for payment in payments:  # newest first
-        for line in payment.lines:
-            if line.period == period:
-                return line.income
-    return None

@@ -24,14 +24,20 @@ DECEASED = "deceased"  # the farmer died: membership ended, out of the counts
 # Refund cases open at a month's end: +1 when a case opens, -1 when it is settled.
 REFUNDS_OPEN = "refunds_open"
 REFUNDS_OPEN_AMOUNT = "refunds_open_amount"
+# Claims filed and not decided for good (neither PAID nor REJECTED) at a month's end.
+CLAIMS_OPEN = "claims_open"
 
 
-def bucket_of(paid_through: str | None) -> str:
-    return NONE if paid_through is None else paid_through.replace("-", "_")
+def bucket_of(paid_through: str | None, since: str | None = None) -> str:
+    """A paid-through month (`2026_11`), or for a member who never paid, the month they could
+    start from (`none_2026_09`: registered or reactivated then)."""
+    if paid_through is None:
+        return f"{NONE}_{since.replace('-', '_')}" if since else NONE
+    return paid_through.replace("-", "_")
 
 
 def period_of_bucket(bucket: str) -> str:
-    return bucket.replace("_", "-")
+    return bucket.removeprefix(f"{NONE}_").replace("_", "-")
 
 
 def contribution(farmer: Mapping[str, Any] | None) -> Counter[str]:
@@ -42,7 +48,7 @@ def contribution(farmer: Mapping[str, Any] | None) -> Counter[str]:
         return Counter({f"n_{REJECTED}": 1})
     if farmer.get("deceased"):
         return Counter({f"n_{DECEASED}": 1})
-    bucket = bucket_of(farmer.get("paid_through"))
+    bucket = bucket_of(farmer.get("paid_through"), farmer.get("since"))
     return Counter({f"n_{bucket}": 1, f"inc_{bucket}": int(farmer["monthly_income"])})
 
 
@@ -52,9 +58,15 @@ def population_delta(before: Mapping[str, Any] | None, after: Mapping[str, Any] 
     return {name: amount for name, amount in delta.items() if amount}
 
 
+# Never paid for more than this many months since registration: counted against the BPP's
+# collection score (registering farmers who never pay must not cost nothing).
+NOT_PAYING_AFTER_MONTHS = 2
+
+
 @dataclass
 class Population:
-    """The buckets at the end of a month."""
+    """The buckets at the end of a month (or, for a provisional report, on a day of it: `grace`
+    1 while the month's own contribution is not yet overdue, before its 16th)."""
 
     counts: dict[str, int] = field(default_factory=dict)
     incomes: dict[str, int] = field(default_factory=dict)
@@ -62,10 +74,12 @@ class Population:
     deceased: int = 0
     open_refunds: int = 0  # refund cases not settled yet, and their Rupiah
     open_refunds_amount: int = 0
+    open_claims: int = 0
+    grace: int = 0
 
     @classmethod
-    def from_sums(cls, sums: Mapping[str, int]) -> Population:
-        population = cls()
+    def from_sums(cls, sums: Mapping[str, int], grace: int = 0) -> Population:
+        population = cls(grace=grace)
         for name, value in sums.items():
             kind, _, bucket = name.partition("_")
             if kind == "n" and bucket == REJECTED:
@@ -78,20 +92,35 @@ class Population:
                 population.open_refunds = value
             elif name == REFUNDS_OPEN_AMOUNT:
                 population.open_refunds_amount = value
+            elif name == CLAIMS_OPEN:
+                population.open_claims = value
             elif kind == "inc":
                 population.incomes[bucket] = value
         return population
 
-    def _members(self, period: str, low: int, high: int | None) -> Iterable[str]:
-        for bucket, count in self.counts.items():
-            if bucket == NONE or not count:
-                continue
-            unpaid = months_between(period_of_bucket(bucket), period)
-            if unpaid >= low and (high is None or unpaid <= high):
-                yield bucket
+    def _paid(self) -> Iterable[tuple[str, int]]:
+        return ((b, n) for b, n in self.counts.items() if n and not b.startswith(NONE))
 
-    def count(self, period: str, low: int, high: int | None) -> int:
-        return sum(self.counts[b] for b in self._members(period, low, high))
+    def _unpaid(self, bucket: str, period: str) -> int:
+        return months_between(period_of_bucket(bucket), period)
+
+    def _overdue(self, bucket: str, period: str) -> int:
+        return max(0, self._unpaid(bucket, period) - self.grace)
+
+    def active(self, period: str) -> int:
+        return sum(n for b, n in self._paid() if self._unpaid(b, period) <= 0)
+
+    def due(self, period: str) -> int:
+        """The month's own contribution unpaid but not yet overdue (provisional reports only)."""
+        return sum(
+            n for b, n in self._paid() if self._unpaid(b, period) > 0 and self._overdue(b, period) == 0
+        )
+
+    def arrears(self, period: str) -> int:
+        return sum(n for b, n in self._paid() if 1 <= self._overdue(b, period) <= MAX_ARREARS_MONTHS)
+
+    def lapsed(self, period: str) -> int:
+        return sum(n for b, n in self._paid() if self._overdue(b, period) > MAX_ARREARS_MONTHS)
 
     @property
     def ended(self) -> int:
@@ -103,21 +132,24 @@ class Population:
         return sum(self.counts.values())
 
     def not_started(self) -> int:
-        return self.counts.get(NONE, 0)
+        return sum(n for b, n in self.counts.items() if b.startswith(NONE))
 
-    def active(self, period: str) -> int:
-        return self.count(period, -10_000, 0)  # paid through this month or later
+    def not_paying(self, period: str) -> int:
+        """Never paid for more than NOT_PAYING_AFTER_MONTHS months since they could start."""
+        return sum(
+            n for b, n in self.counts.items()
+            if b.startswith(f"{NONE}_") and months_between(period_of_bucket(b), period) > NOT_PAYING_AFTER_MONTHS
+        )  # fmt: skip
 
-    def arrears(self, period: str) -> int:
-        return self.count(period, 1, MAX_ARREARS_MONTHS)
-
-    def lapsed(self, period: str) -> int:
-        return self.count(period, MAX_ARREARS_MONTHS + 1, None)
-
-    def contributions_due(self, period: str) -> int:
-        """Rupiah due for `period` from its members (active or in arrears): JKK on each
-        member's reported income plus the flat JKM, with the relief of that month."""
-        members = list(self._members(period, -10_000, MAX_ARREARS_MONTHS))
+    def arrears_due(self, period: str) -> int:
+        """Rupiah due for `period` from the members who have not paid it (in arrears or due):
+        JKK on each one's reported income plus the flat JKM, with the relief of that month.
+        (Members who paid it are counted from what they paid: the monthly counters.)"""
+        members = [
+            b
+            for b, _ in self._paid()
+            if self._unpaid(b, period) >= 1 and self._overdue(b, period) <= MAX_ARREARS_MONTHS
+        ]
         if not members:
             return 0  # also months before the first tariff (a report's trend reaches back)
         count = sum(self.counts[b] for b in members)

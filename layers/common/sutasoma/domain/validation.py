@@ -26,6 +26,10 @@ def _message(error: dict[str, Any]) -> str:
         return "Persetujuan petani (consent) wajib bernilai true."
     if kind == "string_pattern_mismatch" and field.endswith("phone"):
         return "Nomor HP tidak valid (contoh 081234567890)."
+    if kind == "multiple_of" and field.endswith("income"):
+        return "Penghasilan harus kelipatan Rp 1.000 (contoh 1500000)."
+    # pydantic lists choices in English ("'M' or 'F'").
+    choices = str(ctx.get("expected", "")).replace(" or ", " atau ")
     messages: dict[str, str] = {
         "missing": "Wajib diisi.",
         "extra_forbidden": "Kolom ini tidak dikenal atau tidak boleh diubah di sini.",
@@ -48,8 +52,9 @@ def _message(error: dict[str, Any]) -> str:
         "datetime_type": "Waktu harus berformat ISO 8601.",
         "datetime_parsing": "Waktu harus berformat ISO 8601.",
         "datetime_from_date_parsing": "Waktu harus berformat ISO 8601.",
-        "literal_error": f"Pilihan yang sah: {ctx.get('expected')}.",
-        "enum": f"Pilihan yang sah: {ctx.get('expected')}.",
+        "literal_error": f"Pilihan yang sah: {choices}.",
+        "enum": f"Pilihan yang sah: {choices}.",
+        "multiple_of": f"Harus kelipatan {ctx.get('multiple_of')}.",
         "bool_type": "Harus true atau false.",
         "bool_parsing": "Harus true atau false.",
         "dict_type": "Harus berupa objek JSON.",

@@ -7,7 +7,9 @@ Each farmer lands in at most one section, by the coverage state on today's WITA 
 - `in_arrears` ("tunggakan"): 1-2 months overdue, with the months owed and their amount;
 - `about_to_lapse` ("hampir nonaktif"): 3 months overdue: unless paid by the 15th of this
   or the next month the membership ends (LAPSED);
-- `refunds_to_return` ("kembalikan iuran"): open refund cases of the kecamatan.
+- `refunds_to_return` ("kembalikan iuran"): open refund cases of the kecamatan;
+- `claims_rejected` ("klaim ditolak"): claims BPJS rejected in the last REFILE_WINDOW_DAYS and
+  not filed again, with BPJS's reason: fix it and file again (`previous_claim_id`).
 ACTIVE farmers, farmers still waiting for BPJS with nothing paid, LAPSED farmers and farmers
 whose membership ended (death, rejection) are in no collection section. Amounts come from the
 tariff month by month.
@@ -43,6 +45,11 @@ class WorklistAction(StrEnum):
     COLLECT_BEFORE_LAPSE = "COLLECT_BEFORE_LAPSE"
     COMPLETE_CLAIM_DOCUMENTS = "COMPLETE_CLAIM_DOCUMENTS"
     RETURN_REFUND = "RETURN_REFUND"
+    REFILE_CLAIM = "REFILE_CLAIM"
+
+
+# A rejected claim stays on the worklist this long: time to fix the reason and file again.
+REFILE_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,21 @@ class ClaimToComplete:
 
 
 @dataclass(frozen=True)
+class ClaimToRefile:
+    claim_id: str
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    type: str
+    incident_date: date
+    rejected_at: str
+    rejection_reason: str
+    action: WorklistAction
+    action_text: str
+
+
+@dataclass(frozen=True)
 class RefundToReturn:
     refund_id: str
     farmer_id: str
@@ -116,6 +138,7 @@ class Worklist:
     about_to_lapse: tuple[FarmerToVisit, ...]
     claims_waiting_for_documents: tuple[ClaimToComplete, ...]
     refunds_to_return: tuple[RefundToReturn, ...]
+    claims_rejected: tuple[ClaimToRefile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +260,29 @@ def claim_to_complete(claim: ClaimRecord, farmer: FarmerRecord) -> ClaimToComple
     )
 
 
+def to_refile(claim: ClaimRecord, today: date) -> bool:
+    """Rejected by BPJS within the window and not yet filed again."""
+    at = claim.rejected_at
+    return (
+        claim.status is ClaimStatus.REJECTED and claim.refiled_as is None and at is not None
+        and (today - date.fromisoformat(at[:10])).days <= REFILE_WINDOW_DAYS
+    )  # fmt: skip
+
+
+def claim_to_refile(claim: ClaimRecord, farmer: FarmerRecord) -> ClaimToRefile:
+    reason = claim.rejection_reason or "tanpa alasan"
+    return ClaimToRefile(
+        claim_id=claim.claim_id, farmer_id=claim.farmer_id, full_name=farmer.full_name,
+        village_code=farmer.village_code, village_name=village_name(farmer.village_code), type=claim.claim_type,
+        incident_date=claim.incident_date, rejected_at=claim.rejected_at or claim.updated_at,
+        rejection_reason=reason, action=WorklistAction.REFILE_CLAIM,
+        action_text=(
+            f"Klaim {claim.claim_type} ditolak BPJS: \"{reason}\". Perbaiki penyebabnya (mis. unggah dokumen "
+            "yang benar), lalu ajukan ulang klaim untuk kejadian yang sama."
+        ),
+    )  # fmt: skip
+
+
 REFUND_REASONS = {
     RefundReason.REGISTRATION_REJECTED: "pendaftaran ditolak BPJS",
     RefundReason.PAID_AFTER_DEATH: "iuran dibayar untuk bulan setelah petani meninggal",
@@ -267,3 +313,7 @@ def farmer_order(entry: FarmerToVisit) -> tuple[str, str, str]:
 
 def claim_order(entry: ClaimToComplete) -> tuple[str, str, str, str]:
     return entry.village_code, entry.full_name.casefold(), entry.submitted_at, entry.claim_id
+
+
+def refile_order(entry: ClaimToRefile) -> tuple[str, str, str, str]:
+    return entry.village_code, entry.full_name.casefold(), entry.rejected_at, entry.claim_id

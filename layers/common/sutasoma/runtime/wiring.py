@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sutasoma.app.audit_archive import AuditArchiver
     from sutasoma.app.bpjs_sync import BpjsSync
     from sutasoma.app.callbacks import CallbackDesk
+    from sutasoma.app.claim_review import ClaimReview
     from sutasoma.app.claims import ClaimDesk
     from sutasoma.app.common import Writer
     from sutasoma.app.corrections import CorrectFarmer
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from sutasoma.app.farmer_records import FarmerRecords
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
-    from sutasoma.app.ports import Scanner, Storage
+    from sutasoma.app.ports import Directory, Scanner, Storage
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
@@ -195,8 +196,18 @@ def claim_desk(settings: ClaimSettings) -> ClaimDesk:
     store = storage(settings)
     return ClaimDesk(
         store.farmers, store.payments, store.claims, store.audit, writer(settings, settings.bpjs_queue_url),
-        idempotency(settings), _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
-        settings.claim_deadline_years,
+        idempotency(settings), settings.claim_deadline_years,
+    )  # fmt: skip
+
+
+@cache
+def claim_review(settings: ClaimSettings) -> ClaimReview:
+    from sutasoma.app.claim_review import ClaimReview
+
+    return ClaimReview(
+        claim_desk(settings), storage(settings).audit, writer(settings, settings.bpjs_queue_url),
+        _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
+        settings.download_url_expires_seconds,
     )  # fmt: skip
 
 
@@ -206,8 +217,16 @@ def report_desk(settings: ReportSettings) -> ReportDesk:
 
     store = storage(settings)
     return ReportDesk(
-        store.counters, store.reports, _documents(settings.reports_bucket), settings.incentive_rate
-    )
+        store.counters, store.reports, _documents(settings.reports_bucket), directory(settings.user_pool_id),
+        settings.incentive_rate, settings.targets,
+    )  # fmt: skip
+
+
+def directory(user_pool_id: str) -> Directory:
+    """The agents' names: the user pool's, or none (usernames shown) when no pool is configured."""
+    from sutasoma.adapters.directory import NoDirectory, UserDirectory
+
+    return UserDirectory(user_pool_id) if user_pool_id else NoDirectory()
 
 
 @cache
@@ -282,7 +301,7 @@ def reset() -> None:
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
-        payment_desk, claim_desk, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
+        payment_desk, claim_desk, claim_review, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
         upload_checker,
     ):  # fmt: skip
         built.cache_clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sutasoma.domain.audit import AuditRecord
-from sutasoma.domain.claim import ClaimKey, ClaimRecord
+from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
@@ -39,6 +39,7 @@ NIK = Kind("NIK_CLAIM", "NIK#")
 PAYMENT = Kind("PAYMENT", "FARMER#")
 CLAIM = Kind("CLAIM", "CLAIM#")
 CLAIM_KEY = Kind("CLAIMKEY", "CLAIMKEY#")
+DEATH_CLAIM = Kind("DEATHCLAIM", "DEATHCLAIM#")
 OUTBOX = Kind("OUTBOX", "FARMER#")
 AUDIT = Kind("AUDIT", "AUDIT#")
 CALLBACK = Kind("CALLBACK", "CALLBACK#")
@@ -90,6 +91,10 @@ def claim_key(farmer_id: str, claim_type: str, incident_date: str) -> Key:
     return {"PK": f"CLAIMKEY#{farmer_id}#{claim_type}#{incident_date}", "SK": "CLAIMKEY"}
 
 
+def death_claim(farmer_id: str) -> Key:
+    return {"PK": f"DEATHCLAIM#{farmer_id}", "SK": "DEATHCLAIM"}
+
+
 def outbox(farmer_id: str, op_id: str) -> Key:
     return {"PK": f"FARMER#{farmer_id}", "SK": f"OUTBOX#{op_id}"}
 
@@ -122,8 +127,17 @@ def audit_trail(subject_id: str) -> str:
     return f"AUDIT#{subject_id}"
 
 
-def report(period: str) -> Key:
-    return {"PK": f"REPORT#{period}", "SK": "REPORT"}
+def report_version(period: str, version: int) -> Key:
+    return {"PK": f"REPORT#{period}", "SK": f"V#{version:06d}"}
+
+
+def report_preview(period: str) -> Key:
+    return {"PK": f"REPORT#{period}", "SK": "PREVIEW"}
+
+
+def report_versions(period: str) -> tuple[str, str]:
+    """(PK, SK prefix) of a month's report versions: newest first when read backwards."""
+    return f"REPORT#{period}", "V#"
 
 
 def receipt_sequence(kecamatan_code: str, year: int) -> Key:
@@ -169,6 +183,8 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
             return CLAIM, claim(record.claim_id) | claim_list_position(record.kecamatan_code, record.claim_id)
         case ClaimKey():
             return CLAIM_KEY, claim_key(record.farmer_id, record.claim_type, record.incident_date.isoformat())
+        case DeathClaimKey():
+            return DEATH_CLAIM, death_claim(record.farmer_id)
         case OutboxEntry():
             waiting = record.sent_at is None and record.delivered_at is None
             pending = outbox_pending(record.created_at, record.op_id) if waiting else {}

@@ -1,28 +1,52 @@
-"""Stored reports (their JSON) and the receipt numbers of each BPP and year."""
+"""Stored reports: a month's versions (never changed once written) and its latest preview, and
+the receipt numbers of each BPP and year."""
 
 from __future__ import annotations
+
+from botocore.exceptions import ClientError
 
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.codec import to_dynamo
 from sutasoma.adapters.dynamo.table import Table
+from sutasoma.app.ports import VersionTaken
 
 
 class ReportRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def put(self, period: str, report_json: str, generated_at: str) -> None:
-        self.table.put(
-            {
-                **keys.report(period),
-                "type": keys.REPORT.type,
-                "report": report_json,
-                "generated_at": generated_at,
-            }
-        )
+    def put_version(self, period: str, version: int, report_json: str, generated_at: str) -> None:
+        """Write version `version` once: another writer's version of that number wins (VersionTaken)."""
+        item = {**keys.report_version(period, version), "type": keys.REPORT.type, "version": version,
+                "report": report_json, "generated_at": generated_at}  # fmt: skip
+        try:
+            self.table.put(item, "attribute_not_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise VersionTaken(version) from None
+            raise
 
-    def get(self, period: str) -> str | None:
-        item = self.table.get(keys.report(period))
+    def put_preview(self, period: str, report_json: str, generated_at: str) -> None:
+        self.table.put({**keys.report_preview(period), "type": keys.REPORT.type, "report": report_json,
+                        "generated_at": generated_at})  # fmt: skip
+
+    def latest(self, period: str) -> str | None:
+        partition, prefix = keys.report_versions(period)
+        page, _ = next(
+            self.table.pages(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=to_dynamo({":pk": partition, ":prefix": prefix}),
+                ScanIndexForward=False, Limit=1, ConsistentRead=True,
+            )
+        )  # fmt: skip
+        return str(page[0]["report"]) if page else None
+
+    def version(self, period: str, version: int) -> str | None:
+        item = self.table.get(keys.report_version(period, version), consistent=True)
+        return str(item["report"]) if item else None
+
+    def preview(self, period: str) -> str | None:
+        item = self.table.get(keys.report_preview(period), consistent=True)
         return str(item["report"]) if item else None
 
 

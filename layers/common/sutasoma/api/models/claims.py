@@ -44,6 +44,10 @@ class ClaimCreate(BaseModel):
     outcome: Literal["treatment", "temporary_disability", "permanent_disability", "death"] | None = None
     road_accident: bool = Field(default=False, description="JKK on a road: a police report is required")
     claimant: Claimant
+    previous_claim_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None,
+        description="Filing again after BPJS rejected that claim (same farmer, type and incident date)",
+    )
 
 
 class BenefitItemOut(BaseModel):
@@ -114,7 +118,20 @@ class ClaimOut(BaseModel):
     approved_amount: int | None = None
     paid_amount: int | None = None
     paid_at: str | None = None
-    rejection_reason: str | None = None
+    rejection_reason: str | None = Field(
+        default=None, description="BPJS's reason, when it rejected the claim"
+    )
+    disability_percent: int | None = Field(
+        default=None,
+        description="Permanent disability: the percentage the verifier recorded (estimate pending until then)",
+    )
+    income: int | None = Field(
+        default=None, description="The reported income the incident's month was paid on"
+    )
+    membership_months: int | None = Field(
+        default=None, description="Months paid up to and including the incident's"
+    )
+    previous_claim_id: str | None = Field(default=None, description="The rejected claim this one files again")
     history: list[ClaimEvent]
     created_by: str
     created_at: str
@@ -135,3 +152,16 @@ class DocumentUploadRequest(BaseModel):
 
 class DocumentUploadUrl(UploadUrl):
     """A presigned POST for one document of the claim (CONTRACT.md r2; UploadUrl)."""
+
+
+class DocumentDownload(BaseModel):
+    download_url: str
+    expires_in: int = Field(description="Seconds the link stays valid")
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    disability_percent: Annotated[int, Field(ge=1, le=100, strict=True)] | None = Field(
+        default=None, description="JKK permanent disability: the percentage of the Permenaker 5/2021 table"
+    )

@@ -87,6 +87,22 @@ class WorklistRefund(BaseModel):
     action_text: str
 
 
+class WorklistRejectedClaim(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    claim_id: str = Field(description="Send it as previous_claim_id when filing again")
+    farmer_id: str
+    full_name: str
+    village_code: str
+    village_name: str
+    type: Literal["JKK", "JKM"]
+    incident_date: date
+    rejected_at: str
+    rejection_reason: str = Field(description="BPJS's reason, as BPJS gave it")
+    action: WorklistAction
+    action_text: str
+
+
 class Worklist(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -101,4 +117,7 @@ class Worklist(BaseModel):
     claims_waiting_for_documents: list[WorklistClaim]
     refunds_to_return: list[WorklistRefund] = Field(
         description="Open refund cases: cash to give back (Kembalikan iuran)"
+    )
+    claims_rejected: list[WorklistRejectedClaim] = Field(
+        description="Claims BPJS rejected in the last 90 days, not filed again: fix the reason and refile"
     )

@@ -130,7 +130,7 @@ def _line_coords(points: Sequence[TrendPoint]) -> list[tuple[float, float]]:
     return [
         (
             _LINE_LEFT + (_LINE_PAD + i * step if many else _PLOT_W / 2),
-            _BASE - _PLOT_H * clamp01(p.collection_rate),
+            _BASE - _PLOT_H * clamp01(p.collection_rate or 0.0),
         )
         for i, p in enumerate(points)
     ]
@@ -145,7 +145,7 @@ def _line_point(x: float, y: float, point: TrendPoint, *, last: bool) -> str:
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if last else 4.5}" fill="{_BAR_BEST}"'
         f' stroke="#FFFFFF" stroke-width="1.5"/>'
         f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="14" text-anchor="middle" fill="{_INK}"'
-        f"{weight}>{escape(format_percent(point.collection_rate, 1))}</text>"
+        f"{weight}>{escape(format_percent(point.collection_rate or 0.0, 1))}</text>"
         f'<text x="{x:.1f}" y="{_BASE + 20}" font-size="14" text-anchor="middle" fill="{_MUTED}">'
         f"{escape(month_short(point.period))}</text>"
     )
@@ -153,10 +153,14 @@ def _line_point(x: float, y: float, point: TrendPoint, *, last: bool) -> str:
 
 def line_chart_svg(report: Report) -> str:
     """The collection rate over the trend months (0-100 %), each point labelled."""
-    points = report.trend
+    points = [p for p in report.trend if p.collection_rate is not None]  # no data before the first month
     title = f"Kolektibilitas {scope_label(report)}, 12 bulan terakhir"
     desc = (
-        "; ".join(f"{month_name(p.period)} {format_percent(p.collection_rate)}" for p in points)
+        "; ".join(
+            f"{month_name(p.period)} "
+            + ("tidak ada data" if p.collection_rate is None else format_percent(p.collection_rate))
+            for p in report.trend
+        )
         or "Tidak ada data."
     )
     parts = [_svg_open(_LINE_W, _LINE_H, title, desc, "line-chart"), _line_axes()]

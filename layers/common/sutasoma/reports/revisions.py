@@ -1,0 +1,49 @@
+"""A report's revision: what differs, BPP by BPP, from the version before (late payments,
+corrections). Earlier versions are never changed: a revision says how it differs."""
+
+from __future__ import annotations
+
+from sutasoma.reports.models import BppChanges, FieldChange, KecamatanRow, Report
+
+COMPARED = (
+    "registered", "new_registrations", "active", "arrears", "lapsed", "not_started", "not_paying", "ended",
+    "contributions_due", "contributions_collected", "payments", "collection_rate", "claims_in_progress",
+    "refunds_open", "refunds_open_amount", "refunds_settled", "rank",
+)  # fmt: skip
+
+
+def row_changes(before: KecamatanRow, after: KecamatanRow) -> list[FieldChange]:
+    return [
+        FieldChange(field=name, before=getattr(before, name), after=getattr(after, name))
+        for name in COMPARED
+        if getattr(before, name) != getattr(after, name)
+    ]
+
+
+def changes_since(previous: Report, report: Report) -> list[BppChanges]:
+    """Per BPP, the figures that differ from `previous` (BPPs without a change left out)."""
+    earlier = {r.kecamatan_code: r for r in previous.rows}
+    found = []
+    for row in report.rows:
+        before = earlier.get(row.kecamatan_code)
+        fields = row_changes(before, row) if before else []
+        if fields:
+            found.append(
+                BppChanges(
+                    kecamatan_code=row.kecamatan_code, kecamatan_name=row.kecamatan_name, fields=fields
+                )
+            )
+    return found
+
+
+def as_revision(report: Report, previous: Report | None) -> Report:
+    """The report as the next version of the month's record."""
+    if previous is None:
+        return report.model_copy(update={"version": 1, "supersedes": None, "changes": []})
+    return report.model_copy(
+        update={
+            "version": previous.version + 1,
+            "supersedes": previous.version,
+            "changes": changes_since(previous, report),
+        }
+    )
