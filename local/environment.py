@@ -19,6 +19,8 @@ FAKE_AWS_ENV = {
     # A shared config/credentials file could name a profile with a real endpoint or role.
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    # moto's Cognito checks TOTP codes (one fixed secret for every user: docs/local-stack.md).
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
 }
 _DROPPED_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # imported in start(): isolate_environment() runs before boto
 log = logging.getLogger("local.stack")
 
 BPJS_CALLBACK_ROUTE = "POST /bpjs/callbacks"
+# Parameters the local stack sets unless told otherwise (--parameter NAME=VALUE wins): the demo
+# users have no authenticator app, so staff MFA is optional here (docs/decisions.md "Staff MFA";
+# `--parameter StaffMfa=required` tries it; tests/local/test_staff_mfa.py does).
+LOCAL_PARAMETER_DEFAULTS = {"StaffMfa": "optional"}
 
 
 @dataclass
@@ -79,6 +83,7 @@ class LocalStack:
         self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
         self._event_bus: Any = None
+        self._functions: list[Any] = []
         self._object_events: Any = None
         self._webapp: Any = None
         self.descriptor: dict[str, Any] = {}
@@ -89,6 +94,7 @@ class LocalStack:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws.resources import create_resources
         from local.aws.server import Clients, start_moto
+        from local.cognito import start_cognito_triggers
         from local.event_sources import (
             start_object_events,
             start_schedules,
@@ -101,7 +107,7 @@ class LocalStack:
         # A stale descriptor from a crashed run must not look like "ready".
         self.descriptor_path.unlink(missing_ok=True)
         options = self.options
-        template = Template(options.template_path, parameter_overrides=options.parameter_overrides)
+        template = Template(options.template_path, parameter_overrides=self.parameters())
         self._moto, aws_url = start_moto(options.aws_port)
         os.environ["AWS_ENDPOINT_URL"] = aws_url  # boto3 in function code honours it natively
         log.info("moto listening on %s", aws_url)
@@ -112,6 +118,8 @@ class LocalStack:
         # Before the functions' environment is resolved: BPJS_BASE_URL is the simulator's URL.
         bpjs_url = self._start_bpjs_simulator(template, clients, created)
         functions = self._load_functions(template, created)
+        self._functions = functions
+        cognito_triggers = start_cognito_triggers(functions)  # before anyone signs in
         gateway, bound = self._start_gateway(template, created, functions, aws_url)
         api_url = self._gateway.url
         if bpjs_url is not None:
@@ -148,6 +156,10 @@ class LocalStack:
             "event_sources": sqs_sources,
             "stream_event_sources": stream_sources,
             "event_rules": object_rules,
+            "cognito_triggers": cognito_triggers,
+            "parameters": {
+                k: template.parameters[k] for k in LOCAL_PARAMETER_DEFAULTS if k in template.parameters
+            },
             "schedules": schedules,
             "seeded": options.seed,
             "history": history,
@@ -159,6 +171,12 @@ class LocalStack:
         )
         self._write_json(self.descriptor_path, self.descriptor)
         return self.descriptor
+
+    def parameters(self) -> dict[str, Any]:
+        """The template's parameters as given, over the local defaults (of those it declares)."""
+        declared = Template(self.options.template_path).parameters
+        defaults = {k: v for k, v in LOCAL_PARAMETER_DEFAULTS.items() if k in declared}
+        return {**defaults, **self.options.parameter_overrides}
 
     def _load_functions(self, template: Template, created: Created) -> list[LocalFunction]:
         """Every function imported (local.loader), with the Globals in the process environment
@@ -174,7 +192,14 @@ class LocalStack:
                 log.error("function %s could not be imported; its routes answer 500:\n%s",
                           fn.spec.logical_id, fn.load_error)  # fmt: skip
             for event_name, event_type in fn.spec.other_events.items():
-                if event_type not in ("SQS", "Schedule", "ScheduleV2", "DynamoDB", "EventBridgeRule"):
+                if event_type not in (
+                    "SQS",
+                    "Schedule",
+                    "ScheduleV2",
+                    "DynamoDB",
+                    "EventBridgeRule",
+                    "Cognito",
+                ):
                     log.warning(
                         "%s.%s (%s) is not run by the local stack", fn.spec.logical_id, event_name, event_type
                     )
@@ -329,6 +354,11 @@ class LocalStack:
         for stream_poller in self._stream_pollers:
             stream_poller.stop()
         self._stream_pollers = []
+        if self._functions:
+            from local.cognito import stop_cognito_triggers
+
+            stop_cognito_triggers(self._functions)
+            self._functions = []
         if self._object_events is not None:
             self._object_events.stop()
             self._object_events = None

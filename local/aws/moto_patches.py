@@ -13,7 +13,9 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
 - `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
 - `s3_object_events`: each object S3 would announce (moto's `notifications.send_event`) also handed
-  to the local EventBridge (local/eventbridge/), which moto has no way to reach.
+  to the local EventBridge (local/eventbridge/), which moto has no way to reach;
+- `cognito_pre_token_generation`: tokens moto's Cognito issues pass through the pool's
+  pre-token-generation trigger first (local/cognito.py), as Cognito's do.
 
 The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
 methods, a module global, our idempotency flags): each names what it replaces.
@@ -335,3 +337,84 @@ def s3_object_events() -> None:
 
     notifications.send_event = send_event
     notifications._sutasoma_listened = True  # type: ignore[attr-defined]  # our flag on moto's module
+
+
+# ---------------------------------------------------------------------------------- Cognito
+
+# user pool id -> its pre-token-generation trigger (local/cognito.py registers the template's):
+# it gets Cognito's V1 event and answers it with `response.claimsOverrideDetails` filled or not.
+PreTokenHook = Callable[[dict[str, Any]], dict[str, Any]]
+_pre_token_hooks: dict[str, PreTokenHook] = {}
+
+
+def set_pre_token_hook(user_pool_id: str, hook: PreTokenHook | None) -> None:
+    if hook is None:
+        _pre_token_hooks.pop(user_pool_id, None)
+    else:
+        _pre_token_hooks[user_pool_id] = hook
+
+
+def _pre_token_event(pool: Any, client_id: str, username: str, groups: list[str]) -> dict[str, Any]:
+    user = pool._get_user(username)
+    attributes = {a["Name"]: a["Value"] for a in user.attributes}
+    attributes.setdefault("sub", user.id)
+    return {
+        "version": "1",
+        "triggerSource": "TokenGeneration_Authentication",
+        "region": pool.region,
+        "userPoolId": pool.id,
+        "userName": username,
+        "callerContext": {"awsSdkVersion": "local", "clientId": client_id},
+        "request": {
+            "userAttributes": attributes,
+            "groupConfiguration": {
+                "groupsToOverride": groups,
+                "iamRolesToOverride": [],
+                "preferredRole": None,
+            },
+        },
+        "response": {"claimsOverrideDetails": None},
+    }
+
+
+def _overridden(answer: dict[str, Any], token_use: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """The token's claims as the trigger's V1 answer changes them: claims added, overridden or
+    suppressed in the ID token; `cognito:groups` replaced in both tokens (none: no claim)."""
+    override = ((answer or {}).get("response") or {}).get("claimsOverrideDetails") or {}
+    changed = dict(extra)
+    groups = (override.get("groupOverrideDetails") or {}).get("groupsToOverride")
+    if groups is not None:
+        changed.pop("cognito:groups", None)
+        if groups:
+            changed["cognito:groups"] = list(groups)
+    if token_use == "id":
+        changed.update(override.get("claimsToAddOrOverride") or {})
+        for claim in override.get("claimsToSuppress") or []:
+            changed.pop(claim, None)
+    return changed
+
+
+def cognito_pre_token_generation() -> None:
+    """moto's Cognito ignores a pool's Lambda triggers: every ID and access token moto signs goes
+    through the pool's hook first (set_pre_token_hook), which runs the template's trigger function
+    (Cognito would: at sign-in and at every refresh) and changes the claims as Cognito does. A
+    failing trigger fails the sign-in, as in Cognito. Idempotent."""
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    if getattr(CognitoIdpUserPool, "_sutasoma_triggers", False):
+        return
+    original = CognitoIdpUserPool.create_jwt
+
+    def create_jwt(
+        self: Any, client_id: str, username: str, token_use: str, expires_in: int = 3600,
+        extra_data: dict[str, Any] | None = None,
+    ) -> Any:  # fmt: skip
+        hook = _pre_token_hooks.get(self.id)
+        if hook is not None and token_use in ("id", "access"):
+            extra = dict(extra_data or {})
+            event = _pre_token_event(self, client_id, username, list(extra.get("cognito:groups") or []))
+            extra_data = _overridden(hook(event), token_use, extra)
+        return original(self, client_id, username, token_use, expires_in, extra_data)
+
+    CognitoIdpUserPool.create_jwt = create_jwt  # type: ignore[method-assign]  # moto's method
+    CognitoIdpUserPool._sutasoma_triggers = True  # type: ignore[attr-defined]  # our flag on moto's class

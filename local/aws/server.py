@@ -7,7 +7,12 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.aws.moto_patches import s3_object_events, serialize_moto_dynamodb, serialize_moto_sqs
+from local.aws.moto_patches import (
+    cognito_pre_token_generation,
+    s3_object_events,
+    serialize_moto_dynamodb,
+    serialize_moto_sqs,
+)
 from local.template.specs import REGION
 
 
@@ -16,6 +21,7 @@ def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, 
     serialize_moto_dynamodb()
     serialize_moto_sqs()
     s3_object_events()
+    cognito_pre_token_generation()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     real_host, real_port = server.get_host_and_port()

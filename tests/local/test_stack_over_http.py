@@ -120,12 +120,15 @@ def test_queues_are_fifo_with_the_redrive_policy_of_the_template(
     sqs = aws_client(local_stack, "sqs")
     declared = template.resources_of_type("AWS::SQS::Queue")
     assert set(local_stack["queues"]) == set(declared)
-    assert set(declared) == {"BpjsOutboundQueue", "BpjsOutboundDlq", "AuditArchiveFailureQueue"}
-    # A stream event source's OnFailure destination is a standard queue (Lambda takes no FIFO there).
+    assert set(declared) == {
+        "BpjsOutboundQueue", "BpjsOutboundDlq", "AuditArchiveFailureQueue", "DocumentCheckFailureQueue",
+    }  # fmt: skip
+    # OnFailure destinations (a stream event source's, an asynchronous invocation's) are standard
+    # queues: Lambda takes no FIFO there.
     fifo = dict(local_stack["queues"])
-    failures = fifo.pop("AuditArchiveFailureQueue")
-    attributes = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["All"])["Attributes"]
-    assert "FifoQueue" not in attributes and attributes["SqsManagedSseEnabled"] == "true"
+    for failures in (fifo.pop("AuditArchiveFailureQueue"), fifo.pop("DocumentCheckFailureQueue")):
+        attributes = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["All"])["Attributes"]
+        assert "FifoQueue" not in attributes and attributes["SqsManagedSseEnabled"] == "true"
     arns = {
         lid: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for lid, url in fifo.items()
@@ -156,10 +159,10 @@ def test_bucket_secret_user_pool_groups_and_client_exist(
     s3 = aws_client(local_stack, "s3")
     declared = template.resources_of_type("AWS::S3::Bucket")
     for logical_id, bucket in local_stack["buckets"].items():
-        # Buckets that take presigned uploads from the app carry the template's CORS rule.
+        # Buckets that take presigned uploads (POSTs) from the app carry the template's CORS rule.
         if "CorsConfiguration" in declared[logical_id].get("Properties", {}):
             cors = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
-            assert cors[0]["AllowedMethods"] == ["PUT"]
+            assert cors[0]["AllowedMethods"] == ["POST"]
         assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     assert set(local_stack["buckets"]) == set(template.resources_of_type("AWS::S3::Bucket"))
 
@@ -187,7 +190,7 @@ def test_bucket_secret_user_pool_groups_and_client_exist(
     assert "ALLOW_USER_PASSWORD_AUTH" in client["UserPoolClient"]["ExplicitAuthFlows"]
     pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert "custom:kecamatan" in {a["Name"] for a in pool["SchemaAttributes"]}
-    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 10
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
 
 
 # ---------------------------------------------------------------------------------- routing

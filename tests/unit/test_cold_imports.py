@@ -34,6 +34,7 @@ LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
     "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "document_check": "DocumentCheckFunction", "outbox_sweeper": "OutboxSweeperFunction",
     "pay": "PayFunction", "register": "RegisterFunction", "report": "ReportFunction",
+    "token_gate": "TokenGateFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -100,6 +101,7 @@ def test_every_function_is_checked() -> None:
                 "pay",
                 "register",
                 "report",
+                "token_gate",
             ]
         )
         == FUNCTIONS

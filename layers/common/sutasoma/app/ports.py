@@ -109,6 +109,11 @@ class Reports(Protocol):
     def preview(self, period: str) -> str | None: ...
 
 
+class MfaFactors(Protocol):
+    def totp_enabled(self, user_pool_id: str, username: str) -> bool:
+        """Has the user an authenticator app (TOTP) set up and enabled as a second factor?"""
+
+
 class Directory(Protocol):
     def names(self) -> dict[str, str]:
         """username -> full name of the users who have one."""

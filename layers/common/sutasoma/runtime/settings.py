@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -175,6 +175,13 @@ class DocumentCheckSettings(Settings):
     ktp_bucket: str = Field(min_length=1)
     claims_bucket: str = Field(min_length=1)
     bpjs_queue_url: str = Field(min_length=1)  # the writer's; a check queues nothing
+
+
+class TokenGateSettings(Settings):
+    """Cognito's pre-token-generation trigger (functions/token_gate): is TOTP required of staff?"""
+
+    ENV: ClassVar[dict[str, str]] = {"staff_mfa": "STAFF_MFA"}
+    staff_mfa: Literal["required", "optional"] = "required"
 
 
 class MissingConfiguration(RuntimeError):

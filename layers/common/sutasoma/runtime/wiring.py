@@ -23,6 +23,7 @@ from sutasoma.runtime.settings import (
     ReportSettings,
     Settings,
     SettingsSource,
+    TokenGateSettings,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
+    from sutasoma.app.staff_mfa import StaffMfa
     from sutasoma.app.uploads import UploadChecker
     from sutasoma.app.worklist import WorklistDesk
 
@@ -287,6 +289,14 @@ def upload_checker(settings: DocumentCheckSettings) -> UploadChecker:
 
 
 @cache
+def staff_mfa(settings: TokenGateSettings) -> StaffMfa:
+    from sutasoma.adapters.directory import CognitoMfa
+    from sutasoma.app.staff_mfa import StaffMfa
+
+    return StaffMfa(CognitoMfa(), required=settings.staff_mfa == "required")
+
+
+@cache
 def audit_archiver(settings: AuditArchiveSettings) -> AuditArchiver:
     from sutasoma.adapters.audit_archive import AuditArchiveStore
     from sutasoma.app.audit_archive import AuditArchiver
@@ -302,7 +312,7 @@ def reset() -> None:
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
         payment_desk, claim_desk, claim_review, report_desk, scanner, bpjs_sync, callback_desk, dead_letters, audit_archiver,
-        upload_checker,
+        upload_checker, staff_mfa,
     ):  # fmt: skip
         built.cache_clear()
     SettingsSource.reset_all()
