@@ -5,8 +5,8 @@ one, build a payload-format-2.0 event, call the function's `lambda_handler` in t
 a Lambda-like context, and turn its response into HTTP, as API Gateway + Lambda would.
 
 Personal data (NIK, phone numbers) travels in bodies and sometimes in query strings, so the
-access log has method, route key, status and latency only: never a body, a query string or an
-Authorization header.
+access log has method, route key, status, latency, the caller's IP and user agent only: never a
+body, a path, a query string or an Authorization header.
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ class Gateway:
                     "routeKey": route_key,
                     "status": response.status_code,
                     "latencyMs": round((time.monotonic() - started) * 1000),
+                    # As the template's access log format (template.yaml HttpApi AccessLogSettings).
+                    "ip": request.remote_addr or "-",
+                    "userAgent": request.headers.get("User-Agent", "-")[:200],
                 }
             )
         )
