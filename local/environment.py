@@ -9,7 +9,7 @@ from local.template.specs import REGION
 # Never a real account, never a real endpoint: set before any boto3 client exists.
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 # - fake credentials that keep local calls away from AWS
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "AWS_EC2_METADATA_DISABLED": "true",

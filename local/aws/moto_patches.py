@@ -387,7 +387,7 @@ def _overridden(answer: dict[str, Any], token_use: str, extra: dict[str, Any]) -
         changed.pop("cognito:groups", None)
         if groups:
             changed["cognito:groups"] = list(groups)
-    if token_use == "id":
+    if token_use == "id":  # nosec B105 # - the token_use "id" of an ID token, not a password
         changed.update(override.get("claimsToAddOrOverride") or {})
         for claim in override.get("claimsToSuppress") or []:
             changed.pop(claim, None)

@@ -34,7 +34,9 @@ class Clients:
     def __init__(self, endpoint_url: str, region: str = REGION) -> None:
         # Any: boto3-stubs' overloads want a literal service name.
         self._session: Any = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=region,  # nosec B106 # - moto's fake credentials, local only
         )
         self._endpoint_url = endpoint_url
         self._cache: dict[str, Any] = {}

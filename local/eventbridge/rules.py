@@ -55,7 +55,8 @@ class EventRule:
             except ValueError as error:
                 raise TemplateError(f"{where}.Pattern is not JSON ({error})") from None
         check_pattern(pattern, f"{where}.Pattern")
-        assert isinstance(pattern, dict)  # check_pattern refuses anything else
+        if not isinstance(pattern, dict):  # check_pattern refuses anything else: for the type checker
+            raise TemplateError(f"{where}.Pattern must be an object")
         bus = props.get("EventBusName", "default")
         if bus not in ("default", None):
             raise TemplateError(f"{where}: only the default event bus is emulated locally, not {bus!r}")

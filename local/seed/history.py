@@ -172,7 +172,7 @@ class _Replay:
         if event.kind == "schedule":
             self._fire(event)
             return
-        assert farmer is not None
+        assert farmer is not None  # nosec B101 # - a local tool never run with -O; type narrowing
         if event.kind == "register":
             self._register(farmer)
         elif event.kind == "visit" and farmer.farmer_id is not None:
@@ -225,7 +225,7 @@ class _Replay:
             self._collect(farmer, at, months_paid)
 
     def _claim(self, farmer: Farmer, at: datetime) -> None:
-        assert farmer.claim is not None
+        assert farmer.claim is not None  # nosec B101 # - a local tool never run with -O; type narrowing
         if not self.claims:
             self.report.claims_skipped += 1
             return
@@ -291,7 +291,7 @@ class _Replay:
         """File the farmer's claim (incident the day before), once BPJS has confirmed the farmer;
         upload its documents if the plan says so. The claim id, or None if it was not filed."""
         claim = farmer.claim
-        assert claim is not None and farmer.farmer_id is not None
+        assert claim is not None and farmer.farmer_id is not None  # nosec B101 # - a local tool never run with -O; type narrowing
         if farmer.paid_through is None or farmer.paid_through < business_period(at):
             self.report.claims_skipped += 1  # the month is not paid: the API would refuse (NOT_COVERED)
             return None
@@ -355,7 +355,7 @@ def _claim_body(farmer: Farmer, incident: date) -> dict[str, Any]:
     """The claim of the plan: JKM by the spouse (or a child), JKK by the farmer; paid to a bank
     account of the claimant."""
     claim = farmer.claim
-    assert claim is not None
+    assert claim is not None  # nosec B101 # - a local tool never run with -O; type narrowing
     spouse = next((h for h in farmer.body.get("heirs", []) if h.get("relationship") == "spouse"), None)
     if claim.type == "JKM":
         claimant = (

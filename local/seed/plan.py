@@ -148,7 +148,7 @@ def plan_history(
 ) -> tuple[list[str], list[Farmer], list[Event]]:
     """The months, the farmers and the dated events (registrations, visits, claims) of the
     history ending `now`: deterministic for a given `now` (a fixed random seed)."""
-    rng = random.Random(f"{SEED}/history")
+    rng = random.Random(f"{SEED}/history")  # nosec B311 # - reproducible demo data, not crypto
     current = business_period(now)
     months = [add_months(current, i - HISTORY_MONTHS + 1) for i in range(HISTORY_MONTHS)]
     # Nothing happens today: events stop at the end of yesterday (WITA).
@@ -172,7 +172,7 @@ def _plan_farmer(
     days: _Days, months: list[str], kec: Kecamatan, index: int, key: str, demo_farmer: DemoFarmer
 ) -> Farmer:
     """Who the farmer is in the history: when registered, how they pay."""
-    own = random.Random(f"{SEED}/history/{key}")
+    own = random.Random(f"{SEED}/history/{key}")  # nosec B311 # - reproducible demo data, not crypto
     profile = own.choices(list(_PROFILES), weights=list(_PROFILES.values()))[0]
     # Those who stop paying mostly joined early: some have lapsed by now.
     weights = _STOPPER_REGISTRATION_WEIGHTS if profile == "stopper" else _REGISTRATION_WEIGHTS

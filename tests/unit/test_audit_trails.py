@@ -32,15 +32,15 @@ def test_the_access_log_says_who_from_where_and_holds_no_personal_data() -> None
 def test_the_upload_buckets_log_every_request() -> None:
     for bucket in UPLOAD_BUCKETS:
         logging = RESOURCES[bucket]["Properties"]["LoggingConfiguration"]
-        assert logging["DestinationBucketName"] == {"Ref": "UploadLogsBucket"}
+        assert logging["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
         assert logging["LogFilePrefix"].startswith("s3-access/")
-    logs = RESOURCES["UploadLogsBucket"]["Properties"]
+    logs = RESOURCES["AccessLogsBucket"]["Properties"]
     (rule,) = logs["LifecycleConfiguration"]["Rules"]
     assert rule["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
     assert logs["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
         "ServerSideEncryptionByDefault"
     ] == {"SSEAlgorithm": "AES256"}  # what S3 server access logging delivers to
-    statements = RESOURCES["UploadLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    statements = RESOURCES["AccessLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     writers = {s["Principal"]["Service"] for s in statements if s["Effect"] == "Allow"}
     assert writers == {"logging.s3.amazonaws.com", "cloudtrail.amazonaws.com"}
 
@@ -48,7 +48,7 @@ def test_the_upload_buckets_log_every_request() -> None:
 def test_a_trail_records_the_data_events_of_both_upload_buckets() -> None:
     trail = RESOURCES["UploadDataTrail"]["Properties"]
     assert trail["IsLogging"] is True and trail["EnableLogFileValidation"] is True
-    assert trail["S3BucketName"] == {"Ref": "UploadLogsBucket"}
+    assert trail["S3BucketName"] == {"Ref": "AccessLogsBucket"}
     (selector,) = trail["AdvancedEventSelectors"]
     fields = {f["Field"]: f for f in selector["FieldSelectors"]}
     assert fields["eventCategory"]["Equals"] == ["Data"]

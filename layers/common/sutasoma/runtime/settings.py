@@ -51,7 +51,7 @@ class ApiSettings(Settings):
 class RegisterSettings(ApiSettings):
     ENV: ClassVar[dict[str, str]] = {
         "ktp_bucket": "KTP_BUCKET",
-        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "min_registration_age": "MIN_REGISTRATION_AGE",
         "max_registration_age": "MAX_REGISTRATION_AGE",
     }
@@ -120,7 +120,7 @@ class BpjsSyncSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "bpjs_queue_url": "BPJS_QUEUE_URL",
         "bpjs_base_url": "BPJS_BASE_URL",
-        "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
+        "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
     }
     bpjs_queue_url: str = Field(min_length=1)
     bpjs_base_url: str = Field(min_length=1)
@@ -130,7 +130,7 @@ class BpjsSyncSettings(Settings):
 class CallbackSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "bpjs_queue_url": "BPJS_QUEUE_URL",
-        "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",
+        "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "bpjs_callback_window_seconds": "BPJS_CALLBACK_WINDOW_SECONDS",
     }
     bpjs_queue_url: str = Field(min_length=1)
