@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 
@@ -20,24 +23,52 @@ MULTILINE_ALLOWED = frozenset("\n\t")
 TEXT_CHARACTERS = "text_characters"
 
 
-def _person_text(multiline: bool) -> BeforeValidator:
-    def clean(value: Any) -> Any:
-        """NFC, and refused if it holds a control or invisible formatting character anywhere
-        (checked before whitespace is stripped: a control character never slips in at the ends)."""
-        if not isinstance(value, str):
-            return value  # the str schema then says what is wrong
-        text = unicodedata.normalize("NFC", value.replace("\r\n", "\n") if multiline else value)
-        allowed = MULTILINE_ALLOWED if multiline else frozenset()
-        for char in text:
-            if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
-                raise PydanticCustomError(
-                    TEXT_CHARACTERS,
-                    "text holds a control or invisible formatting character (U+{code})",
-                    {"code": f"{ord(char):04X}"},
-                )
-        return text
+# The same as a JSON Schema pattern, for clients and generators (the check above is the rule):
+# no C0/DEL/C1 control, no bidi, zero-width or other format character, no separator, no surrogate
+# or private use.
+_INVISIBLE = (
+    "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e"
+    "\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb\\ud800-\\uf8ff"
+)
+TEXT_PATTERN = f"^[^{_INVISIBLE}]*$"
+LINES_PATTERN = f"^(?:[\\n\\t]|[^{_INVISIBLE}])*$"
 
-    return BeforeValidator(clean)
+
+def _clean(value: Any, multiline: bool) -> Any:
+    """NFC, and refused if it holds a control or invisible formatting character anywhere
+    (checked before whitespace is stripped: a control character never slips in at the ends)."""
+    if not isinstance(value, str):
+        return value  # the str schema then says what is wrong
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n") if multiline else value)
+    allowed = MULTILINE_ALLOWED if multiline else frozenset()
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
+            raise PydanticCustomError(
+                TEXT_CHARACTERS,
+                "text holds a control or invisible formatting character (U+{code})",
+                {"code": f"{ord(char):04X}"},
+            )
+    return text
+
+
+@dataclass(frozen=True)
+class _PersonText:
+    """Pydantic metadata: NFC and no invisible characters (runs before the string's own checks),
+    and the pattern that says so in the JSON Schema."""
+
+    multiline: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            functools.partial(_clean, multiline=self.multiline), handler(source)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = LINES_PATTERN if self.multiline else TEXT_PATTERN
+        return json_schema
 
 
 # Text that people read (names, addresses, descriptions, notes), everywhere the API takes it:
@@ -45,8 +76,8 @@ def _person_text(multiline: bool) -> BeforeValidator:
 # or other invisible formatting character. Used last in the annotation, after its bounds (so that
 # it runs first, on the text as sent): `Annotated[str, bounded(2, 100), HumanText]`. HumanLines
 # lets line breaks and tabs through (descriptions, notes, reasons).
-HumanText = _person_text(multiline=False)
-HumanLines = _person_text(multiline=True)
+HumanText = _PersonText()
+HumanLines = _PersonText(multiline=True)
 
 
 def bounded(min_length: int, max_length: int, *, to_lower: bool = False) -> StringConstraints:
