@@ -122,8 +122,10 @@ build: $(SAM)
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
 
-# The sample report's files in .local/ (report-sample.csv/.xlsx/.html) and the HTML as a PNG
-# (1240x1754, A4 at 150 dpi) through Debian's headless Chromium, installed here if missing.
+# The sample reports - made by the product's code from a simulated year (tests/support/report_sample.py)
+# - as files in .local/ (report-{meeting,revised,provisional}.csv/.xlsx/.html), and the revised and
+# provisional HTML as PNGs (1240x1754, A4 at 150 dpi) through Debian's headless Chromium, installed
+# here if missing. docs/img/report-{revised,provisional}.png are copies of them.
 .PHONY: report-png
 report-png: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \

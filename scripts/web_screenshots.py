@@ -5,7 +5,9 @@
 Without --descriptor it starts a seeded local stack of its own on free ports (about a minute)
 and stops it at the end; with one it uses that running stack (`make run`). The demo agent of
 Lalabata and its coordinator are the users; what a screen needs beyond the seed (a claim waiting
-for verification, items waiting in the outbox) is made through the API or the app first.
+for verification, a claim BPJS rejected, items waiting in the outbox, last month's report revised
+after a late payment, the current month's preview) is made through the API or the app first; the
+report screens are read by the coordinator of a BPP that is not the best, to show its gap.
 Debian's chromium through Playwright for Python, as in the browser tests.
 """
 
@@ -34,7 +36,10 @@ from playwright.sync_api import Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
 
-from sutasoma.domain.clock import today_wita  # noqa: E402
+from sutasoma.domain.clock import period_of, today_wita  # noqa: E402
+from sutasoma.domain.periods import add_months  # noqa: E402
+from tests.e2e.browser.conftest import rejected_by_bpjs  # noqa: E402
+from tests.support.report_history import late_payment  # noqa: E402
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -122,7 +127,50 @@ def prepare(stack: dict[str, Any], jpeg: bytes) -> dict[str, Any]:
                     )
                 else:
                     s3.put(target["upload_url"], content=jpeg, headers={"Content-Type": "image/jpeg"})
-    return {"active": active, "farmers": farmers, "decided": decided, "waiting": waiting}
+    other = next(
+        f for f in farmers
+        if f["coverage"]["state"] == "ACTIVE" and f["registration_status"] == "CONFIRMED"
+        and f["farmer_id"] != active["farmer_id"]
+    )  # fmt: skip
+    rejected = rejected_by_bpjs(agent, api_as(stack, COORDINATOR), other, jpeg)
+    return {
+        "active": active,
+        "farmers": farmers,
+        "decided": decided,
+        "waiting": waiting,
+        "rejected": rejected,
+    }
+
+
+def prepare_reports(stack: dict[str, Any]) -> str:
+    """Last month's report in two versions (a late payment in between, in a BPP that is not the
+    best) and the current month's preview; the coordinator of that BPP, who reads them."""
+    admin = api_as(stack, "admin")
+    current = period_of(today_wita())
+    last = add_months(current, -1)
+    if admin.get(f"/reports/{last}").status_code == 404:
+        admin.post(f"/reports/{last}").raise_for_status()
+    first = admin.get(f"/reports/{last}").json()
+    before = add_months(last, -1)
+    chosen = None
+    for row in sorted((r for r in first["rows"] if (r["rank"] or 0) >= 2), key=lambda r: -r["rank"]):
+        # The lowest-ranked BPP (one late payment will not make it the best) with a member paid
+        # through the month before: one of them pays last month late.
+        farmers = admin.get("/farmers", params={"kecamatan_code": row["kecamatan_code"], "limit": 100}).json()
+        if any(f["coverage"]["paid_through"] == before for f in farmers["items"]):
+            chosen = row["kecamatan_code"]
+            break
+    chosen = chosen or "73.12.04"
+    late_payment(stack, chosen, last)
+    admin.post(f"/reports/{last}").raise_for_status()
+    admin.post(f"/reports/{current}").raise_for_status()
+    return str(
+        next(
+            u["username"]
+            for u in stack["demo_users"]
+            if u["role"] == "coordinator" and u["kecamatan"] == chosen
+        )
+    )
 
 
 def agent_api(stack: dict[str, Any]) -> httpx.Client:
@@ -180,6 +228,7 @@ def run(stack: dict[str, Any], out: Path) -> None:
         ktp = scratch.screenshot(type="png")
         scratch.close()
         data = prepare(stack, jpeg)
+        reader = prepare_reports(stack)
         active = data["active"]
         context = browser.new_context(
             viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, locale="id-ID",
@@ -262,6 +311,16 @@ def run(stack: dict[str, Any], out: Path) -> None:
         shoot(page, out, "18-pengembalian")
         go(page, "/menu", "Lainnya")
         shoot(page, out, "19-lainnya")
+        go(page, "/", "Beranda")
+        page.wait_for_timeout(500)
+        page.locator("#ditolak").evaluate("s => s.scrollIntoView()")
+        page.screenshot(path=str(out / "26-beranda-klaim-ditolak.png"))
+        print("  26-beranda-klaim-ditolak.png")
+        page.locator("#ditolak li.rejected").first.get_by_role(
+            "link", name=re.compile("^Ajukan ulang")
+        ).click()
+        expect(page.get_by_role("heading", name="Ajukan ulang klaim")).to_be_visible(timeout=20_000)
+        shoot(page, out, "27-klaim-ajukan-ulang")
         context.close()
 
         context = browser.new_context(
@@ -275,9 +334,27 @@ def run(stack: dict[str, Any], out: Path) -> None:
         if data["waiting"]:
             go(page, f"/verifikasi/{data['waiting']['claim_id']}", "Verifikasi klaim JKK")
             shoot(page, out, "21-verifikasi-klaim")
+        context.close()
+
+        # The monthly report, read by the coordinator of a BPP that is not the best.
+        context = browser.new_context(
+            viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, locale="id-ID",
+            timezone_id="Asia/Makassar", device_scale_factor=1,
+        )  # fmt: skip
+        page = context.new_page()
+        sign_in(page, app, reader)
         go(page, "/laporan", "Laporan bulanan")
-        page.wait_for_timeout(500)
+        expect(page.locator(".version-line")).to_contain_text("menggantikan versi")
         shoot(page, out, "22-laporan")
+        page.locator("section.changes").evaluate("s => s.scrollIntoView()")
+        page.screenshot(path=str(out / "23-laporan-perubahan.png"))
+        print("  23-laporan-perubahan.png")
+        page.get_by_label("Versi", exact=True).select_option("1")
+        expect(page.locator(".version-line")).to_contain_text("Versi 1")
+        shoot(page, out, "24-laporan-versi-1")
+        go(page, f"/laporan?periode={period_of(today_wita())}", "Laporan bulanan")
+        expect(page.locator(".banner-provisional")).to_be_visible()
+        shoot(page, out, "25-laporan-sementara")
         context.close()
 
         # The receipt as printed on 58 mm paper (220 CSS px), in a context of its own.

@@ -7,7 +7,7 @@ each 5th included; local/seed/), with the ID tokens of demo users:
 - a coordinator reads only their BPP's row, an agent is refused (403), a month without a report
   is 404;
 - the three files: the CSV parses and carries the JSON's numbers, the XLSX is a workbook with
-  its three sheets, the HTML names the 8 kecamatan;
+  its sheets (and a revision's changes), the HTML names the 8 kecamatan;
 - the counters the history left are those of the records (reconcile finds no difference), and
   the business clock is back to now once the stack is up.
 """
@@ -50,6 +50,7 @@ COORDINATOR, COORDINATED = "koordinator.lalabata", "73.12.04"
 AGENT = "agen.lalabata"
 SHEETS = ["Ringkasan BPP", "Agen", "Tren 12 bulan"]
 DEMO_FULL_NAMES = {name for pair in DEMO_NAMES for name in pair}
+CHANGES_SHEET = "Perubahan dari versi sebelumnya"  # a revision's (version 2 on): after the summary
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -233,7 +234,7 @@ def test_the_csv_carries_the_reports_numbers(
             assert float(line["score"]) == pytest.approx(row["score"], abs=0.00005)
 
 
-def test_the_xlsx_is_a_workbook_with_its_three_sheets(
+def test_the_xlsx_is_a_workbook_with_its_sheets(
     user: Callable[[str], httpx.Client], generated: dict[str, Any], last_month: str
 ) -> None:
     response = user("admin").get(f"/reports/{last_month}/files/xlsx")
@@ -243,7 +244,8 @@ def test_the_xlsx_is_a_workbook_with_its_three_sheets(
         assert workbook.testzip() is None
         root = ElementTree.fromstring(workbook.read("xl/workbook.xml"))  # noqa: S314 - our own renderer's XML
         names = [sheet.get("name") for sheet in root.iter(f"{MAIN_NS}sheet")]
-        assert names == SHEETS
+        revision = generated["supersedes"] is not None
+        assert names == ([SHEETS[0], CHANGES_SHEET, *SHEETS[1:]] if revision else SHEETS)
         shared = workbook.read("xl/sharedStrings.xml").decode("utf-8")
     assert all(name in shared for name in KECAMATAN.values())
 

@@ -263,3 +263,13 @@ def test_a_rejected_death_claim_releases_the_death_benefit(road: Road) -> None:
     reject_by_bpjs(road, jkm)
     as_accident = file_claim(road, jkk(fid, "death"))
     assert as_accident.status == 201, as_accident.body  # a death from a work accident is JKK
+
+
+def test_a_refiled_claim_points_to_its_refiling(road: Road) -> None:
+    fid = paid_farmer(road, 9112)
+    first = file_claim(road, jkk(fid, "treatment")).body
+    assert first["refiled_as"] is None
+    reject_by_bpjs(road, first)
+    again = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"])).body
+    assert get_claim(road, first["claim_id"]).body["refiled_as"] == again["claim_id"]
+    assert again["refiled_as"] is None

@@ -48,8 +48,9 @@ def _zero_row(code: str, name: str) -> KecamatanRow:
 
 
 def empty_report(*, with_trend: bool = True) -> Report:
+    """A month with nothing in it (no programme yet): every trend month without data."""
     trend = [
-        TrendPoint(period=f"2026-{m:02d}", collection_rate=0.0, contributions_collected=0, by_kecamatan={})
+        TrendPoint(period=f"2026-{m:02d}", collection_rate=None, contributions_collected=0, by_kecamatan={})
         for m in range(1, 13)
     ]
     return Report(
@@ -59,13 +60,26 @@ def empty_report(*, with_trend: bool = True) -> Report:
         totals=_zero_row("73.12", "Kabupaten Soppeng"),
         agents=[],
         best_bpp=None,
-        ranking_formula="Skor = kolektibilitas",
+        ranking_formula="Peringkat menurut kolektibilitas",
         incentive_rate=0.05,
         trend=trend if with_trend else [],
     )
 
 
 # ------------------------------------------------------------------ readers
+
+
+def file_texts(report: Report) -> dict[str, str]:
+    """Every text a reader of each file sees: the CSV, the XLSX's strings and sheet names, the
+    HTML's text and attributes (for what every format must or must not say)."""
+    from sutasoma.reports.render import render
+
+    book = Xlsx(render(report, "xlsx"))
+    return {
+        "csv": render(report, "csv").decode("utf-8-sig"),
+        "xlsx": "\n".join([*book.sheet_names, *book.strings]),
+        "html": render(report, "html").decode("utf-8"),
+    }
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:

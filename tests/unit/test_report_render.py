@@ -14,7 +14,7 @@ from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.reports.render.csv import render_csv
 from sutasoma.reports.render.html import render_html
 from sutasoma.reports.render.xlsx import render_xlsx
-from tests.support.report_files import Xlsx, empty_report, parse_html, read_csv
+from tests.support.report_files import Xlsx, empty_report, parse_html, read_csv, table
 from tests.support.report_preview import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +33,14 @@ def test_empty_month_renders() -> None:
         assert "0,00 %" in text
         assert text.count("<svg") == 2
     assert "Belum ada data tren" in render_html(empty_report(with_trend=False)).decode("utf-8")
+    # Twelve months before the programme: no point, no 0 %, "tidak ada data" in every format.
+    report = empty_report()
+    chart = render_html(report).decode("utf-8").split('aria-labelledby="line-chart-title', 1)[1]
+    assert "<circle" not in chart and chart.count(">tidak ada</text>") == 12
+    _, lines = table(Xlsx(render_xlsx(report)).cells("Tren 12 bulan"), 2)
+    trend = [line for line in lines if line["Periode"]]
+    assert len(trend) == 12 and {line["Keterangan"] for line in trend} == {"tidak ada data"}
+    assert {line["Kolektibilitas Kabupaten Soppeng"] for line in trend} == {None}
 
 
 def test_nan_rate_does_not_break_files() -> None:

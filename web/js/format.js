@@ -7,10 +7,16 @@ const MONTHS_LONG = [
   "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 ];
 
+/** 12345 -> "12.345" (dots between thousands, as Rupiah and counts are written). */
+export function thousands(value) {
+  const n = Math.round(Number(value));
+  const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  return n < 0 ? `-${digits}` : digits;
+}
+
 export function rupiah(amount) {
   if (amount === null || amount === undefined) return "–";
-  const digits = Math.round(Number(amount)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-  return `Rp ${digits}`;
+  return `Rp ${thousands(amount)}`;
 }
 
 /** "2026-11" -> "Nov 2026" (long: "November 2026"). */
@@ -31,6 +37,14 @@ export function date(value) {
   if (!value) return "–";
   const [y, m, d] = value.slice(0, 10).split("-").map(Number);
   return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** The day of an ISO timestamp in WITA ("2026-12-06T17:30:00Z" -> "7 Des 2026"); a date as it is. */
+export function dayWita(value) {
+  if (!value || !String(value).includes("T")) return date(value);
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) return date(value);
+  return date(todayWita(t.getTime()));
 }
 
 /** An ISO timestamp in WITA (UTC+8, no daylight saving): "6 Des 2026 14.05 WITA". */

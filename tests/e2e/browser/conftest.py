@@ -158,6 +158,19 @@ class Phone:
     def answer_dialog(self, button: str) -> None:
         self.page.locator("dialog.ask").get_by_role("button", name=button).click()
 
+    def layout_problems(self) -> tuple[list[Any], int]:
+        """The screen's visible touch targets smaller than 48 x 48 px, and how far it scrolls sideways."""
+        too_small: list[Any] = self.page.evaluate(
+            """() => [...document.querySelectorAll('main button, main a.button, main select, main input:not([type=file]):not([type=radio]):not([type=checkbox]), nav.tabs a, main .row-main, main label.button')]
+                 .filter((el) => el.offsetParent !== null && !el.closest('.visually-hidden'))
+                 .map((el) => [el.textContent.trim().slice(0, 30) || el.name || el.tagName, el.getBoundingClientRect().height, el.getBoundingClientRect().width])
+                 .filter(([, h, w]) => h < 48 || w < 48)"""
+        )
+        overflow: int = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        return too_small, overflow
+
 
 @pytest.fixture
 def phone(browser: Browser, stack: dict[str, Any]) -> Iterator[Phone]:
@@ -329,3 +342,27 @@ def farmers_named(agent: httpx.Client, name: str) -> list[dict[str, Any]]:
     assert listed.status_code == 200, listed.text
     items: list[dict[str, Any]] = [f for f in listed.json()["items"] if f["full_name"] == name]
     return items
+
+
+# The BPJS simulator rejects a claim whose description has the word "tolak" (local/bpjs/claims.py).
+REJECTED_DESCRIPTION = "Tangan terluka sabit saat panen; kuitansi klinik tolak"
+REJECTED_TIMEOUT_S = 30.0
+
+
+def rejected_by_bpjs(
+    agent: httpx.Client, coordinator: httpx.Client, farmer: dict[str, Any], jpeg: bytes
+) -> dict[str, Any]:
+    """A claim filed by the agent, its documents uploaded, verified by the coordinator and sent
+    to the BPJS simulator, which rejects it: the claim as it is then (REJECTED, BPJS's reason)."""
+    claim = file_claim(agent, farmer, description=REJECTED_DESCRIPTION)
+    upload_documents(agent, claim, jpeg)
+    verified = coordinator.post(f"/claims/{claim['claim_id']}/verify", json={})
+    assert verified.status_code == 200, verified.text
+    deadline = time.monotonic() + REJECTED_TIMEOUT_S
+    while True:
+        found: dict[str, Any] = agent.get(f"/claims/{claim['claim_id']}").json()
+        if found["status"] == "REJECTED" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert found["status"] == "REJECTED", found["status"]
+    return found

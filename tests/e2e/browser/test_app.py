@@ -379,11 +379,14 @@ def test_a_coordinator_reads_the_monthly_report_and_downloads_its_files(
     card = page.locator("article.card")
     expect(card).to_have_count(1)  # the coordinator's own BPP only
     expect(card).to_contain_text("BPP Lalabata")
-    expect(card).to_contain_text("Tingkat bayar")
+    expect(card).to_contain_text("Kolektibilitas")
+    expect(page.locator("main")).not_to_contain_text("Tingkat bayar")
     with page.expect_download() as downloading:
         page.get_by_role("button", name="CSV").click()
     download = downloading.value
-    assert download.suggested_filename == f"sutasoma-{period}.csv"
+    assert re.fullmatch(rf"sutasoma-{period}-v\d+\.csv", download.suggested_filename), (
+        download.suggested_filename
+    )
     assert "Lalabata" in Path(download.path()).read_text(encoding="utf-8-sig")
 
 
@@ -473,14 +476,6 @@ def test_every_screen_fits_a_360_px_phone_with_touch_targets_of_48_px(
         phone.go(route)
         phone.heading(title)
         page.wait_for_timeout(100)
-        too_small = page.evaluate(
-            """() => [...document.querySelectorAll('main button, main a.button, main select, main input:not([type=file]):not([type=radio]):not([type=checkbox]), nav.tabs a, main .row-main, main label.button')]
-                 .filter((el) => el.offsetParent !== null && !el.closest('.visually-hidden'))
-                 .map((el) => [el.textContent.trim().slice(0, 30) || el.name || el.tagName, el.getBoundingClientRect().height, el.getBoundingClientRect().width])
-                 .filter(([, h, w]) => h < 48 || w < 48)"""
-        )
+        too_small, overflow = phone.layout_problems()
         assert too_small == [], f"{route}: {too_small}"
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
         assert overflow <= 0, f"{route} scrolls sideways by {overflow} px"

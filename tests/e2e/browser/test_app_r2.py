@@ -138,7 +138,6 @@ def test_a_refund_is_settled_from_beranda(phone: Phone, user: Callable[[str], ht
     assert [(r["status"], r["returned_to"]) for r in settled] == [("SETTLED", "Baso")]
 
 
-@r2_pending
 def test_the_coordinator_opens_every_document_then_verifies(
     phone: Phone, user: Callable[[str], httpx.Client], browser: Browser
 ) -> None:

@@ -1,14 +1,33 @@
 // Ajukan klaim: JKK (work accident) or JKM (death) for one farmer. Filed while there is a
 // signal (the estimate and the list of documents come from the server); one Idempotency-Key per
 // form, so a second tap after a lost answer files nothing twice.
-import { OUTCOME, RELATIONSHIP, todayWita } from "../format.js";
+// ?ulang=<claim_id> (&jenis=&tanggal=): filing again a claim BPJS rejected: the same type and
+// incident date (fixed), the rest filled in from the rejected claim, sent as `previous_claim_id`.
+import { ApiError } from "../api.js";
+import { OUTCOME, RELATIONSHIP, date, todayWita } from "../format.js";
 import { newKey } from "../outbox.js";
 import { clear, field, h, notice, select, showProblem } from "../ui.js";
 import { backLink, offlineBlock } from "./parts.js";
 
-export async function render({ app, params, go }) {
+/** The rejected claim to file again, or what the address says of it when it cannot be read. */
+async function rejectedClaim(app, query, farmerId) {
+  if (!/^[0-9A-Za-z-]{10,64}$/.test(query.ulang ?? "")) return null;
+  const claim = await app.api.get(`/claims/${query.ulang}`).catch(() => null);
+  if (claim && claim.farmer_id === farmerId) return claim;
+  const type = ["JKK", "JKM"].includes(query.jenis) ? query.jenis : null;
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(query.tanggal ?? "") ? query.tanggal : null;
+  return type && day ? { claim_id: query.ulang, type, incident_date: day, status: "REJECTED" } : null;
+}
+
+/** "… sudah diajukan ulang sebagai klaim <id>.": a link to that newer claim. */
+function newerClaimLink(error) {
+  const found = /sebagai klaim ([0-9A-Za-z-]{10,64})/.exec(error?.detail ?? "");
+  return found ? h("a", { href: `#/klaim/${found[1]}`, class: "button secondary wide" }, "Buka klaim yang baru") : null;
+}
+
+export async function render({ app, params, query = {}, go }) {
   const id = params.id;
-  const farmer = await app.api.get(`/farmers/${id}`);
+  const [farmer, previous] = await Promise.all([app.api.get(`/farmers/${id}`), rejectedClaim(app, query, id)]);
   const key = newKey();
   const type = select(
     [
@@ -54,15 +73,44 @@ export async function render({ app, params, go }) {
     }
     if (jkk && !claimantName.value) claimantName.value = farmer.full_name;
   };
+  if (previous) {
+    // The same incident: type and date as BPJS saw them; the rest as filed, to be corrected.
+    type.value = previous.type;
+    type.disabled = true;
+    incident.value = String(previous.incident_date).slice(0, 10);
+    incident.readOnly = true;
+    description.value = previous.description ?? "";
+    location_.value = previous.location ?? "";
+    if (previous.outcome && OUTCOME[previous.outcome]) outcome.value = previous.outcome;
+    const who = previous.claimant;
+    if (who) {
+      claimantName.value = who.full_name ?? "";
+      if (RELATIONSHIP[who.relationship]) relationship.value = who.relationship;
+      if (/^\d{8,15}$/.test(who.phone ?? "")) phone.value = who.phone;
+      bank.value = who.bank_name ?? "";
+      if (/^\d{6,20}$/.test(who.bank_account ?? "")) account.value = who.bank_account; // masked: typed again
+    }
+  }
   type.addEventListener("change", syncType);
   syncType();
 
   const box = h("div", { class: "form-status" });
-  const submit = h("button", { type: "submit", class: "primary wide" }, "Ajukan klaim");
+  const submit = h("button", { type: "submit", class: "primary wide" }, previous ? "Ajukan ulang klaim" : "Ajukan klaim");
+  const refiling = previous
+    ? h(
+        "div",
+        { class: "refile-note", role: "note" },
+        h("p", {}, h("strong", {}, `Pengajuan ulang klaim ${previous.type} yang ditolak BPJS`), ` (kejadian ${date(previous.incident_date)}).`),
+        previous.rejection_reason ? h("p", { class: "reject-reason" }, h("span", { class: "reject-reason-label" }, "Alasan BPJS"), previous.rejection_reason) : null,
+        h("p", { class: "hint" }, "Perbaiki penyebabnya (mis. kronologi, rekening, lalu foto dokumen yang benar). Jenis dan tanggal kejadian sama dengan klaim yang ditolak."),
+        previous.status && previous.status !== "REJECTED" ? notice("error", "Klaim itu tidak berstatus ditolak BPJS: hanya klaim yang ditolak yang dapat diajukan ulang.") : null,
+      )
+    : null;
   const form = h(
     "form",
     { class: "stack", novalidate: true },
     offlineBlock(app, "mengajukan klaim"),
+    refiling,
     Object.entries(fields)
       .filter(([name]) => name !== "claimant")
       .map(([name, f]) => (name === "claimant.full_name" ? [h("h2", {}, "Pengaju"), f] : f)),
@@ -87,6 +135,7 @@ export async function render({ app, params, go }) {
       claimant,
     };
     if (location_.value.trim()) body.location = location_.value.trim();
+    if (previous) body.previous_claim_id = previous.claim_id;
     if (type.value === "JKK") {
       body.outcome = outcome.value;
       body.road_accident = road.checked;
@@ -97,10 +146,14 @@ export async function render({ app, params, go }) {
       go(`/klaim/${created.claim_id}`);
     } catch (error) {
       showProblem(error.problem ?? { detail: error.message }, fields, box);
+      if (previous && error instanceof ApiError && error.status === 422) {
+        const link = newerClaimLink(error);
+        if (link) box.append(link);
+      }
     } finally {
       submit.disabled = false;
     }
   });
 
-  return h("section", {}, backLink(`#/petani/${id}`, farmer.full_name), h("h1", {}, "Ajukan klaim"), form);
+  return h("section", {}, backLink(`#/petani/${id}`, farmer.full_name), h("h1", {}, previous ? "Ajukan ulang klaim" : "Ajukan klaim"), form);
 }

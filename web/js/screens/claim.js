@@ -1,10 +1,10 @@
 // One claim: the estimate, its documents as photos, and its status as a timeline (with BPJS's
-// reason when it rejects).
+// reason when it rejects, and "Ajukan ulang" to file it again for the same incident).
 import { CLAIM_STATUS, OUTCOME, RELATIONSHIP, date, dateTime, rupiah } from "../format.js";
 import { shrinkPhoto } from "../photo.js";
 import { uploadPresigned } from "../upload.js";
 import { h, notice, toast } from "../ui.js";
-import { backLink, definition, staleNote } from "./parts.js";
+import { backLink, definition, refileHref, staleNote } from "./parts.js";
 
 const PATH = ["SUBMITTED", "VERIFIED", "SENT_TO_BPJS", "APPROVED", "PAID"];
 
@@ -88,6 +88,20 @@ export async function render({ app, params, go }) {
     staleNote(claim),
     h("p", { class: "lead" }, h("span", { class: ["chip", `claim-${claim.status.toLowerCase()}`] }, CLAIM_STATUS[claim.status] ?? claim.status)),
     claim.rejection_reason ? notice("error", `Ditolak BPJS: ${claim.rejection_reason}`) : null,
+    claim.status === "REJECTED" && claim.refiled_as
+      ? h("p", { class: "hint" }, "Sudah diajukan ulang: ", h("a", { href: `#/klaim/${claim.refiled_as}` }, "buka klaim yang baru"), ".")
+      : null,
+    claim.status === "REJECTED" && !claim.refiled_as
+      ? h(
+          "div",
+          { class: "refile" },
+          h("p", { class: "hint" }, "Perbaiki penyebab penolakan, lalu ajukan ulang klaim untuk kejadian yang sama."),
+          h("a", { href: refileHref(claim), class: "button primary wide" }, "Ajukan ulang"),
+        )
+      : null,
+    claim.previous_claim_id
+      ? h("p", { class: "hint" }, "Pengajuan ulang dari ", h("a", { href: `#/klaim/${claim.previous_claim_id}` }, "klaim yang ditolak BPJS"), ".")
+      : null,
     (claim.warnings ?? []).map((w) => notice("info", w)),
     definition([
       ["Kejadian", date(claim.incident_date)],

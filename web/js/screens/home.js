@@ -1,10 +1,10 @@
 // Beranda: today's worklist by section (GET /agents/me/worklist, GET /refunds?status=OPEN),
-// narrowed to one village.
+// narrowed to one village. Claims BPJS rejected wait here with BPJS's reason until filed again.
 import { ApiError } from "../api.js";
-import { date, period, periods, rupiah } from "../format.js";
+import { date, dayWita, period, periods, rupiah } from "../format.js";
 import { kecamatanList, kecamatanName, villageName, villagesOf } from "../places.js";
 import { field, h, notice, select } from "../ui.js";
-import { coverageChip, staleNote } from "./parts.js";
+import { coverageChip, refileHref, staleNote } from "./parts.js";
 
 function farmerRow(item) {
   const when =
@@ -55,6 +55,22 @@ function claimRow(item) {
       h("span", { class: "row-title" }, `${item.type} · ${item.full_name}`),
       h("span", { class: "row-sub" }, `${item.village_name} · kejadian ${date(item.incident_date)}`),
       h("span", { class: "row-meta" }, item.action_text),
+    ),
+  );
+}
+
+function rejectedRow(item) {
+  return h(
+    "li",
+    { class: "rejected" },
+    h("p", { class: "row-title" }, `${item.type} · ${item.full_name}`),
+    h("p", { class: "row-sub" }, `${item.village_name || villageName(item.village_code)} · kejadian ${date(item.incident_date)} · ditolak ${dayWita(item.rejected_at)}`),
+    h("p", { class: "reject-reason" }, h("span", { class: "reject-reason-label" }, "Alasan BPJS"), item.rejection_reason),
+    h(
+      "div",
+      { class: "actions-row" },
+      h("a", { href: refileHref(item), class: "button primary" }, "Ajukan ulang", h("span", { class: "visually-hidden" }, ` klaim ${item.full_name}`)),
+      h("a", { href: `#/klaim/${item.claim_id}`, class: "button secondary" }, "Lihat klaim", h("span", { class: "visually-hidden" }, ` ${item.full_name}`)),
     ),
   );
 }
@@ -132,11 +148,13 @@ export async function render({ app, query, go }) {
         notice("info", refunds?.unavailable ? "Daftar pengembalian belum tersedia di server." : "Daftar pengembalian tidak dapat dimuat."),
       );
 
+  const rejected = worklist.claims_rejected ?? [];
   const counts = [
     ["jatuh", "Jatuh tempo", worklist.due_this_month.length],
     ["tunggak", "Tunggakan", worklist.in_arrears.length],
     ["hampir", "Hampir nonaktif", worklist.about_to_lapse.length],
     ["dokumen", "Dokumen klaim", worklist.claims_waiting_for_documents.length],
+    ["ditolak", "Klaim ditolak", rejected.length],
     ["kembali", "Pengembalian", refundItems.length],
   ];
 
@@ -179,6 +197,13 @@ export async function render({ app, query, go }) {
       farmerRow,
     ),
     section("dokumen", "Dokumen klaim", "Klaim yang menunggu foto dokumen.", worklist.claims_waiting_for_documents, claimRow),
+    section(
+      "ditolak",
+      "Klaim ditolak BPJS",
+      "Ditolak dalam 90 hari terakhir: perbaiki penyebabnya, lalu ajukan ulang untuk kejadian yang sama.",
+      rejected,
+      rejectedRow,
+    ),
     refundSection,
   );
 }

@@ -36,3 +36,9 @@ export function offlineBlock(app, what) {
 export function capturedAt(item) {
   return `dicatat ${dateTime(item.captured_at)}`;
 }
+
+/** The claim form filled in to file a rejected claim again (same farmer, type and incident date). */
+export function refileHref(claim) {
+  const q = new URLSearchParams({ ulang: claim.claim_id, jenis: claim.type, tanggal: String(claim.incident_date).slice(0, 10) });
+  return `#/petani/${claim.farmer_id}/klaim?${q}`;
+}

@@ -139,6 +139,7 @@ def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
         approved_amount=claim.approved_amount, paid_amount=claim.paid_amount, paid_at=claim.paid_at,
         rejection_reason=claim.rejection_reason, disability_percent=claim.disability_percent, income=claim.income,
         membership_months=claim.membership_months, previous_claim_id=claim.previous_claim_id,
+        refiled_as=claim.refiled_as,
         history=[ClaimEvent(status=h.status, at=h.at, by=h.by, reason=h.reason) for h in claim.history],
         created_by=claim.created_by, created_at=claim.created_at, updated_at=claim.updated_at,
     )  # fmt: skip

@@ -132,6 +132,10 @@ class ClaimOut(BaseModel):
         default=None, description="Months paid up to and including the incident's"
     )
     previous_claim_id: str | None = Field(default=None, description="The rejected claim this one files again")
+    refiled_as: str | None = Field(
+        default=None,
+        description="A REJECTED claim filed again: the new claim (it can be filed again only once)",
+    )
     history: list[ClaimEvent]
     created_by: str
     created_at: str

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sutasoma.domain.clock import WITA
 from sutasoma.domain.money import format_int as format_int
 from sutasoma.domain.money import format_rupiah as format_rupiah
-from sutasoma.domain.periods import parse_period
+from sutasoma.domain.periods import add_months, parse_period
 from sutasoma.reports.models import Report
 
 REGENCY_NAME = "Kabupaten Soppeng"
@@ -96,11 +96,78 @@ def format_rate_plain(rate: float) -> str:
     return text.replace(".", ",") + " %"
 
 
+def format_points(delta: float) -> str:
+    """A change of a rate in percentage points: 0.021 -> `+2,1 poin`, -0.005 -> `−0,5 poin`."""
+    points = round(finite(delta) * 100, 1)
+    if points == 0:
+        return "±0,0 poin"
+    return ("+" if points > 0 else "−") + f"{abs(points):.1f}".replace(".", ",") + " poin"
+
+
+def arrow(delta: float) -> str:
+    """▲ up, ▼ down, = unchanged (to the tenth of a point for rates, to the unit for counts)."""
+    points = round(finite(delta) * 100, 1) if isinstance(delta, float) else delta
+    return "▲" if points > 0 else "▼" if points < 0 else "="
+
+
+def format_signed(value: int, *, rupiah: bool = False) -> str:
+    """A count or an amount with its sign: `+3`, `−2`, `±0`, `+Rp 12.300`."""
+    if value == 0:
+        return "±Rp 0" if rupiah else "±0"
+    body = format_rupiah(abs(value)) if rupiah else format_int(abs(value))
+    return ("+" if value > 0 else "−") + body
+
+
 # --------------------------------------------------------------------------- titles
+
+PROVISIONAL = "SEMENTARA"  # how every file marks a provisional report
+NO_DATA = "tidak ada data"
+NO_TARGET = "belum ditetapkan"
 
 
 def report_title(report: Report) -> str:
-    return f"Evaluasi Bulanan SUTASOMA — {month_name(report.period)}"
+    title = f"Evaluasi Bulanan SUTASOMA — {month_name(report.period)}"
+    return f"{title} ({PROVISIONAL})" if report.provisional else title
+
+
+def version_label(report: Report) -> str:
+    """`Versi 1 — rapat evaluasi`, `Versi 2 (menggantikan versi 1)`, or the provisional mark."""
+    if report.provisional:
+        return f"{PROVISIONAL}: pratinjau bulan berjalan, belum dievaluasi"
+    if report.supersedes is None:
+        return f"Versi {report.version} — rapat evaluasi"
+    return f"Versi {report.version} (menggantikan versi {report.supersedes})"
+
+
+def author_label(report: Report) -> str:
+    """Who made it: the 5th-of-month schedule, or the admin's username."""
+    return "jadwal otomatis tanggal 5" if report.generated_by == "jadwal" else report.generated_by
+
+
+def made_label(report: Report) -> str:
+    return f"dibuat {generated_label(report)} oleh {author_label(report)}"
+
+
+def provisional_note(report: Report) -> str:
+    """What a provisional report is, in one sentence for the banner, the sheet and the page."""
+    evaluation = f"5 {month_name(add_months(report.period, 1))}"
+    return (
+        f"Laporan {PROVISIONAL}: {month_name(report.period)} belum berakhir, angka masih dapat berubah. "
+        f"Tanpa peringkat dan tanpa BPP terbaik; evaluasi resmi dibuat tanggal {evaluation}."
+    )
+
+
+def target_text(target: float | None) -> str:
+    return NO_TARGET if target is None else format_percent(target)
+
+
+def gap_text(gap: float | None) -> str | None:
+    """A coordinator's copy: how far the BPP is behind the best one (None elsewhere)."""
+    if gap is None:
+        return None
+    if round(finite(gap) * 100, 1) <= 0:
+        return "sama dengan BPP terbaik"
+    return f"tertinggal {format_points(gap)[1:]} dari BPP terbaik"
 
 
 def scope_label(report: Report) -> str:
@@ -113,6 +180,11 @@ def scope_label(report: Report) -> str:
 def best_text(report: Report) -> str:
     """The best BPP announced in one line, or why there is none this month."""
     best = report.best_bpp
+    if report.provisional:
+        return f"Laporan {PROVISIONAL}: belum ada peringkat dan BPP terbaik."
     if best is None:
         return "Belum ada BPP terbaik bulan ini: tidak ada BPP yang memiliki peserta."
-    return f"BPP terbaik {month_name(report.period)}: BPP {best.kecamatan_name} (skor {format_decimal(best.score)})"
+    return (
+        f"BPP terbaik {month_name(report.period)}: BPP {best.kecamatan_name} "
+        f"(kolektibilitas {format_percent(best.score)})"
+    )

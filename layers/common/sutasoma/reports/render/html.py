@@ -6,20 +6,34 @@ from __future__ import annotations
 
 from html import escape
 
-from sutasoma.reports.models import KecamatanRow, Report
+from sutasoma.reports.models import Report
 from sutasoma.reports.render.formats import (
+    NO_DATA,
+    NO_TARGET,
+    PROVISIONAL,
     best_text,
-    format_decimal,
     format_int,
     format_percent,
+    format_points,
     format_rate_plain,
     format_rupiah,
-    generated_label,
+    gap_text,
+    made_label,
     month_name,
+    provisional_note,
     report_title,
     scope_label,
+    version_label,
 )
-from sutasoma.reports.render.rows import is_best, kecamatan_names, ranked, sorted_agents
+from sutasoma.reports.render.html_tables import (
+    agents_table,
+    changes_section,
+    claims_table,
+    members_table,
+    money_table,
+    ranking_table,
+    rate_change,
+)
 from sutasoma.reports.render.svg import bar_chart_svg, line_chart_svg
 
 _CSS = """
@@ -66,13 +80,41 @@ footer dl { margin: 4px 0 0; display: grid; grid-template-columns: max-content 1
 footer dt { font-weight: bold; }
 footer dd { margin: 0; }
 .empty { color: #52606d; font-style: italic; }
+.version { margin: 4px 0 0; color: #243b53; }
+.version a { color: #1c4f9c; margin-left: 6px; }
+.stamp { display: inline-block; background: #c53030; color: #ffffff; border-radius: 4px; padding: 0 10px;
+  font-size: 0.7em; vertical-align: 4px; margin-left: 8px; letter-spacing: 0.06em; }
+.provisional-banner { border: 3px solid #c53030; background: #fff5f5; color: #742a2a; border-radius: 6px;
+  padding: 10px 14px; margin: 0 0 14px; font-size: 1.05em; break-inside: avoid; }
+.provisional-banner strong { font-size: 1.35em; letter-spacing: 0.08em; color: #c53030; margin-right: 6px; }
+.best-bpp .gap { margin-top: 4px; color: #7b341e; font-weight: bold; }
+td.up { color: #1e6b3a; }
+td.down { color: #c53030; }
+td.before { color: #7b8794; }
+td .user { color: #7b8794; font-size: 0.82em; margin-left: 4px; }
+.changes { border-left: 4px solid #d69e2e; padding: 2px 0 2px 12px; margin: 0 0 10px; break-inside: avoid; }
+.changes h2 { margin-top: 4px; }
+.changes .revision-note { margin: 0 0 6px; }
+.change-grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px 14px; align-items: start; }
+.change-grid table { margin: 0; font-size: 0.92em; break-inside: avoid; }
+.change-grid caption { text-align: left; font-weight: bold; color: #102a43; padding: 2px 0; }
+.change-grid thead th { font-size: 0.85em; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 8.5pt; }
   h1 { font-size: 16pt; }
   figure { margin: 8px 0 2px; }
   footer { margin-top: 10px; }
   h2 { margin: 12px 0 5px; }
+  .version a { display: none; }
 }
+"""
+
+
+# A provisional page: SEMENTARA across every screen and printed page, behind the text.
+_PROVISIONAL_CSS = """
+body.provisional::before { content: "SEMENTARA"; position: fixed; top: 45%; left: 50%; z-index: -1;
+  transform: translate(-50%, -50%) rotate(-28deg); font-size: 150px; font-weight: bold;
+  color: rgba(197, 48, 48, 0.07); letter-spacing: 0.1em; pointer-events: none; }
 """
 
 
@@ -87,157 +129,52 @@ def _page_css(report: Report) -> str:
     )
 
 
-def _td_num(text: str) -> str:
-    return f'<td class="num">{escape(text)}</td>'
-
-
-def _name_cell(report: Report, row: KecamatanRow) -> str:
-    badge = '<span class="badge">Terbaik</span>' if is_best(report, row) else ""
-    return f'<td class="name">{escape(row.kecamatan_name)}{badge}</td>'
-
-
-def _row_class(report: Report, row: KecamatanRow) -> str:
-    return ' class="best"' if is_best(report, row) else ""
-
-
-def _ranking_table(report: Report) -> str:
-    head = (
-        "<thead><tr><th>Peringkat</th><th>BPP</th><th>Skor</th><th>Kolektibilitas</th>"
-        "<th>Terdaftar</th><th>Pendaftar<br>baru</th><th>Aktif</th><th>Menunggak<br>1–3 bln</th>"
-        "<th>Nonaktif<br>&gt; 3 bln</th><th>Belum<br>pernah bayar</th></tr></thead>"
-    )
-
-    def cells(row: KecamatanRow) -> str:
-        return "".join(
-            _td_num(text)
-            for text in (
-                format_percent(row.collection_rate),
-                format_int(row.registered),
-                format_int(row.new_registrations),
-                format_int(row.active),
-                format_int(row.arrears),
-                format_int(row.lapsed),
-                format_int(row.not_started),
-            )
-        )
-
-    body = "".join(
-        f"<tr{_row_class(report, row)}>"
-        + f'<td class="rank">{"—" if row.rank is None else row.rank}</td>'
-        + _name_cell(report, row)
-        + _td_num(format_decimal(row.score))
-        + cells(row)
-        + "</tr>"
-        for row in ranked(report.rows)
-    )
-    foot = (
-        f'<tfoot><tr><td></td><td class="name">Jumlah {escape(scope_label(report))}</td><td></td>'
-        f"{cells(report.totals)}</tr></tfoot>"
-    )
-    return f'<table class="ranking">{head}<tbody>{body}</tbody>{foot}</table>'
-
-
-def _money_table(report: Report) -> str:
-    head = (
-        '<thead><tr><th rowspan="2">BPP</th><th rowspan="2">Iuran wajib</th>'
-        '<th rowspan="2">Iuran terkumpul</th><th rowspan="2">Transaksi</th>'
-        '<th colspan="2">Klaim diajukan</th><th colspan="2">Klaim dibayar</th>'
-        '<th colspan="2">Nilai klaim dibayar</th></tr>'
-        "<tr><th>JKK</th><th>JKM</th><th>JKK</th><th>JKM</th><th>JKK</th><th>JKM</th></tr></thead>"
-    )
-
-    def cells(row: KecamatanRow) -> str:
-        return "".join(
-            _td_num(text)
-            for text in (
-                format_rupiah(row.contributions_due),
-                format_rupiah(row.contributions_collected),
-                format_int(row.payments),
-                format_int(row.claims_submitted.JKK),
-                format_int(row.claims_submitted.JKM),
-                format_int(row.claims_paid.JKK),
-                format_int(row.claims_paid.JKM),
-                format_rupiah(row.claims_amount.JKK),
-                format_rupiah(row.claims_amount.JKM),
-            )
-        )
-
-    body = "".join(
-        f"<tr{_row_class(report, row)}>{_name_cell(report, row)}{cells(row)}</tr>"
-        for row in ranked(report.rows)
-    )
-    foot = f'<tfoot><tr><td class="name">Jumlah</td>{cells(report.totals)}</tr></tfoot>'
-    return f'<table class="money">{head}<tbody>{body}</tbody>{foot}</table>'
-
-
-def _agents_table(report: Report) -> str:
-    agents = sorted_agents(report)
-    if not agents:
-        return '<p class="empty">Tidak ada kegiatan agen bulan ini.</p>'
-    names = kecamatan_names(report)
-    head = (
-        "<thead><tr><th>No</th><th>Agen</th><th>BPP</th><th>Pendaftaran</th><th>Pembayaran</th>"
-        "<th>Iuran dipungut</th><th>Insentif</th></tr></thead>"
-    )
-    body = "".join(
-        "<tr>"
-        + _td_num(str(number))
-        + f'<td class="name">{escape(agent.username)}</td>'
-        + f'<td class="name">{escape(names.get(agent.kecamatan_code or "", "—"))}</td>'
-        + _td_num(format_int(agent.registrations))
-        + _td_num(format_int(agent.payments))
-        + _td_num(format_rupiah(agent.collections_amount))
-        + _td_num(format_rupiah(agent.incentive))
-        + "</tr>"
-        for number, agent in enumerate(agents, start=1)
-    )
-    foot = (
-        '<tfoot><tr><td></td><td class="name">Jumlah</td><td></td>'
-        + _td_num(format_int(sum(a.registrations for a in agents)))
-        + _td_num(format_int(sum(a.payments for a in agents)))
-        + _td_num(format_rupiah(sum(a.collections_amount for a in agents)))
-        + _td_num(format_rupiah(sum(a.incentive for a in agents)))
-        + "</tr></tfoot>"
-    )
-    return f'<table class="agents">{head}<tbody>{body}</tbody>{foot}</table>'
-
-
 def _best_block(report: Report) -> str:
+    """The best BPP in green; in a coordinator's copy also how far behind it their BPP is; a
+    grey box when there is none (or the report is provisional)."""
     best = report.best_bpp
+    if report.provisional:
+        return ""  # the banner says there is no rank and no best BPP yet
     if best is None:
         return f'<section class="best-bpp none"><strong>{escape(best_text(report))}</strong></section>'
     row = next((r for r in report.rows if r.kecamatan_code == best.kecamatan_code), None)
-    detail = f"Skor {format_decimal(best.score)}"
+    detail = f"Kolektibilitas {format_percent(best.score)}"
     if row is not None:
         detail += (
-            f" · kolektibilitas {format_percent(row.collection_rate)}"
+            f" · {rate_change(row)} dari bulan lalu"
             f" · iuran terkumpul {format_rupiah(row.contributions_collected)}"
             f" · {format_int(row.new_registrations)} pendaftar baru"
         )
+    gaps = [(r.kecamatan_name, gap_text(r.gap_to_best)) for r in report.rows if r.gap_to_best is not None]
+    gap = "".join(f'<div class="gap">BPP {escape(name)} {escape(text or "")}</div>' for name, text in gaps)
     return (
         '<section class="best-bpp" aria-label="BPP terbaik">'
         f"<div>BPP terbaik bulan {escape(month_name(report.period))}</div>"
         f"<strong>★ BPP {escape(best.kecamatan_name)}</strong>"
-        f"<div>{escape(detail)}</div></section>"
+        f"<div>{escape(detail)}</div>{gap}</section>"
     )
+
+
+def _last_month(report: Report) -> str:
+    """The scope's rate of the month before, from the trend."""
+    before = report.trend[-2] if len(report.trend) > 1 else None
+    if before is None or before.collection_rate is None:
+        return f"bulan lalu: {NO_DATA}"
+    change = report.totals.collection_rate - before.collection_rate
+    return f"bulan lalu {format_percent(before.collection_rate)} ({format_points(change)})"
 
 
 def _kpis(report: Report) -> str:
     t = report.totals
+    waiting = f" · {format_int(t.due)} belum jatuh tempo" if report.provisional else ""
     cards = (
-        ("Peserta terdaftar", format_int(t.registered), f"{format_int(t.new_registrations)} pendaftar baru"),
-        (
-            "Peserta aktif",
-            format_int(t.active),
-            f"{format_int(t.arrears)} menunggak · {format_int(t.lapsed)} nonaktif",
-        ),
-        ("Kolektibilitas", format_percent(t.collection_rate), "aktif ÷ (aktif + menunggak)"),
-        (
-            "Iuran terkumpul",
-            format_rupiah(t.contributions_collected),
-            f"dari {format_rupiah(t.contributions_due)} wajib",
-        ),
-    )
+        ("Peserta terdaftar", format_int(t.registered),
+         f"{format_int(t.new_registrations)} pendaftar baru · {format_int(t.ended)} berakhir"),
+        ("Peserta aktif", format_int(t.active),
+         f"{format_int(t.arrears)} menunggak · {format_int(t.not_paying)} tidak membayar{waiting}"),
+        ("Kolektibilitas", format_percent(t.collection_rate), _last_month(report)),
+        ("Iuran terkumpul", format_rupiah(t.contributions_collected), f"dari {format_rupiah(t.contributions_due)} wajib"),
+    )  # fmt: skip
     return (
         '<section class="kpis" aria-label="Ringkasan">'
         + "".join(
@@ -249,12 +186,38 @@ def _kpis(report: Report) -> str:
     )
 
 
+def _links(report: Report) -> str:
+    """This file to save, and the CSV and XLSX of the same version: relative to the route that
+    serves it (GET /reports/{period}/files/html opens inline; ?download=1 saves it)."""
+    version = "" if report.provisional else f"version={report.version}"
+    query = f"?{version}" if version else ""
+    links = (
+        ("html?download=1" + (f"&{version}" if version else ""), "Unduh HTML"),
+        (f"csv{query}", "CSV"),
+        (f"xlsx{query}", "XLSX"),
+    )
+    return "".join(f'<a href="{escape(href)}" download>{label}</a>' for href, label in links)
+
+
 def _header(report: Report) -> str:
+    stamp = f' <span class="stamp">{PROVISIONAL}</span>' if report.provisional else ""
+    title = escape(report_title(report)).removesuffix(f" ({PROVISIONAL})")
     return f"""<header>
 <p class="kicker">SUTASOMA · Perlindungan BPJS Ketenagakerjaan bagi petani</p>
-<h1>{escape(report_title(report))}</h1>
-<p class="meta">{escape(scope_label(report))} · periode {escape(month_name(report.period))} · dibuat {escape(generated_label(report))}</p>
+<h1>{title}{stamp}</h1>
+<p class="meta">{escape(scope_label(report))} · periode {escape(month_name(report.period))} · {escape(made_label(report))}</p>
+<p class="version"><strong>{escape(version_label(report))}</strong> ·{_links(report)}</p>
 </header>"""
+
+
+def _banner(report: Report) -> str:
+    if not report.provisional:
+        return ""
+    note = provisional_note(report).removeprefix(f"Laporan {PROVISIONAL}: ")
+    return (
+        f'<section class="provisional-banner" role="note" aria-label="Laporan sementara">'
+        f"<strong>{PROVISIONAL}</strong> {escape(note)}</section>"
+    )
 
 
 def _charts(report: Report) -> str:
@@ -275,10 +238,17 @@ dibulatkan ke bawah ke Rupiah.</p>
 <dl>
 <dt>Aktif</dt><dd>iuran bulan ini sudah dibayar pada akhir bulan.</dd>
 <dt>Menunggak</dt><dd>1–3 bulan iuran belum dibayar; tunggakan masih dapat dilunasi.</dd>
+<dt>Tidak membayar</dt><dd>terdaftar lebih dari 2 bulan tanpa pernah membayar iuran: mengurangi kolektibilitas BPP.</dd>
 <dt>Nonaktif</dt><dd>lebih dari 3 bulan iuran belum dibayar; harus diaktifkan kembali (didaftarkan ulang ke BPJS).</dd>
 <dt>Belum pernah bayar</dt><dd>terdaftar tetapi belum pernah membayar iuran.</dd>
-<dt>Kolektibilitas</dt><dd>peserta aktif ÷ (aktif + menunggak).</dd>
+<dt>Belum jatuh tempo</dt><dd>laporan sementara: iuran bulan berjalan belum dibayar, batas bayarnya belum lewat.</dd>
+<dt>Berakhir</dt><dd>kepesertaan selesai: meninggal dunia, atau pendaftaran ditolak BPJS.</dd>
+<dt>Kolektibilitas</dt><dd>peserta aktif ÷ (aktif + menunggak + tidak membayar).</dd>
+<dt>Dibanding bulan lalu</dt><dd>selisih kolektibilitas dengan bulan sebelumnya, dalam poin persen; {escape(NO_DATA)} bila bulan lalu belum ada data.</dd>
+<dt>Target</dt><dd>target kolektibilitas BPP yang ditetapkan Dinas Pertanian ({escape(NO_TARGET)} bila belum ada).</dd>
 <dt>Iuran terkumpul</dt><dd>uang yang diterima dalam bulan ini (tunggakan, bulan berjalan, dan bayar di muka).</dd>
+<dt>Klaim dalam proses</dt><dd>klaim yang sudah diajukan dan belum dibayar atau ditolak BPJS.</dd>
+<dt>Pengembalian iuran</dt><dd>iuran yang harus dikembalikan (pendaftaran ditolak, bulan sesudah kematian): terbuka pada akhir bulan, dan yang selesai dalam bulan ini.</dd>
 </dl>
 </footer>"""
 
@@ -286,26 +256,33 @@ dibulatkan ke bawah ke Rupiah.</p>
 def render_html(report: Report) -> bytes:
     """A self-contained page in Bahasa Indonesia (inline CSS and SVG, no scripts, fonts or
     images fetched) that prints on A4."""
+    ranking = "Peringkat BPP" if not report.provisional else "BPP (belum diperingkat: laporan sementara)"
     html_text = f"""<!DOCTYPE html>
 <html lang="id">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(report_title(report))} — {escape(scope_label(report))}</title>
-<style>{_page_css(report)}{_CSS}</style>
+<style>{_page_css(report)}{_CSS}{_PROVISIONAL_CSS if report.provisional else ""}</style>
 </head>
-<body>
+<body{' class="provisional"' if report.provisional else ""}>
 {_header(report)}
 <main>
+{_banner(report)}
 {_best_block(report)}
 {_kpis(report)}
-<h2>Peringkat BPP</h2>
-{_ranking_table(report)}
-<h2>Iuran dan klaim</h2>
-{_money_table(report)}
+{changes_section(report)}
+<h2>{escape(ranking)}</h2>
+{ranking_table(report)}
+<h2>Peserta</h2>
+{members_table(report)}
+<h2>Iuran dan pengembalian iuran</h2>
+{money_table(report)}
+<h2>Klaim</h2>
+{claims_table(report)}
 {_charts(report)}
 <h2>Kinerja agen</h2>
-{_agents_table(report)}
+{agents_table(report)}
 </main>
 {_footer(report)}
 </body>

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from html import escape
 
 from sutasoma.reports.models import KecamatanRow, Report, TrendPoint
-from sutasoma.reports.render.formats import clamp01, format_percent, month_name, month_short, scope_label
+from sutasoma.reports.render.formats import (
+    NO_DATA,
+    clamp01,
+    format_percent,
+    month_name,
+    month_short,
+    scope_label,
+)
 from sutasoma.reports.render.rows import is_best
 
 _SVG_FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -60,13 +67,20 @@ def _bar(report: Report, row: KecamatanRow, y: int) -> str:
     w = _BAR_PLOT * clamp01(row.collection_rate)
     label = escape(row.kecamatan_name)
     weight = ' font-weight="bold"' if best else ""
+    target = ""
+    if row.target is not None:
+        tx = _BAR_LEFT + _BAR_PLOT * clamp01(row.target)
+        target = (
+            f'<line x1="{tx:.1f}" y1="{y - 3}" x2="{tx:.1f}" y2="{y + _BAR_H + 3}" stroke="{_INK}"'
+            ' stroke-width="2.5" stroke-dasharray="4 2"/>'
+        )
     return (
         f'<text x="{_BAR_LEFT - 8}" y="{y + _BAR_H / 2 + 5:.1f}" font-size="15" text-anchor="end"'
         f' fill="{_INK}"{weight}>{"★ " if best else ""}{label}</text>'
         f'<rect x="{_BAR_LEFT}" y="{y}" width="{w:.1f}" height="{_BAR_H}" rx="3"'
         f' fill="{_BAR_BEST if best else _BAR}"/>'
         f'<text x="{_BAR_LEFT + w + 6:.1f}" y="{y + _BAR_H / 2 + 5:.1f}" font-size="14"'
-        f' fill="{_INK}"{weight}>{escape(format_percent(row.collection_rate))}</text>'
+        f' fill="{_INK}"{weight}>{escape(format_percent(row.collection_rate))}</text>{target}'
     )
 
 
@@ -89,9 +103,10 @@ def bar_chart_svg(report: Report) -> str:
     parts.append(
         f'<line x1="{_BAR_LEFT}" y1="{_BAR_TOP - 6}" x2="{_BAR_LEFT}" y2="{axis_y}" stroke="{_MUTED}"/>'
     )
+    legend = " · garis putus-putus: target BPP" if any(r.target is not None for r in rows) else ""
     parts.append(
         f'<text x="{_BAR_LEFT + _BAR_PLOT / 2:.1f}" y="{axis_y + 42}" font-size="14" text-anchor="middle"'
-        f' fill="{_MUTED}">Kolektibilitas: peserta aktif ÷ (aktif + menunggak)</text>'
+        f' fill="{_MUTED}">Kolektibilitas: aktif ÷ (aktif + menunggak + tidak membayar){legend}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -123,60 +138,89 @@ def _line_axes() -> str:
     return "".join(parts)
 
 
-def _line_coords(points: Sequence[TrendPoint]) -> list[tuple[float, float]]:
-    """Where each point goes: evenly spread between the pads, a single point in the middle."""
+def _line_x(points: Sequence[TrendPoint]) -> list[float]:
+    """Where each month goes: evenly spread between the pads, a single one in the middle."""
     many = len(points) > 1
     step = (_PLOT_W - 2 * _LINE_PAD) / (len(points) - 1) if many else 0.0
-    return [
-        (
-            _LINE_LEFT + (_LINE_PAD + i * step if many else _PLOT_W / 2),
-            _BASE - _PLOT_H * clamp01(p.collection_rate or 0.0),
-        )
-        for i, p in enumerate(points)
-    ]
+    return [_LINE_LEFT + (_LINE_PAD + i * step if many else _PLOT_W / 2) for i in range(len(points))]
 
 
-def _line_point(x: float, y: float, point: TrendPoint, *, last: bool) -> str:
-    """A marker with its rate above (below when there is no room) and its month under the axis;
-    the report's own month bigger and bold."""
+def _line_y(rate: float) -> float:
+    return _BASE - _PLOT_H * clamp01(rate)
+
+
+def _month_label(x: float, point: TrendPoint) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{_BASE + 20}" font-size="14" text-anchor="middle" fill="{_MUTED}">'
+        f"{escape(month_short(point.period))}</text>"
+    )
+
+
+def _line_point(x: float, rate: float, *, last: bool) -> str:
+    """A marker with its rate above (below when there is no room); the report's own month
+    bigger and bold."""
+    y = _line_y(rate)
     label_y = y - 12 if y - 12 > _LINE_TOP - 24 else y + 24
     weight = ' font-weight="bold"' if last else ""
     return (
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if last else 4.5}" fill="{_BAR_BEST}"'
         f' stroke="#FFFFFF" stroke-width="1.5"/>'
         f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="14" text-anchor="middle" fill="{_INK}"'
-        f"{weight}>{escape(format_percent(point.collection_rate or 0.0, 1))}</text>"
-        f'<text x="{x:.1f}" y="{_BASE + 20}" font-size="14" text-anchor="middle" fill="{_MUTED}">'
-        f"{escape(month_short(point.period))}</text>"
+        f"{weight}>{escape(format_percent(rate, 1))}</text>"
     )
 
 
+def _no_data(x: float) -> str:
+    """A month before the programme: no point, no line, "tidak ada data" where it would be."""
+    style = f'font-size="11" text-anchor="middle" fill="{_MUTED}" font-style="italic"'
+    return (
+        f'<text x="{x:.1f}" y="{_BASE - 24}" {style}>tidak ada</text>'
+        f'<text x="{x:.1f}" y="{_BASE - 10}" {style}>data</text>'
+    )
+
+
+def _segments(xs: Sequence[float], points: Sequence[TrendPoint]) -> list[str]:
+    """Polylines through consecutive months with data: a month without data breaks the line."""
+    lines, run = [], []
+    for x, point in [*zip(xs, points, strict=True), (0.0, None)]:
+        if point is not None and point.collection_rate is not None:
+            run.append(f"{x:.1f},{_line_y(point.collection_rate):.1f}")
+            continue
+        if len(run) > 1:
+            lines.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{_BAR_BEST}" stroke-width="3"/>'
+            )
+        run = []
+    return lines
+
+
 def line_chart_svg(report: Report) -> str:
-    """The collection rate over the trend months (0-100 %), each point labelled."""
-    points = [p for p in report.trend if p.collection_rate is not None]  # no data before the first month
+    """The collection rate over the trend months (0-100 %), each point labelled; a month
+    without data (before the programme's first) has no point and says so."""
+    points = report.trend
     title = f"Kolektibilitas {scope_label(report)}, 12 bulan terakhir"
     desc = (
         "; ".join(
             f"{month_name(p.period)} "
-            + ("tidak ada data" if p.collection_rate is None else format_percent(p.collection_rate))
-            for p in report.trend
+            + (NO_DATA if p.collection_rate is None else format_percent(p.collection_rate))
+            for p in points
         )
         or "Tidak ada data."
     )
     parts = [_svg_open(_LINE_W, _LINE_H, title, desc, "line-chart"), _line_axes()]
-    if not points:
+    if not any(p.collection_rate is not None for p in points):
         parts.append(
             f'<text x="{_LINE_LEFT + _PLOT_W / 2:.1f}" y="{_LINE_TOP + _PLOT_H / 2:.1f}" font-size="18"'
             f' text-anchor="middle" fill="{_MUTED}">Belum ada data tren</text>'
         )
-    coords = _line_coords(points)
-    if len(coords) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{_BAR_BEST}" stroke-width="3"/>')
-    parts.extend(
-        _line_point(x, y, point, last=point.period == report.period)
-        for (x, y), point in zip(coords, points, strict=True)
-    )
+    xs = _line_x(points)
+    parts.extend(_segments(xs, points))
+    for x, point in zip(xs, points, strict=True):
+        rate = point.collection_rate
+        parts.append(
+            _no_data(x) if rate is None else _line_point(x, rate, last=point.period == report.period)
+        )
+        parts.append(_month_label(x, point))
     parts.append(
         f'<line x1="{_LINE_LEFT}" y1="{_BASE}" x2="{_LINE_W - _LINE_RIGHT}" y2="{_BASE}" stroke="{_MUTED}"/>'
     )
