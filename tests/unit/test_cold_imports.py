@@ -37,9 +37,10 @@ HEAVY = {
 
 LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
-    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
+    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "document_check": "DocumentCheckFunction", "outbox_sweeper": "OutboxSweeperFunction",
     "pay": "PayFunction", "register": "RegisterFunction", "report": "ReportFunction",
     "imports": "ImportsFunction", "import_validate": "ImportValidateFunction", "import_chunk": "ImportChunkFunction",
+    "token_gate": "TokenGateFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -101,6 +102,7 @@ def test_every_function_is_checked() -> None:
                 "bpjs_sync",
                 "claim",
                 "dlq_redrive",
+                "document_check",
                 "import_chunk",
                 "import_validate",
                 "imports",
@@ -108,6 +110,7 @@ def test_every_function_is_checked() -> None:
                 "pay",
                 "register",
                 "report",
+                "token_gate",
             ]
         )
         == FUNCTIONS
