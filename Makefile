@@ -115,7 +115,7 @@ local: $(STAMP)
 # The two fuzz tests of `make test`, with many more examples (docs/api.md "Fuzzing"):
 # tests/e2e/test_fuzz.py, each operation on its own (make test: 6 examples per operation, as admin),
 # here as admin and as an agent; tests/e2e/test_fuzz_stateful.py, calls chained along the OpenAPI
-# links (make test: 6 scenarios x 30 steps). -rP prints the stateful test's calls per operation.
+# links (make test: 10 scenarios x 30 steps). -rP prints the stateful test's calls per operation.
 FUZZ_EXAMPLES ?= 200
 FUZZ_SCENARIOS ?= 100
 FUZZ_STEPS ?= 50

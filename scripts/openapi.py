@@ -149,7 +149,12 @@ def _farmer_links(farmer_id: str, *names: str) -> dict[str, Link]:
     """The links of the given names to the routes of one farmer, its id read with `farmer_id`."""
     every = {
         "GetFarmer": Link((FARMER, "get"), {"farmer_id": farmer_id}, "The farmer's record"),
-        "PatchFarmer": Link((FARMER, "patch"), {"farmer_id": farmer_id}, "Correct the farmer's record"),
+        "PatchFarmer": Link(
+            (FARMER, "patch"),
+            {"farmer_id": farmer_id},
+            "Correct the farmer's record (in the village it has: another must be of its kecamatan)",
+            request_body={"village_code": farmer_id.rsplit("/", 1)[0] + "/village_code"},
+        ),
         "KtpUploadUrl": Link((FARMER + "/ktp", "post"), {"farmer_id": farmer_id}, "Upload the farmer's KTP"),
         "KtpDownloadUrl": Link(
             (FARMER + "/ktp", "get"),

@@ -75,7 +75,7 @@ from tests.support.uploads import JPEG, post_file
 pytestmark = pytest.mark.e2e
 
 STEPS = int(os.environ.get("SUTASOMA_FUZZ_STEPS", "30"))
-SCENARIOS = int(os.environ.get("SUTASOMA_FUZZ_SCENARIOS", "6"))
+SCENARIOS = int(os.environ.get("SUTASOMA_FUZZ_SCENARIOS", "10"))
 MAX_RESTARTS = 50
 RECONCILE = "/reports/{period}/reconcile"  # left out (below)
 KECAMATAN = "73.12.04"  # Lalabata: the seeded farmers' kecamatan
