@@ -43,8 +43,10 @@ from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.tariff import contribution_for
+from sutasoma.domain.uploads import document_key, ktp_key
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.uploads import PDF, landed_event
 
 if TYPE_CHECKING:
     from tests.support.stack import FunctionInvoker, HttpResult, MotoStack
@@ -312,6 +314,13 @@ class Workload:
                 variant="upload URL",
             ),
             Scenario(
+                f"GET {farmer}/ktp", 200,
+                lambda: http_event(
+                    "GET", f"{farmer}/ktp", path_params={"farmer_id": self.existing_id}, claims=self.coordinator
+                ),
+                variant="download URL, coordinator, audited",
+            ),
+            Scenario(
                 f"POST {farmer}/reactivate", 200,
                 lambda: self._farmer("POST", f"{farmer}/reactivate", self.lapsed.pop()), variant="LAPSED farmer",
             ),
@@ -532,6 +541,8 @@ def prepare(
 ) -> None:
     """Everything the scenarios consume, before the count: one function after another here, since
     switching functions between measured invocations would rebuild every client each time."""
+    from tests.support.stack import FunctionInvoker
+
     register, pay, claim = invokers["RegisterFunction"], invokers["PayFunction"], invokers["ClaimFunction"]
     runs = warm_runs + 1  # cold + warm
     dynamodb = stack.clients("dynamodb")
@@ -581,13 +592,20 @@ def prepare(
     workload.paid_id = covered[0]["farmer_id"]  # its payment history is read
     died: list[dict[str, Any]] = []
     workload.claim_id = _expect(_call(claim, workload.claim_event(covered[0])), 201, "claim").body["claim_id"]
-    # SUBMITTED claims with their documents in the claims bucket, as the app's uploads leave them.
-    s3 = stack.clients("s3")
-    bucket = stack.ref("ClaimsBucket")
+    # SUBMITTED claims with their documents in the claims bucket, checked as the app's uploads
+    # are (DocumentCheckFunction, from S3's event); and the KTP copy of the farmer read back.
+    s3, check = stack.clients("s3"), FunctionInvoker(stack, "DocumentCheckFunction")
+
+    def upload(bucket: str, key: str) -> None:
+        s3.put_object(Bucket=bucket, Key=key, Body=PDF, ContentType="application/pdf")
+        if check.raw(landed_event(s3, bucket, key)).get("status") != "ACCEPTED":
+            raise RuntimeError("a prepared upload did not pass the check")
+
+    upload(stack.ref("KtpBucket"), ktp_key(workload.existing_id, "application/pdf"))
     for farmer in covered[1 : runs + 1]:
         filed = _expect(_call(claim, workload.claim_event(farmer)), 201, "claim").body
         for doc in filed["required_documents"]:
-            s3.put_object(Bucket=bucket, Key=f"claims/{filed['claim_id']}/{doc}/scan.pdf", Body=b"%PDF scan")
+            upload(stack.ref("ClaimsBucket"), document_key(filed["claim_id"], doc, "application/pdf"))
         workload.documented.append(filed["claim_id"])
     workload.covered = covered[runs + 1 :]  # for POST /claims
     # Paid three months ahead: one death recorded each (each opens a refund); and open refunds.

@@ -4,8 +4,8 @@
                     [--state-dir .local]
                     [--no-seed] [--bpjs-latency-ms N] [--bpjs-error-rate R] [--bpjs-outage]
                     [--bpjs-async-registration] [--no-bpjs-simulator] [--sqs-concurrency N]
-                    [--no-sqs-pollers] [--no-stream-pollers] [--schedule-rate-seconds N]
-                    [--no-schedules]
+                    [--no-sqs-pollers] [--no-stream-pollers] [--no-object-events]
+                    [--schedule-rate-seconds N] [--no-schedules]
 
 Port 0 picks a free port; the real ports are in <state-dir>/stack.json, written once the stack
 is ready and removed when it stops (Ctrl-C or SIGTERM).
@@ -78,6 +78,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-stream-pollers", action="store_true", help="read no DynamoDB stream (no audit archive)"
     )
     events.add_argument(
+        "--no-object-events",
+        action="store_true",
+        help="send no S3 object event to EventBridge rules (uploads stay unchecked)",
+    )
+    events.add_argument(
         "--schedule-rate-seconds",
         type=float,
         default=None,
@@ -121,6 +126,7 @@ def stack_options(args: argparse.Namespace, overrides: dict[str, str]) -> StackO
         sqs_pollers=not args.no_sqs_pollers,
         sqs_concurrency=args.sqs_concurrency,
         stream_pollers=not args.no_stream_pollers,
+        object_events=not args.no_object_events,
         schedules=not args.no_schedules,
         schedule_rate_seconds=args.schedule_rate_seconds,
     )

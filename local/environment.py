@@ -9,7 +9,7 @@ from local.template.specs import REGION
 # Never a real account, never a real endpoint: set before any boto3 client exists.
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 # - fake credentials that keep local calls away from AWS
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "AWS_EC2_METADATA_DISABLED": "true",
@@ -19,6 +19,8 @@ FAKE_AWS_ENV = {
     # A shared config/credentials file could name a profile with a real endpoint or role.
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    # moto's Cognito checks TOTP codes (one fixed secret for every user: docs/local-stack.md).
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
 }
 _DROPPED_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 

@@ -1,5 +1,6 @@
 """The functions' other events, started for the local stack: SQS pollers, DynamoDB stream
-pollers and the scheduler, each with the descriptor entries `stack.json` lists them by."""
+pollers, the scheduler and the EventBridge rules fed by S3, each with the descriptor entries
+`stack.json` lists them by."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from local.aws.resources import Created
+from local.eventbridge.bus import EventBus
+from local.eventbridge.rules import AsyncInvokeConfig, event_rules
+from local.eventbridge.s3 import ObjectEvents
 from local.functions import Invocable, LocalFunction
 from local.pollers.sqs import SqsPoller, sqs_event_sources, start_pollers
 from local.pollers.stream_events import dynamodb_event_sources
@@ -133,3 +137,31 @@ def history_schedules(functions: Sequence[LocalFunction]) -> list[tuple[Schedule
         for s in schedules_of(fn.spec for fn in functions)
         if s.enabled and s.function_id in by_id
     ]
+
+
+def start_object_events(
+    functions: Sequence[LocalFunction], created: Created, sqs: Any, *, enabled: bool
+) -> tuple[list[dict[str, Any]], EventBus | None, ObjectEvents | None]:
+    """The default event bus with every `EventBridgeRule` event of the functions, fed by the
+    buckets whose EventBridge notifications are on (unless `enabled` is off)."""
+    rules = event_rules(fn.spec for fn in functions)
+    described = [
+        {
+            "function": r.function_id,
+            "event": r.event_name,
+            "pattern": r.pattern,
+            "enabled": r.enabled,
+            "delivered": enabled and r.enabled,
+        }
+        for r in rules
+    ]
+    if not rules:
+        return described, None, None
+    if not enabled:
+        log.warning("EventBridge rules off: %s not invoked", ", ".join(r.name for r in rules))
+        return described, None, None
+    configs = {fn.spec.logical_id: AsyncInvokeConfig.of(fn.spec) for fn in functions}
+    bus = EventBus(rules, _loaded(functions), configs, sqs=sqs, queue_urls=_queue_urls(created)).start()
+    listener = ObjectEvents(bus).start()
+    log.info("EventBridge: %d rule(s) fed by S3 object events", len(rules))
+    return described, bus, listener

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
+import subprocess  # nosec B404 # - runs python -m local.invoke, our own module
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "local.invoke", FUNCTION, "--schedule", SCHEDULE, "--time", at]
     command += ["--state-dir", str(args.state_dir)]
     print(f"$ python -m local.invoke {FUNCTION} --schedule {SCHEDULE} --time {at}", flush=True)
-    invoked = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    invoked = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)  # nosec B603 # - our own interpreter and module, arguments built here
     print(invoked.stdout, end="", flush=True)
     if invoked.returncode != 0:
         return invoked.returncode
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     import httpx
 
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")  # nosec B106 # - moto's fake credentials, local only
     endpoint = {"endpoint_url": stack["aws_endpoint_url"], "region_name": stack["region"]}
     bucket = stack["buckets"][BUCKET]
     listed = session.client("s3", **endpoint).list_objects_v2(Bucket=bucket, Prefix=f"reports/{args.period}/")

@@ -31,8 +31,8 @@ from typing import Any
 # What every container gets besides its function's own variables: moto, and no way out.
 COMMON = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 # - fake credentials: sam local reaches make run, never AWS
+    "AWS_SESSION_TOKEN": "testing",  # nosec B105 # - fake credentials: sam local reaches make run, never AWS
     "AWS_REGION": "ap-southeast-3",
     "AWS_DEFAULT_REGION": "ap-southeast-3",
     "AWS_EC2_METADATA_DISABLED": "true",

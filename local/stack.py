@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # imported in start(): isolate_environment() runs before boto
 log = logging.getLogger("local.stack")
 
 BPJS_CALLBACK_ROUTE = "POST /bpjs/callbacks"
+# Parameters the local stack sets unless told otherwise (--parameter NAME=VALUE wins): the demo
+# users have no authenticator app, so staff MFA is optional here (docs/decisions.md "Staff MFA";
+# `--parameter StaffMfa=required` tries it; tests/local/test_staff_mfa.py does).
+LOCAL_PARAMETER_DEFAULTS = {"StaffMfa": "optional"}
 
 
 @dataclass
@@ -60,6 +64,8 @@ class StackOptions:
     schedule_rate_seconds: float | None = None  # fire rate() schedules every N s instead
     # DynamoDB stream event sources (local/pollers/streams.py).
     stream_pollers: bool = True
+    # EventBridge rules fed by S3 object events (local/eventbridge/).
+    object_events: bool = True
     # The field app (local/webapp.py); None: 8080 when the API has a fixed port, else any free port.
     app_port: int | None = None
 
@@ -78,6 +84,9 @@ class LocalStack:
         self._pollers: list[Any] = []
         self._stream_pollers: list[Any] = []
         self._scheduler: Any = None
+        self._event_bus: Any = None
+        self._functions: list[Any] = []
+        self._object_events: Any = None
         self._webapp: Any = None
         self.descriptor: dict[str, Any] = {}
 
@@ -87,14 +96,20 @@ class LocalStack:
         # Imported here so that isolate_environment() has run before boto3 is first imported.
         from local.aws.resources import create_resources
         from local.aws.server import Clients, start_moto
-        from local.event_sources import start_schedules, start_sqs_sources, start_stream_sources
+        from local.cognito import start_cognito_triggers
+        from local.event_sources import (
+            start_object_events,
+            start_schedules,
+            start_sqs_sources,
+            start_stream_sources,
+        )
         from local.seed.users import create_demo_users, demo_users, soppeng_kecamatan
 
         started = time.monotonic()
         # A stale descriptor from a crashed run must not look like "ready".
         self.descriptor_path.unlink(missing_ok=True)
         options = self.options
-        template = Template(options.template_path, parameter_overrides=options.parameter_overrides)
+        template = Template(options.template_path, parameter_overrides=self.parameters())
         self._moto, aws_url = start_moto(options.aws_port)
         os.environ["AWS_ENDPOINT_URL"] = aws_url  # boto3 in function code honours it natively
         log.info("moto listening on %s", aws_url)
@@ -105,6 +120,8 @@ class LocalStack:
         # Before the functions' environment is resolved: BPJS_BASE_URL is the simulator's URL.
         bpjs_url = self._start_bpjs_simulator(template, clients, created)
         functions = self._load_functions(template, created)
+        self._functions = functions
+        cognito_triggers = start_cognito_triggers(functions)  # before anyone signs in
         gateway, bound = self._start_gateway(template, created, functions, aws_url)
         api_url = self._gateway.url
         if bpjs_url is not None:
@@ -124,6 +141,10 @@ class LocalStack:
         schedules, self._scheduler = start_schedules(
             functions, enabled=options.schedules, rate_seconds=options.schedule_rate_seconds
         )
+        # Uploads the seed makes are checked by the functions S3's events reach.
+        object_rules, self._event_bus, self._object_events = start_object_events(
+            functions, created, clients("sqs"), enabled=options.object_events
+        )
         history = self._seed(gateway, api_url, clients, created, users, bound, functions, bpjs_url)
         # After the seed, not before: streams are read from TRIM_HORIZON, so the seeded writes
         # are delivered all the same, without competing with the seed for the CPU.
@@ -136,6 +157,11 @@ class LocalStack:
             "functions": _functions_described(functions),
             "event_sources": sqs_sources,
             "stream_event_sources": stream_sources,
+            "event_rules": object_rules,
+            "cognito_triggers": cognito_triggers,
+            "parameters": {
+                k: template.parameters[k] for k in LOCAL_PARAMETER_DEFAULTS if k in template.parameters
+            },
             "schedules": schedules,
             "seeded": options.seed,
             "history": history,
@@ -147,6 +173,12 @@ class LocalStack:
         )
         self._write_json(self.descriptor_path, self.descriptor)
         return self.descriptor
+
+    def parameters(self) -> dict[str, Any]:
+        """The template's parameters as given, over the local defaults (of those it declares)."""
+        declared = Template(self.options.template_path).parameters
+        defaults = {k: v for k, v in LOCAL_PARAMETER_DEFAULTS.items() if k in declared}
+        return {**defaults, **self.options.parameter_overrides}
 
     def _load_functions(self, template: Template, created: Created) -> list[LocalFunction]:
         """Every function imported (local.loader), with the Globals in the process environment
@@ -162,7 +194,14 @@ class LocalStack:
                 log.error("function %s could not be imported; its routes answer 500:\n%s",
                           fn.spec.logical_id, fn.load_error)  # fmt: skip
             for event_name, event_type in fn.spec.other_events.items():
-                if event_type not in ("SQS", "Schedule", "ScheduleV2", "DynamoDB"):
+                if event_type not in (
+                    "SQS",
+                    "Schedule",
+                    "ScheduleV2",
+                    "DynamoDB",
+                    "EventBridgeRule",
+                    "Cognito",
+                ):
                     log.warning(
                         "%s.%s (%s) is not run by the local stack", fn.spec.logical_id, event_name, event_type
                     )
@@ -175,6 +214,7 @@ class LocalStack:
         from local.gateway.app import Gateway
         from local.gateway.routing import BoundRoute
         from local.gateway.server import serve
+        from local.gateway.throttle import Throttle
 
         api = template.http_api(created.physical)
         verifiers: dict[str, JwtVerifier] = {}
@@ -187,7 +227,8 @@ class LocalStack:
                 )
             bound = [BoundRoute(route, fn) for fn in functions for route in fn.spec.routes]
         api_id = str(created.physical[api.logical_id].ref) if api else "local"
-        gateway = Gateway(bound, verifiers, cors=api.cors if api else None, api_id=api_id)
+        throttle = Throttle.from_settings(api.default_route_settings, api.route_settings) if api else None
+        gateway = Gateway(bound, verifiers, cors=api.cors if api else None, api_id=api_id, throttle=throttle)
         self._gateway = serve(gateway, self.options.api_port)
         log.info("API gateway listening on %s (%d routes)", self._gateway.url, len(bound))
         return gateway, bound
@@ -330,6 +371,17 @@ class LocalStack:
         for stream_poller in self._stream_pollers:
             stream_poller.stop()
         self._stream_pollers = []
+        if self._functions:
+            from local.cognito import stop_cognito_triggers
+
+            stop_cognito_triggers(self._functions)
+            self._functions = []
+        if self._object_events is not None:
+            self._object_events.stop()
+            self._object_events = None
+        if self._event_bus is not None:
+            self._event_bus.stop()
+            self._event_bus = None
         if self._webapp is not None:
             self._webapp.stop()
             self._webapp = None

@@ -153,8 +153,18 @@ def _farmer_links(farmer_id: str, *names: str) -> dict[str, Link]:
     """The links of the given names to the routes of one farmer, its id read with `farmer_id`."""
     every = {
         "GetFarmer": Link((FARMER, "get"), {"farmer_id": farmer_id}, "The farmer's record"),
-        "PatchFarmer": Link((FARMER, "patch"), {"farmer_id": farmer_id}, "Correct the farmer's record"),
+        "PatchFarmer": Link(
+            (FARMER, "patch"),
+            {"farmer_id": farmer_id},
+            "Correct the farmer's record (in the village it has: another must be of its kecamatan)",
+            request_body={"village_code": farmer_id.rsplit("/", 1)[0] + "/village_code"},
+        ),
         "KtpUploadUrl": Link((FARMER + "/ktp", "post"), {"farmer_id": farmer_id}, "Upload the farmer's KTP"),
+        "KtpDownloadUrl": Link(
+            (FARMER + "/ktp", "get"),
+            {"farmer_id": farmer_id},
+            "Open the farmer's KTP copy (coordinator, admin)",
+        ),
         "ReactivateFarmer": Link(
             (FARMER + "/reactivate", "post"), {"farmer_id": farmer_id}, "Register a LAPSED farmer again"
         ),
@@ -203,7 +213,9 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     ("/farmers", "get", "200"): _farmer_links(
         "$response.body#/items/0/farmer_id", "GetFarmer", "QuotePayment"
     ),
-    (FARMER, "get", "200"): _farmer_links(FARMER_ID, "PatchFarmer", "QuotePayment", "ListPayments"),
+    (FARMER, "get", "200"): _farmer_links(
+        FARMER_ID, "PatchFarmer", "QuotePayment", "ListPayments", "KtpDownloadUrl"
+    ),
     (FARMER, "patch", "200"): _farmer_links(FARMER_ID, "GetFarmer"),
     (FARMER + "/reactivate", "post", "200"): _farmer_links(FARMER_ID, "GetFarmer", "QuotePayment"),
     (FARMER + "/payments/quote", "get", "200"): {
@@ -499,9 +511,20 @@ def _describe(path: str, method: str, operation: dict[str, Any], function: str) 
     elif (path, method) in NAMED_RECORDS:
         responses["404"] = _problem(f"Unknown {NAMED_RECORDS[(path, method)]} (NOT_FOUND)")
     if takes_input:
-        responses["422"] = _problem("Invalid input (VALIDATION_ERROR or a more specific code)")
+        responses["422"] = _problem(
+            "Invalid input (VALIDATION_ERROR or a more specific code); also a body past the bounds checked "
+            "before parsing (64 KiB, 16 levels of nesting, 30-digit numbers) and text holding control or "
+            "invisible formatting characters"
+        )
     else:
         responses.pop("422", None)
+    if "requestBody" in operation:
+        responses["415"] = _problem("The body is not application/json (UNSUPPORTED_MEDIA_TYPE)")
+    responses["429"] = {
+        "description": "Throttled by API Gateway before the function runs (`DefaultRouteSettings`; "
+        "`POST /bpjs/callbacks` stricter: `RouteSettings`): retry later",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayError"}}},
+    }
 
 
 def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

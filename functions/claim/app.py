@@ -57,7 +57,7 @@ def list_claims(
     scope = resolve_scope(caller, kecamatan_code)
     position = decode_cursor(cursor, scope, claim_position) if cursor else None
     page = desk.search(scope, status, farmer_id, limit, (position[0], position[1]) if position else None)
-    # Lists skip the S3 check (GET shows it) and mask the claimant's phone and bank account.
+    # Lists mask the claimant's phone and bank account (documents: as recorded on each claim).
     items = [presenters.claim_out(ClaimView(claim, frozenset()), in_list=True) for claim in page.items]
     last = page.items[-1] if page.more and page.items else None
     return ClaimPage(
@@ -78,8 +78,9 @@ def document_upload_url(
         current_caller(app), claim_id, body.doc_type, body.content_type
     )
     return DocumentUploadUrl(
-        upload_url=upload.url, object_key=upload.object_key, expires_in=upload.expires_in
-    )
+        upload_url=upload.url, object_key=upload.object_key, expires_in=upload.expires_in,
+        fields=upload.fields, max_bytes=upload.max_bytes,
+    )  # fmt: skip
 
 
 @app.get(

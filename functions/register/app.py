@@ -26,7 +26,7 @@ from sutasoma.api.listing import (
     one_kecamatan,
     resolve_scope,
 )
-from sutasoma.api.models.common import Health, UploadUrl
+from sutasoma.api.models.common import DownloadUrl, Health, UploadUrl
 from sutasoma.api.models.farmers import (
     CorrectionCreate,
     CoverageState,
@@ -210,11 +210,34 @@ def reactivate_farmer(farmer_id: FarmerId) -> Farmer:
     return presenters.farmer_out(farmer)
 
 
-@app.post("/farmers/<farmer_id>/ktp", tags=["Farmers"])
+@app.post(
+    "/farmers/<farmer_id>/ktp",
+    tags=["Farmers"],
+    summary="A presigned POST for the farmer's KTP copy",
+    description="Send multipart/form-data to upload_url: every field of `fields`, then the file as `file` "
+    "(at most max_bytes, of the content type asked). Once S3 has it, the file is checked (JPEG, PNG or PDF "
+    "signature, not nearly empty); the farmer's `ktp_uploaded_at` is set only if it passes.",
+)
 def ktp_upload_url(farmer_id: FarmerId, body: Annotated[KtpUploadRequest | None, Body()] = None) -> UploadUrl:
     content_type = body.content_type if body else "image/jpeg"
     upload = wiring.farmer_records(SETTINGS.get()).ktp_upload(current_caller(app), farmer_id, content_type)
-    return UploadUrl(upload_url=upload.url, object_key=upload.object_key, expires_in=upload.expires_in)
+    return UploadUrl(
+        upload_url=upload.url, object_key=upload.object_key, expires_in=upload.expires_in,
+        fields=upload.fields, max_bytes=upload.max_bytes,
+    )  # fmt: skip
+
+
+@app.get(
+    "/farmers/<farmer_id>/ktp",
+    tags=["Farmers"],
+    summary="A link to the farmer's KTP copy (coordinator, admin)",
+    responses={404: {"description": "No KTP copy stored yet"}},
+    description="A short-lived presigned GET of the stored copy. Each link issued is recorded in the audit "
+    "trail (KTP_READ) before it is answered.",
+)
+def ktp_download_url(farmer_id: FarmerId) -> DownloadUrl:
+    download = wiring.farmer_records(SETTINGS.get()).ktp_download(current_caller(app), farmer_id)
+    return DownloadUrl(download_url=download.url, expires_in=download.expires_in)
 
 
 def _on_invoke(context: LambdaContext) -> None:

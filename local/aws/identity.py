@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import string
 from collections.abc import Mapping
@@ -12,6 +13,8 @@ from local.aws.properties import tags_dict, warn_unapplied
 from local.aws.server import Clients
 from local.template.cfn_yaml import TemplateError
 from local.template.specs import Physical, physical_name
+
+log = logging.getLogger("local.aws")
 
 _USER_POOL_PASSTHROUGH = (
     "Policies", "AutoVerifiedAttributes", "AliasAttributes", "UsernameAttributes",
@@ -30,9 +33,11 @@ def create_user_pool(clients: Clients, logical_id: str, props: dict[str, Any]) -
     pool = idp.create_user_pool(PoolName=name, **kwargs)["UserPool"]
     pool_id = pool["Id"]
     region = idp.meta.region_name
+    _enable_mfas(idp, pool_id, props)
     warn_unapplied(
-        logical_id, props, {*_USER_POOL_PASSTHROUGH, "UserPoolName"},
-        # No Lambda triggers locally (yet): a pre-token or custom-message trigger would be noticed here.
+        logical_id, props, {*_USER_POOL_PASSTHROUGH, "UserPoolName", "EnabledMfas"},
+        # Triggers come from the functions' `Cognito` events (local/cognito.py); a LambdaConfig
+        # written in the pool's own properties would be noticed here.
         set(),
     )  # fmt: skip
     return Physical(
@@ -44,6 +49,19 @@ def create_user_pool(clients: Clients, logical_id: str, props: dict[str, Any]) -
             "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
         },
     )
+
+
+def _enable_mfas(idp: Any, pool_id: str, props: dict[str, Any]) -> None:
+    """EnabledMfas (CloudFormation only): TOTP is the factor moto's Cognito supports."""
+    enabled = props.get("EnabledMfas") or []
+    if "SOFTWARE_TOKEN_MFA" in enabled:
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=props.get("MfaConfiguration", "OFF"),
+        )
+    for factor in set(enabled) - {"SOFTWARE_TOKEN_MFA"}:
+        log.warning("user pool %s: %s is not set up locally (no SMS or e-mail locally)", pool_id, factor)
 
 
 def create_user_pool_client(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:

@@ -14,6 +14,10 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
 - `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
 - `cheap_sqs_sends`: a send or a receive reads the queue's settings without counting its
   messages, and a send finds a duplicate FIFO deduplication id in a dict, not in every message.
+- `s3_object_events`: each object S3 would announce (moto's `notifications.send_event`) also handed
+  to the local EventBridge (local/eventbridge/), which moto has no way to reach;
+- `cognito_pre_token_generation`: tokens moto's Cognito issues pass through the pool's
+  pre-token-generation trigger first (local/cognito.py), as Cognito's do.
 
 The `# type: ignore[...]` comments below are for assignments to moto's classes and modules (its
 methods, a module global, our idempotency flags): each names what it replaces.
@@ -25,6 +29,7 @@ import copy
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -324,3 +329,160 @@ def cheap_sqs_sends() -> None:
     SQSBackend.send_message_batch = sending(SQSBackend.send_message_batch)  # type: ignore[method-assign]  # moto's
     SQSBackend.receive_message = sending(SQSBackend.receive_message)  # type: ignore[method-assign]  # moto's
     Queue._sutasoma_cheap_sends = True  # type: ignore[attr-defined]  # our flag on moto's class
+
+
+# ---------------------------------------------------------------------------------- S3 events
+
+# Who hears of objects that land in moto's S3 (local.eventbridge.s3.ObjectEvents registers here).
+# Each listener gets a plain snapshot (below), in the thread of the S3 request: it must be quick
+# and must not raise (S3's notifications are asynchronous: they never fail the request).
+S3Listener = Callable[[dict[str, Any]], None]
+_s3_listeners: list[S3Listener] = []
+_s3_listeners_lock = threading.Lock()
+
+
+def add_s3_listener(listener: S3Listener) -> None:
+    with _s3_listeners_lock:
+        _s3_listeners.append(listener)
+
+
+def remove_s3_listener(listener: S3Listener) -> None:
+    with _s3_listeners_lock:
+        if listener in _s3_listeners:
+            _s3_listeners.remove(listener)
+
+
+def _s3_snapshot(event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+    """What S3 tells EventBridge of one object event, read from moto's bucket and key at once."""
+    configuration = getattr(bucket, "notification_configuration", None)
+    return {
+        "event_name": str(getattr(event_name, "value", event_name)),  # s3:ObjectCreated:Post
+        "bucket": bucket.name,
+        "bucket_arn": bucket.arn,
+        "region": bucket.region_name,
+        "account_id": bucket.account_id,
+        "event_bridge": configuration is not None and configuration.event_bridge is not None,
+        "key": key.name,
+        "size": key.size,
+        "etag": key.etag.replace('"', ""),
+        "version_id": key.version_id,
+    }
+
+
+def s3_object_events() -> None:
+    """Every object event moto's S3 would notify (PUT, POST, copy, multipart, ...) also goes to
+    the listeners of add_s3_listener.
+
+    moto delivers a bucket's EventBridge notifications only to rules created in moto's own
+    EventBridge; the template's rules are functions' `EventBridgeRule` events, run in this
+    process (local/eventbridge/). moto calls `moto.s3.notifications.send_event` wherever S3 would
+    notify, whatever the bucket's configuration, and returns early when it has none: the wrapper
+    calls moto's function first, then hands a snapshot to each listener (the listener decides,
+    from `event_bridge`, whether the bucket sends to EventBridge). Idempotent.
+    """
+    from moto.s3 import notifications
+
+    if getattr(notifications, "_sutasoma_listened", False):
+        return
+    original = notifications.send_event
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        original(account_id, event_name, bucket, key)
+        with _s3_listeners_lock:
+            listeners = list(_s3_listeners)
+        if not listeners:
+            return
+        try:
+            snapshot = _s3_snapshot(event_name, bucket, key)
+        except Exception:  # never fail the S3 request (AWS notifies asynchronously)
+            log.exception("could not read the S3 event of %s", getattr(key, "name", "?"))
+            return
+        for listener in listeners:
+            try:
+                listener(dict(snapshot))
+            except Exception:
+                log.exception("S3 event listener failed")
+
+    notifications.send_event = send_event
+    notifications._sutasoma_listened = True  # type: ignore[attr-defined]  # our flag on moto's module
+
+
+# ---------------------------------------------------------------------------------- Cognito
+
+# user pool id -> its pre-token-generation trigger (local/cognito.py registers the template's):
+# it gets Cognito's V1 event and answers it with `response.claimsOverrideDetails` filled or not.
+PreTokenHook = Callable[[dict[str, Any]], dict[str, Any]]
+_pre_token_hooks: dict[str, PreTokenHook] = {}
+
+
+def set_pre_token_hook(user_pool_id: str, hook: PreTokenHook | None) -> None:
+    if hook is None:
+        _pre_token_hooks.pop(user_pool_id, None)
+    else:
+        _pre_token_hooks[user_pool_id] = hook
+
+
+def _pre_token_event(pool: Any, client_id: str, username: str, groups: list[str]) -> dict[str, Any]:
+    user = pool._get_user(username)
+    attributes = {a["Name"]: a["Value"] for a in user.attributes}
+    attributes.setdefault("sub", user.id)
+    return {
+        "version": "1",
+        "triggerSource": "TokenGeneration_Authentication",
+        "region": pool.region,
+        "userPoolId": pool.id,
+        "userName": username,
+        "callerContext": {"awsSdkVersion": "local", "clientId": client_id},
+        "request": {
+            "userAttributes": attributes,
+            "groupConfiguration": {
+                "groupsToOverride": groups,
+                "iamRolesToOverride": [],
+                "preferredRole": None,
+            },
+        },
+        "response": {"claimsOverrideDetails": None},
+    }
+
+
+def _overridden(answer: dict[str, Any], token_use: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """The token's claims as the trigger's V1 answer changes them: claims added, overridden or
+    suppressed in the ID token; `cognito:groups` replaced in both tokens (none: no claim)."""
+    override = ((answer or {}).get("response") or {}).get("claimsOverrideDetails") or {}
+    changed = dict(extra)
+    groups = (override.get("groupOverrideDetails") or {}).get("groupsToOverride")
+    if groups is not None:
+        changed.pop("cognito:groups", None)
+        if groups:
+            changed["cognito:groups"] = list(groups)
+    if token_use == "id":  # nosec B105 # - the token_use "id" of an ID token, not a password
+        changed.update(override.get("claimsToAddOrOverride") or {})
+        for claim in override.get("claimsToSuppress") or []:
+            changed.pop(claim, None)
+    return changed
+
+
+def cognito_pre_token_generation() -> None:
+    """moto's Cognito ignores a pool's Lambda triggers: every ID and access token moto signs goes
+    through the pool's hook first (set_pre_token_hook), which runs the template's trigger function
+    (Cognito would: at sign-in and at every refresh) and changes the claims as Cognito does. A
+    failing trigger fails the sign-in, as in Cognito. Idempotent."""
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    if getattr(CognitoIdpUserPool, "_sutasoma_triggers", False):
+        return
+    original = CognitoIdpUserPool.create_jwt
+
+    def create_jwt(
+        self: Any, client_id: str, username: str, token_use: str, expires_in: int = 3600,
+        extra_data: dict[str, Any] | None = None,
+    ) -> Any:  # fmt: skip
+        hook = _pre_token_hooks.get(self.id)
+        if hook is not None and token_use in ("id", "access"):
+            extra = dict(extra_data or {})
+            event = _pre_token_event(self, client_id, username, list(extra.get("cognito:groups") or []))
+            extra_data = _overridden(hook(event), token_use, extra)
+        return original(self, client_id, username, token_use, expires_in, extra_data)
+
+    CognitoIdpUserPool.create_jwt = create_jwt  # type: ignore[method-assign]  # moto's method
+    CognitoIdpUserPool._sutasoma_triggers = True  # type: ignore[attr-defined]  # our flag on moto's class

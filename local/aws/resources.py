@@ -72,6 +72,9 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::CloudWatch::Dashboard": "no metrics locally",
+    "AWS::CloudTrail::Trail": "no data events locally (moto records none); the gateway's access log shows requests",
+    # prod only (Condition IsProd): moto's Cognito has no threat protection.
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment": "no threat protection in moto's Cognito",
     "AWS::Logs::MetricFilter": "function logs go to stdout, not to CloudWatch Logs",
     # The field app is served by local/webapp.py, with the response headers policy's headers.
     "AWS::CloudFront::Distribution": "local.webapp serves web/ (app_url in stack.json)",

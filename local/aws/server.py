@@ -7,7 +7,12 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.aws.moto_patches import serialize_moto_dynamodb, serialize_moto_sqs
+from local.aws.moto_patches import (
+    cognito_pre_token_generation,
+    s3_object_events,
+    serialize_moto_dynamodb,
+    serialize_moto_sqs,
+)
 from local.template.specs import REGION
 
 
@@ -15,6 +20,8 @@ def start_moto(port: int, host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, 
     """Start moto on 127.0.0.1 (port 0 picks a free port); return the server and its URL."""
     serialize_moto_dynamodb()
     serialize_moto_sqs()
+    s3_object_events()
+    cognito_pre_token_generation()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     real_host, real_port = server.get_host_and_port()
@@ -27,7 +34,9 @@ class Clients:
     def __init__(self, endpoint_url: str, region: str = REGION) -> None:
         # Any: boto3-stubs' overloads want a literal service name.
         self._session: Any = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=region,  # nosec B106 # - moto's fake credentials, local only
         )
         self._endpoint_url = endpoint_url
         self._cache: dict[str, Any] = {}

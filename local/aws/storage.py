@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from local.aws.properties import tags_dict, warn_unapplied
 from local.aws.server import Clients
 from local.template.specs import PARTITION, Physical, env_str, physical_name
+
+log = logging.getLogger("local.aws")
 
 
 def _table_arguments(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,6 +184,23 @@ def _configure_bucket(s3: Any, name: str, props: Mapping[str, Any]) -> None:
     if props.get("Tags"):
         tag_set = [{"Key": k, "Value": v} for k, v in tags_dict(props["Tags"]).items()]
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_set})
+    _configure_notifications(s3, name, props.get("NotificationConfiguration") or {})
+
+
+def _configure_notifications(s3: Any, name: str, notifications: Mapping[str, Any]) -> None:
+    """EventBridge notifications are turned on in moto (local/eventbridge/ delivers them to the
+    template's EventBridgeRule events); direct Lambda/SQS/SNS notifications are not run locally."""
+    bridge = notifications.get("EventBridgeConfiguration") or {}
+    if str(bridge.get("EventBridgeEnabled", False)).lower() == "true":
+        s3.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
+    for kind in ("LambdaConfigurations", "QueueConfigurations", "TopicConfigurations"):
+        if notifications.get(kind):
+            log.warning(
+                "bucket %s: %s are not delivered locally; use EventBridgeConfiguration and an "
+                "EventBridgeRule event (docs/local-stack.md)", name, kind,
+            )  # fmt: skip
 
 
 def create_s3_bucket(clients: Clients, logical_id: str, props: dict[str, Any]) -> Physical:
@@ -200,10 +220,10 @@ def create_s3_bucket(clients: Clients, logical_id: str, props: dict[str, Any]) -
         {
             "BucketName", "CorsConfiguration", "VersioningConfiguration", "BucketEncryption",
             "PublicAccessBlockConfiguration", "OwnershipControls", "Tags", "ObjectLockEnabled",
-            "ObjectLockConfiguration",
+            "ObjectLockConfiguration", "NotificationConfiguration",
         },
-        # moto never expires objects nor sends bucket notifications: nothing to apply locally.
-        {"LifecycleConfiguration", "NotificationConfiguration", "LoggingConfiguration"},
+        # moto never expires objects nor writes access logs: nothing to apply locally.
+        {"LifecycleConfiguration", "LoggingConfiguration"},
     )  # fmt: skip
     return Physical(
         ref=name,

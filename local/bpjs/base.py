@@ -77,7 +77,7 @@ class SimulatorBase:
         self._reset_state()
 
     def _reset_state(self) -> None:
-        self.rng = random.Random(self.seed)
+        self.rng = random.Random(self.seed)  # nosec B311 # - the simulator's reproducible draws (errors, delays), not crypto
         self.answers: dict[str, Answer] = {}
         self.by_nik: dict[str, Participant] = {}
         self.by_kpj: dict[str, Participant] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
+import subprocess  # nosec B404 # - starts our own interpreter for the simulator
 import sys
 import time
 from collections.abc import Mapping
@@ -28,7 +28,7 @@ BPJS_BASE_URL_PARAMETER = "BpjsBaseUrl"
 BPJS_RATE_LIMIT_PARAMETER = "BpjsRateLimit"
 LOCAL_BPJS_RATE_LIMIT = 1000
 BPJS_CREDENTIALS_ENV = "BPJS_CREDENTIALS_SECRET_ARN"
-BPJS_CALLBACK_SECRET_ENV = "BPJS_CALLBACK_SECRET_ARN"
+BPJS_CALLBACK_SECRET_ENV = "BPJS_CALLBACK_SECRET_ARN"  # nosec B105 # - the name of an environment variable
 # Where the functions send BPJS calls when the simulator is off: a loopback port nothing
 # listens on (connection refused, a retryable error), never the real BPJS.
 BPJS_NOWHERE_URL = "http://127.0.0.1:9"
@@ -94,7 +94,7 @@ class SimulatorProcess:
             *switch_arguments(self.switches),
         ]  # fmt: skip
         env = {**os.environ, **secrets, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env)
+        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env)  # nosec B603 # - our own interpreter and module, arguments built here
         self.url = self._wait_until_listening(self.process)
         template.set_parameter(BPJS_BASE_URL_PARAMETER, self.url)
         log.info("BPJS simulator listening on %s (%s = %s)", self.url, BPJS_BASE_URL_PARAMETER, self.url)
@@ -116,7 +116,7 @@ class SimulatorProcess:
         """POST /_sim/config (e.g. the callback URL, once the gateway listens)."""
         import httpx
 
-        assert self.url is not None
+        assert self.url is not None  # nosec B101 # - a local tool never run with -O; type narrowing
         response = httpx.post(f"{self.url}/_sim/config", json=dict(changes), timeout=5.0, trust_env=False)
         response.raise_for_status()
 

@@ -5,8 +5,8 @@ one, build a payload-format-2.0 event, call the function's `lambda_handler` in t
 a Lambda-like context, and turn its response into HTTP, as API Gateway + Lambda would.
 
 Personal data (NIK, phone numbers) travels in bodies and sometimes in query strings, so the
-access log has method, route key, status and latency only: never a body, a query string or an
-Authorization header.
+access log has method, route key, status, latency, the caller's IP and user agent only: never a
+body, a path, a query string or an Authorization header.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from local.gateway import cors
 from local.gateway.auth import Forbidden, JwtVerifier, Unauthorized
 from local.gateway.events import build_event, new_apigw_request_id, to_http_response
 from local.gateway.routing import BoundRoute, match_route
+from local.gateway.throttle import Throttle
 from local.template.specs import ACCOUNT_ID, CorsSpec
 
 log = logging.getLogger("local.gateway")
 access_log = logging.getLogger("local.gateway.access")
 
 UNAUTHORIZED = {"message": "Unauthorized"}
+TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
 FORBIDDEN = {"message": "Forbidden"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}
 
@@ -70,10 +72,12 @@ class Gateway:
         cors: CorsSpec | None = None,
         api_id: str = "local",
         account_id: str = ACCOUNT_ID,
+        throttle: Throttle | None = None,
     ) -> None:
         self.routes = list(routes)
         self.authorizers = dict(authorizers)
         self.cors = cors
+        self.throttle = throttle or Throttle()
         self.api_id = api_id
         self.account_id = account_id
         # Powertools keeps the event being handled on a class (BaseRouter.current_event), shared
@@ -106,6 +110,9 @@ class Gateway:
                     "routeKey": route_key,
                     "status": response.status_code,
                     "latencyMs": round((time.monotonic() - started) * 1000),
+                    # As the template's access log format (template.yaml HttpApi AccessLogSettings).
+                    "ip": request.remote_addr or "-",
+                    "userAgent": request.headers.get("User-Agent", "-")[:200],
                 }
             )
         )
@@ -116,13 +123,15 @@ class Gateway:
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
         raw_path = raw_uri.split("?", 1)[0] or "/"
         if cors.is_preflight(self.cors, request, any(b.route.method == "OPTIONS" for b in self.routes)):
-            assert self.cors is not None
+            assert self.cors is not None  # nosec B101 # - a local tool never run with -O; type narrowing
             return cors.preflight(self.cors, request), "OPTIONS (CORS preflight)"
         matched = match_route(self.routes, request.method, raw_path)
         if matched is None:
             return not_found_problem(), "-"
         bound, path_parameters = matched
         route = bound.route
+        if not self.throttle.allow(route.route_key):  # before the authorizer and the function, as AWS
+            return _json_response(429, TOO_MANY_REQUESTS), route.route_key
         claims: dict[str, Any] | None = None
         if route.authorizer is not None:
             try:

@@ -32,19 +32,20 @@ def parse_filter_criteria(
             pattern = json.loads(text)
         except ValueError as error:
             raise FilterPatternError(f"{where}.Filters[{n}]: Pattern is not JSON ({error})") from None
-        _check_pattern(pattern, f"{where}.Filters[{n}]")
+        check_pattern(pattern, f"{where}.Filters[{n}]")
         patterns.append(pattern)
     return tuple(patterns)
 
 
-def _check_pattern(node: Any, path: str) -> None:
+def check_pattern(node: Any, path: str) -> None:
+    """Refuse a pattern outside the subset (also used for EventBridge rules: local/eventbridge/)."""
     if not isinstance(node, dict) or not node:
         raise FilterPatternError(f"{path}: a pattern is a non-empty JSON object")
     for name, value in node.items():
         if name.startswith("$"):
             raise FilterPatternError(f"{path}.{name}: {name} is not supported locally")
         if isinstance(value, dict):
-            _check_pattern(value, f"{path}.{name}")
+            check_pattern(value, f"{path}.{name}")
         elif isinstance(value, list) and value:
             for alternative in value:
                 _check_alternative(alternative, f"{path}.{name}")

@@ -229,7 +229,7 @@ def parse_expression(expression: str, timezone: str | None = None) -> Expression
             raise ScheduleError(f"{expression}: exactly one of day-of-month and day-of-week must be '?'")
         dom_rule, dow_rule = _day_of_month_rule(dom), _day_of_week_rule(dow)
         day_rule = dom_rule or dow_rule
-        assert day_rule is not None
+        assert day_rule is not None  # nosec B101 # - a local tool never run with -O; type narrowing
         return Cron(
             minutes=frozenset(_values(minute, 0, 59, "minute")),
             hours=frozenset(_values(hour, 0, 23, "hour")),

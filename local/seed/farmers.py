@@ -49,7 +49,7 @@ def demo_farmers(
     soppeng: Sequence[Kecamatan], per_kecamatan: int = 3, today: date | None = None
 ) -> list[DemoFarmer]:
     """Deterministic demo farmers: the same random seed gives the same people on every run."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311 # - reproducible demo data, not crypto
     today = today or date.today()
     farmers: list[DemoFarmer] = []
     used_niks: set[str] = set()

@@ -64,7 +64,7 @@ def _paid_through(rng: random.Random, registered: date, today: date) -> str:
 
 def sample_members(options: SampleOptions) -> Iterator[list[str]]:
     """The rows, header first: every cell as text (NIK, KPJ and phone are digits kept as text)."""
-    rng = random.Random(f"{options.seed}/{options.first_index}")
+    rng = random.Random(f"{options.seed}/{options.first_index}")  # nosec B311 # - reproducible sample data, not crypto
     today = options.today or date.today()
     known = places()
     codes = kecamatan_codes()

@@ -165,7 +165,7 @@ def plan_history(
 ) -> tuple[list[str], list[Farmer], list[Event]]:
     """The months, the farmers and the dated events (registrations, visits, claims) of the
     history ending `now`: deterministic for a given `now` (a fixed random seed)."""
-    rng = random.Random(f"{SEED}/history")
+    rng = random.Random(f"{SEED}/history")  # nosec B311 # - reproducible demo data, not crypto
     current = business_period(now)
     months = [add_months(current, i - HISTORY_MONTHS + 1) for i in range(HISTORY_MONTHS)]
     # Nothing happens today: events stop at the end of yesterday (WITA).
@@ -190,7 +190,7 @@ def _plan_farmer(
     days: _Days, months: list[str], kec: Kecamatan, index: int, key: str, demo_farmer: DemoFarmer
 ) -> Farmer:
     """Who the farmer is in the history: when registered, how they pay."""
-    own = random.Random(f"{SEED}/history/{key}")
+    own = random.Random(f"{SEED}/history/{key}")  # nosec B311 # - reproducible demo data, not crypto
     profile = own.choices(list(_PROFILES), weights=list(_PROFILES.values()))[0]
     # Those who stop paying mostly joined early: some have lapsed by now.
     weights = _STOPPER_REGISTRATION_WEIGHTS if profile == "stopper" else _REGISTRATION_WEIGHTS
@@ -290,7 +290,7 @@ def _plan_showcases(
     """One farmer of SHOWCASE_KECAMATAN for each case of SHOWCASES, whatever the day the history
     ends on: how they pay is set, and their dated events replace the ones planned. Picked in plan
     order among those without a claim (and not a NIK BPJS refuses), deterministic for a `now`."""
-    own = random.Random(f"{SEED}/history/showcase")
+    own = random.Random(f"{SEED}/history/showcase")  # nosec B311 # - reproducible demo data, not crypto
     pool = [
         f for f in farmers
         if f.body["kecamatan_code"] == SHOWCASE_KECAMATAN and f.claim is None and not f.body["nik"].endswith("9999")
@@ -317,7 +317,7 @@ def _plan_showcases(
         farmer.discipline = 1.0
         if case == "rejected":  # three months back: its refund settled since
             moment = days.moment(months[-3], 3, 20, own)
-            assert moment is not None
+            assert moment is not None  # nosec B101 # - a local tool never run with -O; type narrowing
             farmer.registered_at = moment
         if case == "corrected":  # two letters swapped at registration
             name = farmer.body["full_name"]
@@ -326,7 +326,7 @@ def _plan_showcases(
         kept.extend(e for e in _plan_visits(days, months, farmer)[1:] if _keeps_visit(case, e, months))
     # The death, reported by the family at the end of last month, after that month's visit.
     death = days.moment(months[-2], 28, 28, own)
-    assert death is not None
+    assert death is not None  # nosec B101 # - a local tool never run with -O; type narrowing
     kept.append(days.event(death, "death", picks["deceased"]))
     # The rejected farmer's money given back on the agent's round a week later.
     kept.append(days.event(picks["rejected"].registered_at + timedelta(days=7), "settle", picks["rejected"]))

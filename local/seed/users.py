@@ -16,7 +16,7 @@ from sutasoma.domain.places import Kecamatan, kecamatan_codes, places
 log = logging.getLogger("local.seed")
 
 
-DEMO_PASSWORD = "Soppeng-Demo-2026"  # meets the pool's policy: 10+ chars, upper, lower, digit
+DEMO_PASSWORD = "Soppeng-Demo-2026"  # nosec B105 # - the demo password of the local stack, printed in its banner (meets the pool's policy)
 
 
 def soppeng_kecamatan() -> tuple[Kecamatan, ...]:

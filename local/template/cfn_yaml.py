@@ -84,7 +84,7 @@ for _short, _long in SHORT_TAGS.items():
 
 def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506  # nosec B506 # - a SafeLoader subclass with the CloudFormation tags
     if not isinstance(data, dict):
         raise TemplateError(f"{path} is not a CloudFormation template")
     return data

@@ -60,7 +60,11 @@ def http_api(template: Template, refs: Mapping[str, Physical]) -> HttpApiSpec | 
     default = auth.get("DefaultAuthorizer")
     if default is not None and default not in authorizers:
         raise TemplateError(f"DefaultAuthorizer {default} is not declared")
-    return HttpApiSpec(logical_id, default, authorizers, cors_spec)
+    return HttpApiSpec(
+        logical_id, default, authorizers, cors_spec,
+        default_route_settings=dict(props.get("DefaultRouteSettings") or {}),
+        route_settings={str(k): dict(v or {}) for k, v in (props.get("RouteSettings") or {}).items()},
+    )  # fmt: skip
 
 
 def global_function_environment(template: Template, refs: Mapping[str, Physical]) -> dict[str, str]:
@@ -115,6 +119,7 @@ def functions(template: Template, refs: Mapping[str, Physical]) -> list[Function
                 routes=tuple(routes),
                 other_events=other_events,
                 event_properties=event_properties,
+                event_invoke_config=dict(props.get("EventInvokeConfig") or {}),
             )
         )
     return specs

@@ -70,6 +70,9 @@ class HttpApiSpec:
     default_authorizer: str | None
     authorizers: dict[str, JwtAuthorizerSpec]
     cors: CorsSpec | None
+    # DefaultRouteSettings and RouteSettings (route key -> settings), as the template has them
+    default_route_settings: dict[str, Any] = field(default_factory=dict)
+    route_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class FunctionSpec:
     other_events: dict[str, str]  # event name -> type (SQS, Schedule…): not served by the gateway
     # event name -> resolved Properties of each of those events (queue ARN, schedule expression…)
     event_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # EventInvokeConfig (asynchronous invocations: retries, OnFailure destination), resolved
+    event_invoke_config: dict[str, Any] = field(default_factory=dict)
 
     def events_of_type(self, *types: str) -> dict[str, dict[str, Any]]:
         """Event name -> resolved Properties, for the non-HttpApi events of these types."""
@@ -120,6 +125,7 @@ class FunctionSpec:
             ],
             "other_events": dict(self.other_events),
             "event_properties": self.event_properties,
+            "event_invoke_config": self.event_invoke_config,
         }
 
     @classmethod
@@ -140,6 +146,7 @@ class FunctionSpec:
             ),
             other_events=dict(data["other_events"]),
             event_properties=dict(data.get("event_properties", {})),
+            event_invoke_config=dict(data.get("event_invoke_config", {})),
         )
 
     @property

@@ -42,6 +42,7 @@ from local.template.cfn_yaml import load_yaml
 from sutasoma.domain.clock import period_of, today_wita
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.local_stack import REPO_ROOT, aws_client
+from tests.support.uploads import JPEG, post_file
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +63,7 @@ GET /farmers                               | 401 | 200       | 403         | 200
 GET /farmers/{farmer_id}                   | 401 | 200       | 403         | 200       | 403         | 200
 PATCH /farmers/{farmer_id}                 | 401 | 200       | 403         | 200       | 403         | 200
 POST /farmers/{farmer_id}/ktp              | 401 | 200       | 403         | 200       | 403         | 200
+GET /farmers/{farmer_id}/ktp               | 401 | 403       | 403         | 200       | 403         | 200
 POST /farmers/{farmer_id}/reactivate       | 401 | 409       | 403         | 409       | 403         | 409
 POST /farmers/{farmer_id}/death            | 401 | 200/409   | 403         | 200/409   | 403         | 200/409
 POST /farmers/{farmer_id}/corrections      | 401 | 403       | 403         | 200       | 403         | 200
@@ -240,6 +242,16 @@ def _pay(api: httpx.Client, token: str, farmer_id: str, months: int = 1) -> http
     )
 
 
+def _upload_ktp(api: httpx.Client, token: str, farmer_id: str) -> None:
+    """A KTP copy through its presigned POST, counted once DocumentCheckFunction checked it."""
+    target = _ok(api.post(f"/farmers/{farmer_id}/ktp", json={}, headers=_bearer(token)), 200)
+    assert post_file(target, JPEG).status_code == 204
+    deadline = time.monotonic() + 10
+    while not _ok(api.get(f"/farmers/{farmer_id}", headers=_bearer(token)), 200)["ktp_uploaded_at"]:
+        assert time.monotonic() < deadline, "the KTP copy was not checked within 10 s"
+        time.sleep(0.1)
+
+
 def _claim_body(farmer_id: str) -> dict[str, Any]:
     return {
         "farmer_id": farmer_id,
@@ -270,6 +282,7 @@ def world(api: httpx.Client, local_stack: dict[str, Any], id_token: Callable[[st
         == "CONFIRMED"
     )
     _ok(_pay(api, agent, farmer_id), 201)
+    _upload_ktp(api, agent, farmer_id)  # staff may open it (GET /farmers/{id}/ktp)
     # The JKM claim's farmer: a death claim records the death, and farmer_id must stay alive for
     # the payment routes. This month, paid today: covers an incident today.
     claimed_id = _ok(api.post("/farmers", json=_new_farmer_body(), headers=_bearer(agent)), 201)["farmer_id"]

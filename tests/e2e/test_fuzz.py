@@ -11,6 +11,11 @@ of every function's routes). Every operation gets a few generated requests, sent
 Random ids mostly meet 404 here; tests/e2e/test_fuzz_stateful.py follows the document's links
 from created farmers and claims to their deep routes.
 
+`test_hostile_bodies_are_refused_without_a_5xx` (issue 14) sends every operation with a body what no
+schema generator does (tests/support/hostile.py): JSON under another content type (415), nesting
+past 16 levels up to 100,000 `[`, numbers of 31 to 5,000 digits, bodies past 64 KiB (422), and
+control or invisible characters in the text fields people read (422).
+
 One test per operation (the ids are read from the committed document at collection; the requests
 are generated from the served one). `make test` runs a handful of examples per operation;
 `make fuzz` runs the same tests with many more (`SUTASOMA_FUZZ_EXAMPLES`), as the admin and
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.hostile import hostile_bodies
 
 pytestmark = pytest.mark.e2e
 
@@ -135,3 +142,57 @@ def test_operation_never_fails_and_matches_its_schema(
         )
 
     fuzz()
+
+
+def body_operations() -> list[str]:
+    paths = json.loads(DOCUMENT.read_text(encoding="utf-8"))["paths"]
+    return [
+        f"{method.upper()} {path}"
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if method in METHODS and "requestBody" in operation
+    ]
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("label", body_operations())
+def test_hostile_bodies_are_refused_without_a_5xx(
+    label: str, user: str, id_token: Any, fuzz_session: requests.Session, local_stack: dict[str, Any]
+) -> None:
+    method, path = label.split(" ", 1)
+    url = str(local_stack["api_url"]).rstrip("/") + path.format(
+        farmer_id="01JD0000000000000000000000", claim_id="01JD0000000000000000000001",
+        refund_id="01JD0000000000000000000002", period="2026-01",
+    )  # fmt: skip
+    headers = {"Authorization": f"Bearer {id_token(user)}", "Idempotency-Key": "fuzz-hostile-0001"}
+    if path == "/bpjs/callbacks":
+        headers |= {"X-Bpjs-Timestamp": "0", "X-Bpjs-Signature": "0" * 64}
+
+    @hypothesis.given(attack=hostile_bodies(label))
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    def fuzz(attack: tuple[str, str, bytes, int]) -> None:
+        kind, content_type, body, expected = attack
+        answer = send_throttled(fuzz_session, method, url, body, {**headers, "Content-Type": content_type})
+        assert answer.status_code < 500, (kind, answer.status_code, answer.text[:300])
+        assert answer.status_code == expected, (kind, content_type, answer.status_code, answer.text[:300])
+        assert answer.headers["content-type"] == "application/problem+json"
+
+    fuzz()
+
+
+def send_throttled(
+    session: requests.Session, method: str, url: str, body: bytes, headers: dict[str, str]
+) -> requests.Response:
+    """Sent again after a pause when the stage's throttling (100/s) answers 429, as a client would."""
+    for _ in range(50):
+        answer = session.request(method, url, data=body, headers=headers, timeout=30)
+        if answer.status_code != 429:
+            return answer
+        time.sleep(0.05)
+    return answer

@@ -45,8 +45,9 @@ import pytest
 import requests
 import requests.auth
 import schemathesis
+from hypothesis import strategies as st
 from hypothesis.errors import FlakyStrategyDefinition
-from hypothesis.stateful import Bundle, MultipleResults, initialize, multiple
+from hypothesis.stateful import Bundle, MultipleResults, initialize, multiple, rule
 from schemathesis.checks import CheckContext, CheckFunction, not_a_server_error
 from schemathesis.core.transport import Response
 from schemathesis.engine.errors import is_inconsistent_replay
@@ -67,12 +68,14 @@ from schemathesis.specs.openapi.stateful import OpenAPIStateMachine
 from local.bpjs.signing import callback_signature
 from sutasoma.domain.clock import period_of, today_wita
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.hostile import hostile_bodies
 from tests.support.local_stack import aws_client
+from tests.support.uploads import JPEG, post_file
 
 pytestmark = pytest.mark.e2e
 
 STEPS = int(os.environ.get("SUTASOMA_FUZZ_STEPS", "30"))
-SCENARIOS = int(os.environ.get("SUTASOMA_FUZZ_SCENARIOS", "6"))
+SCENARIOS = int(os.environ.get("SUTASOMA_FUZZ_SCENARIOS", "10"))
 MAX_RESTARTS = 50
 RECONCILE = "/reports/{period}/reconcile"  # left out (below)
 KECAMATAN = "73.12.04"  # Lalabata: the seeded farmers' kecamatan
@@ -147,6 +150,7 @@ class Calls:
     generated: Counter[tuple[str, int]] = field(default_factory=Counter)
     seed: Counter[tuple[str, int]] = field(default_factory=Counter)
     known_bugs: Counter[tuple[str, str]] = field(default_factory=Counter)  # (bug, operation)
+    hostile: Counter[tuple[str, str, int]] = field(default_factory=Counter)  # (operation, kind, status)
     started: int = 0  # scenarios
     completed: int = 0
 
@@ -298,6 +302,58 @@ def workflow(world: World) -> type[APIStateMachine]:
                 recorder=self.recorder,
             )
 
+        # ------------------------------------------------------------------ hostile bodies
+        # schemathesis keeps responses in bundles named "<operation> -> <status>" (the sources of
+        # the links), never in a rule's own target: these rules draw from the farmers and claims
+        # created (by the seed or by generated calls).
+        @rule(previous=Bundle("POST /farmers -> 201"), data=st.data())
+        def hostile_on_a_farmer(self, previous: StepOutput, data: st.DataObject) -> None:
+            """Issue 14: a body no schema generator sends (tests/support/hostile.py) on a route of
+            the farmer: 415 or 422, never a 5xx."""
+            routes = [("POST", "/farmers"), ("PATCH", "/farmers/{farmer_id}"), ("POST", "/farmers/{farmer_id}/death"),
+                      ("POST", "/farmers/{farmer_id}/corrections"), ("POST", "/farmers/{farmer_id}/ktp"),
+                      ("POST", "/farmers/{farmer_id}/payments")]  # fmt: skip
+            self.send_hostile(previous, data, routes)
+
+        @rule(previous=Bundle("POST /claims -> 201"), data=st.data())
+        def hostile_on_a_claim(self, previous: StepOutput, data: st.DataObject) -> None:
+            """Issue 14: the same on a route of the claim."""
+            routes = [
+                ("POST", "/claims"),
+                ("POST", "/claims/{claim_id}/documents"),
+                ("POST", "/claims/{claim_id}/verify"),
+            ]
+            self.send_hostile(previous, data, routes)
+
+        def send_hostile(
+            self, previous: StepOutput, data: st.DataObject, routes: list[tuple[str, str]]
+        ) -> None:
+            found = previous.response.json()
+            method, path = data.draw(st.sampled_from(routes))
+            label = f"{method} {path}"
+            kind, content_type, body, expected = data.draw(hostile_bodies(label))
+            url = world.api_url + path.format(
+                farmer_id=found.get("farmer_id"), claim_id=found.get("claim_id")
+            )
+            headers = {"Content-Type": content_type, "Idempotency-Key": str(uuid.uuid4())}
+            token = world.tokens["coordinator" if path.endswith("/verify") else "agent"]
+            for _ in range(50):  # the stage's throttling: sent again after a pause, as a client would
+                answer = world.session.request(
+                    method, url, data=body, headers=headers, auth=Bearer(token), timeout=30
+                )
+                if answer.status_code != 429:
+                    break
+                time.sleep(0.05)
+            world.calls.hostile[(label, kind, answer.status_code)] += 1
+            assert answer.status_code < 500, (label, kind, answer.status_code, answer.text[:300])
+            assert answer.status_code == expected, (
+                label,
+                kind,
+                content_type,
+                answer.status_code,
+                answer.text[:300],
+            )
+
         # ------------------------------------------------------------------ the seed
         def send_any(self, label: str, **data: Any) -> StepOutput:
             """One call through the state machine: recorded and checked; its response feeds links."""
@@ -389,15 +445,24 @@ def workflow(world: World) -> type[APIStateMachine]:
                     path_parameters={"claim_id": claim["claim_id"]},
                     body={"doc_type": doc_type},
                 )
-                put = world.session.put(
-                    issued.response.json()["upload_url"],
-                    data=b"\xff\xd8\xff\xe0 scan " + doc_type.encode(),
-                    headers={"Content-Type": "image/jpeg"},
-                    timeout=30,
-                )
-                assert put.status_code == 200, put.text
+                posted = post_file(issued.response.json(), JPEG)
+                assert posted.status_code == 204, posted.text
                 outputs.append(issued)
+            self.wait_until_checked(claim["claim_id"])
             return outputs
+
+        def wait_until_checked(self, claim_id: str) -> None:
+            """Uploads are checked asynchronously (S3 -> EventBridge -> DocumentCheckFunction): the
+            seed's verification must find them counted."""
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                read = world.session.get(
+                    f"{world.api_url}/claims/{claim_id}", auth=Bearer(world.tokens["agent"]), timeout=30
+                )
+                if all(d["uploaded"] for d in read.json()["documents"]):
+                    return
+                time.sleep(0.1)
+            raise AssertionError(f"the seed's documents of {claim_id} were not checked within 10 s")
 
     # Roots start a scenario without data from earlier steps. A farmer's or a claim's route called
     # with a random id is the stateless test's business (a 404): here those are reached through
@@ -465,5 +530,13 @@ def test_linked_operations_never_fail_and_match_their_schema(
     )
     for (name, label), count in sorted(calls.known_bugs.items()):
         print(f"known bug, not failed: {name} ({KNOWN_BUGS[name][1]}): {label} x{count}")
+    hostile = sum(calls.hostile.values())
+    statuses: Counter[int] = Counter()
+    for (_, _, status), count in calls.hostile.items():
+        statuses[status] += count
+    print(f"hostile bodies (issue 14): {hostile} sent, statuses {dict(sorted(statuses.items()))}")
+    for (label, kind, status), count in sorted(calls.hostile.items()):
+        print(f"  {label:<42} {kind:<11} {status} x{count}")
+    assert hostile > 0, "no hostile body was sent: the rule did not run"
     shallow = [label for label in MUST_REACH if not calls.reached(label)]
     assert not shallow, f"no generated 2xx for {shallow}:\n{calls.table(labels)}"

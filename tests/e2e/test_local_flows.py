@@ -27,6 +27,7 @@ from sutasoma.domain.periods import add_months
 from tests.support.claims import claim_body
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.local_stack import StackProcess, user_clients
+from tests.support.uploads import JPEG, post_file
 
 pytestmark = pytest.mark.e2e
 
@@ -197,15 +198,16 @@ def file_with_documents(agent: httpx.Client, body: dict[str, Any]) -> dict[str, 
     for doc_type in claim["required_documents"]:
         issued = agent.post(f"/claims/{claim_id}/documents", json={"doc_type": doc_type})
         assert issued.status_code == 200, issued.text
-        upload_url = issued.json()["upload_url"]
-        assert httpx.URL(upload_url).host == "127.0.0.1"  # moto, never a real bucket
-        put = httpx.put(
-            upload_url, content=b"\xff\xd8\xff\xe0 scan " + doc_type.encode(), headers={"Content-Type": "image/jpeg"},
-            trust_env=False, timeout=30.0,
-        )  # fmt: skip
-        assert put.status_code == 200, put.text
-    documents = agent.get(f"/claims/{claim_id}").json()["documents"]
-    assert documents and all(d["uploaded"] for d in documents), documents
+        assert httpx.URL(issued.json()["upload_url"]).host == "127.0.0.1"  # moto, never a real bucket
+        posted = post_file(issued.json(), JPEG)
+        assert posted.status_code == 204, posted.text
+    # Checked asynchronously: S3 -> EventBridge -> DocumentCheckFunction (local/eventbridge/).
+    seen = poll(
+        lambda: agent.get(f"/claims/{claim_id}").json(),
+        lambda read: all(d["uploaded"] for d in read["documents"]),
+        10.0,
+    )
+    assert all(d["uploaded"] for d in seen[-1]["documents"]), seen[-1]["documents"]
     return claim
 
 

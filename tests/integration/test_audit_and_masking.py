@@ -23,6 +23,7 @@ from tests.support.claims import claim_body
 from tests.support.events import claims_for, http_event
 from tests.support.log_scan import PERSONAL
 from tests.support.road import AGENT, Road, get_claim, pay_one_month
+from tests.support.uploads import documents_in
 
 TODAY = today_wita()
 CURRENT = period_of(TODAY)
@@ -135,9 +136,7 @@ def test_reactivation_and_verification_are_recorded(road: Road) -> None:
     road.pump()
     filed = road.claim(http_event("POST", "/claims", body=claim_body(fid), claims=AGENT)).body
     cid = filed["claim_id"]
-    bucket = road.stack.ref("ClaimsBucket")
-    for doc in filed["required_documents"]:
-        road.stack.clients("s3").put_object(Bucket=bucket, Key=f"claims/{cid}/{doc}/x.pdf", Body=b"%PDF")
+    documents_in(road.stack, cid, filed["required_documents"])
     verified = road.claim(
         http_event("POST", "/claims/{claim_id}/verify", path_params={"claim_id": cid}, claims=COORDINATOR)
     )

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from local.pollers.stream_events import dynamodb_event_sources
 from local.pollers.streams import BatchOutcome, StreamPoller
+from local.template.specs import Physical
 from local.template.template import Template
 from sutasoma.adapters.audit_archive import AuditArchiveStore
 from sutasoma.adapters.dynamo.codec import to_dynamo
@@ -288,7 +289,11 @@ def test_the_lock_is_compliance_in_prod_and_governance_elsewhere() -> None:
         template = Template(
             ROOT / "template.yaml", parameter_overrides={"Stage": stage, "AuditRetentionDays": 30}
         )
-        props = template.resolve(template.properties("AuditArchiveBucket"), {})
+        logs = {
+            "AccessLogsBucket": Physical(ref="access-logs"),
+            "AccessLogsBucketPolicy": Physical(ref="policy"),
+        }
+        props = template.resolve(template.properties("AuditArchiveBucket"), logs)
         retention = props["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
         assert (retention["Mode"], int(retention["Days"])) == (mode, 30)
         assert str(props["ObjectLockEnabled"]).lower() == "true"

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from sutasoma.adapters.dynamo import keys
@@ -14,6 +13,7 @@ from sutasoma.domain.clock import period_of, today_wita
 from tests.support.claims import claim_body
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, file_claim, get_claim
+from tests.support.uploads import JPEG, post_file
 
 TODAY = today_wita()
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
@@ -50,8 +50,8 @@ def upload(road: Road, claim_id: str, doc_type: str) -> Any:
         )
     )  # fmt: skip
     assert url.status == 200, url.body
-    put = httpx.put(url.body["upload_url"], content=b"%PDF scan", headers={"Content-Type": "image/jpeg"})
-    assert put.status_code == 200
+    assert post_file(url.body, JPEG).status_code == 204
+    road.stack.check_uploads()  # S3 -> EventBridge -> DocumentCheckFunction
     return url
 
 

@@ -18,6 +18,7 @@ from sutasoma.domain.periods import add_months
 from tests.support.claims import claim_body
 from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, file_claim, get_claim
+from tests.support.uploads import JPEG, post_file
 
 TODAY = today_wita()
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
@@ -58,10 +59,8 @@ def upload_all(road: Road, claim: dict[str, Any]) -> None:
                        body={"doc_type": doc}, claims=AGENT)
         )  # fmt: skip
         assert url.status == 200, url.body
-        put = httpx.put(
-            url.body["upload_url"], content=b"%PDF-1.7 scan", headers={"Content-Type": "image/jpeg"}
-        )
-        assert put.status_code == 200
+        assert post_file(url.body, JPEG).status_code == 204
+    road.stack.check_uploads()  # S3 -> EventBridge -> DocumentCheckFunction
 
 
 def verify(road: Road, claim_id: str, claims: dict[str, str] = COORDINATOR, body: Any = None) -> Any:
@@ -207,7 +206,7 @@ def test_the_verifier_opens_each_document_and_each_opening_is_audited(road: Road
     opened = road.claim(http_event("GET", "/claims/{claim_id}/documents/{doc_type}", path_params=path,
                                    claims=COORDINATOR))  # fmt: skip
     assert opened.status == 200, opened.body
-    assert httpx.get(opened.body["download_url"]).content == b"%PDF-1.7 scan"
+    assert httpx.get(opened.body["download_url"]).content == JPEG
     reads = [r for r in road.audit_trail(filed["claim_id"]) if r["action"] == "DOCUMENT_READ"]
     assert (
         len(reads) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import httpx
 import pytest
 
 from sutasoma.adapters.queue import OutboundQueue
@@ -15,6 +14,7 @@ from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.stack import FunctionInvoker, MotoStack
+from tests.support.uploads import JPEG, post_file
 
 AGENT_LALABATA = claims_for("agent", "73.12.04", username="agen.lalabata")
 AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
@@ -191,7 +191,7 @@ def test_patch_by_agent_of_another_kecamatan(fresh: FunctionInvoker) -> None:
     assert (result.status, result.code) == (403, "FORBIDDEN")
 
 
-def test_ktp_upload_url_accepts_a_put(fresh: FunctionInvoker) -> None:
+def test_ktp_upload_url_is_a_presigned_post_and_the_copy_counts_once_checked(fresh: FunctionInvoker) -> None:
     farmer = register_one(fresh)
     result = fresh(
         http_event(
@@ -203,14 +203,23 @@ def test_ktp_upload_url_accepts_a_put(fresh: FunctionInvoker) -> None:
     )
     assert result.status == 200, result.body
     assert result.body["object_key"].startswith(f"ktp/{farmer['farmer_id']}/")
-    assert result.body["expires_in"] == 900
-    put = httpx.put(
-        result.body["upload_url"], content=b"\xff\xd8 a jpeg", headers={"Content-Type": "image/jpeg"}
-    )
-    assert put.status_code == 200
+    assert result.body["expires_in"] == 900 and result.body["max_bytes"] == 5 * 1024 * 1024
+    assert result.body["fields"]["Content-Type"] == "image/jpeg"
+    posted = post_file(result.body, JPEG)
+    assert posted.status_code == 204, posted.text
     bucket = fresh.stack.ref("KtpBucket")
     stored = fresh.stack.clients("s3").get_object(Bucket=bucket, Key=result.body["object_key"])
-    assert stored["Body"].read() == b"\xff\xd8 a jpeg"
+    assert stored["Body"].read() == JPEG and stored["ContentType"] == "image/jpeg"
+    assert get_farmer(fresh, farmer["farmer_id"])["ktp_uploaded_at"] is None  # not checked yet
+    fresh.stack.check_uploads()
+    assert get_farmer(fresh, farmer["farmer_id"])["ktp_uploaded_at"] is not None
+
+
+def get_farmer(fn: FunctionInvoker, farmer_id: str) -> dict[str, Any]:
+    result = fn(http_event("GET", "/farmers/{farmer_id}", path_params={"farmer_id": farmer_id}, claims=ADMIN))
+    assert result.status == 200, result.body
+    body: dict[str, Any] = result.body
+    return body
 
 
 def test_ktp_refusals(fresh: FunctionInvoker) -> None:

@@ -77,6 +77,14 @@ OTHER: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "ImportChunkFunction",
         _partial_failures("5f6e7d8c-0004-4b3a-9c8d-7e6f5a4b3c2d"),
     ),
+    # S3's "Object Created" (EventBridge) of a KTP copy in a bucket this stack does not have (the
+    # stack's own bucket names differ): nothing to check, nothing deleted.
+    "document_check_object_created.json": ("DocumentCheckFunction", lambda r: r == {"checked": False}),
+    # Cognito's pre-token trigger for an agent: no MFA required of agents, the token as it is.
+    "token_gate_agent.json": (
+        "TokenGateFunction",
+        lambda r: r["userName"] == "agen.lalabata" and r["response"] == {"claimsOverrideDetails": None},
+    ),
     # An audit record's INSERT: archived (again: already archived), nothing reported failed.
     "audit_archive_stream.json": ("AuditArchiveFunction", _partial_failures()),
     "audit_archive_verify.json": (

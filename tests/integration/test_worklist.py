@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import httpx
 import pytest
 
 from sutasoma.adapters.dynamo import keys
@@ -21,6 +20,7 @@ from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body
 from tests.support.records import farmer_record
 from tests.support.stack import FunctionInvoker, MotoStack
+from tests.support.uploads import JPEG, post_file
 
 AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
@@ -115,8 +115,8 @@ class Desk:
             )
         )  # fmt: skip
         assert url.status == 200, url.body
-        put = httpx.put(url.body["upload_url"], content=b"scan", headers={"Content-Type": "image/jpeg"})
-        assert put.status_code == 200
+        assert post_file(url.body, JPEG).status_code == 204
+        self.stack.check_uploads()  # S3 -> EventBridge -> DocumentCheckFunction
 
 
 @pytest.fixture

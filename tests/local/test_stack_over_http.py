@@ -160,7 +160,7 @@ def test_bucket_secret_user_pool_groups_and_client_exist(
     s3 = aws_client(local_stack, "s3")
     declared = template.resources_of_type("AWS::S3::Bucket")
     for logical_id, bucket in local_stack["buckets"].items():
-        # Buckets that take presigned uploads from the app carry the template's CORS rule.
+        # Buckets that take presigned uploads (POSTs) from the app carry the template's CORS rule.
         if "CorsConfiguration" in declared[logical_id].get("Properties", {}):
             cors = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
             rule = declared[logical_id]["Properties"]["CorsConfiguration"]["CorsRules"][0]
@@ -194,7 +194,7 @@ def test_bucket_secret_user_pool_groups_and_client_exist(
     assert "ALLOW_USER_PASSWORD_AUTH" in client["UserPoolClient"]["ExplicitAuthFlows"]
     pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert "custom:kecamatan" in {a["Name"] for a in pool["SchemaAttributes"]}
-    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 10
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
 
 
 # ---------------------------------------------------------------------------------- routing

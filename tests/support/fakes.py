@@ -13,7 +13,16 @@ from typing import Any
 
 from sutasoma.app.common import Writer
 from sutasoma.app.outbox import Dispatcher
-from sutasoma.app.ports import ClaimQuery, FarmerQuery, RefundQuery, Registration, Storage, VersionTaken
+from sutasoma.app.ports import (
+    ClaimQuery,
+    FarmerQuery,
+    PresignedPost,
+    RefundQuery,
+    Registration,
+    Storage,
+    StoredObject,
+    VersionTaken,
+)
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
@@ -326,21 +335,38 @@ class MemoryIdempotency:
 
 
 class MemoryDocuments:
+    """A bucket in memory: objects (bytes, content type, version), and what was presigned."""
+
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.types: dict[str, str] = {}
+        self.posts: list[tuple[str, str, int, int]] = []  # (key, content type, min, max)
+        self.deleted: list[tuple[str, str | None]] = []
 
-    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str:
-        return f"memory://{object_key}?type={content_type}"
+    def presign_post(
+        self, object_key: str, content_type: str, min_bytes: int, max_bytes: int, expires_in: int
+    ) -> PresignedPost:
+        self.posts.append((object_key, content_type, min_bytes, max_bytes))
+        return PresignedPost(f"memory://{object_key}", {"key": object_key, "Content-Type": content_type})
 
-    def uploaded_types(self, prefix: str) -> set[str]:
-        return {
-            key[len(prefix) :].split("/", 1)[0]
-            for key, body in self.objects.items()
-            if key.startswith(prefix) and body
-        }
+    def presign_get(self, object_key: str, expires_in: int) -> str:
+        return f"memory://{object_key}?expires={expires_in}"
+
+    def head(self, object_key: str) -> StoredObject | None:
+        if object_key not in self.objects:
+            return None
+        return StoredObject(len(self.objects[object_key]), self.types.get(object_key), "v1")
+
+    def read_head(self, object_key: str, length: int, version_id: str | None = None) -> bytes:
+        return self.objects[object_key][:length]
+
+    def delete(self, object_key: str, version_id: str | None = None) -> None:
+        self.deleted.append((object_key, version_id))
+        self.objects.pop(object_key, None)
 
     def put(self, object_key: str, body: bytes, content_type: str) -> None:
         self.objects[object_key] = body
+        self.types[object_key] = content_type
 
 
 class FakeBpjs:

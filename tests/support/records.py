@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sutasoma.domain.claim import Claimant, ClaimRecord, ClaimStatus, Estimate, StatusChange
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
@@ -63,3 +64,28 @@ def payment_record(periods: list[str], recorded_at: str, **overrides: Any) -> Pa
     }
     fields.update(overrides)
     return PaymentRecord.model_validate(fields)
+
+
+def claim_record(**overrides: Any) -> ClaimRecord:
+    """A SUBMITTED JKM claim needing a KPJ card and a death certificate."""
+    fields: dict[str, Any] = {
+        "claim_id": new_id(),
+        "farmer_id": new_id(),
+        "kecamatan_code": "73.12.04",
+        "claim_type": "JKM",
+        "outcome": "death",
+        "incident_date": date(2026, 3, 1),
+        "description": "Meninggal dunia di rumah.",
+        "claimant": Claimant(full_name="Ahli Waris", relationship="spouse", phone="081234567891"),
+        "status": ClaimStatus.SUBMITTED,
+        "estimated_benefit": Estimate(total=42_000_000, items=()),
+        "required_documents": ("kpj_card", "death_certificate"),
+        "history": (
+            StatusChange(status=ClaimStatus.SUBMITTED, at="2026-03-02T02:00:00Z", by="agen.lalabata"),
+        ),
+        "created_by": "agen.lalabata",
+        "created_at": "2026-03-02T02:00:00Z",
+        "updated_at": "2026-03-02T02:00:00Z",
+    }
+    fields.update(overrides)
+    return ClaimRecord.model_validate(fields)

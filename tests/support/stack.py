@@ -49,6 +49,21 @@ class HttpResult:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
 
+class LandedObjects:
+    """S3's EventBridge events of the objects created in moto (the local stack's listener,
+    local/eventbridge/s3.py), kept until a test delivers them (MotoStack.check_uploads)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def put(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+    def take(self) -> list[dict[str, Any]]:
+        taken, self.events = self.events, []
+        return taken
+
+
 @dataclass
 class MotoStack:
     url: str
@@ -57,6 +72,21 @@ class MotoStack:
     functions: dict[str, FunctionSpec]
     clients: Clients
     env_overrides: dict[str, str] = field(default_factory=dict)
+    landed: LandedObjects = field(default_factory=LandedObjects)
+
+    def check_uploads(self) -> list[dict[str, Any]]:
+        """Deliver the S3 events of the objects created since the last call to the functions of
+        the template's matching EventBridge rules, in this thread (as the local stack's bus would,
+        asynchronously): what each function answered."""
+        from local.eventbridge.rules import event_rules
+
+        rules = event_rules(self.functions.values())
+        answers = []
+        for event in self.landed.take():
+            for rule in rules:
+                if rule.matches(event):
+                    answers.append(FunctionInvoker(self, rule.function_id).raw(event))
+        return answers
 
     def env_for(self, logical_id: str) -> dict[str, str]:
         return {
@@ -99,12 +129,15 @@ class MotoStack:
         """
         global _active_function
         httpx.post(f"{self.url}/moto-api/reset").raise_for_status()
+        self.landed.take()
         self.created = create_resources(self.template, self.clients)
         self.functions = {f.logical_id: f for f in self.template.functions(self.created.physical)}
         _active_function = None  # rebuild services: names and ARNs may have changed
 
 
 def start_stack() -> tuple[Any, MotoStack]:
+    from local.eventbridge.s3 import ObjectEvents
+
     os.environ.update(FAKE_AWS_ENV)
     serialize_moto_dynamodb()
     server, url = start_moto(0)
@@ -112,7 +145,9 @@ def start_stack() -> tuple[Any, MotoStack]:
     clients = Clients(url)
     created = create_resources(template, clients)
     functions = {f.logical_id: f for f in template.functions(created.physical)}
-    return server, MotoStack(url, template, created, functions, clients)
+    stack = MotoStack(url, template, created, functions, clients)
+    ObjectEvents(stack.landed).start()  # for the session: moto's S3 is the process's
+    return server, stack
 
 
 _active_function: tuple[str, tuple[tuple[str, str], ...]] | None = None

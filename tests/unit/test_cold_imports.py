@@ -44,10 +44,11 @@ HEAVY = {
 
 LOGICAL_IDS = {
     "audit_archive": "AuditArchiveFunction", "bpjs_callback": "BpjsCallbackFunction", "bpjs_sync": "BpjsSyncFunction",
-    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "outbox_sweeper": "OutboxSweeperFunction",
-    "pay": "PayFunction", "reconcile": "ReconcileFunction", "register": "RegisterFunction",
-    "report": "ReportFunction",
+    "claim": "ClaimFunction", "dlq_redrive": "DlqRedriveFunction", "document_check": "DocumentCheckFunction",
+    "outbox_sweeper": "OutboxSweeperFunction", "pay": "PayFunction", "reconcile": "ReconcileFunction",
+    "register": "RegisterFunction", "report": "ReportFunction",
     "imports": "ImportsFunction", "import_validate": "ImportValidateFunction", "import_chunk": "ImportChunkFunction",
+    "token_gate": "TokenGateFunction",
 }  # fmt: skip
 
 _CHILD = """
@@ -131,6 +132,7 @@ def test_every_function_is_checked() -> None:
                 "bpjs_sync",
                 "claim",
                 "dlq_redrive",
+                "document_check",
                 "import_chunk",
                 "import_validate",
                 "imports",
@@ -139,6 +141,7 @@ def test_every_function_is_checked() -> None:
                 "reconcile",
                 "register",
                 "report",
+                "token_gate",
             ]
         )
         == FUNCTIONS

@@ -307,7 +307,8 @@ def tiny_jpeg(browser: Browser) -> bytes:
 
 
 def upload_documents(client: httpx.Client, claim: dict[str, Any], jpeg: bytes) -> None:
-    """Every required document of a claim, through the presigned URLs (PUT today, POST in r2)."""
+    """Every required document of a claim, through its presigned POST (CONTRACT r2), then until
+    each counts (checked when it lands: S3 -> EventBridge -> DocumentCheckFunction)."""
     for doc_type in claim["required_documents"]:
         target = client.post(
             f"/claims/{claim['claim_id']}/documents",
@@ -316,15 +317,14 @@ def upload_documents(client: httpx.Client, claim: dict[str, Any], jpeg: bytes) -
         assert target.status_code == 200, target.text
         upload = target.json()
         with httpx.Client(timeout=30.0, trust_env=False) as s3:
-            if "fields" in upload:
-                sent = s3.post(
-                    upload["upload_url"],
-                    data=upload["fields"],
-                    files={"file": ("doc.jpg", jpeg, "image/jpeg")},
-                )
-            else:
-                sent = s3.put(upload["upload_url"], content=jpeg, headers={"Content-Type": "image/jpeg"})
+            sent = s3.post(
+                upload["upload_url"], data=upload["fields"], files={"file": ("doc.jpg", jpeg, "image/jpeg")}
+            )
         assert sent.status_code in (200, 204), sent.text
+    deadline = time.monotonic() + 15
+    while not all(d["uploaded"] for d in client.get(f"/claims/{claim['claim_id']}").json()["documents"]):
+        assert time.monotonic() < deadline, "the documents were not checked within 15 s"
+        time.sleep(0.2)
 
 
 def ktp_objects(stack: dict[str, Any], farmer_id: str) -> list[dict[str, Any]]:

@@ -1,6 +1,5 @@
-"""Browser tests of what the app does with CONTRACT.md revision 2, which the API on this branch does
-not have yet. Off until r2 is on main: run them with SUTASOMA_R2=1, then delete the skip below.
-Each test names the r2 items it needs:
+"""Browser tests of what the app does with CONTRACT.md revision 2. Each test names the r2 items it
+uses:
 
 - stale quote:      GET quote `first_period`; POST payments `first_period` -> 409 QUOTE_STALE + `quote`
 - death:            POST /farmers/{id}/death; coverage state ENDED
@@ -12,8 +11,8 @@ Each test names the r2 items it needs:
 
 from __future__ import annotations
 
-import os
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,11 +39,6 @@ from tests.e2e.browser.conftest import (
 )
 
 pytestmark = [pytest.mark.e2e]
-# The r2 items still being built; SUTASOMA_R2=1 runs them anyway.
-r2_pending = pytest.mark.skipif(
-    os.environ.get("SUTASOMA_R2") != "1",
-    reason="needs an r2 item not yet on main (see the module docstring); SUTASOMA_R2=1 runs it",
-)
 
 
 def rupiah(amount: int) -> str:
@@ -163,7 +157,6 @@ def test_the_coordinator_opens_every_document_then_verifies(
     assert agent.get(f"/claims/{claim['claim_id']}").json()["status"] != "SUBMITTED"
 
 
-@r2_pending
 def test_the_ktp_photo_goes_up_as_a_presigned_post_within_its_limit(
     phone: Phone, user: Callable[[str], httpx.Client], stack: dict[str, Any], camera_photo: bytes
 ) -> None:
@@ -179,6 +172,10 @@ def test_the_ktp_photo_goes_up_as_a_presigned_post_within_its_limit(
     (farmer,) = farmers_named(agent, name)
     (ktp,) = ktp_objects(stack, farmer["farmer_id"])
     assert ktp["ContentType"] == "image/jpeg" and ktp["Size"] <= 1_000_000
-    assert agent.get(f"/farmers/{farmer['farmer_id']}").json()["ktp_uploaded_at"]
+    # The file counts once the server checked it (S3 -> EventBridge -> DocumentCheckFunction).
+    deadline = time.monotonic() + 15
+    while not agent.get(f"/farmers/{farmer['farmer_id']}").json()["ktp_uploaded_at"]:
+        assert time.monotonic() < deadline, "the KTP copy was never checked"
+        time.sleep(0.25)
     phone.page.get_by_role("link", name="Buka data petani").click()
     expect(phone.page.get_by_text(re.compile("Foto KTP tersimpan"))).to_be_visible()

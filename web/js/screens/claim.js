@@ -47,9 +47,26 @@ export function estimate(claim) {
   );
 }
 
+// The server checks each file once it is in storage (JPEG/PNG/PDF, not nearly empty): a second or
+// two after the upload the claim says whether it counts.
+async function checked(app, claimId, docType, before) {
+  for (let i = 0; i < 40; i += 1) {
+    const claim = await app.api.get(`/claims/${claimId}`);
+    const doc = claim.documents.find((d) => d.doc_type === docType);
+    if (doc && (doc.uploaded_at !== before.uploaded_at || doc.refused?.object_key !== before.refused?.object_key)) return doc;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
+
+function documentStatus(doc) {
+  if (doc.status === "REFUSED" && !doc.uploaded) return `Ditolak: ${doc.refused?.reason ?? "berkas tidak sah"}`;
+  return doc.uploaded ? "Terunggah" : doc.required ? "Belum ada" : "Tidak wajib";
+}
+
 function documentRow(app, claim, doc, refresh) {
   const input = h("input", { type: "file", accept: "image/*", capture: "environment", class: "visually-hidden", id: `doc-${doc.doc_type}` });
-  const status = h("span", { class: "doc-status", role: "status" }, doc.uploaded ? "Terunggah" : doc.required ? "Belum ada" : "Tidak wajib");
+  const status = h("span", { class: "doc-status", role: "status" }, documentStatus(doc));
   input.addEventListener("change", async () => {
     const file = input.files?.[0];
     if (!file) return;
@@ -58,7 +75,9 @@ function documentRow(app, claim, doc, refresh) {
       const photo = await shrinkPhoto(file);
       const target = await app.api.post(`/claims/${claim.claim_id}/documents`, { doc_type: doc.doc_type, content_type: "image/jpeg" });
       await uploadPresigned(target, photo, "image/jpeg", `${doc.doc_type}.jpg`);
-      toast(`${doc.name} terunggah.`);
+      status.textContent = "Memeriksa…";
+      const result = await checked(app, claim.claim_id, doc.doc_type, doc);
+      toast(result && !result.uploaded ? `${doc.name} ditolak: ${result.refused?.reason ?? ""}` : `${doc.name} terunggah.`);
       refresh();
     } catch (error) {
       status.textContent = error.detail ?? error.message;

@@ -39,3 +39,16 @@ class NoDirectory:
 
     def names(self) -> dict[str, str]:
         return {}
+
+
+class CognitoMfa:
+    """A user's second factors, as Cognito keeps them (AdminGetUser: UserMFASettingList)."""
+
+    client = aws.LazyClient("cognito-idp")
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    def totp_enabled(self, user_pool_id: str, username: str) -> bool:
+        user = self.client.admin_get_user(UserPoolId=user_pool_id, Username=username)
+        return "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])

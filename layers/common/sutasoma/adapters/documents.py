@@ -1,10 +1,29 @@
-"""Private document buckets (KTP copies, claim documents): presigned uploads only."""
+"""Private document buckets (KTP copies, claim documents, report files): presigned uploads and
+downloads, and what the check of an upload reads (app/uploads.py).
+
+Signing is local (no AWS call): a presigned POST is a policy document, base64-encoded and signed
+with the function's credentials, that S3 enforces when the file arrives. Ours allows exactly one
+key (the farmer's or the claim's prefix, a new ULID), one content type, and a size range.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sutasoma.adapters import aws
+from sutasoma.app.ports import PresignedPost, StoredObject
+
+_MISSING = ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
+
+
+def post_conditions(object_key: str, content_type: str, min_bytes: int, max_bytes: int) -> list[Any]:
+    """The POST policy's conditions (besides the bucket and the signature's, which boto3 adds):
+    the exact key, the exact content type, the size range S3 checks before it stores anything."""
+    return [
+        {"key": object_key},
+        {"Content-Type": content_type},
+        ["content-length-range", min_bytes, max_bytes],
+    ]
 
 
 class DocumentBucket:
@@ -14,60 +33,57 @@ class DocumentBucket:
 
     client = aws.LazyClient("s3")
 
-    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str:
-        # Signing is local (no AWS call); the content type is part of the signature, so the
-        # app must send the same Content-Type header with its PUT.
-        url: str = self.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self.bucket, "Key": object_key, "ContentType": content_type},
+    def presign_post(
+        self, object_key: str, content_type: str, min_bytes: int, max_bytes: int, expires_in: int
+    ) -> PresignedPost:
+        signed = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=object_key,
+            Fields={"Content-Type": content_type},
+            Conditions=post_conditions(object_key, content_type, min_bytes, max_bytes),
             ExpiresIn=expires_in,
-            HttpMethod="PUT",
         )
-        return url
+        return PresignedPost(url=str(signed["url"]), fields={k: str(v) for k, v in signed["fields"].items()})
 
     def presign_get(self, object_key: str, expires_in: int) -> str:
-        """A link to read one object, for the minutes a reader needs (signed locally)."""
         url: str = self.client.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": object_key},
-            ExpiresIn=expires_in,
-            HttpMethod="GET",
+            "get_object", Params={"Bucket": self.bucket, "Key": object_key}, ExpiresIn=expires_in
         )
         return url
 
-    def latest(self, prefix: str) -> str | None:
-        """The key of the newest non-empty object under `prefix`, if any."""
-        found: list[tuple[Any, str]] = []
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            found += [
-                (item["LastModified"], item["Key"])
-                for item in page.get("Contents", [])
-                if item.get("Size", 0) > 0
-            ]
-        return max(found)[1] if found else None
-
-    def exists(self, object_key: str) -> bool:
+    def head(self, object_key: str) -> StoredObject | None:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=object_key)
+            found = self.client.head_object(Bucket=self.bucket, Key=object_key)
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                return False
+            if error.response["Error"]["Code"] in _MISSING:
+                return None
             raise
-        return True
+        return StoredObject(
+            size=int(found["ContentLength"]),
+            content_type=found.get("ContentType"),
+            version_id=found.get("VersionId"),
+        )
 
-    def uploaded_types(self, prefix: str) -> set[str]:
-        """The document types present under `prefix` (keys `<prefix><doc_type>/<file>`)."""
-        found: set[str] = set()
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                rest = item["Key"][len(prefix) :]
-                if "/" in rest and item.get("Size", 0) > 0:
-                    found.add(rest.split("/", 1)[0])
-        return found
+    def read_head(self, object_key: str, length: int, version_id: str | None = None) -> bytes:
+        """The first `length` bytes of the object (of that version)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": object_key, "Range": f"bytes=0-{length - 1}"}
+        if version_id and version_id != "null":
+            params["VersionId"] = version_id
+        body = self.client.get_object(**params)["Body"]
+        try:
+            data: bytes = body.read(length)
+        finally:
+            body.close()
+        return data
+
+    def delete(self, object_key: str, version_id: str | None = None) -> None:
+        """Gone for good when a version is named (a versioned bucket keeps the bytes otherwise)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": object_key}
+        if version_id and version_id != "null":
+            params["VersionId"] = version_id
+        self.client.delete_object(**params)
 
     def put(self, object_key: str, body: bytes, content_type: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=object_key, Body=body, ContentType=content_type)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sutasoma.domain.errors import Forbidden, Unauthorized
+from sutasoma.domain.errors import Forbidden, MfaRequired, Unauthorized
 from sutasoma.domain.identity import ROLE_ORDER, Caller, Role
 from sutasoma.domain.places import is_kecamatan
 
@@ -34,6 +34,11 @@ def caller_from_claims(claims: Mapping[str, Any] | None, request_id: str | None 
         raise Unauthorized("Yang dikirim token akses: kirim ID token (IdToken) dari hasil login.")
     groups = set(parse_groups(claims.get("cognito:groups")))
     role = next((r for r in ROLE_ORDER if r.value in groups), None)
+    if role is None and str(claims.get("mfa_setup_required", "")).lower() == "true":
+        # functions/token_gate: a staff account without TOTP gets a token without its roles.
+        raise MfaRequired(
+            "Akun staf wajib memakai MFA: pasang aplikasi autentikator (TOTP), lalu masuk kembali."
+        )
     if role is None:
         raise Forbidden("Akun Anda belum diberi peran (agent, coordinator, atau admin).")
     kecamatan = str(claims.get("custom:kecamatan") or "").strip() or None

@@ -16,17 +16,19 @@ from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.privacy import mask_bank_account, mask_phone
 
 if TYPE_CHECKING:
-    from sutasoma.api.models.claims import ClaimantOut, ClaimOut
+    from sutasoma.api.models.claims import ClaimantOut, ClaimOut, DocumentStatus
+    from sutasoma.api.models.common import RefusedUpload
     from sutasoma.api.models.farmers import Farmer, FarmerDetail, ImportedOut
     from sutasoma.api.models.payments import Payment, Quote, QuoteLine
     from sutasoma.api.models.refunds import Refund
     from sutasoma.api.models.worklist import Worklist
     from sutasoma.app.claims import ClaimView
-    from sutasoma.domain.claim import Claimant
+    from sutasoma.domain.claim import Claimant, ClaimRecord
     from sutasoma.domain.farmer import FarmerRecord
     from sutasoma.domain.payment import CoverageSnapshot, PaidLine, PaymentRecord
     from sutasoma.domain.payment import Quote as QuoteRecord
     from sutasoma.domain.refund import RefundRecord
+    from sutasoma.domain.uploads import FileCheck
     from sutasoma.domain.worklist import Worklist as WorklistRecord
 
 
@@ -53,6 +55,7 @@ def farmer_out(farmer: FarmerRecord, today: date | None = None, *, masked: bool 
         registration_status=farmer.registration_status, kpj_number=farmer.kpj_number,
         coverage=CoverageOut(state=coverage.state, paid_through=coverage.paid_through),
         deceased_on=farmer.deceased_on, ktp_uploaded_at=farmer.ktp_uploaded_at,
+        ktp_refused=refused_out(farmer.ktp_refused) if farmer.ktp_refused else None,
         monthly_contribution=contribution_for(period_of(today), farmer.monthly_income).amount,
         registered_by=farmer.registered_by, registered_at=farmer.registered_at, updated_at=farmer.updated_at,
         imported=imported_out(farmer),
@@ -126,23 +129,36 @@ def claimant_out(claimant: Claimant, *, in_list: bool, whole_account: bool) -> C
     )
 
 
-def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
-    from sutasoma.api.models.claims import (
-        BenefitItemOut,
-        ClaimEvent,
-        ClaimOut,
-        DocumentStatus,
-        EstimatedBenefit,
-    )
+def refused_out(check: FileCheck) -> RefusedUpload:
+    from sutasoma.api.models.common import RefusedUpload
+
+    return RefusedUpload(
+        object_key=check.object_key, checked_at=check.checked_at, refusal=check.refusal or "CONTENT_MISMATCH",
+        reason=check.reason or "",
+    )  # fmt: skip
+
+
+def document_out(claim: ClaimRecord, doc_type: str) -> DocumentStatus:
+    """One required document as the claim records its checks (domain/claim.py ClaimDocument)."""
+    from sutasoma.api.models.claims import DocumentStatus
     from sutasoma.domain.documents import DOC_NAMES, DocType
 
+    accepted, refused = claim.document(doc_type), claim.refused_document(doc_type)
+    return DocumentStatus(
+        doc_type=doc_type, name=DOC_NAMES[DocType(doc_type)], required=True, uploaded=accepted is not None,
+        status="ACCEPTED" if accepted else ("REFUSED" if refused else "MISSING"),
+        uploaded_at=accepted.checked_at if accepted else None,
+        content_type=accepted.content_type if accepted else None,
+        size_bytes=accepted.size_bytes if accepted else None,
+        refused=refused_out(refused) if refused else None,
+    )  # fmt: skip
+
+
+def claim_out(view: ClaimView, *, in_list: bool = False) -> ClaimOut:
+    from sutasoma.api.models.claims import BenefitItemOut, ClaimEvent, ClaimOut, EstimatedBenefit
+
     claim = view.claim
-    documents = [
-        DocumentStatus(
-            doc_type=doc, name=DOC_NAMES[DocType(doc)], required=True, uploaded=doc in view.uploaded
-        )
-        for doc in claim.required_documents
-    ]
+    documents = [document_out(claim, doc) for doc in claim.required_documents]
     return ClaimOut(
         claim_id=claim.claim_id, farmer_id=claim.farmer_id, kecamatan_code=claim.kecamatan_code,
         type=claim.claim_type, outcome=claim.outcome, status=claim.status, incident_date=claim.incident_date,

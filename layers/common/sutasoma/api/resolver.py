@@ -21,6 +21,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api.identity import caller_from_claims
+from sutasoma.api.request_limits import request_refusal
 from sutasoma.domain.errors import DomainError, FieldError
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.validation import validation_errors
@@ -115,6 +116,16 @@ def error_response(error: Exception) -> Response[str]:
     )
 
 
+def _proxy_response(response: Response[str]) -> dict[str, Any]:
+    """A problem answered without the router, in the payload 2.0 response shape."""
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": response.content_type or PROBLEM_JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
 def _body_is_text(event: dict[str, Any]) -> bool:
     body = event.get("body")
     if not body or not event.get("isBase64Encoded"):
@@ -149,6 +160,12 @@ def lambda_entry(
     @tracer.capture_lambda_handler(capture_response=False)  # responses may hold personal data
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        refused = request_refusal(event)  # 415/422 before anything parses the body
+        if refused is not None:
+            logger.info("request body refused", extra={"code": refused.code, "status": refused.status})
+            return _proxy_response(
+                problem(refused.status, refused.code, refused.title, refused.detail, refused.errors)
+            )
         if on_invoke is not None:
             on_invoke(context)
         return app.resolve(event, context)

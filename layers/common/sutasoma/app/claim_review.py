@@ -1,6 +1,7 @@
-"""A claim's documents and its verification: the agent uploads, the coordinator or admin opens
-every document (each opening audited) and verifies it — never the user who filed it (four
-eyes) — and the claim goes to BPJS through the outbox."""
+"""A claim's documents and its verification: the agent uploads (a presigned POST), the file is
+checked when it lands (app/uploads.py records it on the claim: ClaimRecord.documents), the
+coordinator or admin opens every document (each opening audited) and verifies it — never the
+user who filed it (four eyes) — and the claim goes to BPJS through the outbox."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.claims import ClaimDesk, ClaimView
 from sutasoma.app.common import Writer, retry_on_conflict
-from sutasoma.app.farmer_records import Upload
+from sutasoma.app.farmer_records import Download, Upload, presigned_upload
 from sutasoma.app.ports import AuditTrail, Documents
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
@@ -29,13 +30,8 @@ from sutasoma.domain.errors import (
 from sutasoma.domain.identity import STAFF, Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
+from sutasoma.domain.uploads import CLAIM_DOCUMENT_UPLOAD, document_key
 from sutasoma.runtime.observability import logger
-
-DOC_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-
-
-def documents_prefix(claim_id: str, doc_type: str | None = None) -> str:
-    return f"claims/{claim_id}/" + (f"{doc_type}/" if doc_type else "")
 
 
 def with_disability(claim: ClaimRecord, percent: int | None) -> dict[str, Any]:
@@ -60,19 +56,23 @@ def with_disability(claim: ClaimRecord, percent: int | None) -> dict[str, Any]:
 
 class ClaimReview:
     def __init__(
-        self, desk: ClaimDesk, audit: AuditTrail, writer: Writer, documents: Documents, expires_seconds: int
+        self,
+        desk: ClaimDesk,
+        audit: AuditTrail,
+        writer: Writer,
+        documents: Documents,
+        expires_seconds: int,
+        download_seconds: int = 300,
     ) -> None:
         self.desk = desk
         self.audit = audit
         self.writer = writer
         self.documents = documents
         self.expires_seconds = expires_seconds
-
-    def uploaded(self, claim_id: str) -> frozenset[str]:
-        return frozenset(self.documents.uploaded_types(documents_prefix(claim_id)))
+        self.download_seconds = download_seconds
 
     def get(self, caller: Caller, claim_id: str) -> ClaimView:
-        return self.desk.get(caller, claim_id, self.uploaded(claim_id))
+        return self.desk.get(caller, claim_id)
 
     # ------------------------------------------------------------------ documents
     def upload(self, caller: Caller, claim_id: str, doc_type: str, content_type: str) -> Upload:
@@ -84,19 +84,18 @@ class ClaimReview:
             )
         if claim.status is not ClaimStatus.SUBMITTED:
             raise InvalidTransition("Dokumen hanya dapat ditambah sebelum klaim diverifikasi.")
-        object_key = f"{documents_prefix(claim_id, doc_type)}{new_id()}.{DOC_EXTENSIONS[content_type]}"
-        url = self.documents.presign_put(object_key, content_type, self.expires_seconds)
-        return Upload(url=url, object_key=object_key, expires_in=self.expires_seconds)
+        key = document_key(claim_id, doc_type, content_type)
+        return presigned_upload(
+            self.documents, key, content_type, CLAIM_DOCUMENT_UPLOAD, self.expires_seconds
+        )
 
-    def open_document(self, caller: Caller, claim_id: str, doc_type: str) -> Upload:
-        """A download link for a coordinator or admin checking the claim; the opening is audited."""
+    def open_document(self, caller: Caller, claim_id: str, doc_type: str) -> Download:
+        """A download link for a coordinator or admin checking the claim: the accepted file of
+        that type, as its check recorded it; the opening is audited."""
         caller.require_role(*STAFF, message="Hanya koordinator BPP atau admin yang membuka dokumen klaim.")
         claim = self.desk.load(caller, claim_id)
-        key = (
-            self.documents.latest(documents_prefix(claim_id, doc_type))
-            if doc_type in claim.required_documents
-            else None
-        )
+        document = claim.document(doc_type) if doc_type in claim.required_documents else None
+        key = document.object_key if document is not None else None
         if key is None:
             raise NotFound(f"Dokumen {doc_type} belum diunggah untuk klaim ini.")
         self.audit.record(
@@ -105,8 +104,7 @@ class ClaimReview:
                 farmer_id=claim.farmer_id, fields=(f"documents.{doc_type}",), detail={"doc_type": doc_type},
             )
         )  # fmt: skip
-        url = self.documents.presign_get(key, self.expires_seconds)
-        return Upload(url=url, object_key=key, expires_in=self.expires_seconds)
+        return Download(self.documents.presign_get(key, self.download_seconds), self.download_seconds)
 
     # ------------------------------------------------------------------ verify
     def verify(self, caller: Caller, claim_id: str, disability_percent: int | None = None) -> ClaimView:
@@ -125,7 +123,7 @@ class ClaimReview:
             raise InvalidTransition(
                 f"Klaim berstatus {claim.status.value}; hanya klaim SUBMITTED yang diverifikasi."
             )
-        uploaded = self.uploaded(claim_id)
+        uploaded = claim.uploaded_types()  # files that passed the check (app/uploads.py)
         missing = [doc for doc in claim.required_documents if doc not in uploaded]
         if missing:
             raise DocumentsMissing(

@@ -179,7 +179,7 @@ class ClaimDesk:
             self.idempotency, "claim", idempotency_key, f"{caller.sub}:{data.farmer_id}", data,
             lambda: retry_on_conflict(lambda: self._submit(caller, data)), ClaimRecord,
         )  # fmt: skip
-        return ClaimView(claim, frozenset())
+        return ClaimView(claim, claim.uploaded_types())
 
     def _submit(self, caller: Caller, data: NewClaim) -> ClaimRecord:
         farmer = load_farmer(self.farmers, caller, data.farmer_id)
@@ -230,7 +230,7 @@ class ClaimDesk:
         caller.require_kecamatan(claim.kecamatan_code)
         return claim
 
-    def get(self, caller: Caller, claim_id: str, uploaded: frozenset[str]) -> ClaimView:
+    def get(self, caller: Caller, claim_id: str) -> ClaimView:
         claim = self.load(caller, claim_id)
         whole_account = caller.is_staff and bool(claim.claimant.bank_account)
         # The claimant's phone (and, for a verifier, the bank account) is disclosed whole:
@@ -242,7 +242,7 @@ class ClaimDesk:
                 fields=("claimant.phone", "claimant.bank_account") if whole_account else ("claimant.phone",),
             )
         )  # fmt: skip
-        return ClaimView(claim, uploaded, whole_account)
+        return ClaimView(claim, claim.uploaded_types(), whole_account)
 
     def search(
         self, scope: Sequence[str], status: ClaimStatus | None, farmer_id: str | None, limit: int,

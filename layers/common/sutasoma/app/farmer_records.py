@@ -20,20 +20,21 @@ from sutasoma.domain.errors import (
     FarmerNotLapsed,
     FarmerRejected,
     FieldError,
+    NotFound,
     PreconditionFailed,
     ValidationFailed,
 )
 from sutasoma.domain.farmer import FarmerRecord, Heir
-from sutasoma.domain.identity import Caller
+from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.places import check_place
 from sutasoma.domain.records import Record
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, next_status
+from sutasoma.domain.uploads import KTP_UPLOAD, UploadRule, ktp_key
 from sutasoma.runtime.observability import logger
 
-KTP_CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 EDITABLE = ("phone", "address", "village_code", "commodity", "monthly_income", "heirs")
 
 
@@ -61,9 +62,26 @@ class FarmerFilters:
 
 @dataclass(frozen=True)
 class Upload:
+    """A presigned POST: the client sends `fields` then the file, as multipart/form-data, to `url`."""
+
     url: str
     object_key: str
     expires_in: int
+    fields: dict[str, str]
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    expires_in: int
+
+
+def presigned_upload(
+    bucket: Documents, object_key: str, content_type: str, rule: UploadRule, expires_in: int
+) -> Upload:
+    post = bucket.presign_post(object_key, content_type, rule.min_bytes, rule.max_bytes, expires_in)
+    return Upload(post.url, object_key, expires_in, post.fields, rule.max_bytes)
 
 
 def coverage_query(state: CoverageState | None, today: date) -> dict[str, Any] | None:
@@ -135,13 +153,20 @@ def version_in(etag: str, farmer_id: str) -> int | None:
 
 class FarmerRecords:
     def __init__(
-        self, farmers: Farmers, audit: AuditTrail, writer: Writer, ktp: Documents, upload_expires_seconds: int
+        self,
+        farmers: Farmers,
+        audit: AuditTrail,
+        writer: Writer,
+        ktp: Documents,
+        upload_expires_seconds: int,
+        download_expires_seconds: int = 300,
     ) -> None:
         self.farmers = farmers
         self.audit = audit
         self.writer = writer
         self.ktp = ktp
         self.upload_expires_seconds = upload_expires_seconds
+        self.download_expires_seconds = download_expires_seconds
 
     def get(self, caller: Caller, farmer_id: str) -> FarmerRecord:
         """The only answer with the whole NIK: recorded before it leaves (PDP: no unaudited
@@ -252,12 +277,28 @@ class FarmerRecords:
 
     def ktp_upload(self, caller: Caller, farmer_id: str, content_type: str) -> Upload:
         load_farmer(self.farmers, caller, farmer_id)
-        extension = KTP_CONTENT_TYPES.get(content_type)
-        if extension is None:
+        if not KTP_UPLOAD.allows(content_type):
             raise ValidationFailed(
                 "Jenis berkas KTP tidak didukung.",
                 [FieldError("content_type", "Gunakan image/jpeg, image/png, atau application/pdf.")],
             )
-        object_key = f"ktp/{farmer_id}/{new_id()}.{extension}"
-        url = self.ktp.presign_put(object_key, content_type, self.upload_expires_seconds)
-        return Upload(url=url, object_key=object_key, expires_in=self.upload_expires_seconds)
+        key = ktp_key(farmer_id, content_type)
+        return presigned_upload(self.ktp, key, content_type, KTP_UPLOAD, self.upload_expires_seconds)
+
+    def ktp_download(self, caller: Caller, farmer_id: str) -> Download:
+        """A short-lived link to the farmer's KTP copy (coordinators and admins): recorded before
+        it leaves, like a whole NIK."""
+        caller.require_role(
+            Role.COORDINATOR, Role.ADMIN, message="Hanya koordinator BPP atau admin yang dapat membuka KTP."
+        )
+        farmer = load_farmer(self.farmers, caller, farmer_id)
+        if farmer.ktp_object_key is None:
+            raise NotFound("Salinan KTP petani ini belum diunggah.")
+        self.audit.record(
+            by_caller(
+                caller, AuditAction.KTP_READ, farmer_id, f"farmer/{farmer_id}", iso_utc(now_utc()),
+                farmer_id=farmer_id, detail={"object_key": farmer.ktp_object_key},
+            )
+        )  # fmt: skip
+        url = self.ktp.presign_get(farmer.ktp_object_key, self.download_expires_seconds)
+        return Download(url, self.download_expires_seconds)

@@ -117,6 +117,11 @@ class Reports(Protocol):
     def preview(self, period: str) -> str | None: ...
 
 
+class MfaFactors(Protocol):
+    def totp_enabled(self, user_pool_id: str, username: str) -> bool:
+        """Has the user an authenticator app (TOTP) set up and enabled as a second factor?"""
+
+
 class Directory(Protocol):
     def names(self) -> dict[str, str]:
         """username -> full name of the users who have one."""
@@ -173,11 +178,32 @@ class BatchQueue(Protocol):
         """Every entry handed over (SendMessageBatch, 10 at a time), or an exception."""
 
 
+@dataclass(frozen=True)
+class PresignedPost:
+    """Where and how a client uploads one file: POST `url` as multipart/form-data with `fields`
+    (the signed policy among them), then the file."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str | None
+    version_id: str | None
+
+
 class Documents(Protocol):
-    def presign_put(self, object_key: str, content_type: str, expires_in: int) -> str: ...
+    """A private bucket of files: presigned uploads and downloads, and what the check needs."""
+
+    def presign_post(
+        self, object_key: str, content_type: str, min_bytes: int, max_bytes: int, expires_in: int
+    ) -> PresignedPost: ...
     def presign_get(self, object_key: str, expires_in: int) -> str: ...
-    def latest(self, prefix: str) -> str | None: ...
-    def uploaded_types(self, prefix: str) -> set[str]: ...
+    def head(self, object_key: str) -> StoredObject | None: ...
+    def read_head(self, object_key: str, length: int, version_id: str | None = None) -> bytes: ...
+    def delete(self, object_key: str, version_id: str | None = None) -> None: ...
     def put(self, object_key: str, body: bytes, content_type: str) -> None: ...
 
 
@@ -318,12 +344,6 @@ class ImportStore(Protocol):
     def nik_claims(self, nik_hashes: Sequence[str]) -> dict[str, str]: ...
     def kpj_claims(self, kpj_numbers: Sequence[str]) -> dict[str, str]: ...
     def farmers(self, farmer_ids: Sequence[str]) -> dict[str, FarmerRecord]: ...
-
-
-@dataclass(frozen=True)
-class PresignedPost:
-    url: str
-    fields: dict[str, str]
 
 
 class ImportFileInvalid(Exception):

@@ -36,6 +36,10 @@ class AuditAction(StrEnum):
     DOCUMENT_READ = "DOCUMENT_READ"
     FARMERS_EXPORTED = "FARMERS_EXPORTED"
     FARMER_IMPORTED = "FARMER_IMPORTED"
+    # A file that landed in S3, checked (domain/uploads.py): by the system, never a person.
+    KTP_UPLOADED = "KTP_UPLOADED"
+    DOCUMENT_UPLOADED = "DOCUMENT_UPLOADED"
+    UPLOAD_REFUSED = "UPLOAD_REFUSED"
 
 
 SYSTEM = "system"

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sutasoma.domain.benefits import BenefitItem
 from sutasoma.domain.errors import InvalidTransition
 from sutasoma.domain.records import Record, Versioned
+from sutasoma.domain.uploads import FileCheck
 
 
 class ClaimStatus(StrEnum):
@@ -66,6 +67,13 @@ class StatusChange(Record):
     reason: str | None = None
 
 
+class ClaimDocument(FileCheck):
+    """One checked upload of a document of the claim (domain/uploads.py): an ACCEPTED one is the
+    file a verifier opens; a REFUSED one says why the last try did not count."""
+
+    doc_type: str
+
+
 class ClaimRecord(Versioned):
     claim_id: str
     farmer_id: str
@@ -99,10 +107,36 @@ class ClaimRecord(Versioned):
     paid_at: str | None = None
     rejection_reason: str | None = None
     refiled_as: str | None = None  # REJECTED, then filed again as that claim
+    # Per document type at most one ACCEPTED file (the latest) and one REFUSED try (the latest).
+    documents: tuple[ClaimDocument, ...] = ()
 
     @property
     def rejected_at(self) -> str | None:
         return next((c.at for c in reversed(self.history) if c.status is ClaimStatus.REJECTED), None)
+
+    def document(self, doc_type: str) -> ClaimDocument | None:
+        """The accepted file of this document type, if any."""
+        return next((d for d in self.documents if d.doc_type == doc_type and d.accepted), None)
+
+    def refused_document(self, doc_type: str) -> ClaimDocument | None:
+        """The latest refused try of this type, when it came after the accepted file (if any)."""
+        refused = next((d for d in self.documents if d.doc_type == doc_type and not d.accepted), None)
+        accepted = self.document(doc_type)
+        if refused is None or (accepted is not None and accepted.object_key > refused.object_key):
+            return None
+        return refused
+
+    def uploaded_types(self) -> frozenset[str]:
+        """The document types with an accepted file: what counts as uploaded."""
+        return frozenset(d.doc_type for d in self.documents if d.accepted)
+
+    def with_document(self, checked: ClaimDocument) -> ClaimRecord:
+        """The claim's next version keeping `checked` (an older file of the same type and outcome
+        is forgotten: keys hold ULIDs, so a later key is a later upload)."""
+        kept = tuple(
+            d for d in self.documents if not (d.doc_type == checked.doc_type and d.status is checked.status)
+        )
+        return self.next(documents=(*kept, checked), updated_at=checked.checked_at)
 
     def moved(
         self, event: ClaimEvent, at: str, by: str, reason: str | None = None, **changes: object

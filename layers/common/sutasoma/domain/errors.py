@@ -188,6 +188,11 @@ class DeathAlreadyClaimed(Conflict):
     title = "Santunan kematian sudah diajukan"
 
 
+class MfaRequired(Forbidden):
+    code = "MFA_REQUIRED"
+    title = "MFA wajib untuk akun staf"
+
+
 class SelfVerification(Forbidden):
     code = "SELF_VERIFICATION"
     title = "Verifikasi oleh pengaju sendiri"

@@ -11,6 +11,7 @@ from sutasoma.domain.coverage import Coverage, coverage_on
 from sutasoma.domain.errors import FarmerDeceased, FieldError, IncidentDateInvalid
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.registration import RegistrationStatus
+from sutasoma.domain.uploads import FileCheck
 
 Sex = Literal["M", "F"]
 
@@ -101,9 +102,11 @@ class FarmerRecord(Versioned):
     # changes the system makes (BPJS's decision, paid-through) leave it: they never make a
     # person's If-Match stale (CONTRACT: a system change never fails a PATCH).
     edits: int = 0
-    # The KTP copy, once a valid file landed in S3.
+    # The KTP copy, once a valid file landed in S3 (domain/uploads.py); and the latest refused
+    # try after it, with why.
     ktp_uploaded_at: str | None = None
     ktp_object_key: str | None = None
+    ktp_refused: FileCheck | None = None
     # A member brought in by an import (CONTRACT "Imports and exports"), and the months imports
     # recorded as paid; `last_import_id`: the last import that wrote this record.
     imported: ImportedFrom | None = None

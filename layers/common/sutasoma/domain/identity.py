@@ -21,6 +21,9 @@ class Role(StrEnum):
 # When a user is in several groups, the widest role counts.
 ROLE_ORDER = (Role.ADMIN, Role.COORDINATOR, Role.AGENT)
 STAFF = (Role.COORDINATOR, Role.ADMIN)
+# Accounts that must sign in with a TOTP second factor (docs/decisions.md "Staff MFA"): they verify
+# claims, open KTP copies and documents, correct identities, see every kecamatan (admin).
+MFA_REQUIRED = STAFF
 
 
 @dataclass(frozen=True)

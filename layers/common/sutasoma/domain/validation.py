@@ -63,6 +63,9 @@ def _message(error: dict[str, Any]) -> str:
         "list_type": "Harus berupa daftar.",
         "too_long": "Terlalu banyak item.",
         "too_short": "Terlalu sedikit item.",
+        # api/models/common.py HumanText: control or invisible formatting characters.
+        "text_characters": "Mengandung karakter kontrol atau karakter tak terlihat (mis. NUL, pembalik arah "
+        "teks, spasi lebar nol) yang tidak diizinkan.",
     }
     return messages.get(kind, "Nilai tidak valid.")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -37,18 +37,21 @@ class ApiSettings(Settings):
         "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
         "idempotency_expires_seconds": "IDEMPOTENCY_EXPIRES_SECONDS",
         "upload_url_expires_seconds": "UPLOAD_URL_EXPIRES_SECONDS",
+        "download_url_expires_seconds": "DOWNLOAD_URL_EXPIRES_SECONDS",
         "bpjs_queue_url": "BPJS_QUEUE_URL",
     }
     idempotency_table_name: str = Field(min_length=1)
     idempotency_expires_seconds: int = Field(default=86_400, ge=60)
     upload_url_expires_seconds: int = Field(default=900, ge=60, le=3600)
+    # A link to a KTP copy or a claim document: short, each one audited when issued.
+    download_url_expires_seconds: int = Field(default=300, ge=30, le=3600)
     bpjs_queue_url: str = Field(min_length=1)
 
 
 class RegisterSettings(ApiSettings):
     ENV: ClassVar[dict[str, str]] = {
         "ktp_bucket": "KTP_BUCKET",
-        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "min_registration_age": "MIN_REGISTRATION_AGE",
         "max_registration_age": "MAX_REGISTRATION_AGE",
     }
@@ -127,7 +130,7 @@ class BpjsSyncSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "bpjs_queue_url": "BPJS_QUEUE_URL",
         "bpjs_base_url": "BPJS_BASE_URL",
-        "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",
+        "bpjs_credentials_secret_arn": "BPJS_CREDENTIALS_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "bpjs_rate_limit": "BPJS_RATE_LIMIT",
         "bpjs_max_concurrency": "BPJS_MAX_CONCURRENCY",
         "bpjs_parallel_messages": "BPJS_PARALLEL_MESSAGES",
@@ -152,7 +155,7 @@ class BpjsSyncSettings(Settings):
 class CallbackSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "bpjs_queue_url": "BPJS_QUEUE_URL",
-        "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",
+        "bpjs_callback_secret_arn": "BPJS_CALLBACK_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "bpjs_callback_window_seconds": "BPJS_CALLBACK_WINDOW_SECONDS",
     }
     bpjs_queue_url: str = Field(min_length=1)
@@ -208,7 +211,7 @@ class ImportValidateSettings(Settings):
     ENV: ClassVar[dict[str, str]] = {
         "imports_bucket": "IMPORTS_BUCKET",
         "user_pool_id": "USER_POOL_ID",
-        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",
+        "nik_hash_secret_arn": "NIK_HASH_SECRET_ARN",  # nosec B105 # - the name of an environment variable holding an ARN
         "min_registration_age": "MIN_REGISTRATION_AGE",
         "max_registration_age": "MAX_REGISTRATION_AGE",
         "import_chunk_rows": "IMPORT_CHUNK_ROWS",
@@ -234,6 +237,26 @@ class ImportChunkSettings(Settings):
     bpjs_queue_url: str = Field(min_length=1)
     # Messages from this queue are chunks that kept failing: recorded, not written.
     import_chunk_dlq_arn: str = Field(min_length=1)
+
+
+class DocumentCheckSettings(Settings):
+    """The check of uploads that landed (functions/document_check): both upload buckets."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "ktp_bucket": "KTP_BUCKET",
+        "claims_bucket": "CLAIMS_BUCKET",
+        "bpjs_queue_url": "BPJS_QUEUE_URL",
+    }
+    ktp_bucket: str = Field(min_length=1)
+    claims_bucket: str = Field(min_length=1)
+    bpjs_queue_url: str = Field(min_length=1)  # the writer's; a check queues nothing
+
+
+class TokenGateSettings(Settings):
+    """Cognito's pre-token-generation trigger (functions/token_gate): is TOTP required of staff?"""
+
+    ENV: ClassVar[dict[str, str]] = {"staff_mfa": "STAFF_MFA"}
+    staff_mfa: Literal["required", "optional"] = "required"
 
 
 class MissingConfiguration(RuntimeError):

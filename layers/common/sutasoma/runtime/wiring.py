@@ -20,6 +20,7 @@ from sutasoma.runtime.settings import (
     BpjsSyncSettings,
     CallbackSettings,
     ClaimSettings,
+    DocumentCheckSettings,
     ImportChunkSettings,
     ImportSettings,
     ImportValidateSettings,
@@ -30,6 +31,7 @@ from sutasoma.runtime.settings import (
     ReportSettings,
     Settings,
     SettingsSource,
+    TokenGateSettings,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
     from sutasoma.app.refunds import RefundDesk
     from sutasoma.app.registration import RegisterFarmer
     from sutasoma.app.reports import ReportDesk
+    from sutasoma.app.staff_mfa import StaffMfa
+    from sutasoma.app.uploads import UploadChecker
     from sutasoma.app.worklist import WorklistDesk
 
 
@@ -145,7 +149,7 @@ def farmer_records(settings: RegisterSettings) -> FarmerRecords:
     store = storage(settings)
     return FarmerRecords(
         store.farmers, store.audit, writer(settings, settings.bpjs_queue_url), _documents(settings.ktp_bucket),
-        settings.upload_url_expires_seconds,
+        settings.upload_url_expires_seconds, settings.download_url_expires_seconds,
     )  # fmt: skip
 
 
@@ -219,6 +223,7 @@ def claim_review(settings: ClaimSettings) -> ClaimReview:
     return ClaimReview(
         claim_desk(settings), storage(settings).audit, writer(settings, settings.bpjs_queue_url),
         _documents(settings.claims_bucket), settings.upload_url_expires_seconds,
+        settings.download_url_expires_seconds,
     )  # fmt: skip
 
 
@@ -304,6 +309,27 @@ def dead_letters(settings: RedriveSettings) -> DeadLetters:
     from sutasoma.adapters.queue import DeadLetters
 
     return DeadLetters(settings.bpjs_dlq_url, outbound_queue(settings.bpjs_queue_url))
+
+
+@cache
+def upload_checker(settings: DocumentCheckSettings) -> UploadChecker:
+    from sutasoma.app.uploads import UploadChecker
+    from sutasoma.domain.uploads import UploadKind
+
+    store = storage(settings)
+    buckets = {
+        UploadKind.KTP: _documents(settings.ktp_bucket),
+        UploadKind.CLAIM_DOCUMENT: _documents(settings.claims_bucket),
+    }
+    return UploadChecker(store.farmers, store.claims, writer(settings, settings.bpjs_queue_url), buckets)
+
+
+@cache
+def staff_mfa(settings: TokenGateSettings) -> StaffMfa:
+    from sutasoma.adapters.directory import CognitoMfa
+    from sutasoma.app.staff_mfa import StaffMfa
+
+    return StaffMfa(CognitoMfa(), required=settings.staff_mfa == "required")
 
 
 @cache
@@ -393,6 +419,7 @@ def reset() -> None:
         payment_desk, claim_desk, claim_review, report_desk, scanner, reconcile_jobs, bpjs_pacer, bpjs_sync, callback_desk,
         dead_letters, audit_archiver,
         import_store, import_desk, farmer_exports, validate_import, commit_chunk, chunk_failed,
+        upload_checker, staff_mfa,
     ):  # fmt: skip
         built.cache_clear()
     SettingsSource.reset_all()

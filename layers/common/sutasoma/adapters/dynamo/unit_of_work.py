@@ -41,7 +41,7 @@ class DynamoUnitOfWork:
             except TransactionCancelled as cancelled:
                 only_collided = set(cancelled.reasons) <= {"None", "TransactionConflict"}
                 if only_collided and attempt < COLLISION_ATTEMPTS:
-                    time.sleep(random.uniform(0.02, 0.05) * attempt)  # noqa: S311 - jitter, not crypto
+                    time.sleep(random.uniform(0.02, 0.05) * attempt)  # noqa: S311  # nosec B311 # - jitter between retries, not crypto
                     continue
                 raise self._conflict(changes.writes, cancelled) from None
 

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from sutasoma.api.models.common import Name, Phone
+from sutasoma.api.models.common import (
+    HumanLines,
+    HumanText,
+    Name,
+    Phone,
+    RefusedUpload,
+    UploadContentType,
+    UploadUrl,
+    bounded,
+)
 from sutasoma.domain.claim import ClaimStatus as ClaimStatus
 from sutasoma.domain.farmer import Relationship
 
@@ -20,9 +29,7 @@ class Claimant(BaseModel):
     full_name: Name
     relationship: Relationship | Literal["self"]
     phone: Phone
-    bank_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] | None
-    ) = None
+    bank_name: Annotated[str, bounded(2, 60), HumanText] | None = None
     bank_account: BankAccount | None = None
 
 
@@ -32,8 +39,8 @@ class ClaimCreate(BaseModel):
     farmer_id: Annotated[str, StringConstraints(max_length=64)]
     type: Literal["JKK", "JKM"]
     incident_date: date
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
-    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    description: Annotated[str, bounded(5, 2000), HumanLines]
+    location: Annotated[str, bounded(0, 200), HumanText] | None = None
     outcome: Literal["treatment", "temporary_disability", "permanent_disability", "death"] | None = None
     road_accident: bool = Field(default=False, description="JKK on a road: a police report is required")
     claimant: Claimant
@@ -60,7 +67,18 @@ class DocumentStatus(BaseModel):
     doc_type: str
     name: str
     required: bool
-    uploaded: bool
+    uploaded: bool = Field(
+        description="A file of this type passed the check (JPEG, PNG or PDF, not nearly empty)"
+    )
+    status: Literal["MISSING", "ACCEPTED", "REFUSED"] = Field(
+        description="ACCEPTED: a file counts; REFUSED: the last try did not (see refused); MISSING: nothing yet"
+    )
+    uploaded_at: str | None = Field(default=None, description="When the accepted file was checked")
+    content_type: str | None = None
+    size_bytes: int | None = None
+    refused: RefusedUpload | None = Field(
+        default=None, description="The latest refused try after the accepted file"
+    )
 
 
 class ClaimantOut(BaseModel):
@@ -132,14 +150,12 @@ class ClaimPage(BaseModel):
 class DocumentUploadRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    doc_type: str
-    content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
+    doc_type: Annotated[str, StringConstraints(max_length=40)]
+    content_type: UploadContentType = "image/jpeg"
 
 
-class DocumentUploadUrl(BaseModel):
-    upload_url: str
-    object_key: str
-    expires_in: int
+class DocumentUploadUrl(UploadUrl):
+    """A presigned POST for one document of the claim (CONTRACT.md r2; UploadUrl)."""
 
 
 class DocumentDownload(BaseModel):

@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from sutasoma.api.models.common import Income, Name, Phone
+from sutasoma.api.models.common import (
+    Address,
+    Commodity,
+    HumanLines,
+    Income,
+    Name,
+    Phone,
+    RefusedUpload,
+    UploadContentType,
+    bounded,
+)
 from sutasoma.domain.coverage import CoverageState as CoverageState
 from sutasoma.domain.farmer import Relationship
 from sutasoma.domain.imports import BpjsCheck
@@ -45,10 +55,8 @@ class FarmerCreate(BaseModel):
     phone: Phone
     kecamatan_code: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["73.12.04"])
     village_code: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["73.12.04.1001"])
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    commodity: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=50)
-    ]
+    address: Address
+    commodity: Commodity
     monthly_income: Income = MIN_REPORTED_INCOME
     heirs: Annotated[list[Heir], Field(max_length=10)] = Field(default_factory=list)
     consent: bool = Field(
@@ -69,14 +77,9 @@ class FarmerPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phone: Phone | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = (
-        None
-    )
+    address: Address | None = None
     village_code: Annotated[str, StringConstraints(max_length=32)] | None = None
-    commodity: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=50)]
-        | None
-    ) = None
+    commodity: Commodity | None = None
     monthly_income: Income | None = None
     heirs: Annotated[list[Heir], Field(max_length=10)] | None = None
 
@@ -126,6 +129,9 @@ class Farmer(BaseModel):
     ktp_uploaded_at: str | None = Field(
         default=None, description="When a valid KTP copy was stored; null until then"
     )
+    ktp_refused: RefusedUpload | None = Field(
+        default=None, description="The latest KTP upload that was refused after the stored one, and why"
+    )
     monthly_contribution: int = Field(
         description="Contribution for the current month, from the tariff schedule"
     )
@@ -149,7 +155,11 @@ class FarmerPage(BaseModel):
 
 
 class KtpUploadRequest(BaseModel):
-    content_type: str = Field(default="image/jpeg", description="image/jpeg, image/png or application/pdf")
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: UploadContentType = Field(
+        default="image/jpeg", description="The file's type, fixed by the upload's policy"
+    )
 
 
 class DeathCreate(BaseModel):
@@ -158,7 +168,7 @@ class DeathCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date_of_death: date
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    note: Annotated[str, bounded(0, 500), HumanLines] | None = None
 
 
 class CorrectionCreate(BaseModel):
@@ -170,6 +180,6 @@ class CorrectionCreate(BaseModel):
     birth_date: date | None = None
     sex: Literal["M", "F"] | None = None
     nik: Annotated[str, StringConstraints(max_length=64)] | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)] = Field(
+    reason: Annotated[str, bounded(5, 500), HumanLines] = Field(
         description="Why the identity is corrected (e.g. the KTP was misread); kept with the farmer"
     )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
+from sutasoma.api.models.common import Name
 from sutasoma.domain.refund import RefundReason as RefundReason
 from sutasoma.domain.refund import RefundStatus as RefundStatus
 
@@ -34,9 +33,7 @@ class RefundPage(BaseModel):
 class SettleRefund(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    returned_to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)] = (
-        Field(description="Who received the cash back")
-    )
+    returned_to: Name = Field(description="Who received the cash back")
     returned_at: AwareDatetime | None = Field(
         default=None, description="When (ISO 8601 with offset); default now"
     )

@@ -1,0 +1,250 @@
+"""Odd input on every route that takes a body (CONTRACT.md r2, issue 14): 415 for a body that is
+not JSON, 422 before any parsing for sizes past any sane bound (nesting, numbers, the body), and
+422 for text people read that holds control or invisible formatting characters; text is stored
+in NFC. Before this: text/plain answered 500 (RequestUnsupportedContentType), 100,000 `[` 500
+(RecursionError), a 5,000-digit monthly_income 500 (ValueError).
+
+The routes are every operation of the committed OpenAPI document with a request body (plus the
+BPJS callback, whose raw body the function reads itself): a new route with a body is covered
+without touching this file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sutasoma.api.request_limits import MAX_BODY_BYTES, MAX_DEPTH
+from sutasoma.domain.ids import new_id
+from tests.support.events import claims_for, http_event
+from tests.support.farmers import farmer_body, make_nik
+from tests.support.stack import FunctionInvoker, MotoStack
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = json.loads((ROOT / "functions" / "register" / "openapi.json").read_text(encoding="utf-8"))
+ADMIN = claims_for("admin", username="admin.dinas")
+AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
+METHODS = ("post", "put", "patch", "delete")
+
+
+def _functions_by_folder() -> dict[str, str]:
+    from local.template.cfn_yaml import load_yaml
+
+    resources = load_yaml(ROOT / "template.yaml")["Resources"]
+    return {
+        str(r["Properties"]["CodeUri"]).rsplit("/", 1)[-1]: lid
+        for lid, r in resources.items()
+        if r.get("Type") == "AWS::Serverless::Function"
+    }
+
+
+def body_routes() -> list[tuple[str, str, str]]:
+    """(METHOD, path, function's logical id) of every operation that takes a body."""
+    functions = _functions_by_folder()
+    return sorted(
+        (method.upper(), path, functions[operation["x-sutasoma-function"]])
+        for path, item in DOCUMENT["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS and "requestBody" in operation
+    )
+
+
+ROUTES = body_routes()
+LABELS = [f"{m} {p}" for m, p, _ in ROUTES]
+
+
+def event_for(
+    method: str, path: str, raw: str, content_type: str | None = "application/json"
+) -> dict[str, Any]:
+    params = {name[1:-1]: new_id() for name in path.split("/") if name.startswith("{")}
+    if "period" in params:
+        params["period"] = "2026-01"
+    headers = {"Idempotency-Key": new_id()}
+    if path == "/bpjs/callbacks":
+        headers |= {"X-Bpjs-Timestamp": "0", "X-Bpjs-Signature": "0" * 64}
+    event = http_event(
+        method, path, path_params=params or None, raw_body=raw, headers=headers,
+        claims=None if path == "/bpjs/callbacks" else ADMIN,
+    )  # fmt: skip
+    if content_type is None:
+        del event["headers"]["content-type"]
+    else:
+        event["headers"]["content-type"] = content_type
+    return event
+
+
+def call(stack: MotoStack, function: str, event: dict[str, Any]) -> Any:
+    return FunctionInvoker(stack, function)(event)
+
+
+def test_every_route_with_a_body_is_here() -> None:
+    assert ("POST", "/farmers", "RegisterFunction") in ROUTES
+    assert ("POST", "/bpjs/callbacks", "BpjsCallbackFunction") in ROUTES
+    assert len(ROUTES) >= 10, LABELS
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/xml", "text/csv", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+     None, "application/json; charset=iso-8859-1", "application/jsonp"],
+)  # fmt: skip
+@pytest.mark.parametrize(("method", "path", "function"), ROUTES, ids=LABELS)
+def test_a_body_that_is_not_json_is_415(
+    moto_stack: MotoStack, method: str, path: str, function: str, content_type: str | None
+) -> None:
+    before = len(moto_stack.table_items())
+    result = call(moto_stack, function, event_for(method, path, '{"a": 1}', content_type))
+    assert (result.status, result.code) == (415, "UNSUPPORTED_MEDIA_TYPE"), result.body
+    assert result.headers["content-type"] == "application/problem+json"
+    assert len(moto_stack.table_items()) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "field_message"),
+    [
+        ("100,000 nested [", "[" * 100_000, "Maksimal 64 KiB."),
+        ("nested past the bound", "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"Kedalaman maksimal {MAX_DEPTH} tingkat."),
+        ("nested objects", '{"a":' * 40 + "1" + "}" * 40, f"Kedalaman maksimal {MAX_DEPTH} tingkat."),
+        ("a 5,000-digit number", '{"monthly_income": ' + "9" * 5000 + "}", "Angka maksimal 30 digit."),
+        ("a 31-digit amount", '{"amount": 1' + "0" * 30 + "}", "Angka maksimal 30 digit."),
+        ("a long exponent", '{"months": 1e' + "9" * 40 + "}", "Angka maksimal 30 digit."),
+        ("past the size", json.dumps({"description": "x" * MAX_BODY_BYTES}), "Maksimal 64 KiB."),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("method", "path", "function"), ROUTES, ids=LABELS)
+def test_absurd_input_is_422_before_parsing(
+    moto_stack: MotoStack, method: str, path: str, function: str, name: str, raw: str, field_message: str
+) -> None:
+    result = call(moto_stack, function, event_for(method, path, raw))
+    assert (result.status, result.code) == (422, "VALIDATION_ERROR"), (name, result.body)
+    assert result.body["errors"] == [{"field": "body", "message": field_message}]
+
+
+@pytest.mark.parametrize(("method", "path", "function"), ROUTES, ids=LABELS)
+def test_json_within_the_bounds_reaches_the_route(
+    moto_stack: MotoStack, method: str, path: str, function: str
+) -> None:
+    # A long digit run inside a string, brackets inside a string, nesting at the bound: not refused
+    # by the scan (the route's own validation says what it thinks: never a 415 or a 5xx).
+    raw = json.dumps(
+        {"x": "9" * 500 + "[[[[" * 20, "y": json.loads("[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1))}
+    )
+    result = call(moto_stack, function, event_for(method, path, raw))
+    assert result.status < 500 and result.status != 415, result.body
+    assert not (result.body or {}).get("errors") or all(
+        "digit" not in e["message"] and "Kedalaman" not in e["message"] for e in result.body["errors"]
+    )
+
+
+# ---------------------------------------------------------------------------------- characters
+
+REFUSED = {
+    "NUL": "\x00",
+    "ESC (an ANSI escape)": "\x1b[31m",
+    "DEL": "\x7f",
+    "C1 NEL": "\x85",
+    "right-to-left override": "\u202e",
+    "left-to-right isolate": "\u2066",
+    "zero-width space": "\u200b",
+    "zero-width joiner": "\u200d",
+    "byte order mark": "\ufeff",
+    "line separator": "\u2028",
+    "soft hyphen": "\u00ad",
+    "a lone surrogate": "\ud800",
+    "private use": "\ue000",
+}
+
+FARMER_ID = new_id()
+CLAIM_ID = new_id()
+REFUND_ID = new_id()
+
+
+def _farmer(**changes: Any) -> dict[str, Any]:
+    return farmer_body(nik=make_nik(__import__("datetime").date(1980, 1, 2), "M", serial=8801), **changes)
+
+
+def _claim(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "farmer_id": FARMER_ID, "type": "JKM", "incident_date": "2026-01-05", "description": "Meninggal dunia.",
+        "location": "Sawah", "claimant": {"full_name": "Ahli Waris", "relationship": "spouse",
+                                          "phone": "081234567891", "bank_name": "BRI"},
+    }  # fmt: skip
+    body.update(changes)
+    return body
+
+
+def _with(body: dict[str, Any], path: tuple[str | int, ...], value: str) -> dict[str, Any]:
+    node: Any = body
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = f"An{value}di"
+    return body
+
+
+# (function, method, route, path params, a valid body, the text field's path in it)
+TEXT_FIELDS = [
+    ("RegisterFunction", "POST", "/farmers", {}, lambda: _farmer(heirs=[{"full_name": "Ani", "relationship": "child"}]), p)
+    for p in (("full_name",), ("address",), ("commodity",), ("heirs", 0, "full_name"))
+] + [
+    ("RegisterFunction", "PATCH", "/farmers/{farmer_id}", {"farmer_id": FARMER_ID},
+     lambda: {"address": "Dusun Satu", "commodity": "padi", "heirs": [{"full_name": "Ani", "relationship": "child"}]}, p)
+    for p in (("address",), ("commodity",), ("heirs", 0, "full_name"))
+] + [
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/death", {"farmer_id": FARMER_ID},
+     lambda: {"date_of_death": "2026-01-05", "note": "Laporan keluarga"}, ("note",)),
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": FARMER_ID},
+     lambda: {"full_name": "Andi", "reason": "Salah baca KTP"}, ("full_name",)),
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": FARMER_ID},
+     lambda: {"full_name": "Andi", "reason": "Salah baca KTP"}, ("reason",)),
+    ("PayFunction", "POST", "/refunds/{refund_id}/settle", {"refund_id": REFUND_ID},
+     lambda: {"returned_to": "Ahli waris"}, ("returned_to",)),
+] + [
+    ("ClaimFunction", "POST", "/claims", {}, _claim, p)
+    for p in (("description",), ("location",), ("claimant", "full_name"), ("claimant", "bank_name"))
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("char", list(REFUSED.values()), ids=list(REFUSED))
+@pytest.mark.parametrize(
+    ("function", "method", "route", "params", "body", "field"),
+    TEXT_FIELDS,
+    ids=[f"{m} {r} {'.'.join(map(str, f))}" for _, m, r, _, _, f in TEXT_FIELDS],
+)
+def test_text_with_control_or_invisible_characters_is_refused(
+    moto_stack: MotoStack, function: str, method: str, route: str, params: dict[str, str],
+    body: Any, field: tuple[str | int, ...], char: str,
+) -> None:  # fmt: skip
+    raw = json.dumps(_with(body(), field, char))
+    event = http_event(method, route, path_params=params or None, raw_body=raw, claims=ADMIN,
+                       headers={"Idempotency-Key": new_id()})  # fmt: skip
+    result = FunctionInvoker(moto_stack, function)(event)
+    assert (result.status, result.code) == (422, "VALIDATION_ERROR"), result.body
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in field).lstrip(".")
+    (error,) = [e for e in result.body["errors"] if e["field"] == name]
+    assert "karakter kontrol" in error["message"]
+
+
+def test_line_breaks_pass_in_notes_and_descriptions_but_not_in_names(moto_stack: MotoStack) -> None:
+    register = FunctionInvoker(moto_stack, "RegisterFunction")
+    event = http_event("POST", "/farmers", body=_farmer(full_name="Andi\nBaso"), claims=AGENT)
+    assert register(event).status == 422
+    note = {"date_of_death": "2026-01-05", "note": "Baris satu\r\nBaris dua\tdan tab"}
+    event = http_event("POST", "/farmers/{farmer_id}/death", path_params={"farmer_id": FARMER_ID}, body=note,
+                       claims=AGENT)  # fmt: skip
+    assert register(event).status == 404  # past validation: the farmer is unknown
+
+
+def test_names_are_stored_in_nfc(moto_stack: MotoStack) -> None:
+    register = FunctionInvoker(moto_stack, "RegisterFunction")
+    decomposed = "Nu\u0301rhayati Be\u0301ne\u0301dicte"  # u + combining acute, e + combining acute
+    body = farmer_body(
+        nik=make_nik(__import__("datetime").date(1981, 2, 3), "F", serial=8802), full_name=decomposed,
+        address="Jl. Poros Sengkang\u0301", birth=__import__("datetime").date(1981, 2, 3), sex="F",
+    )  # fmt: skip
+    result = register(http_event("POST", "/farmers", body=body, claims=AGENT))
+    assert result.status in (201, 409), result.body
+    if result.status == 201:
+        assert result.body["full_name"] == "N\u00farhayati B\u00e9n\u00e9dicte"
+        assert len(result.body["full_name"]) == len(decomposed) - 3
