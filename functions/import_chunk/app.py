@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma.runtime import wiring
+from sutasoma.runtime import import_wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
 from sutasoma.runtime.settings import ImportChunkSettings, SettingsSource
 
@@ -32,11 +32,11 @@ def record_handler(record: SQSRecord) -> str:
     import_id, chunk = str(body["import_id"]), int(body["chunk"])
     settings = SETTINGS.get()
     if record.event_source_arn == settings.import_chunk_dlq_arn:
-        failed = wiring.chunk_failed(settings)(import_id, chunk)
+        failed = import_wiring.chunk_failed(settings)(import_id, chunk)
         if failed is not None:
             metrics.add_metric(name="ImportChunkFailed", unit=MetricUnit.Count, value=1)
         return "RECORDED_FAILED"
-    outcome = wiring.commit_chunk(settings)(import_id, chunk)
+    outcome = import_wiring.commit_chunk(settings)(import_id, chunk)
     if outcome is not None:
         metrics.add_metric(
             name="ImportRowsWritten", unit=MetricUnit.Count, value=outcome.created + outcome.updated

@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.app.import_validation import uploaded_imports
-from sutasoma.runtime import wiring
+from sutasoma.runtime import import_wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
 from sutasoma.runtime.settings import ImportValidateSettings, SettingsSource
 
@@ -42,7 +42,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     imports = [str(event["import_id"])] if "import_id" in event else uploaded_imports(object_keys(event))
     checked = {}
     for import_id in imports:
-        record = wiring.validate_import(SETTINGS.get())(import_id)
+        record = import_wiring.validate_import(SETTINGS.get())(import_id)
         checked[import_id] = record.status.value if record else "UNKNOWN"
     logger.info("import files checked", extra={"imports": checked})
     return {"imports": checked}

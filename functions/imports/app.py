@@ -20,7 +20,7 @@ from sutasoma.api.models.imports import ImportCreate, ImportOut, ImportStarted, 
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.farmer_records import FarmerFilters
 from sutasoma.app.imports import NewImport, mismatch_cursor
-from sutasoma.runtime import wiring
+from sutasoma.runtime import import_wiring, wiring
 from sutasoma.runtime.settings import ImportSettings, SettingsSource
 
 SETTINGS = SettingsSource(ImportSettings)  # validated now: a missing variable fails the cold start
@@ -37,7 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={201: {"description": "Waiting for its file: upload it with the presigned POST"}},
 )
 def open_import(body: Annotated[ImportCreate, Body()]) -> Response[ImportStarted]:
-    started = wiring.import_desk(SETTINGS.get()).start(
+    started = import_wiring.import_desk(SETTINGS.get()).start(
         current_caller(app), NewImport.model_validate(body.model_dump()), header(app, IDEMPOTENCY_HEADER)
     )
     answer = ImportStarted(
@@ -71,7 +71,7 @@ def template():  # type: ignore[no-untyped-def]
 
 @app.get("/imports/<import_id>", tags=["Imports"], summary="An import's status and results (admin)")
 def read_import(import_id: ImportId) -> ImportOut:
-    return import_out(wiring.import_desk(SETTINGS.get()).status(current_caller(app), import_id))
+    return import_out(import_wiring.import_desk(SETTINGS.get()).status(current_caller(app), import_id))
 
 
 @app.post(
@@ -83,7 +83,7 @@ def read_import(import_id: ImportId) -> ImportOut:
     },
 )
 def commit_import(import_id: ImportId) -> Response[ImportOut]:
-    desk = wiring.import_desk(SETTINGS.get())
+    desk = import_wiring.import_desk(SETTINGS.get())
     caller = current_caller(app)
     desk.commit(caller, import_id)
     return Response(
@@ -103,7 +103,7 @@ def mismatches(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> MismatchPage:
-    views, more = wiring.import_desk(SETTINGS.get()).mismatches(
+    views, more = import_wiring.import_desk(SETTINGS.get()).mismatches(
         current_caller(app), import_id, limit, mismatch_cursor(cursor)
     )
     return MismatchPage(
@@ -131,7 +131,7 @@ def export_farmers(  # type: ignore[no-untyped-def]
     caller = current_caller(app)
     scope = resolve_scope(caller, kecamatan_code, village_code)
     filters = FarmerFilters(village_code=village_code, coverage_state=coverage_state)
-    export = wiring.farmer_exports(SETTINGS.get()).export(caller, scope, filters, format)
+    export = import_wiring.farmer_exports(SETTINGS.get()).export(caller, scope, filters, format)
     body, content_type = files.export_file(export, format)
     name = "-".join(["petani", *(scope if len(scope) == 1 else ["soppeng"]), export.export_id[-6:].lower()])
     return Response(

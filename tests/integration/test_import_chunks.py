@@ -16,7 +16,7 @@ from sutasoma.adapters.dynamo.scan import TableScanner
 from sutasoma.app.import_commit import CommitChunk
 from sutasoma.app.reconcile import reconcile
 from sutasoma.domain.changes import ChangeSet
-from sutasoma.runtime import wiring
+from sutasoma.runtime import import_wiring, wiring
 from tests.support.events import claims_for, http_event
 from tests.support.imports import ADMIN, Imports, open_imports
 from tests.support.road import Road
@@ -118,7 +118,7 @@ def committing_chunk(imports: Imports, n: int | None = None) -> Iterator[CommitC
 
     with applied_environment(with_env):
         wiring.reset()
-        real = wiring.commit_chunk(settings)
+        real = import_wiring.commit_chunk(settings)
         unit = real.unit if n is None else FailingAfter(real.unit, n)
         yield CommitChunk(real.store, unit, real.files, real.outbox, real.queue)  # type: ignore[arg-type]
         wiring.reset()

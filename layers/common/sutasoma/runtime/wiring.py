@@ -21,9 +21,6 @@ from sutasoma.runtime.settings import (
     CallbackSettings,
     ClaimSettings,
     DocumentCheckSettings,
-    ImportChunkSettings,
-    ImportSettings,
-    ImportValidateSettings,
     PaySettings,
     ReconcileSettings,
     RedriveSettings,
@@ -47,11 +44,7 @@ if TYPE_CHECKING:
     from sutasoma.app.common import Writer
     from sutasoma.app.corrections import CorrectFarmer
     from sutasoma.app.deaths import RecordDeath
-    from sutasoma.app.exports import FarmerExports
     from sutasoma.app.farmer_records import FarmerRecords
-    from sutasoma.app.import_commit import ChunkFailed, CommitChunk
-    from sutasoma.app.import_validation import ValidateImport
-    from sutasoma.app.imports import ImportDesk
     from sutasoma.app.outbox import Dispatcher
     from sutasoma.app.payments import PaymentDesk
     from sutasoma.app.ports import Directory, Scanner, Storage
@@ -340,88 +333,20 @@ def audit_archiver(settings: AuditArchiveSettings) -> AuditArchiver:
     return AuditArchiver(AuditArchiveStore(settings.audit_archive_bucket, table(settings.table_name)))
 
 
-# ---------------------------------------------------------------- member imports and exports
-@cache
-def import_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from sutasoma.adapters.dynamo.imports import ImportRepository
-
-    return ImportRepository(table(settings.table_name))
-
-
-def _import_bucket(bucket: str):  # type: ignore[no-untyped-def]
-    from sutasoma.adapters.import_files import ImportBucket
-
-    return ImportBucket(bucket)
-
-
-@cache
-def import_desk(settings: ImportSettings) -> ImportDesk:
-    from sutasoma.adapters.queue import ImportChunkQueue
-    from sutasoma.app.imports import ImportDesk
-
-    return ImportDesk(
-        import_store(settings), storage(settings).unit, _import_bucket(settings.imports_bucket),
-        ImportChunkQueue(settings.import_chunk_queue_url), idempotency(settings), settings.upload_url_expires_seconds,
-        settings.download_url_expires_seconds,
-    )  # fmt: skip
-
-
-@cache
-def farmer_exports(settings: ImportSettings) -> FarmerExports:
-    from sutasoma.app.exports import FarmerExports
-
-    store = storage(settings)
-    return FarmerExports(store.farmers, store.audit, settings.export_max_rows)
-
-
-@cache
-def validate_import(settings: ImportValidateSettings) -> ValidateImport:
-    from sutasoma.adapters.agents import CognitoAgents
-    from sutasoma.adapters.secrets import secret_text
-    from sutasoma.app.import_validation import ValidateImport
-    from sutasoma.app.registration import AgePolicy
-
-    return ValidateImport(
-        import_store(settings), storage(settings).unit, _import_bucket(settings.imports_bucket),
-        CognitoAgents(settings.user_pool_id), nik_key=lambda: secret_text(settings.nik_hash_secret_arn).encode(),
-        ages=AgePolicy(settings.min_registration_age, settings.max_registration_age),
-        chunk_rows=settings.import_chunk_rows,
-    )  # fmt: skip
-
-
-@cache
-def commit_chunk(settings: ImportChunkSettings) -> CommitChunk:
-    from sutasoma.app.import_commit import CommitChunk
-
-    store = storage(settings)
-    return CommitChunk(
-        import_store(settings), store.unit, _import_bucket(settings.imports_bucket), store.outbox,
-        outbound_queue(settings.bpjs_queue_url),
-    )  # fmt: skip
-
-
-@cache
-def chunk_failed(settings: ImportChunkSettings) -> ChunkFailed:
-    from sutasoma.app.import_commit import ChunkFailed
-
-    return ChunkFailed(
-        import_store(settings), storage(settings).unit, _import_bucket(settings.imports_bucket)
-    )
-
-
 def reset() -> None:
     """Forget built services and settings (tests change the environment between cases)."""
     from sutasoma.adapters import aws, secrets
+    from sutasoma.runtime import import_wiring
 
     for built in (
         table, storage, outbound_queue, dispatcher, idempotency, register_farmer, farmer_records, worklist,
         record_death, correct_farmer, refund_desk,
         payment_desk, claim_desk, claim_review, report_desk, scanner, reconcile_jobs, bpjs_pacer, bpjs_sync, callback_desk,
         dead_letters, audit_archiver,
-        import_store, import_desk, farmer_exports, validate_import, commit_chunk, chunk_failed,
         upload_checker, staff_mfa,
     ):  # fmt: skip
         built.cache_clear()
+    import_wiring.reset()
     SettingsSource.reset_all()
     aws.reset_clients()
     secrets.reset()
