@@ -9,20 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sutasoma.domain.audit import AuditRecord
-from sutasoma.domain.changes import ChangeSet
-from sutasoma.domain.claim import ClaimRecord
-from sutasoma.domain.counters import MonthCounters
-from sutasoma.domain.farmer import FarmerRecord, NikClaim
-from sutasoma.domain.import_plan import PlannedRow
-from sutasoma.domain.import_rows import AgentAccount
-from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
-from sutasoma.domain.outbox import OutboxEntry
-from sutasoma.domain.payment import PaymentRecord
-from sutasoma.domain.reconcile_job import ReconcileJob, SegmentTask
-from sutasoma.domain.refund import RefundRecord
+if TYPE_CHECKING:  # annotations only: a function loads the records its own use cases load
+    from sutasoma.domain.audit import AuditRecord
+    from sutasoma.domain.changes import ChangeSet
+    from sutasoma.domain.claim import ClaimRecord
+    from sutasoma.domain.counters import MonthCounters
+    from sutasoma.domain.farmer import FarmerRecord, NikClaim
+    from sutasoma.domain.import_plan import PlannedRow
+    from sutasoma.domain.import_rows import AgentAccount
+    from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
+    from sutasoma.domain.outbox import OutboxEntry
+    from sutasoma.domain.payment import PaymentRecord
+    from sutasoma.domain.reconcile_job import ReconcileJob, SegmentTask
+    from sutasoma.domain.refund import RefundRecord
 
 
 @dataclass(frozen=True)
