@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.moto_fast import PlainJsonResponses
 from sutasoma.adapters.directory import NoDirectory
 from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.counters import Count
@@ -201,57 +202,6 @@ def sorted_once() -> Iterator[None]:
         yield
     finally:
         Table.all_items = original  # type: ignore[method-assign]
-
-
-class PlainJsonReads:
-    """moto serializes a DynamoDB response by walking it against botocore's output shape: ~5 ms
-    per item here, much more than reading the item. A Query or Scan result is already DynamoDB
-    JSON once moto's DynamoResult has converted it, so `json.dumps` of it is the same document.
-    The first responses of each operation are also serialized by moto and compared (`checked`,
-    `same`)."""
-
-    CHECKS = 1
-
-    def __init__(self) -> None:
-        self.checked: Counter[str] = Counter()
-        self.same = True
-        self._lock = threading.Lock()
-
-    def _check_next(self, operation: str) -> bool:
-        with self._lock:
-            if self.checked[operation] >= self.CHECKS:
-                return False
-            self.checked[operation] += 1
-            return True
-
-    @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
-        from moto.dynamodb.responses import DynamoResult
-
-        original = DynamoResult.execute_result
-        plain = self
-
-        def execute_result(result: Any, context: Any) -> Any:
-            operation = context.operation_model.name
-            if operation not in ("Query", "Scan") or not isinstance(result.result, dict):
-                return original(result, context)
-            body = json.dumps(result.result)
-            headers = {"Content-Type": "application/x-amz-json-1.0"}
-            if plain._check_next(operation):
-                status, shipped_headers, shipped = original(result, context)
-                plain.same = (
-                    plain.same
-                    and status == 200
-                    and dict(shipped_headers) == headers
-                    and json.loads(shipped) == result.result
-                )
-            return 200, headers, body
-
-        DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
-        try:
-            yield
-        finally:
-            DynamoResult.execute_result = original  # type: ignore[method-assign]
 
 
 def moto_table(table_name: str) -> Any:
@@ -773,7 +723,7 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS, workers: int = WOR
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     bench = Bench()
-    plain = PlainJsonReads()
+    plain = PlainJsonResponses(frozenset({"Query", "Scan"}))
     try:
         generator = Generator(*bench.templates())
         results: list[Size] = []
@@ -806,12 +756,7 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS, workers: int = WOR
             size.registered = computed.totals.registered
             results.append(size)
         text = report(results, time.perf_counter() - started)
-        checked = ", ".join(f"{op} {n}" for op, n in sorted(plain.checked.items()))
-        return text.replace(
-            "\n  (",
-            f"\n  plain JSON responses checked against moto's serializer ({checked}): same {plain.same}\n  (",
-            1,
-        )
+        return text.replace("\n  (", f"\n  {plain.summary()}\n  (", 1)
     finally:
         bench.close()
 
