@@ -27,7 +27,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sutasoma.app.audit_archive import WRITTEN
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import AuditArchiveSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.platform import AuditArchiveSettings
 
 SETTINGS = SettingsSource(AuditArchiveSettings)  # validated now: a missing variable fails the cold start
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
+from sutasoma.api.http import Response
 from sutasoma.api.resolver import build_resolver, header, lambda_entry
 from sutasoma.app.callbacks import CallbackResult
 from sutasoma.runtime import wiring
-from sutasoma.runtime.settings import CallbackSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.bpjs import CallbackSettings
 
 SETTINGS = SettingsSource(CallbackSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

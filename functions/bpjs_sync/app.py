@@ -19,7 +19,8 @@ from sutasoma.app.bpjs_sync import backoff_seconds, count_outcomes, deliver_batc
 from sutasoma.app.fifo_batch import BatchOutcome, QueuedMessage
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import BpjsSyncSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.bpjs import BpjsSyncSettings
 
 SETTINGS = SettingsSource(BpjsSyncSettings)  # validated now: a missing variable fails the cold start
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api import presenters
+from sutasoma.api.http import Body, Path, Query, Response
 from sutasoma.api.listing import MAX_PAGE_SIZE, claim_position, decode_cursor, encode_cursor, resolve_scope
 from sutasoma.api.models.claims import (
     ClaimCreate,
@@ -26,7 +25,8 @@ from sutasoma.api.models.claims import (
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.claims import ClaimView, NewClaim
 from sutasoma.runtime import wiring
-from sutasoma.runtime.settings import ClaimSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.http import ClaimSettings
 
 SETTINGS = SettingsSource(ClaimSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import RedriveSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.bpjs import RedriveSettings
 
 SETTINGS = SettingsSource(RedriveSettings)  # validated now: a missing variable fails the cold start
 

@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sutasoma.app.uploads import UploadKind
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import DocumentCheckSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.platform import DocumentCheckSettings
 
 SETTINGS = SettingsSource(DocumentCheckSettings)  # validated now: a missing variable fails the cold start
 

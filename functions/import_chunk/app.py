@@ -19,7 +19,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.runtime import import_wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import ImportChunkSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.imports import ImportChunkSettings
 
 SETTINGS = SettingsSource(ImportChunkSettings)  # validated now: a missing variable fails the cold start
 

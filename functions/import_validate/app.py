@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sutasoma.app.import_validation import uploaded_imports
 from sutasoma.runtime import import_wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import ImportValidateSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.imports import ImportValidateSettings
 
 SETTINGS = SettingsSource(ImportValidateSettings)  # validated now: a missing variable fails the cold start
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api import files
+from sutasoma.api.http import Body, Path, Query, Response
 from sutasoma.api.import_presenters import import_out, mismatch_out
 from sutasoma.api.listing import MAX_PAGE_SIZE, resolve_scope
 from sutasoma.api.models.farmers import CoverageState
@@ -21,7 +20,8 @@ from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_ca
 from sutasoma.app.farmer_records import FarmerFilters
 from sutasoma.app.imports import NewImport, mismatch_cursor
 from sutasoma.runtime import import_wiring, wiring
-from sutasoma.runtime.settings import ImportSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.http import ImportSettings
 
 SETTINGS = SettingsSource(ImportSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

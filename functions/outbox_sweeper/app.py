@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import SettingsSource, SweeperSettings
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.bpjs import SweeperSettings
 
 SETTINGS = SettingsSource(SweeperSettings)  # validated now: a missing variable fails the cold start
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api import presenters
+from sutasoma.api.http import Body, Path, Query, Response
 from sutasoma.api.listing import MAX_PAGE_SIZE, decode_cursor, encode_cursor, refund_position, resolve_scope
 from sutasoma.api.models.payments import Payment, PaymentCreate, PaymentPage, Quote
 from sutasoma.api.models.refunds import Refund, RefundPage, RefundStatus, SettleRefund
@@ -19,7 +18,8 @@ from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_ca
 from sutasoma.app.payments import MAX_MONTHS_PER_PAYMENT, PaymentRequest
 from sutasoma.app.refunds import Settlement
 from sutasoma.runtime import wiring
-from sutasoma.runtime.settings import PaySettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.http import PaySettings
 
 SETTINGS = SettingsSource(PaySettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

@@ -9,16 +9,16 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sutasoma.api.http import Path, Response
 from sutasoma.api.models.reconcile import ReconcileJobOut
 from sutasoma.api.resolver import build_resolver, current_caller, lambda_entry
 from sutasoma.app.reconcile_jobs import MAX_ATTEMPTS, ReconcileJob, SegmentTask
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
-from sutasoma.runtime.settings import ReconcileSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.reports import ReconcileSettings
 
 SETTINGS = SettingsSource(ReconcileSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

@@ -12,11 +12,10 @@ from functools import cache
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api import presenters
+from sutasoma.api.http import Body, Path, Query, Response
 from sutasoma.api.listing import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -46,7 +45,8 @@ from sutasoma.app.deaths import DeathReport
 from sutasoma.app.farmer_records import FarmerEdit, FarmerFilters, etag_of, version_in
 from sutasoma.app.registration import NewFarmer
 from sutasoma.runtime import wiring
-from sutasoma.runtime.settings import RegisterSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.http import RegisterSettings
 
 SETTINGS = SettingsSource(RegisterSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

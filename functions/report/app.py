@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sutasoma.api.http import Path, Query, Response
 from sutasoma.api.models.reports import Report
 from sutasoma.api.resolver import build_resolver, current_caller, lambda_entry
 from sutasoma.app.reports import period_for_schedule, require_admin
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics
-from sutasoma.runtime.settings import ReportSettings, SettingsSource
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.reports import ReportSettings
 
 SETTINGS = SettingsSource(ReportSettings)  # validated now: a missing variable fails the cold start
 app = build_resolver()

@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, tracer
-from sutasoma.runtime.settings import SettingsSource, TokenGateSettings
+from sutasoma.runtime.settings import SettingsSource
+from sutasoma.runtime.settings.platform import TokenGateSettings
 
 SETTINGS = SettingsSource(TokenGateSettings)  # validated now: a missing variable fails the cold start
 

@@ -22,6 +22,8 @@ from bench.cold_start import function_environment
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
 
+EVENT_CONSUMERS = {"audit_archive", "document_check", "import_chunk"}
+
 # Module -> the functions allowed to import it at cold start, and why it is heavy.
 HEAVY = {
     # The X-Ray SDK: only where TraceAwsCalls=true (POWERTOOLS_TRACE_DISABLED=false), never by default.
@@ -31,6 +33,11 @@ HEAVY = {
     "sutasoma.app.claims": {"claim"},
     # The ULID library reads its package metadata at import: ids are made on request.
     "ulid": set(),
+    # Powertools' other resolvers (and asyncio with them): the event handler package is lazy
+    # (sutasoma.api.http), an HTTP function loads the HTTP API resolver only.
+    "aws_lambda_powertools.event_handler.appsync": set(),
+    "aws_lambda_powertools.event_handler.bedrock_agent": set(),
+    "aws_lambda_powertools.event_handler.vpc_lattice": set(),
     "httpx": {"bpjs_sync"},  # the BPJS client's HTTP library: only the queue consumer calls BPJS
     "xlsxwriter": set(),  # the XLSX report file, written on request by the report function
     "aws_lambda_powertools.event_handler.openapi.models": set(),  # OpenAPI models: /docs only
@@ -40,6 +47,11 @@ HEAVY = {
         "import_chunk",
     },  # batch consumers
     "openpyxl": set(),  # reads an uploaded workbook: import_validate, once a file is checked
+    # The data classes of every other event source: an HTTP function loads the HTTP API's only (the
+    # package is lazy there: sutasoma.runtime.lazy_packages); the event consumers that take the
+    # batch utility or the S3 event class load the package whole.
+    "aws_lambda_powertools.utilities.data_classes.appsync_resolver_event": EVENT_CONSUMERS,
+    "aws_lambda_powertools.utilities.data_classes.kafka_event": EVENT_CONSUMERS,
 }
 
 LOGICAL_IDS = {

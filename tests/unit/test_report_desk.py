@@ -14,7 +14,8 @@ from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.counters import CounterIncrement, PopulationDelta
 from sutasoma.domain.errors import PeriodNotEnded
 from sutasoma.domain.identity import Caller, Role
-from sutasoma.runtime.settings import MissingConfiguration, ReportSettings, settings_from_env
+from sutasoma.runtime.settings import MissingConfiguration, settings_from_env
+from sutasoma.runtime.settings.reports import ReportSettings
 from tests.support.fakes import MemoryDocuments, MemoryMisc, memory_storage
 
 ADMIN = Caller(sub="s", username="admin.dinas", role=Role.ADMIN, kecamatan=None, request_id="r")

@@ -14,12 +14,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sutasoma.api.http import APIGatewayHttpResolver, NotFoundError, RequestValidationError, Response
 from sutasoma.api.identity import caller_from_claims
 from sutasoma.api.request_limits import request_refusal
 from sutasoma.domain.errors import DomainError, FieldError

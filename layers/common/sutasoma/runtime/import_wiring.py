@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sutasoma.runtime.settings import ImportChunkSettings, ImportSettings, ImportValidateSettings, Settings
 from sutasoma.runtime.wiring import idempotency, outbound_queue, storage, table
 
 if TYPE_CHECKING:
@@ -14,6 +13,9 @@ if TYPE_CHECKING:
     from sutasoma.app.import_commit import ChunkFailed, CommitChunk
     from sutasoma.app.import_validation import ValidateImport
     from sutasoma.app.imports import ImportDesk
+    from sutasoma.runtime.settings import Settings
+    from sutasoma.runtime.settings.http import ImportSettings
+    from sutasoma.runtime.settings.imports import ImportChunkSettings, ImportValidateSettings
 
 
 @cache

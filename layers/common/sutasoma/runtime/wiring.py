@@ -14,24 +14,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from sutasoma.adapters import aws as _aws  # noqa: F401 - boto3 at init, as the baseline (above)
-from sutasoma.runtime.settings import (
-    ApiSettings,
-    AuditArchiveSettings,
-    BpjsSyncSettings,
-    CallbackSettings,
-    ClaimSettings,
-    DocumentCheckSettings,
-    PaySettings,
-    ReconcileSettings,
-    RedriveSettings,
-    RegisterSettings,
-    ReportSettings,
-    Settings,
-    SettingsSource,
-    TokenGateSettings,
-)
+from sutasoma.runtime.settings import SettingsSource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the settings classes are annotations here: each function defines its own only
     from sutasoma.adapters.dynamo.table import Table
     from sutasoma.adapters.idempotency import IdempotentRunner
     from sutasoma.adapters.pacer import SlotPacer
@@ -55,6 +40,15 @@ if TYPE_CHECKING:
     from sutasoma.app.staff_mfa import StaffMfa
     from sutasoma.app.uploads import UploadChecker
     from sutasoma.app.worklist import WorklistDesk
+    from sutasoma.runtime.settings import ApiSettings, Settings
+    from sutasoma.runtime.settings.bpjs import BpjsSyncSettings, CallbackSettings, RedriveSettings
+    from sutasoma.runtime.settings.http import ClaimSettings, PaySettings, RegisterSettings
+    from sutasoma.runtime.settings.platform import (
+        AuditArchiveSettings,
+        DocumentCheckSettings,
+        TokenGateSettings,
+    )
+    from sutasoma.runtime.settings.reports import ReconcileSettings, ReportSettings
 
 
 @cache
