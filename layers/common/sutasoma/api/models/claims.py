@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
     HumanLines,
     HumanText,
@@ -23,7 +24,7 @@ from sutasoma.domain.farmer import Relationship
 BankAccount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,20}$")]
 
 
-class Claimant(BaseModel):
+class Claimant(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: Name
@@ -33,7 +34,7 @@ class Claimant(BaseModel):
     bank_account: BankAccount | None = None
 
 
-class ClaimCreate(BaseModel):
+class ClaimCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     farmer_id: Annotated[str, StringConstraints(max_length=64)]
@@ -50,7 +51,7 @@ class ClaimCreate(BaseModel):
     )
 
 
-class BenefitItemOut(BaseModel):
+class BenefitItemOut(ApiModel):
     code: str
     name: str
     amount: int | None
@@ -58,12 +59,12 @@ class BenefitItemOut(BaseModel):
     rule: str
 
 
-class EstimatedBenefit(BaseModel):
+class EstimatedBenefit(ApiModel):
     total: int = Field(description="Cash paid at once; care, monthly STMB and scholarships are items only")
     items: list[BenefitItemOut]
 
 
-class DocumentStatus(BaseModel):
+class DocumentStatus(ApiModel):
     doc_type: str
     name: str
     required: bool
@@ -81,7 +82,7 @@ class DocumentStatus(BaseModel):
     )
 
 
-class ClaimantOut(BaseModel):
+class ClaimantOut(ApiModel):
     """Who receives the benefit. `bank_account` is whole only in GET /claims/{id} for a
     coordinator or admin (who verifies the claim); masked for agents and in every list.
     `phone` is whole for one claim (the agent calls about documents), masked in lists."""
@@ -93,14 +94,14 @@ class ClaimantOut(BaseModel):
     bank_account: str | None = Field(default=None, examples=["012301000123567", "***********3567"])
 
 
-class ClaimEvent(BaseModel):
+class ClaimEvent(ApiModel):
     status: ClaimStatus
     at: str
     by: str
     reason: str | None = None
 
 
-class ClaimOut(BaseModel):
+class ClaimOut(ApiModel):
     claim_id: str
     farmer_id: str
     kecamatan_code: str
@@ -142,12 +143,12 @@ class ClaimOut(BaseModel):
     updated_at: str
 
 
-class ClaimPage(BaseModel):
+class ClaimPage(ApiModel):
     items: list[ClaimOut]
     next_cursor: str | None
 
 
-class DocumentUploadRequest(BaseModel):
+class DocumentUploadRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     doc_type: Annotated[str, StringConstraints(max_length=40)]
@@ -158,12 +159,12 @@ class DocumentUploadUrl(UploadUrl):
     """A presigned POST for one document of the claim (CONTRACT.md r2; UploadUrl)."""
 
 
-class DocumentDownload(BaseModel):
+class DocumentDownload(ApiModel):
     download_url: str
     expires_in: int = Field(description="Seconds the link stays valid")
 
 
-class VerifyRequest(BaseModel):
+class VerifyRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     disability_percent: Annotated[int, Field(ge=1, le=100, strict=True)] | None = Field(

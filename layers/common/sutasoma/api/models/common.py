@@ -7,10 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 
 PHONE_PATTERN = r"^(\+62|62|0)8[0-9]{7,12}$"
@@ -98,7 +99,7 @@ Income = Annotated[int, Field(ge=MIN_REPORTED_INCOME, le=1_000_000_000, multiple
 UploadContentType = Literal["image/jpeg", "image/png", "application/pdf"]
 
 
-class UploadUrl(BaseModel):
+class UploadUrl(ApiModel):
     """A presigned POST (CONTRACT.md r2): send `multipart/form-data` to `upload_url` with every
     field of `fields`, then the file as `file`. S3 refuses a file over `max_bytes`, nearly empty,
     of another content type than asked, or at another key."""
@@ -112,12 +113,12 @@ class UploadUrl(BaseModel):
     max_bytes: int = Field(description="Largest file S3 accepts here, in bytes")
 
 
-class DownloadUrl(BaseModel):
+class DownloadUrl(ApiModel):
     download_url: str = Field(description="Presigned GET of the file; each one issued is audited")
     expires_in: int = Field(description="Seconds the URL stays valid")
 
 
-class RefusedUpload(BaseModel):
+class RefusedUpload(ApiModel):
     """The last upload that did not count, and why (the file was deleted)."""
 
     object_key: str
@@ -126,5 +127,5 @@ class RefusedUpload(BaseModel):
     reason: str = Field(description="Why, in Bahasa Indonesia")
 
 
-class Health(BaseModel):
+class Health(ApiModel):
     status: Literal["ok"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
     Address,
     Commodity,
@@ -25,7 +26,7 @@ from sutasoma.domain.registration import RegistrationStatus as RegistrationStatu
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 
 
-class Heir(BaseModel):
+class Heir(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: Name
@@ -33,7 +34,7 @@ class Heir(BaseModel):
     phone: Phone | None = None
 
 
-class HeirOut(BaseModel):
+class HeirOut(ApiModel):
     """An heir as answered: `phone` whole for one farmer, masked (`0812****5432`) in lists."""
 
     full_name: str
@@ -41,7 +42,7 @@ class HeirOut(BaseModel):
     phone: str | None = None
 
 
-class FarmerCreate(BaseModel):
+class FarmerCreate(ApiModel):
     """`POST /farmers`: a farmer as read from the KTP on a home visit."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,7 +72,7 @@ class FarmerCreate(BaseModel):
         return value
 
 
-class FarmerPatch(BaseModel):
+class FarmerPatch(ApiModel):
     """`PATCH /farmers/{id}`: what may change after registration. NIK, name and birth date may not."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,14 +85,14 @@ class FarmerPatch(BaseModel):
     heirs: Annotated[list[Heir], Field(max_length=10)] | None = None
 
 
-class CoverageOut(BaseModel):
+class CoverageOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     state: CoverageState
     paid_through: str | None = Field(description="Last paid contribution month, YYYY-MM")
 
 
-class ImportedOut(BaseModel):
+class ImportedOut(ApiModel):
     """A member brought in by an import, and what BPJS's participant look-up said of them."""
 
     import_id: str
@@ -104,7 +105,7 @@ class ImportedOut(BaseModel):
     note: str | None = Field(default=None, description="What is wrong, in Bahasa Indonesia (a mismatch)")
 
 
-class Farmer(BaseModel):
+class Farmer(ApiModel):
     farmer_id: str
     nik_masked: str = Field(examples=["7312********0003"])
     full_name: str
@@ -149,12 +150,12 @@ class FarmerDetail(Farmer):
     nik: str
 
 
-class FarmerPage(BaseModel):
+class FarmerPage(ApiModel):
     items: list[Farmer] = Field(description="Phones (the farmer's and heirs') masked; no NIK")
     next_cursor: str | None
 
 
-class KtpUploadRequest(BaseModel):
+class KtpUploadRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     content_type: UploadContentType = Field(
@@ -162,7 +163,7 @@ class KtpUploadRequest(BaseModel):
     )
 
 
-class DeathCreate(BaseModel):
+class DeathCreate(ApiModel):
     """`POST /farmers/{id}/death`: the date of death, from the family's report."""
 
     model_config = ConfigDict(extra="forbid")
@@ -171,7 +172,7 @@ class DeathCreate(BaseModel):
     note: Annotated[str, bounded(0, 500), HumanLines] | None = None
 
 
-class CorrectionCreate(BaseModel):
+class CorrectionCreate(ApiModel):
     """`POST /farmers/{id}/corrections` (coordinator, admin): a typo in the identity fields."""
 
     model_config = ConfigDict(extra="forbid")

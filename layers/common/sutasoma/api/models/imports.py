@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.domain.imports import BpjsCheck, ImportStatus
 
 
-class ImportCreate(BaseModel):
+class ImportCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["members"] = Field(description="What the file holds: existing BPJS participants")
@@ -18,7 +19,7 @@ class ImportCreate(BaseModel):
     )
 
 
-class UploadForm(BaseModel):
+class UploadForm(ApiModel):
     """A presigned POST: send `multipart/form-data` to `upload_url` with every field of `fields`
     and the file last, as `file`. S3 refuses a file over `max_bytes` or of another type."""
 
@@ -29,23 +30,23 @@ class UploadForm(BaseModel):
     expires_in: int = Field(description="Seconds the form stays valid")
 
 
-class ImportStarted(BaseModel):
+class ImportStarted(ApiModel):
     import_id: str
     status: ImportStatus
     upload: UploadForm
 
 
-class NotWrittenRow(BaseModel):
+class NotWrittenRow(ApiModel):
     row: int = Field(description="Row number in the file (the header is row 1)")
     reason: str
 
 
-class Planned(BaseModel):
+class Planned(ApiModel):
     create: int = Field(description="Valid rows that a commit will write as new farmers")
     update: int = Field(description="Valid rows that a commit will apply to farmers already there (same KPJ)")
 
 
-class ImportOut(BaseModel):
+class ImportOut(ApiModel):
     import_id: str
     kind: Literal["members"] = "members"
     filename: str
@@ -78,7 +79,7 @@ class ImportOut(BaseModel):
     finished_at: str | None
 
 
-class MismatchOut(BaseModel):
+class MismatchOut(ApiModel):
     farmer_id: str
     full_name: str | None
     nik_masked: str | None
@@ -90,6 +91,6 @@ class MismatchOut(BaseModel):
     checked_at: str
 
 
-class MismatchPage(BaseModel):
+class MismatchPage(ApiModel):
     items: list[MismatchOut]
     next_cursor: str | None

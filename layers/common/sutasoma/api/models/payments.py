@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.farmers import CoverageOut
 from sutasoma.domain.payment import BpjsPostingStatus
 
 
-class QuoteLine(BaseModel):
+class QuoteLine(ApiModel):
     period: str
     jkk: int
     jkm: int
@@ -18,14 +19,14 @@ class QuoteLine(BaseModel):
     income: int = Field(description="Reported monthly income the month is (or was) paid on")
 
 
-class Quote(BaseModel):
+class Quote(ApiModel):
     periods: list[str]
     first_period: str = Field(description="periods[0]: send it with the payment (a stale quote is refused)")
     lines: list[QuoteLine]
     amount: int
 
 
-class PaymentCreate(BaseModel):
+class PaymentCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     months: Annotated[int, Field(ge=1, le=12, strict=True)] = 1
@@ -40,7 +41,7 @@ class PaymentCreate(BaseModel):
     )
 
 
-class Payment(BaseModel):
+class Payment(ApiModel):
     payment_id: str
     receipt_number: str = Field(examples=["BPP04-2026-000123"])
     farmer_id: str
@@ -54,6 +55,6 @@ class Payment(BaseModel):
     bpjs_status: BpjsPostingStatus
 
 
-class PaymentPage(BaseModel):
+class PaymentPage(ApiModel):
     items: list[Payment]
     next_cursor: str | None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from sutasoma.api.models.base import ApiModel
 
 
-class Difference(BaseModel):
+class Difference(ApiModel):
     """A figure the recount from the records and the kept counter disagree on."""
 
     counter: Literal["population", "monthly"]
@@ -18,7 +20,7 @@ class Difference(BaseModel):
     kept: int
 
 
-class ReconcileJobOut(BaseModel):
+class ReconcileJobOut(ApiModel):
     job_id: str
     period: str
     status: Literal["QUEUED", "RUNNING", "DONE", "FAILED"] = Field(

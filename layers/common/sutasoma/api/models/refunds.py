@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import Name
 from sutasoma.domain.refund import RefundReason as RefundReason
 from sutasoma.domain.refund import RefundStatus as RefundStatus
 
 
-class Refund(BaseModel):
+class Refund(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     refund_id: str
@@ -25,12 +26,12 @@ class Refund(BaseModel):
     returned_at: str | None = None
 
 
-class RefundPage(BaseModel):
+class RefundPage(ApiModel):
     items: list[Refund]
     next_cursor: str | None
 
 
-class SettleRefund(BaseModel):
+class SettleRefund(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     returned_to: Name = Field(description="Who received the cash back")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.farmers import CoverageOut
 from sutasoma.domain.claim import ClaimStatus
 from sutasoma.domain.refund import RefundReason
 from sutasoma.domain.registration import RegistrationStatus
-from sutasoma.domain.worklist import WorklistAction
+from sutasoma.domain.worklist_actions import WorklistAction
 
 
-class WorklistFarmer(BaseModel):
+class WorklistFarmer(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     farmer_id: str
@@ -42,14 +43,14 @@ class WorklistFarmer(BaseModel):
     action_text: str = Field(description="What to do, in Bahasa Indonesia")
 
 
-class RequiredDocument(BaseModel):
+class RequiredDocument(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     doc_type: str
     name: str
 
 
-class WorklistClaim(BaseModel):
+class WorklistClaim(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     claim_id: str
@@ -71,7 +72,7 @@ class WorklistClaim(BaseModel):
     action_text: str
 
 
-class WorklistRefund(BaseModel):
+class WorklistRefund(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     refund_id: str
@@ -87,7 +88,7 @@ class WorklistRefund(BaseModel):
     action_text: str
 
 
-class WorklistRejectedClaim(BaseModel):
+class WorklistRejectedClaim(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     claim_id: str = Field(description="Send it as previous_claim_id when filing again")
@@ -103,7 +104,7 @@ class WorklistRejectedClaim(BaseModel):
     action_text: str
 
 
-class Worklist(BaseModel):
+class Worklist(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     kecamatan_code: str
