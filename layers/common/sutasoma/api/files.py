@@ -8,17 +8,20 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sutasoma.app.exports import Export
 from sutasoma.domain.clock import period_of, today_wita
-from sutasoma.domain.farmer import FarmerRecord, registered_on
+from sutasoma.domain.farmer import registered_on
 from sutasoma.domain.import_rows import COLUMNS
 from sutasoma.domain.imports import CONTENT_TYPES
 from sutasoma.domain.places import places
 from sutasoma.domain.privacy import mask_phone
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.reports.render.csv import csv_text
+
+if TYPE_CHECKING:  # annotations only: the export's use case is loaded by its route (wiring)
+    from sutasoma.app.exports import Export
+    from sutasoma.domain.farmer import FarmerRecord
 
 EXPORT_COLUMNS = (
     ("ID Petani", 28), ("NIK", 18), ("Nama", 24), ("Jenis Kelamin", 8), ("Tanggal Lahir", 12), ("No HP", 15),

@@ -7,10 +7,9 @@ and are never accepted here.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from sutasoma.domain.errors import FieldError, PlaceInvalid
 
@@ -39,10 +38,15 @@ class Places:
     villages: dict[str, Village]
 
 
+DATA = Path(__file__).with_name("data") / "soppeng_wilayah.csv"
+
+
 @lru_cache(maxsize=1)
 def places() -> Places:
-    text = resources.files("sutasoma.domain").joinpath("data/soppeng_wilayah.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
+    """Read on first use (csv and the file: not at every cold start, only where a place is checked)."""
+    import csv
+
+    rows = list(csv.DictReader(DATA.read_text(encoding="utf-8").splitlines()))
     villages = [
         Village(code=r["code"], name=r["name"], level=r["level"], kecamatan_code=r["code"][:8])
         for r in rows

@@ -20,7 +20,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Literal
 
 from sutasoma.domain.claim import ClaimRecord, ClaimStatus
@@ -34,18 +33,9 @@ from sutasoma.domain.places import places
 from sutasoma.domain.refund import RefundReason, RefundRecord
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.domain.tariff import contribution_for
+from sutasoma.domain.worklist_actions import WorklistAction
 
 Section = Literal["due_this_month", "in_arrears", "about_to_lapse"]
-
-
-class WorklistAction(StrEnum):
-    COLLECT_DUE = "COLLECT_DUE"
-    COLLECT_FIRST_PAYMENT = "COLLECT_FIRST_PAYMENT"
-    COLLECT_ARREARS = "COLLECT_ARREARS"
-    COLLECT_BEFORE_LAPSE = "COLLECT_BEFORE_LAPSE"
-    COMPLETE_CLAIM_DOCUMENTS = "COMPLETE_CLAIM_DOCUMENTS"
-    RETURN_REFUND = "RETURN_REFUND"
-    REFILE_CLAIM = "REFILE_CLAIM"
 
 
 # A rejected claim stays on the worklist this long: time to fix the reason and file again.

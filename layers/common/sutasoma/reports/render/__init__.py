@@ -13,7 +13,10 @@ does not import xlsxwriter, so only the routes that write a workbook pay for it 
 
 from __future__ import annotations
 
-from sutasoma.reports.models import Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the farmer export's CSV needs none of the report's models
+    from sutasoma.reports.models import Report
 
 # File type (the `{file_type}` of GET /reports/{period}/files/{file_type}) -> its content type.
 FILE_TYPES = {

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
-from sutasoma.reports.models import KecamatanRow, Report
 from sutasoma.reports.render.formats import finite
+
+if TYPE_CHECKING:  # annotations only (csv_text serves the farmer export without the report's models)
+    from sutasoma.reports.models import KecamatanRow, Report
 
 # KecamatanRow's fields in order, claims split by type, the rate in percent.
 CSV_COLUMNS = (

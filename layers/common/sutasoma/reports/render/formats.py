@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sutasoma.domain.clock import WITA
 from sutasoma.domain.money import format_int as format_int
 from sutasoma.domain.money import format_rupiah as format_rupiah
 from sutasoma.domain.periods import add_months, parse_period
-from sutasoma.reports.models import Report
+
+if TYPE_CHECKING:  # annotations only
+    from sutasoma.reports.models import Report
 
 REGENCY_NAME = "Kabupaten Soppeng"
 MONTHS_ID = (
