@@ -109,6 +109,10 @@ class Road:
         self.bpjs.sim.reset()
         self.bpjs.sim.deliver = lambda url, body, headers: 599
         self.pump()
+        # What the earlier test left in the queue has reached BPJS by now: forget those requests too,
+        # or a test counting what BPJS answered counts another test's farmers (seen once in CI order).
+        self.bpjs.sim.reset()
+        self.bpjs.sim.deliver = lambda url, body, headers: 599
 
     def depth(self, url: str) -> int:
         attributes = self.stack.clients("sqs").get_queue_attributes(
