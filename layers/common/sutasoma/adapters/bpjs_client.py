@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import httpx
 
 from sutasoma.app.ports import BpjsRejected, BpjsRequestError, BpjsRetryable, Registration
-from sutasoma.domain.imports import BpjsCheck
+from sutasoma.domain.farmer import BpjsCheck
 from sutasoma.runtime.observability import tracer
 
 tracer.patch(("httpx",))  # each BPJS call a subsegment of the trace (a no-op outside Lambda)

@@ -67,7 +67,8 @@ def imported_out(farmer: FarmerRecord) -> ImportedOut | None:
     if imported is None:
         return None
     from sutasoma.api.models.farmers import ImportedOut
-    from sutasoma.domain.imports import CHECK_NOTES, BpjsCheck
+    from sutasoma.domain.farmer import BpjsCheck
+    from sutasoma.domain.imports import CHECK_NOTES
 
     check = BpjsCheck(imported.bpjs_check)
     return ImportedOut(

@@ -26,8 +26,8 @@ from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
 from sutasoma.domain.claim import ClaimEvent, ClaimStatus
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
-from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.imports import BpjsCheck, ImportMismatch
+from sutasoma.domain.farmer import BpjsCheck, FarmerRecord
+from sutasoma.domain.imports import ImportMismatch
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.payment import BpjsPostingStatus
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move

@@ -39,9 +39,18 @@ class CorrectionNote(Record):
     reason: str
 
 
+class BpjsCheck(StrEnum):
+    """What BPJS's participant look-up said of an imported member's KPJ and NIK."""
+
+    PENDING = "PENDING"  # asked, no answer yet
+    MATCH = "MATCH"  # the KPJ is BPJS's, with this NIK
+    NIK_MISMATCH = "NIK_MISMATCH"  # the KPJ is BPJS's, with another NIK
+    KPJ_NOT_FOUND = "KPJ_NOT_FOUND"  # BPJS knows no such KPJ
+
+
 class ImportedFrom(Record):
     """A member who was a BPJS participant before SUTASOMA, brought in by an import: the import,
-    and what BPJS's participant look-up said of their KPJ and NIK (domain/imports.py BpjsCheck)."""
+    and what BPJS's participant look-up said of their KPJ and NIK (BpjsCheck)."""
 
     import_id: str
     imported_at: str

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field
 
 from sutasoma.domain.errors import Conflict
+from sutasoma.domain.farmer import BpjsCheck
 from sutasoma.domain.records import Record, Versioned
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # what S3 accepts (presigned POST) and what is read
@@ -65,15 +66,6 @@ class ImportStatus(StrEnum):
 
 class ImportKind(StrEnum):
     MEMBERS = "members"
-
-
-class BpjsCheck(StrEnum):
-    """What BPJS's participant look-up said of an imported member's KPJ and NIK."""
-
-    PENDING = "PENDING"  # asked, no answer yet
-    MATCH = "MATCH"  # the KPJ is BPJS's, with this NIK
-    NIK_MISMATCH = "NIK_MISMATCH"  # the KPJ is BPJS's, with another NIK
-    KPJ_NOT_FOUND = "KPJ_NOT_FOUND"  # BPJS knows no such KPJ
 
 
 CHECK_NOTES = {

@@ -20,8 +20,7 @@ from sutasoma.api.models.common import (
     bounded,
 )
 from sutasoma.domain.coverage import CoverageState as CoverageState
-from sutasoma.domain.farmer import Relationship
-from sutasoma.domain.imports import BpjsCheck
+from sutasoma.domain.farmer import BpjsCheck, Relationship
 from sutasoma.domain.registration import RegistrationStatus as RegistrationStatus
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 

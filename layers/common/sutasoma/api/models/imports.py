@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from sutasoma.api.models.base import ApiModel
-from sutasoma.domain.imports import BpjsCheck, ImportStatus
+from sutasoma.domain.farmer import BpjsCheck
+from sutasoma.domain.imports import ImportStatus
 
 
 class ImportCreate(ApiModel):
