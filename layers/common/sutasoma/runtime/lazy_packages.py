@@ -85,7 +85,7 @@ def lazy_package(name: str) -> bool:
             raise missing
         if "_sutasoma_complete" not in package.__dict__:  # anything else: the real __init__, once
             package.__dict__["_sutasoma_complete"] = True
-            exec(loader.get_code(name), package.__dict__)  # noqa: S102 - Powertools' own __init__
+            exec(loader.get_code(name), package.__dict__)  # noqa: S102 # nosec B102 # - Powertools' own package __init__, once
             if attribute in package.__dict__:
                 return package.__dict__[attribute]
         raise missing
