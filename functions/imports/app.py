@@ -14,7 +14,7 @@ from sutasoma.api import files
 from sutasoma.api.http import Body, Path, Query, Response
 from sutasoma.api.import_presenters import import_out, mismatch_out
 from sutasoma.api.listing import MAX_PAGE_SIZE, resolve_scope
-from sutasoma.api.models.farmers import CoverageState
+from sutasoma.api.models.common import CoverageState
 from sutasoma.api.models.imports import ImportCreate, ImportOut, ImportStarted, MismatchPage, UploadForm
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.farmer_records import FarmerFilters

@@ -13,16 +13,8 @@ from typing import Any
 
 from sutasoma.app.common import Writer
 from sutasoma.app.outbox import Dispatcher
-from sutasoma.app.ports import (
-    ClaimQuery,
-    FarmerQuery,
-    PresignedPost,
-    RefundQuery,
-    Registration,
-    Storage,
-    StoredObject,
-    VersionTaken,
-)
+from sutasoma.app.ports import PresignedPost, Registration, Storage, StoredObject, VersionTaken
+from sutasoma.app.queries import ClaimQuery, FarmerQuery, RefundQuery
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sutasoma.app.ports import AuditArchiveStore
 from sutasoma.domain.audit_seal import canonical_json, digest
 from sutasoma.domain.clock import now_utc
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import AuditArchiveStore
 
 WRITTEN = "written"
 ALREADY_ARCHIVED = "already archived"

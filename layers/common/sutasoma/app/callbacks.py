@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -14,19 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import registration_rejected
-from sutasoma.app.ports import CallbackLog, Claims, Farmers, Payments
 from sutasoma.domain.audit import BPJS, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Created, WriteConflict, farmer_written
 from sutasoma.domain.claim import ClaimEvent, ClaimRecord
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
 from sutasoma.domain.errors import FieldError, InvalidTransition, NotFound, Unauthorized, ValidationFailed
-from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import is_id
 from sutasoma.domain.partner import CallbackReceipt
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, next_status
 from sutasoma.domain.validation import validation_errors
 from sutasoma.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import CallbackLog, Claims, Farmers, Payments
+    from sutasoma.domain.farmer import FarmerRecord
 
 EventType = Literal[
     "PARTICIPANT_CONFIRMED", "PARTICIPANT_REJECTED", "CLAIM_APPROVED", "CLAIM_REJECTED", "CLAIM_PAID"

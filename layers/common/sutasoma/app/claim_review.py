@@ -5,13 +5,12 @@ user who filed it (four eyes) — and the claim goes to BPJS through the outbox.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.claims import ClaimDesk, ClaimView
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.farmer_records import Download, Upload, presigned_upload
-from sutasoma.app.ports import AuditTrail, Documents
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
 from sutasoma.domain.changes import ChangeSet
@@ -32,6 +31,9 @@ from sutasoma.domain.ids import new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.uploads import CLAIM_DOCUMENT_UPLOAD, document_key
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import AuditTrail, Documents
 
 
 def with_disability(claim: ClaimRecord, percent: int | None) -> dict[str, Any]:

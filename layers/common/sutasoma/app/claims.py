@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -14,7 +15,7 @@ from sutasoma.app.claim_lifecycle import claim_keys, claim_opened
 from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
 from sutasoma.app.membership import death_recorded
 from sutasoma.app.paging import Page, across_kecamatan
-from sutasoma.app.ports import AuditTrail, ClaimQuery, Claims, Farmers, Idempotency, Payments
+from sutasoma.app.queries import ClaimQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
@@ -39,12 +40,15 @@ from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
 from sutasoma.domain.documents import required_documents
 from sutasoma.domain.errors import DeathAlreadyClaimed, DuplicateClaim, FieldError, NotFound, ValidationFailed
-from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id, new_id
-from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.records import Record
 from sutasoma.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import AuditTrail, Claims, Farmers, Idempotency, Payments
+    from sutasoma.domain.farmer import FarmerRecord
+    from sutasoma.domain.identity import Caller
+    from sutasoma.domain.payment import PaymentRecord
 
 
 class NewClaim(Record):

@@ -4,16 +4,18 @@ and handing its outbox to the queue, running an operation once per Idempotency-K
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sutasoma.app.outbox import Dispatcher
-from sutasoma.app.ports import Farmers, Idempotency, UnitOfWork
 from sutasoma.domain.changes import ChangeSet, Created, WriteConflict
 from sutasoma.domain.errors import ConcurrentUpdate, NotFound
-from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id
 from sutasoma.domain.records import Record
+
+if TYPE_CHECKING:
+    from sutasoma.app.outbox import Dispatcher
+    from sutasoma.app.ports import Farmers, Idempotency, UnitOfWork
+    from sutasoma.domain.farmer import FarmerRecord
+    from sutasoma.domain.identity import Caller
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
-from sutasoma.app.ports import Farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
@@ -22,6 +21,9 @@ from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.privacy import mask_nik
 from sutasoma.domain.records import Record
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Farmers
 
 IDENTITY_FIELDS = ("full_name", "birth_date", "sex", "nik")
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
 from sutasoma.app.membership import death_recorded
-from sutasoma.app.ports import Farmers, Idempotency, Payments
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
 from sutasoma.domain.farmer import FarmerRecord, check_date_of_death
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.records import Record
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Farmers, Idempotency, Payments
+    from sutasoma.domain.identity import Caller
 
 
 class DeathReport(Record):

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sutasoma.app.farmer_records import FarmerFilters, search_farmers
-from sutasoma.app.ports import AuditTrail, Farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.clock import iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, ValidationFailed
-from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.ids import new_id
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import AuditTrail, Farmers
+    from sutasoma.domain.farmer import FarmerRecord
 
 EXPORTS_SUBJECT = "farmer-exports"  # the audit trail every export is recorded on
 PAGE = 100

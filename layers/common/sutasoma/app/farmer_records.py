@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
 from sutasoma.app.paging import Page, across_kecamatan
-from sutasoma.app.ports import AuditTrail, Documents, FarmerQuery, Farmers
+from sutasoma.app.queries import FarmerQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, farmer_written
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
@@ -34,6 +34,9 @@ from sutasoma.domain.records import Record
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, next_status
 from sutasoma.domain.uploads import KTP_UPLOAD, UploadRule, ktp_key
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import AuditTrail, Documents, Farmers
 
 EDITABLE = ("phone", "address", "village_code", "commodity", "monthly_income", "heirs")
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sutasoma.app.ports import BatchQueue, ImportFiles, ImportStore, Outbox, UnitOfWork
 from sutasoma.domain.changes import ChangeSet, Updated, WriteConflict
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
@@ -31,6 +31,9 @@ from sutasoma.domain.import_plan import (
 from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportRecord, ImportStatus, failure_text
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import BatchQueue, ImportFiles, ImportStore, Outbox, UnitOfWork
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 UPDATE_ATTEMPTS = 3

@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import batched
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.ports import AgentDirectory, ImportFileInvalid, ImportFiles, ImportStore, UnitOfWork
-from sutasoma.app.registration import AgePolicy
 from sutasoma.domain.changes import ChangeSet, Updated
 from sutasoma.domain.clock import iso_utc, now_utc, today_wita
 from sutasoma.domain.ids import new_id
@@ -26,6 +25,9 @@ from sutasoma.domain.import_rows import COLUMNS, MemberRow, RowRules, cells_of, 
 from sutasoma.domain.imports import MAX_IMPORT_BYTES, ImportRecord, ImportStatus, import_id_of, results_key
 from sutasoma.domain.nik import nik_lookup_hash
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.registration import AgePolicy
 
 LOOKUP_BATCH = 100  # rows looked up together (BatchGetItem reads 100 keys)
 PROGRESS_EVERY = 1000  # rows between two progress writes

@@ -6,14 +6,13 @@ it, chunk by chunk, app/import_commit.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sutasoma.app.common import once
 from sutasoma.app.import_commit import finish_if_complete
-from sutasoma.app.ports import ChunkQueue, Idempotency, ImportFiles, ImportStore, UnitOfWork
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.clock import iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.imports import (
@@ -30,6 +29,10 @@ from sutasoma.domain.imports import (
 )
 from sutasoma.domain.records import Record
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import ChunkQueue, Idempotency, ImportFiles, ImportStore, UnitOfWork
+    from sutasoma.domain.farmer import FarmerRecord
 
 ADMIN_ONLY = "Impor anggota hanya dapat dilakukan admin Dinas Pertanian."
 

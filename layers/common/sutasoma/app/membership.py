@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
 from sutasoma.domain.counters import CounterIncrement, PopulationDelta
-from sutasoma.domain.farmer import FarmerRecord
-from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT
 from sutasoma.domain.refund import (
@@ -21,6 +20,10 @@ from sutasoma.domain.refund import (
     refund_for_rejection,
 )
 from sutasoma.domain.registration import RegistrationEvent, next_status
+
+if TYPE_CHECKING:
+    from sutasoma.domain.farmer import FarmerRecord
+    from sutasoma.domain.payment import PaymentRecord
 
 
 def refund_opened(refund: RefundRecord | None, period: str) -> ChangeSet:

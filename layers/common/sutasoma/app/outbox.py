@@ -9,11 +9,14 @@ harmless.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sutasoma.app.ports import Outbox, Queue
 from sutasoma.domain.clock import iso_utc, now_utc
-from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Outbox, Queue
+    from sutasoma.domain.outbox import OutboxEntry
 
 SWEEP_PAGE = 100
 

@@ -11,12 +11,12 @@ BPJS are one commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
 from sutasoma.app.paging import Page
-from sutasoma.app.ports import Farmers, Idempotency, Payments, Receipts
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, farmer_written
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of, today_wita
@@ -32,7 +32,6 @@ from sutasoma.domain.errors import (
     ValidationFailed,
 )
 from sutasoma.domain.farmer import FarmerRecord, registered_on
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.money import format_rupiah
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -47,6 +46,10 @@ from sutasoma.domain.payment import (
 from sutasoma.domain.records import Record
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Farmers, Idempotency, Payments, Receipts
+    from sutasoma.domain.identity import Caller
 
 __all__ = ["MAX_MONTHS_PER_PAYMENT", "PaymentDesk", "PaymentRequest", "PaymentResult"]
 

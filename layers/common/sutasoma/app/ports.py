@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the records its own use cases load
+    from sutasoma.app.queries import ClaimQuery, FarmerQuery, RefundQuery
     from sutasoma.domain.audit import AuditRecord
     from sutasoma.domain.changes import ChangeSet
     from sutasoma.domain.claim import ClaimRecord
@@ -24,35 +25,6 @@ if TYPE_CHECKING:  # annotations only: a function loads the records its own use 
     from sutasoma.domain.payment import PaymentRecord
     from sutasoma.domain.reconcile_job import ReconcileJob, SegmentTask
     from sutasoma.domain.refund import RefundRecord
-
-
-@dataclass(frozen=True)
-class FarmerQuery:
-    kecamatan_code: str
-    village_code: str | None = None
-    registration_status: str | None = None
-    name_contains: str | None = None  # casefolded
-    paid_through_missing: bool = False
-    paid_through_min: str | None = None  # inclusive, YYYY-MM
-    paid_through_max: str | None = None  # inclusive, YYYY-MM
-    ended: bool | None = None  # True: only memberships over (dead, rejected); False: none of them
-    start_after: tuple[str, str] | None = None  # (village_code, farmer_id) of the last item seen
-
-
-@dataclass(frozen=True)
-class ClaimQuery:
-    kecamatan_code: str
-    status: str | None = None
-    farmer_id: str | None = None
-    start_after: str | None = None  # claim_id of the last item seen
-
-
-@dataclass(frozen=True)
-class RefundQuery:
-    kecamatan_code: str
-    status: str | None = None
-    farmer_id: str | None = None
-    start_after: str | None = None  # refund_id of the last item seen
 
 
 class UnitOfWork(Protocol):

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sutasoma.app.ports import Scanner, TableContents
 from sutasoma.domain.clock import WITA, period_of
 from sutasoma.domain.population import CLAIMS_OPEN, REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT, contribution
 from sutasoma.domain.refund import RefundStatus
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Scanner, TableContents
 
 RECOUNTED = ("new_registrations", "contributions_collected", "payments", "contribution_months",
              "claims_submitted_JKK", "claims_submitted_JKM")  # fmt: skip

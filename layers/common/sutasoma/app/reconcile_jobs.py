@@ -17,18 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sutasoma.app.ports import ReconcileJobStore, ReconcileTaskQueue, SegmentScanner
 from sutasoma.app.reconcile import Tally, differences_of, tally
 from sutasoma.app.reports import require_admin
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
 from sutasoma.domain.errors import NotFound
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.reconcile_job import JobStatus, ReconcileJob, SegmentTask
 from sutasoma.reports.figures import check_period
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import ReconcileJobStore, ReconcileTaskQueue, SegmentScanner
+    from sutasoma.domain.identity import Caller
 
 __all__ = ["MAX_ATTEMPTS", "JobStatus", "Piece", "ReconcileJob", "ReconcileJobs", "SegmentTask"]
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sutasoma.app.common import Writer, once, retry_on_conflict
 from sutasoma.app.membership import refund_settled
 from sutasoma.app.paging import Page, across_kecamatan
-from sutasoma.app.ports import Idempotency, RefundQuery, Refunds
+from sutasoma.app.queries import RefundQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
 from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import is_id
 from sutasoma.domain.records import Record
 from sutasoma.domain.refund import RefundRecord, RefundStatus
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Idempotency, Refunds
+    from sutasoma.domain.identity import Caller
 
 
 class Settlement(Record):

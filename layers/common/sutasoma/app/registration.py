@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, once
-from sutasoma.app.ports import Farmers, Idempotency
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, WriteConflict, farmer_written
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
 from sutasoma.domain.counters import CounterIncrement
 from sutasoma.domain.errors import AgeOutOfRange, FieldError, NikAlreadyRegistered
 from sutasoma.domain.farmer import FarmerRecord, Heir, NikClaim, Sex, age_on
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -25,6 +24,10 @@ from sutasoma.domain.privacy import mask_nik
 from sutasoma.domain.records import Record
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Farmers, Idempotency
+    from sutasoma.domain.identity import Caller
 
 
 class NewFarmer(Record):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sutasoma.app.ports import Counters, Directory, Documents, Reports, VersionTaken
 from sutasoma.domain.clock import WITA, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller
 from sutasoma.domain.places import kecamatan_codes
 from sutasoma.reports.access import filter_for_kecamatan, visible_to
 from sutasoma.reports.compose import ReportInputs, compose_report, trend_months
@@ -18,6 +18,9 @@ from sutasoma.reports.models import Report
 from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.reports.revisions import as_revision
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.domain.identity import Caller
 
 __all__ = ["ReportDesk", "period_for_schedule", "require_admin"]
 

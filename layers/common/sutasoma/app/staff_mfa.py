@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sutasoma.app.ports import MfaFactors
 from sutasoma.domain.identity import MFA_REQUIRED, Role
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import MfaFactors
 
 MFA_SETUP_CLAIM = "mfa_setup_required"
 

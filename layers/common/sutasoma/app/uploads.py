@@ -11,14 +11,13 @@ and a file already deleted is left alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sutasoma.app.common import Writer, retry_on_conflict
-from sutasoma.app.ports import Claims, Documents, Farmers
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Updated
 from sutasoma.domain.claim import ClaimDocument, ClaimRecord, ClaimStatus
 from sutasoma.domain.clock import iso_utc, now_utc
-from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.uploads import (
     HEAD_BYTES,
     FileCheck,
@@ -30,6 +29,10 @@ from sutasoma.domain.uploads import (
     parse_key,
 )
 from sutasoma.runtime.observability import logger
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Claims, Documents, Farmers
+    from sutasoma.domain.farmer import FarmerRecord
 
 __all__ = ["UploadChecker", "UploadKind", "decide_document", "decide_ktp"]
 

@@ -6,11 +6,11 @@ Reads one kecamatan's farmers through its list index (no scan)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sutasoma.app.ports import ClaimQuery, Claims, FarmerQuery, Farmers, RefundQuery, Refunds
+from sutasoma.app.queries import ClaimQuery, FarmerQuery, RefundQuery
 from sutasoma.domain.claim import ClaimRecord, ClaimStatus
 from sutasoma.domain.clock import period_of, today_wita
-from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.places import kecamatan_name
 from sutasoma.domain.refund import RefundRecord, RefundStatus
 from sutasoma.domain.worklist import (
@@ -27,6 +27,10 @@ from sutasoma.domain.worklist import (
     refund_to_return,
     to_refile,
 )
+
+if TYPE_CHECKING:
+    from sutasoma.app.ports import Claims, Farmers, Refunds
+    from sutasoma.domain.farmer import FarmerRecord
 
 PAGE = 500  # farmers or claims read per query call; the lists themselves are not paged
 

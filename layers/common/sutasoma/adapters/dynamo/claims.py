@@ -5,7 +5,7 @@ from __future__ import annotations
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.kecamatan_lists import newest_page
 from sutasoma.adapters.dynamo.table import Table, without_keys
-from sutasoma.app.ports import ClaimQuery
+from sutasoma.app.queries import ClaimQuery
 from sutasoma.domain.claim import ClaimRecord
 
 

@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.codec import Expression, to_dynamo
 from sutasoma.adapters.dynamo.table import Table, without_keys
-from sutasoma.app.ports import FarmerQuery
+from sutasoma.app.queries import FarmerQuery
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.kecamatan_lists import newest_page
 from sutasoma.adapters.dynamo.table import Table, without_keys
-from sutasoma.app.ports import RefundQuery
+from sutasoma.app.queries import RefundQuery
 from sutasoma.domain.refund import RefundRecord
 
 

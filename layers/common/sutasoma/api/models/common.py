@@ -12,6 +12,10 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from sutasoma.api.models.base import ApiModel
+
+# A filter of the farmer lists and exports (the imports function takes it from here, without the
+# farmer answer models).
+from sutasoma.domain.coverage import CoverageState as CoverageState
 from sutasoma.domain.tariff import MIN_REPORTED_INCOME
 
 PHONE_PATTERN = r"^(\+62|62|0)8[0-9]{7,12}$"

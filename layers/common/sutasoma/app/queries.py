@@ -1,0 +1,37 @@
+"""What a list asks of a repository: the kecamatan, the filters, where the last page ended.
+
+Their own module, apart from the ports' interfaces: a use case builds these at run time, while the
+interfaces (app/ports.py) are annotations only, so a cold start does not load them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FarmerQuery:
+    kecamatan_code: str
+    village_code: str | None = None
+    registration_status: str | None = None
+    name_contains: str | None = None  # casefolded
+    paid_through_missing: bool = False
+    paid_through_min: str | None = None  # inclusive, YYYY-MM
+    paid_through_max: str | None = None  # inclusive, YYYY-MM
+    ended: bool | None = None  # True: only memberships over (dead, rejected); False: none of them
+    start_after: tuple[str, str] | None = None  # (village_code, farmer_id) of the last item seen
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    kecamatan_code: str
+    status: str | None = None
+    farmer_id: str | None = None
+    start_after: str | None = None  # claim_id of the last item seen
+
+
+@dataclass(frozen=True)
+class RefundQuery:
+    kecamatan_code: str
+    status: str | None = None
+    farmer_id: str | None = None
+    start_after: str | None = None  # refund_id of the last item seen
