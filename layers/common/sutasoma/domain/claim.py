@@ -1,50 +1,19 @@
-"""A claim: the record, and its status as one state machine (DOMAIN.md "Claims life cycle").
-
-SUBMITTED -> VERIFIED -> SENT_TO_BPJS -> APPROVED | REJECTED -> PAID. Every move is one row of
-TRANSITIONS, caused by one event; every move is kept in the claim's history.
+"""A claim: the record, moved through its status machine (domain/claim_states.py, DOMAIN.md "Claims
+life cycle"); every move is kept in the claim's history.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from sutasoma.domain.benefits import BenefitItem
+from sutasoma.domain.claim_states import TRANSITIONS as TRANSITIONS
+from sutasoma.domain.claim_states import ClaimEvent as ClaimEvent
+from sutasoma.domain.claim_states import ClaimStatus as ClaimStatus
+from sutasoma.domain.claim_states import allowed_from as allowed_from
 from sutasoma.domain.errors import InvalidTransition
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.uploads import FileCheck
-
-
-class ClaimStatus(StrEnum):
-    SUBMITTED = "SUBMITTED"
-    VERIFIED = "VERIFIED"
-    SENT_TO_BPJS = "SENT_TO_BPJS"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    PAID = "PAID"
-
-
-class ClaimEvent(StrEnum):
-    VERIFIED = "VERIFIED"  # a coordinator or admin checked the documents
-    SENT = "SENT"  # BPJS received the claim
-    REFUSED_AT_SUBMISSION = "REFUSED_AT_SUBMISSION"  # BPJS refused to take it
-    BPJS_APPROVED = "BPJS_APPROVED"
-    BPJS_REJECTED = "BPJS_REJECTED"
-    BPJS_PAID = "BPJS_PAID"
-
-
-TRANSITIONS: dict[tuple[ClaimStatus, ClaimEvent], ClaimStatus] = {
-    (ClaimStatus.SUBMITTED, ClaimEvent.VERIFIED): ClaimStatus.VERIFIED,
-    (ClaimStatus.VERIFIED, ClaimEvent.SENT): ClaimStatus.SENT_TO_BPJS,
-    (ClaimStatus.VERIFIED, ClaimEvent.REFUSED_AT_SUBMISSION): ClaimStatus.REJECTED,
-    (ClaimStatus.SENT_TO_BPJS, ClaimEvent.BPJS_APPROVED): ClaimStatus.APPROVED,
-    (ClaimStatus.SENT_TO_BPJS, ClaimEvent.BPJS_REJECTED): ClaimStatus.REJECTED,
-    (ClaimStatus.APPROVED, ClaimEvent.BPJS_PAID): ClaimStatus.PAID,
-}
-
-
-def allowed_from(event: ClaimEvent) -> tuple[ClaimStatus, ...]:
-    return tuple(status for (status, cause) in TRANSITIONS if cause is event)
 
 
 class Claimant(Record):

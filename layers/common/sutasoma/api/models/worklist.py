@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.farmers import CoverageOut
-from sutasoma.domain.claim import ClaimStatus
+from sutasoma.domain.claim_states import ClaimStatus
 from sutasoma.domain.refund import RefundReason
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.domain.worklist_actions import WorklistAction
