@@ -17,6 +17,7 @@ handlers take Powertools' HTTP names from there (tests/unit/test_cold_imports.py
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
 import sys
@@ -26,10 +27,15 @@ from typing import Any
 PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
 
 
-def _exported(name: str, source: str) -> dict[str, str]:
-    """name -> submodule, for every `from .sub import name` / `from <package>.sub import name`."""
+def _names(name: str, source: str) -> tuple[dict[str, str], list[str] | None]:
+    """From the package's `__init__` source, in one pass: name -> submodule for every
+    `from .sub import name` / `from <package>.sub import name`, and `__all__` when it is a literal."""
     found: dict[str, str] = {}
+    exported: list[str] | None = None
     for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            exported = list(value) if isinstance(value, list | tuple) else None
         if not isinstance(node, ast.ImportFrom) or node.module is None:
             continue
         if node.level == 1:
@@ -40,16 +46,7 @@ def _exported(name: str, source: str) -> dict[str, str]:
             continue
         for alias in node.names:
             found[alias.asname or alias.name] = submodule
-    return found
-
-
-def _all_names(source: str) -> list[str] | None:
-    """The package's `__all__`, when its `__init__` spells it as a literal list."""
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
-            value = ast.literal_eval(node.value)
-            return list(value) if isinstance(value, list | tuple) else None
-    return None
+    return found, exported
 
 
 def lazy_package(name: str) -> bool:
@@ -60,19 +57,29 @@ def lazy_package(name: str) -> bool:
     loader: Any = spec.loader if spec is not None else None
     if spec is None or spec.submodule_search_locations is None or loader is None:
         return False
-    source = loader.get_source(name) or ""
-    where = _exported(name, source)
     package = types.ModuleType(name)
     package.__path__ = list(spec.submodule_search_locations)
     package.__spec__ = spec
     package.__file__ = spec.origin
     package.__package__ = name
     package.__loader__ = loader
-    exported = _all_names(source)
-    if exported is not None:  # `from <package> import *` names what the real package names
-        package.__dict__["__all__"] = exported
+
+    @functools.cache
+    def source() -> str:
+        return str(loader.get_source(name) or "")
+
+    @functools.cache
+    def names() -> tuple[dict[str, str], list[str] | None]:
+        return _names(name, source())
 
     def __getattr__(attribute: str) -> Any:
+        # The __init__ is parsed only for a name it mentions: Powertools' own `from <package> import
+        # <submodule>` (asked of the package by the import system) costs no parse at a cold start.
+        where, exported = names() if attribute in source() else ({}, None)
+        if attribute == "__all__" and exported is not None:
+            # `from <package> import *` names what the real package names.
+            package.__dict__["__all__"] = exported
+            return exported
         if attribute in where:
             # Bound on the package as its __init__ binds it (a name may also be a submodule's:
             # `event_source`, the function, not the module).
