@@ -57,6 +57,8 @@ class FarmerEdit(Record):
 
 @dataclass(frozen=True)
 class FarmerFilters:
+    """What a farmer list or export is narrowed by, as the caller asked for it."""
+
     village_code: str | None = None
     registration_status: RegistrationStatus | None = None
     coverage_state: CoverageState | None = None
@@ -76,6 +78,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class Download:
+    """A short-lived link to a stored file (a KTP copy), each one audited when issued."""
+
     url: str
     expires_in: int
 

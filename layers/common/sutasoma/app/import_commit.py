@@ -47,6 +47,8 @@ class ChunkNotReady(Exception):
 
 @dataclass
 class Tally:
+    """What one chunk of an import did to the table, row by row."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0

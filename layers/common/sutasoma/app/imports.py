@@ -68,6 +68,8 @@ class StartedImport(Record):
 
 @dataclass(frozen=True)
 class MismatchView:
+    """A member BPJS disagrees about, with the farmer as stored now (None if gone)."""
+
     mismatch: ImportMismatch
     farmer: FarmerRecord | None
 

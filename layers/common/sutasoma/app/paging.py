@@ -16,6 +16,8 @@ P = TypeVar("P")
 
 @dataclass(frozen=True)
 class Page[T]:
+    """One page of a list and whether another may follow."""
+
     items: list[T]
     more: bool  # whether a next page may have items
 

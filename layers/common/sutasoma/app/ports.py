@@ -162,6 +162,8 @@ class PresignedPost:
 
 @dataclass(frozen=True)
 class StoredObject:
+    """What storage says of an uploaded file."""
+
     size: int
     content_type: str | None
     version_id: str | None
@@ -189,6 +191,8 @@ class Idempotency(Protocol):
 
 @dataclass(frozen=True)
 class Registration:
+    """BPJS's answer to a participant registration."""
+
     status: str  # "CONFIRMED" | "PENDING" (BPJS decides later and calls back)
     kpj_number: str | None
 
@@ -245,6 +249,8 @@ class StreamBatch:
 
 @dataclass(frozen=True)
 class ArchivedVersion:
+    """One stored version of an archived audit record (S3 object versions)."""
+
     version_id: str
     last_modified: Any
     is_latest: bool

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FarmerQuery:
+    """A page of one kecamatan's farmers, by village then registration order."""
+
     kecamatan_code: str
     village_code: str | None = None
     registration_status: str | None = None
@@ -23,6 +25,8 @@ class FarmerQuery:
 
 @dataclass(frozen=True)
 class ClaimQuery:
+    """A page of one kecamatan's claims, newest first."""
+
     kecamatan_code: str
     status: str | None = None
     farmer_id: str | None = None
@@ -31,6 +35,8 @@ class ClaimQuery:
 
 @dataclass(frozen=True)
 class RefundQuery:
+    """A page of one kecamatan's refunds, newest first."""
+
     kecamatan_code: str
     status: str | None = None
     farmer_id: str | None = None

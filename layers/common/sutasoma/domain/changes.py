@@ -49,6 +49,8 @@ Write = Created | Updated | Deleted
 
 @dataclass(frozen=True)
 class ChangeSet:
+    """Everything one use case writes, committed together or not at all."""
+
     writes: tuple[Write, ...] = ()
     counts: tuple[Count, ...] = ()
     outbox: tuple[OutboxEntry, ...] = ()

@@ -35,6 +35,8 @@ class CoverageState(StrEnum):
 
 @dataclass(frozen=True)
 class Coverage:
+    """A member's coverage on a given day, from the months paid."""
+
     state: CoverageState
     paid_through: str | None
     months_unpaid: int  # unpaid months up to and including the current one

@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class FieldError:
+    """What is wrong with one field of a request, in Bahasa Indonesia."""
+
     field: str
     message: str
 
@@ -18,6 +20,8 @@ class FieldError:
 
 @dataclass
 class DomainError(Exception):
+    """A refusal by a rule: its HTTP status, stable code and Bahasa text travel with it."""
+
     detail: str
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

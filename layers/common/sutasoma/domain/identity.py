@@ -28,6 +28,8 @@ MFA_REQUIRED = STAFF
 
 @dataclass(frozen=True)
 class Caller:
+    """Who makes a request: a user of the pool, their role and kecamatan."""
+
     sub: str
     username: str
     role: Role

@@ -29,6 +29,8 @@ from sutasoma.domain.tariff import BASE_TARIFFS, MIN_REPORTED_INCOME
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the member file, as the template explains it."""
+
     header: str  # as in the file (matched case-insensitively, any order)
     field: str
     required: bool
@@ -87,6 +89,8 @@ class AgentAccount:
 
 @dataclass(frozen=True)
 class RowRules:
+    """What a row of a member file is checked against."""
+
     today: date  # WITA
     age_low: int
     age_high: int

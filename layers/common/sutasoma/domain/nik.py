@@ -40,6 +40,8 @@ def _invalid(message: str) -> NikInvalid:
 
 @dataclass(frozen=True)
 class Nik:
+    """A NIK that passed the checks, with what it encodes."""
+
     value: str
     day: int
     month: int

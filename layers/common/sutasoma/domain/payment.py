@@ -62,6 +62,8 @@ class PaymentRecord(Versioned):
 
 @dataclass(frozen=True)
 class Quote:
+    """The months a payment would cover and what each costs now."""
+
     periods: tuple[str, ...]
     lines: tuple[PaidLine, ...]
     amount: int

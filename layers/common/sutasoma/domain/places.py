@@ -19,6 +19,8 @@ REGENCY_NAME = "Kabupaten Soppeng"
 
 @dataclass(frozen=True)
 class Village:
+    """A desa or kelurahan of Soppeng."""
+
     code: str
     name: str
     level: str  # "kelurahan" | "desa"
@@ -27,6 +29,8 @@ class Village:
 
 @dataclass(frozen=True)
 class Kecamatan:
+    """A kecamatan of Soppeng (one BPP) and its villages."""
+
     code: str
     name: str
     villages: tuple[Village, ...]
@@ -34,6 +38,8 @@ class Kecamatan:
 
 @dataclass(frozen=True)
 class Places:
+    """Soppeng's kecamatan and villages, by code."""
+
     kecamatan: dict[str, Kecamatan]
     villages: dict[str, Village]
 

@@ -16,6 +16,8 @@ class JobStatus(StrEnum):
 
 @dataclass(frozen=True)
 class ReconcileJob:
+    """A recount of the counters against the records, run in segments."""
+
     job_id: str
     period: str
     status: JobStatus

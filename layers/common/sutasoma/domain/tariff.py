@@ -16,6 +16,8 @@ MIN_REPORTED_INCOME = 1_000_000
 
 @dataclass(frozen=True)
 class BaseTariff:
+    """A BPU tariff in force from a month on."""
+
     valid_from: str  # first contribution month, inclusive
     jkk_rate_per_mille: int  # JKK as a share of reported income, in 1/1000
     jkm_flat: int
@@ -25,6 +27,8 @@ class BaseTariff:
 
 @dataclass(frozen=True)
 class Relief:
+    """A period when only part of the contribution is payable (PP 50/2025)."""
+
     valid_from: str  # inclusive
     valid_to: str  # inclusive
     percent_payable: int  # share of JKK + JKM still paid
@@ -54,6 +58,8 @@ RELIEFS: tuple[Relief, ...] = (
 
 @dataclass(frozen=True)
 class ContributionLine:
+    """One month's contribution, split into JKK and JKM."""
+
     period: str
     jkk: int
     jkm: int

@@ -39,6 +39,8 @@ class UploadKind(StrEnum):
 
 @dataclass(frozen=True)
 class UploadRule:
+    """What an upload of one kind may be: size and content types."""
+
     kind: UploadKind
     max_bytes: int
     min_bytes: int = MIN_BYTES

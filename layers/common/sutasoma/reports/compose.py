@@ -21,6 +21,8 @@ TREND_MONTHS = 12
 
 @dataclass(frozen=True)
 class ReportInputs:
+    """What a report is computed from: counters, deltas and names."""
+
     period: str
     now: datetime
     deltas: dict[str, dict[str, dict[str, int]]]  # kecamatan -> month of the change -> amounts
