@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.reconcile import Tally, differences_of, tally
-from sutasoma.app.reports import require_admin
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
 from sutasoma.domain.errors import NotFound
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.reconcile_job import JobStatus, ReconcileJob, SegmentTask
-from sutasoma.reports.figures import check_period
+from sutasoma.reports.access import require_admin
+from sutasoma.reports.periods import check_period
 from sutasoma.runtime.observability import logger
 
 if TYPE_CHECKING:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from sutasoma.app.ports import Counters, Directory, Documents, Reports, VersionTaken
 from sutasoma.domain.clock import WITA, now_utc
-from sutasoma.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
 from sutasoma.domain.places import kecamatan_codes
-from sutasoma.reports.access import filter_for_kecamatan, visible_to
+from sutasoma.reports.access import filter_for_kecamatan, require_admin, visible_to
 from sutasoma.reports.compose import ReportInputs, compose_report, trend_months
-from sutasoma.reports.figures import check_period, period_for_schedule
 from sutasoma.reports.models import Report
+from sutasoma.reports.periods import check_period, period_for_schedule
 from sutasoma.reports.render import FILE_TYPES, render
 from sutasoma.reports.revisions import as_revision
 from sutasoma.runtime.observability import logger
@@ -141,9 +141,3 @@ class ReportDesk:
             )
         report = self.read(caller, period, version)
         return render(report, file_type), FILE_TYPES[file_type], report
-
-
-def require_admin(caller: Caller) -> None:
-    """Generating a report (or recounting) is for Dinas Pertanian's admins."""
-    if not caller.is_admin:
-        raise Forbidden("Hanya admin Dinas Pertanian yang dapat membuat laporan.")

@@ -1,11 +1,21 @@
 """Who reads which part of a report (docs/reports.md "Coordinators see their own BPP"): an admin
-the whole regency, a coordinator their own BPP, an agent none."""
+the whole regency, a coordinator their own BPP, an agent none; and who makes one (an admin)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sutasoma.domain.errors import Forbidden
 from sutasoma.domain.identity import Caller, Role
-from sutasoma.reports.models import Report, TrendPoint
+
+if TYPE_CHECKING:  # annotations only: the reconcile job checks its caller without the report's models
+    from sutasoma.reports.models import Report
+
+
+def require_admin(caller: Caller) -> None:
+    """Generating a report (or recounting) is for Dinas Pertanian's admins."""
+    if not caller.is_admin:
+        raise Forbidden("Hanya admin Dinas Pertanian yang dapat membuat laporan.")
 
 
 def visible_to(caller: Caller) -> str | None:
@@ -30,11 +40,14 @@ def filter_for_kecamatan(report: Report, kecamatan_code: str) -> Report:
     if report.best_bpp is not None:
         row = row.model_copy(update={"gap_to_best": round(report.best_bpp.score - row.collection_rate, 4)})
     trend = [
-        TrendPoint(
-            period=point.period,
-            collection_rate=point.by_kecamatan.get(kecamatan_code),
-            contributions_collected=row.contributions_collected if point.period == report.period else 0,
-            by_kecamatan={k: v for k, v in point.by_kecamatan.items() if k == kecamatan_code},
+        point.model_copy(
+            update={
+                "collection_rate": point.by_kecamatan.get(kecamatan_code),
+                "contributions_collected": row.contributions_collected
+                if point.period == report.period
+                else 0,
+                "by_kecamatan": {k: v for k, v in point.by_kecamatan.items() if k == kecamatan_code},
+            }
         )
         for point in report.trend
     ]
