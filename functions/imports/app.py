@@ -17,8 +17,8 @@ from sutasoma.api.listing import MAX_PAGE_SIZE, resolve_scope
 from sutasoma.api.models.common import CoverageState
 from sutasoma.api.models.imports import ImportCreate, ImportOut, ImportStarted, MismatchPage, UploadForm
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
-from sutasoma.app.farmer_records import FarmerFilters
 from sutasoma.app.imports import NewImport, mismatch_cursor
+from sutasoma.app.queries import FarmerFilters
 from sutasoma.runtime import import_wiring, wiring
 from sutasoma.runtime.settings import SettingsSource
 from sutasoma.runtime.settings.http import ImportSettings

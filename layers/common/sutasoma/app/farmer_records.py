@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
 from sutasoma.app.paging import Page, across_kecamatan
+from sutasoma.app.queries import FarmerFilters as FarmerFilters
 from sutasoma.app.queries import FarmerQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, farmer_written
@@ -53,16 +54,6 @@ class FarmerEdit(Record):
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EDITABLE if getattr(self, name) is not None}
-
-
-@dataclass(frozen=True)
-class FarmerFilters:
-    """What a farmer list or export is narrowed by, as the caller asked for it."""
-
-    village_code: str | None = None
-    registration_status: RegistrationStatus | None = None
-    coverage_state: CoverageState | None = None
-    q: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What a list asks of a repository: the kecamatan, the filters, where the last page ended.
+"""What a list asks of a repository: the kecamatan, the filters, where the last page ended; and
+the filters a caller asks a farmer list or export for.
 
 Their own module, apart from the ports' interfaces: a use case builds these at run time, while the
 interfaces (app/ports.py) are annotations only, so a cold start does not load them."""
@@ -6,6 +7,11 @@ interfaces (app/ports.py) are annotations only, so a cold start does not load th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sutasoma.domain.coverage import CoverageState
+    from sutasoma.domain.registration import RegistrationStatus
 
 
 @dataclass(frozen=True)
@@ -41,3 +47,13 @@ class RefundQuery:
     status: str | None = None
     farmer_id: str | None = None
     start_after: str | None = None  # refund_id of the last item seen
+
+
+@dataclass(frozen=True)
+class FarmerFilters:
+    """What a farmer list or export is narrowed by, as the caller asked for it."""
+
+    village_code: str | None = None
+    registration_status: RegistrationStatus | None = None
+    coverage_state: CoverageState | None = None
+    q: str | None = None
