@@ -42,7 +42,8 @@ from sutasoma.api.models.worklist import Worklist
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.corrections import Correction
 from sutasoma.app.deaths import DeathReport
-from sutasoma.app.farmer_records import FarmerEdit, FarmerFilters, etag_of, version_in
+from sutasoma.app.farmer_records import FarmerEdit, etag_of, version_in
+from sutasoma.app.queries import FarmerFilters
 from sutasoma.app.registration import NewFarmer
 from sutasoma.runtime import wiring
 from sutasoma.runtime.settings import SettingsSource

@@ -17,7 +17,7 @@ from sutasoma.adapters.directory import NoDirectory
 from sutasoma.app.reconcile import reconcile
 from sutasoma.app.reports import ReportDesk
 from sutasoma.domain.clock import now_utc, period_of, today_wita
-from sutasoma.reports.figures import period_for_schedule
+from sutasoma.reports.periods import period_for_schedule
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
 from tests.support.road import Road

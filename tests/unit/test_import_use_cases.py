@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from sutasoma.app.exports import ExportTooLarge, FarmerExports
-from sutasoma.app.farmer_records import FarmerFilters
 from sutasoma.app.import_commit import MAX_TRANSACTION_ITEMS, groups
 from sutasoma.app.imports import ImportDesk, NewImport
+from sutasoma.app.queries import FarmerFilters
 from sutasoma.domain.changes import ChangeSet, Created
 from sutasoma.domain.errors import Forbidden
 from sutasoma.domain.identity import Caller, Role

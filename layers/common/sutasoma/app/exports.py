@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sutasoma.app.farmer_records import FarmerFilters, search_farmers
+from sutasoma.app.farmer_records import search_farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.clock import iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, ValidationFailed
@@ -16,6 +16,7 @@ from sutasoma.domain.ids import new_id
 
 if TYPE_CHECKING:
     from sutasoma.app.ports import AuditTrail, Farmers
+    from sutasoma.app.queries import FarmerFilters
     from sutasoma.domain.farmer import FarmerRecord
 
 EXPORTS_SUBJECT = "farmer-exports"  # the audit trail every export is recorded on

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
 from sutasoma.app.paging import Page, across_kecamatan
-from sutasoma.app.queries import FarmerFilters as FarmerFilters
-from sutasoma.app.queries import FarmerQuery
+from sutasoma.app.queries import FarmerFilters, FarmerQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, farmer_written
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita

@@ -9,9 +9,6 @@ from collections import Counter
 from sutasoma.domain.places import REGENCY_CODE, REGENCY_NAME
 from sutasoma.domain.population import Population
 from sutasoma.reports.models import ByType, KecamatanRow
-from sutasoma.reports.periods import FIRST_TARIFF_PERIOD as FIRST_TARIFF_PERIOD
-from sutasoma.reports.periods import check_period as check_period
-from sutasoma.reports.periods import period_for_schedule as period_for_schedule
 
 RANKING_FORMULA = (
     "Peringkat menurut tingkat kolektibilitas (peserta aktif / (aktif + menunggak + terdaftar lebih dari "
