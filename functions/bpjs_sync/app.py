@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sutasoma.app.bpjs_sync import backoff_seconds, count_outcomes, deliver_batch
+from sutasoma.app.bpjs_batch import backoff_seconds, count_outcomes, deliver_batch
 from sutasoma.app.fifo_batch import BatchOutcome, QueuedMessage
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer

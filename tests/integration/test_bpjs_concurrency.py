@@ -13,6 +13,8 @@ import pytest
 
 from local.bpjs.rules import error_answer
 from local.pollers.sqs import build_sqs_event, settle
+from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+from sutasoma.domain.changes import ChangeSet
 from tests.support.road import Road
 
 pytestmark = pytest.mark.usefixtures("calm_bpjs")
@@ -168,3 +170,28 @@ def test_a_failing_farmer_holds_back_only_their_own_later_operations(road: Road,
     watch.failing = set()
     pump(road, 10)
     assert reached_bpjs(road, stuck) == operations(road, stuck)
+
+
+def test_a_batchs_outcomes_reach_dynamodb_in_a_few_transactions_each_written_once(
+    road: Road, watch: Watch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    road.bpjs.configure(latency_ms=50)
+    farmers = [road.new_farmer(8700 + n)["farmer_id"] for n in range(10)]
+    writes_per_commit: list[int] = []
+    commit = DynamoUnitOfWork.commit
+
+    def counted(self: DynamoUnitOfWork, changes: ChangeSet) -> None:
+        commit(self, changes)
+        writes_per_commit.append(len(changes.writes))
+
+    monkeypatch.setattr(DynamoUnitOfWork, "commit", counted)
+    assert len(pump(road, 10)) == 1  # one batch of the ten registrations
+    # Recorded as BPJS answered, several decisions per transaction: each farmer and its outbox entry
+    # written once, in fewer transactions than messages.
+    assert sum(writes_per_commit) == 20 and len(writes_per_commit) < 10
+    for farmer_id in farmers:
+        assert road.farmer(farmer_id)["registration_status"] == "CONFIRMED"
+        completed = [a for a in road.audit_trail(farmer_id) if a["action"] == "BPJS_OPERATION_COMPLETED"]
+        assert len(completed) == 1
+    assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 10
+    assert road.depth(road.queue_url) == 0

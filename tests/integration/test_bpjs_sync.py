@@ -245,7 +245,7 @@ class Countdown:
 
 def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> None:
     from local.pollers.sqs import build_sqs_event
-    from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
+    from sutasoma.app.bpjs_batch import MESSAGE_BUDGET_MS
 
     farmers = [road.new_farmer(8901 + i)["farmer_id"] for i in range(3)]
     sqs = road.stack.clients("sqs")
@@ -275,7 +275,7 @@ def test_a_message_is_not_started_without_the_time_to_finish_it(road: Road) -> N
 
 
 def test_the_consumer_timeout_fits_a_whole_batch_and_the_queue_outlasts_it(moto_stack: MotoStack) -> None:
-    from sutasoma.app.bpjs_sync import MESSAGE_BUDGET_MS
+    from sutasoma.app.bpjs_batch import MESSAGE_BUDGET_MS
 
     resources = moto_stack.template.resources()
     function = resources["BpjsSyncFunction"]["Properties"]

@@ -12,7 +12,7 @@ from bisect import bisect_left
 import pytest
 
 from sutasoma.adapters.pacer import JITTER_S, SlotPacer, slot_seconds
-from sutasoma.app.bpjs_sync import deliver_batch
+from sutasoma.app.bpjs_batch import deliver_batch
 from sutasoma.app.fifo_batch import NotStarted, QueuedMessage, run_in_groups
 
 # ------------------------------------------------------------------------------ the batch
@@ -110,16 +110,25 @@ def _operation(message_id: str, farmer: str, op_type: str, fields: list[str] | N
 
 
 class FakeSync:
-    """BpjsSync's two calls the batch makes: the handler's order and concurrency recorded."""
+    """BpjsSync's calls the batch makes: the handler's order and concurrency recorded, and what
+    each round recorded together."""
 
     def __init__(self) -> None:
         self.recorder = Recorder()
+        self.rounds: list[list[str]] = []
 
     def preload(self, messages: list[QueuedMessage]) -> dict[str, object]:
         return {}
 
     def process(self, body: dict[str, object], preloaded: object = None) -> str:
         return self.recorder(QueuedMessage(str(body["op_id"]), str(body["farmer_id"]), ""))
+
+    def decide(self, body: dict[str, object], preloaded: object = None) -> str:
+        return self.process(body, preloaded)
+
+    def record_round(self, decided: list[tuple[QueuedMessage, str]]) -> dict[str, str]:
+        self.rounds.append([message.message_id for message, _ in decided])
+        return {message.message_id: name for message, name in decided}
 
 
 @pytest.mark.parametrize(
@@ -140,8 +149,14 @@ def test_a_batch_moving_a_nik_runs_one_farmer_after_another(fields: list[str], o
     if one_at_a_time:
         assert sync.recorder.most_at_once == 1
         assert sync.recorder.seen.index("a2") < sync.recorder.seen.index("c1")
+        assert sync.rounds == []  # each message written on its own, in the batch's order
     else:
         assert sync.recorder.most_at_once > 1
+        # Each farmer's first operation in the first round, recorded as they are decided (a few
+        # records); a's second only after its first was recorded.
+        first_round = [message_id for recorded in sync.rounds[:-1] for message_id in recorded]
+        assert sorted(first_round) == ["a1", "b1", "c1", "d1", "e1", "f1", "g1"]
+        assert sync.rounds[-1] == ["a2"]
 
 
 # ------------------------------------------------------------------------------ the rate limiter

@@ -23,7 +23,7 @@ from sutasoma.adapters.bpjs_client import (
     Credentials,
     sign,
 )
-from sutasoma.app.bpjs_sync import backoff_seconds
+from sutasoma.app.bpjs_batch import backoff_seconds
 
 CREDENTIALS = Credentials(cons_id="sutasoma-soppeng", secret_key="s3cret")
 

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from sutasoma.app.exports import ExportTooLarge, FarmerExports
-from sutasoma.app.import_commit import MAX_TRANSACTION_ITEMS, groups
 from sutasoma.app.imports import ImportDesk, NewImport
+from sutasoma.app.packing import MAX_TRANSACTION_ITEMS, pack
 from sutasoma.app.queries import FarmerFilters
 from sutasoma.domain.changes import ChangeSet, Created
 from sutasoma.domain.errors import Forbidden
@@ -67,7 +67,7 @@ def test_a_chunk_is_packed_into_transactions_of_at_most_100_items(months: int) -
     changes = [
         (r, created_changes(r, "01M9IMPORT0000000000000001", ADMIN, "2026-11-20T01:00:00Z")) for r in rows
     ]
-    packed = groups(changes)
+    packed = pack(changes)
     assert sum(len(g) for g in packed) == 250
     for group in packed:
         writes = sum(len(c.writes) + len(c.outbox) + len(c.audit) for _, c in group)

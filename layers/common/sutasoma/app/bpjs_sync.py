@@ -1,26 +1,28 @@
 """Delivering outbox operations to BPJS and recording what BPJS answered.
 
-Called by functions/bpjs_sync with a batch of SQS messages (`deliver_batch`): the farmers of a
-batch side by side, each farmer's operations in order (sutasoma.app.fifo_batch). Exactly-once in
-effect: BPJS applies our operation id once (X-Request-Id), and the outcome is recorded by a
-versioned write of the outbox entry that only the first delivery wins. Raising means "try this
-message again later"; the FIFO group (one per farmer) keeps the farmer's later operations behind it.
+Called for a batch of SQS messages by sutasoma.app.bpjs_batch: the farmers of a batch side by
+side, each farmer's operations in order (sutasoma.app.fifo_batch, round by round). What is
+decided is recorded at once, with whatever else was decided while the previous record was being
+written, in one transaction where it fits (`BpjsSync.record_round`): a few commits per batch
+instead of one per message, and outcomes that move a kecamatan's counters (a rejection, a refused
+posting) add to them once instead of colliding on them; a transaction that fails is written
+decision by decision. Exactly-once in effect: BPJS applies our operation id once (X-Request-Id),
+and the outcome is recorded by a versioned write of the outbox entry that only the first delivery
+wins. Raising means "try this message again later"; the FIFO group (one per farmer) keeps the
+farmer's later operations behind it.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from aws_lambda_powertools.metrics import MetricUnit
+from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
-from sutasoma.app.fifo_batch import BatchOutcome, NotStarted, QueuedMessage, run_in_groups
 from sutasoma.app.membership import posting_refused, registration_rejected
+from sutasoma.app.packing import pack, together
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
 from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
@@ -31,78 +33,10 @@ from sutasoma.domain.imports import ImportMismatch
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.payment import BpjsPostingStatus
 from sutasoma.domain.registration import RegistrationEvent, RegistrationStatus, can_move
-from sutasoma.runtime.observability import logger, metrics
+from sutasoma.runtime.observability import logger
 
-# Backoff of a failed message: its visibility timeout grows with each receive, so a long
-# BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 6 * 3600
-# The longest one message may take: a BPJS call up to its connect and read timeouts
-# (adapters/bpjs_client.TIMEOUT, 3 s + 10 s), plus the AWS calls around it. The function's
-# Timeout (template.yaml) fits a whole batch of 10 of these.
-MESSAGE_BUDGET_MS = 15_000
-
-
-def backoff_seconds(receive_count: int) -> int:
-    return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, receive_count - 1)))
-
-
-class OutOfTime(Exception):
-    """Not started: the invocation could time out before this message is done."""
-
-
-def ensure_time_for_a_message(remaining_ms: int) -> None:
-    """Start a message only if it can finish: a timed-out invocation fails its whole batch,
-    item failures and backoff lost, every message received once more for nothing."""
-    if remaining_ms < MESSAGE_BUDGET_MS:
-        raise OutOfTime(f"{remaining_ms} ms left, a message may need {MESSAGE_BUDGET_MS}")
-
-
-def deliver_batch(
-    sync: BpjsSync, messages: Sequence[QueuedMessage], remaining_ms: Callable[[], int], parallel: int
-) -> BatchOutcome:
-    """Every message of a batch: farmers side by side (up to `parallel` threads), each farmer's in
-    order; a message starts only with its time budget left. Metrics are counted by the caller's
-    thread (`count_outcomes`)."""
-
-    def may_start() -> None:
-        try:
-            ensure_time_for_a_message(remaining_ms())
-        except OutOfTime:
-            raise NotStarted from None
-
-    if any(moves_nik(message) for message in messages):
-        # A NIK corrected on one farmer may be registered by another farmer in the same batch:
-        # BPJS must see the correction free the NIK first. Farmers are otherwise independent, so
-        # only such a (rare) batch runs one farmer after another, in the order the batch names them.
-        parallel = 1
-    preloaded = sync.preload(messages)
-    outcome = run_in_groups(
-        messages,
-        lambda message: sync.process(json.loads(message.body), preloaded.pop(message.message_id, None)),
-        may_start=may_start,
-        parallel=parallel,
-    )
-    for message_id, error in outcome.failed.items():
-        logger.warning(
-            "bpjs operation failed", extra={"message_id": message_id, "error": type(error).__name__}
-        )
-    return outcome
-
-
-def moves_nik(message: QueuedMessage) -> bool:
-    """A participant update that changes the NIK (a correction): the one order between farmers."""
-    try:
-        body = json.loads(message.body)
-        return body.get("op_type") == OpType.PARTICIPANT_UPDATE.value and "nik" in body["payload"]["fields"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return False
-
-
-def count_outcomes(outcome: BatchOutcome) -> None:
-    """One metric per outcome (BpjsConfirmed, BpjsPosted, ...), from the handler's thread."""
-    for name, count in sorted(Counter(outcome.done.values()).items()):
-        metrics.add_metric(name=f"Bpjs{name.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
+if TYPE_CHECKING:
+    from sutasoma.app.fifo_batch import QueuedMessage
 
 
 class WaitForRegistration(Exception):
@@ -131,9 +65,22 @@ class Operation:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What BPJS's answer to an operation changes, named for the metrics and the audit."""
+
     name: str
     changes: ChangeSet = field(default_factory=ChangeSet)
     subject: str | None = None  # the claim, when the operation was a claim's
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An operation delivered to BPJS and what to record of it (`completion`, nothing for a
+    delivery recorded before)."""
+
+    operation: Operation
+    outcome: Outcome
+    entry: OutboxEntry | None = None
+    completion: ChangeSet | None = None
 
 
 def participant_payload(farmer: FarmerRecord) -> dict[str, Any]:
@@ -196,24 +143,79 @@ class BpjsSync:
         return {message_id: read[op.op_id] for message_id, op in first.values() if op.op_id in read}
 
     def process(self, body: dict[str, Any], preloaded: Loaded | None = None) -> str:
-        """Deliver one operation; returns the recorded outcome. Raises to be retried. `preloaded`
-        (its entry and farmer, read with the batch) serves the first attempt only: an attempt
-        after a write conflict reads again."""
-        operation = Operation.from_message(body)
-        first = [preloaded]
+        """Deliver one operation and record its outcome; returns the outcome's name. Raises to be
+        retried. `preloaded` (its entry and farmer, read with the batch) serves the first attempt
+        only: an attempt after a write conflict reads again."""
+        return self._recorded(self.decide(body, preloaded))
+
+    def decide(self, body: dict[str, Any], preloaded: Loaded | None = None) -> Decision:
+        """Deliver one operation to BPJS; what to record of its answer, not yet written."""
+        return self._decide(Operation.from_message(body), preloaded)
+
+    def record_round(self, decided: list[tuple[QueuedMessage, Decision]]) -> dict[str, str | Exception]:
+        """A round's decisions recorded in as few transactions as hold them (message id -> the
+        outcome's name, or what failed it); a transaction that fails is written decision by
+        decision, so one farmer changed meanwhile (a callback) never holds the others back."""
+        results: dict[str, str | Exception] = {}
+        written = [(m, d.completion) for m, d in decided if d.completion is not None]
+        for message, decision in decided:
+            if decision.completion is None:
+                results[message.message_id] = decision.outcome.name
+        by_id = {m.message_id: d for m, d in decided}
+        for group in pack(written):
+            if len(group) > 1:
+                try:
+                    self.writer.write(together(group))
+                except Exception as error:  # some write met a change: each on its own below
+                    logger.info("bpjs round written one by one", extra={"error": type(error).__name__})
+                else:
+                    for message, _ in group:
+                        results[message.message_id] = self._logged(by_id[message.message_id])
+                    continue
+            for message, _ in group:
+                results[message.message_id] = self._recorded_alone(by_id[message.message_id])
+        return results
+
+    def _recorded_alone(self, decision: Decision) -> str | Exception:
+        try:
+            return self._recorded(decision)
+        except Exception as error:  # the message goes back to the queue
+            return error
+
+    def _recorded(self, decision: Decision) -> str:
+        """The decision written; after a write conflict, decided again on what is stored now
+        (BPJS answers a repeated operation id as it did the first time)."""
+        first: list[Decision | None] = [decision]
 
         def attempt() -> str:
-            loaded, first[0] = first[0], None
-            return self._deliver(operation, loaded)
+            made, first[0] = first[0], None
+            made = made or self._decide(decision.operation)
+            if made.completion is not None:
+                self.writer.write(made.completion)
+            return self._logged(made)
 
         return retry_on_conflict(attempt)
 
-    def _deliver(self, operation: Operation, loaded: Loaded | None = None) -> str:
+    @staticmethod
+    def _logged(decision: Decision) -> str:
+        if decision.entry is not None:
+            logger.info(
+                "bpjs operation completed",
+                extra={
+                    "op_id": decision.entry.op_id,
+                    "op_type": decision.entry.op_type,
+                    "farmer_id": decision.entry.farmer_id,
+                    "outcome": decision.outcome.name,
+                },
+            )
+        return decision.outcome.name
+
+    def _decide(self, operation: Operation, loaded: Loaded | None = None) -> Decision:
         entry, farmer = loaded or (self.outbox.get(operation.farmer_id, operation.op_id), None)
         if entry is None:
             raise UnknownOperation("no outbox entry for this operation")
         if entry.delivered_at:
-            return "DUPLICATE"
+            return Decision(operation, Outcome("DUPLICATE"))
         farmer = farmer if loaded else self.farmers.get(operation.farmer_id)
         if farmer is None:
             raise UnknownOperation("operation for a farmer that does not exist")
@@ -230,17 +232,7 @@ class BpjsSync:
                 outcome = self._lookup(entry, farmer)
             case _:
                 raise UnknownOperation(f"unknown operation type {entry.op_type}")
-        self.writer.write(self._completion(entry, outcome))
-        logger.info(
-            "bpjs operation completed",
-            extra={
-                "op_id": entry.op_id,
-                "op_type": entry.op_type,
-                "farmer_id": entry.farmer_id,
-                "outcome": outcome.name,
-            },
-        )
-        return outcome.name
+        return Decision(operation, outcome, entry, self._completion(entry, outcome))
 
     @staticmethod
     def _completion(entry: OutboxEntry, outcome: Outcome) -> ChangeSet:

@@ -7,12 +7,17 @@ another; the first message of a group that fails stops its group: it and every l
 that group go back to the queue (SQS FIFO then holds the group until they are done), the other
 groups go on. A message is started only if `may_start` lets it (the invocation's time budget);
 one not started goes back untried.
+
+`run_in_rounds` is the same order with the writes taken out of the threads: round n decides the
+n-th message of every group still going, side by side, then records the round's decisions
+together (the BPJS consumer commits them in one transaction where they fit), and round n + 1
+reads what round n wrote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 
@@ -104,3 +109,91 @@ def run_in_groups(
         total.failed.update(part.failed)
         total.untried += part.untried
     return total
+
+
+def _decided[D](decide: Callable[[QueuedMessage], D], message: QueuedMessage) -> D | Exception:
+    try:
+        return decide(message)
+    except Exception as error:  # the message goes back; its group's later ones wait behind it
+        return error
+
+
+def _admitted(
+    going: list[list[QueuedMessage]], position: int, may_start: Callable[[], None], outcome: BatchOutcome
+) -> list[list[QueuedMessage]]:
+    """The groups whose message at `position` may start (asked in the batch's order); the rest of
+    a group not admitted is left untried."""
+    admitted = []
+    for group in going:
+        try:
+            may_start()
+            admitted.append(group)
+        except NotStarted:
+            outcome.untried += [m.message_id for m in group[position:]]
+    return admitted
+
+
+def run_in_rounds[D](
+    messages: Sequence[QueuedMessage],
+    decide: Callable[[QueuedMessage], D],
+    record: Callable[[list[tuple[QueuedMessage, D]]], dict[str, str | Exception]],
+    *,
+    may_start: Callable[[], None] = lambda: None,
+    parallel: int = 10,
+) -> BatchOutcome:
+    """Every message, round by round: `decide` the n-th message of each group still going
+    (concurrently, up to `parallel` threads) and `record` what is decided (message id -> its
+    result, or the exception that failed it). A message whose decision or record fails stops its
+    group: its later messages are left untried."""
+    outcome = BatchOutcome()
+    going = groups_of(messages)
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(going)))) as pool:
+        for position in range(max((len(g) for g in going), default=0)):
+            going = _admitted([g for g in going if position < len(g)], position, may_start, outcome)
+            results = _round(pool, [group[position] for group in going], decide, record)
+            still = []
+            for group in going:
+                result = results[group[position].message_id]
+                if isinstance(result, Exception):
+                    outcome.failed[group[position].message_id] = result
+                    outcome.untried += [m.message_id for m in group[position + 1 :]]
+                else:
+                    outcome.done[group[position].message_id] = result
+                    still.append(group)
+            going = still
+    return outcome
+
+
+def _round[D](
+    pool: ThreadPoolExecutor,
+    round_: list[QueuedMessage],
+    decide: Callable[[QueuedMessage], D],
+    record: Callable[[list[tuple[QueuedMessage, D]]], dict[str, str | Exception]],
+) -> dict[str, str | Exception]:
+    """One round's messages decided side by side. What is decided is recorded at once, with what
+    else was decided while the previous record was written: the writes overlap the decisions
+    still waiting (for BPJS), and come in a few records, not one per message."""
+    results: dict[str, str | Exception] = {}
+    order = {message.message_id: n for n, message in enumerate(round_)}
+    waiting = {pool.submit(_decided, decide, message): message for message in round_}
+    while waiting:
+        done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        ready: list[tuple[QueuedMessage, D]] = []
+        for future in done:
+            message, decision = waiting.pop(future), future.result()
+            if isinstance(decision, Exception):
+                results[message.message_id] = decision
+            else:
+                ready.append((message, decision))
+        ready.sort(key=lambda pair: order[pair[0].message_id])
+        if ready:
+            try:
+                recorded = record(ready)
+            except Exception as error:  # nothing known of any: every one goes back
+                recorded = {}
+                results |= {message.message_id: error for message, _ in ready}
+            for message, _ in ready:
+                results.setdefault(
+                    message.message_id, recorded.get(message.message_id, LookupError("not recorded"))
+                )
+    return results

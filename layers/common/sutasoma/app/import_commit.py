@@ -13,10 +13,10 @@ records which of its rows were written and which were not, and the import ends F
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sutasoma.app.packing import pack, together
 from sutasoma.domain.changes import ChangeSet, Updated, WriteConflict
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
@@ -35,7 +35,6 @@ from sutasoma.runtime.observability import logger
 if TYPE_CHECKING:
     from sutasoma.app.ports import BatchQueue, ImportFiles, ImportStore, Outbox, UnitOfWork
 
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 UPDATE_ATTEMPTS = 3
 NIK_TAKEN = "NIK sudah terdaftar di SUTASOMA sejak berkas diperiksa; baris tidak ditulis."
 KPJ_TAKEN = "Nomor KPJ sudah dipakai petani lain sejak berkas diperiksa; baris tidak ditulis."
@@ -76,41 +75,6 @@ def lookup_entry(row: PlannedRow, import_id: str, stamp: str) -> OutboxEntry:
         op_id=row.lookup_op_id or row.farmer_id, op_type=OpType.PARTICIPANT_LOOKUP, farmer_id=row.farmer_id,
         created_at=stamp, sent_at=stamp, payload={"import_id": import_id},
     )  # fmt: skip
-
-
-def _counter_items(changes: ChangeSet) -> set[tuple[object, ...]]:
-    """The counter items a change-set adds to (one transaction item each, however many adds)."""
-    return {
-        (type(count).__name__, count.period, count.kecamatan_code, getattr(count, "agent", None))
-        for count in changes.counts
-    }
-
-
-def groups(rows: Sequence[tuple[PlannedRow, ChangeSet]]) -> list[list[tuple[PlannedRow, ChangeSet]]]:
-    """Rows packed into transactions of at most MAX_TRANSACTION_ITEMS items."""
-    packed: list[list[tuple[PlannedRow, ChangeSet]]] = []
-    current: list[tuple[PlannedRow, ChangeSet]] = []
-    counters: set[tuple[object, ...]] = set()
-    size = 0
-    for row, changes in rows:
-        own = len(changes.writes) + len(changes.outbox) + len(changes.audit)
-        keys = _counter_items(changes)
-        if current and size + own + len(counters | keys) > MAX_TRANSACTION_ITEMS:
-            packed.append(current)
-            current, counters, size = [], set(), 0
-        current.append((row, changes))
-        counters |= keys
-        size += own
-    if current:
-        packed.append(current)
-    return packed
-
-
-def _together(group: Sequence[tuple[PlannedRow, ChangeSet]]) -> ChangeSet:
-    total = ChangeSet()
-    for _, changes in group:
-        total = total + changes
-    return total
 
 
 class CommitChunk:
@@ -154,9 +118,9 @@ class CommitChunk:
         tally = Tally()
         committer = committer_of(record)
         planned = self._plan(record, rows, committer, stamp, tally)
-        for group in groups(planned):
+        for group in pack(planned):
             try:
-                self.unit.commit(_together(group))
+                self.unit.commit(together(group))
             except WriteConflict:
                 for row, changes in group:
                     self._one(record, row, changes, committer, stamp, tally)

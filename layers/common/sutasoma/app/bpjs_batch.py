@@ -1,0 +1,100 @@
+"""A batch of the `bpjs-outbound` queue: its messages delivered by BpjsSync within the
+invocation's time, and what a failed message waits before it comes back.
+
+functions/bpjs_sync calls `deliver_batch` with the batch and `count_outcomes` with what came of
+it; `backoff_seconds` is the visibility a failed message is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from sutasoma.app.fifo_batch import BatchOutcome, NotStarted, QueuedMessage, run_in_groups, run_in_rounds
+from sutasoma.domain.outbox import OpType
+from sutasoma.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from sutasoma.app.bpjs_sync import BpjsSync
+
+# Backoff of a failed message: its visibility timeout grows with each receive, so a long
+# BPJS outage costs few calls. SQS caps a visibility timeout at 12 hours; 6 keeps clear of it.
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 6 * 3600
+# The longest one message may take: a BPJS call up to its connect and read timeouts
+# (adapters/bpjs_client.TIMEOUT, 3 s + 10 s), plus the AWS calls around it. The function's
+# Timeout (template.yaml) fits a whole batch of 10 of these.
+MESSAGE_BUDGET_MS = 15_000
+
+
+def backoff_seconds(receive_count: int) -> int:
+    return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, receive_count - 1)))
+
+
+class OutOfTime(Exception):
+    """Not started: the invocation could time out before this message is done."""
+
+
+def ensure_time_for_a_message(remaining_ms: int) -> None:
+    """Start a message only if it can finish: a timed-out invocation fails its whole batch,
+    item failures and backoff lost, every message received once more for nothing."""
+    if remaining_ms < MESSAGE_BUDGET_MS:
+        raise OutOfTime(f"{remaining_ms} ms left, a message may need {MESSAGE_BUDGET_MS}")
+
+
+def deliver_batch(
+    sync: BpjsSync, messages: Sequence[QueuedMessage], remaining_ms: Callable[[], int], parallel: int
+) -> BatchOutcome:
+    """Every message of a batch: farmers side by side (up to `parallel` threads), each farmer's in
+    order; a message starts only with its time budget left. Metrics are counted by the caller's
+    thread (`count_outcomes`)."""
+
+    def may_start() -> None:
+        try:
+            ensure_time_for_a_message(remaining_ms())
+        except OutOfTime:
+            raise NotStarted from None
+
+    preloaded = sync.preload(messages)
+    if parallel > 1 and not any(moves_nik(message) for message in messages):
+        outcome = run_in_rounds(
+            messages,
+            lambda message: sync.decide(json.loads(message.body), preloaded.pop(message.message_id, None)),
+            sync.record_round,
+            may_start=may_start,
+            parallel=parallel,
+        )
+    else:
+        # A NIK corrected on one farmer may be registered by another farmer in the same batch:
+        # BPJS must see the correction free the NIK first. Farmers are otherwise independent, so
+        # only such a (rare) batch runs one farmer after another, in the order the batch names them.
+        outcome = run_in_groups(
+            messages,
+            lambda message: sync.process(json.loads(message.body), preloaded.pop(message.message_id, None)),
+            may_start=may_start,
+            parallel=1,
+        )
+    for message_id, error in outcome.failed.items():
+        logger.warning(
+            "bpjs operation failed", extra={"message_id": message_id, "error": type(error).__name__}
+        )
+    return outcome
+
+
+def moves_nik(message: QueuedMessage) -> bool:
+    """A participant update that changes the NIK (a correction): the one order between farmers."""
+    try:
+        body = json.loads(message.body)
+        return body.get("op_type") == OpType.PARTICIPANT_UPDATE.value and "nik" in body["payload"]["fields"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
+
+
+def count_outcomes(outcome: BatchOutcome) -> None:
+    """One metric per outcome (BpjsConfirmed, BpjsPosted, ...), from the handler's thread."""
+    for name, count in sorted(Counter(outcome.done.values()).items()):
+        metrics.add_metric(name=f"Bpjs{name.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
