@@ -1,8 +1,9 @@
 """Queue throughput of the BPJS consumer: farmers registered, then the FIFO queue drained by
 bpjs_sync against the BPJS simulator answering after a set latency (50 ms by default).
 
-The template's resources live in an embedded moto server (tests.support.stack) and the BPJS
-simulator (local.bpjs) runs next to it, both in this process. N farmers are registered
+The template's resources live in an embedded moto server (tests.support.stack), in this process;
+the BPJS simulator runs in a process of its own (`python -m local.bpjs`, as `make run` starts it:
+BPJS is another host, and in this process it would share moto's GIL). N farmers are registered
 through the register handler (each registration writes the farmer and its outbox entry and sends
 one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
 source does it: receive up to 10 messages -> one handler invocation with the SQS event
@@ -12,8 +13,8 @@ Each concurrent "execution environment" is its own child interpreter (`python -m
 bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
 and runs one poller loop. Not threads: in one interpreter the handlers would share the module-level
 SqsFifoPartialProcessor, `sutasoma.runtime.wiring`'s services and os.environ (FunctionInvoker switches
-it per call), which two concurrent invocations cannot. moto and the simulator stay in this
-process, shared by the children as DynamoDB, SQS and BPJS are.
+it per call), which two concurrent invocations cannot. moto stays in this process and the
+simulator in its own, shared by the children as DynamoDB, SQS and BPJS are.
 
 Inside a child, botocore `before-call` hooks count every AWS call (split into the handler's own
 calls and the event source's ReceiveMessage/DeleteMessageBatch), `before-call`/`after-call` time
@@ -317,8 +318,7 @@ def item_level_transaction_backup() -> bool:
 
 def _quiet() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's and the simulator's access logs
-    logging.getLogger("local").setLevel(logging.WARNING)  # the simulator's line per request
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access logs
 
 
 def _child_environment(stack: Any) -> dict[str, str]:
@@ -449,11 +449,43 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
     return max(r["finished_at"] for r in results) - started, results
 
 
-def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_path: Path) -> Outcome:
-    from local.bpjs.app import serve
-    from local.bpjs.config import Credentials, SimConfig
-    from local.bpjs.simulator import Simulator
+class SimulatorProcess:
+    """The BPJS simulator in a process of its own (`python -m local.bpjs`, as `make run` starts it):
+    BPJS is another host, so its CPU is not moto's (the two would otherwise share one GIL)."""
 
+    def __init__(self, secrets: dict[str, str], state_path: Path) -> None:
+        import httpx
+
+        self._log = state_path.with_suffix(".log").open("w", encoding="utf-8")  # its line per request
+        args = [sys.executable, "-m", "local.bpjs", "--port", "0", "--state-file", str(state_path),
+                "--exit-with-parent"]  # fmt: skip
+        env = {**os.environ, **secrets, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=self._log)
+        deadline = time.monotonic() + 20
+        while not state_path.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the BPJS simulator did not start")
+            time.sleep(0.05)
+        self.url = str(json.loads(state_path.read_text(encoding="utf-8"))["url"])
+        self._http = httpx.Client(base_url=self.url, timeout=10.0, trust_env=False)
+
+    def configure(self, changes: dict[str, Any]) -> None:
+        self._http.post("/_sim/config", json=changes).raise_for_status()
+
+    def request_log(self) -> dict[str, Any]:
+        answer = self._http.get("/_sim/requests")
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self._log.close()
+
+
+def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_path: Path) -> Outcome:
     # An empty table for each scenario: moto copies a whole table for every transaction, so its
     # cost grows with the table (real DynamoDB's does not); scenarios stay comparable.
     stack.reset()
@@ -462,13 +494,16 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
         secrets.get_secret_value(SecretId=stack.ref("BpjsCredentialsSecret"))["SecretString"]
     )
     callback_secret = secrets.get_secret_value(SecretId=stack.ref("BpjsCallbackSecret"))["SecretString"]
-    simulator = Simulator(
-        Credentials(credentials["cons_id"], credentials["secret_key"], callback_secret), SimConfig()
-    )
-    simulator.deliver = lambda url, body, headers: 599  # no callbacks in this run
-    server = serve(simulator)
+    simulator = SimulatorProcess(
+        {
+            "BPJS_SIM_CONS_ID": credentials["cons_id"],
+            "BPJS_SIM_SECRET_KEY": credentials["secret_key"],
+            "BPJS_SIM_CALLBACK_SECRET": callback_secret,
+        },
+        log_path.with_suffix(".simulator.json"),
+    )  # no callback URL: no callbacks in this run
     stack.env_overrides.update(
-        BPJS_BASE_URL=server.url,
+        BPJS_BASE_URL=simulator.url,
         BPJS_RATE_LIMIT=str(scenario.rate_limit),
         BPJS_MAX_CONCURRENCY=str(scenario.instances),
     )
@@ -480,8 +515,9 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
         simulator.configure({"latency_ms": scenario.latency_ms, "rate_limit": scenario.rate_limit})
         drain_s, children = _drain(stack, scenario.instances, log_path)
         confirmed, statuses = _statuses(stack, farmer_ids)
-        counts = simulator.request_log()["counts"]
-        replays = sum(1 for r in simulator.request_log()["requests"] if r["replayed"])
+        requests = simulator.request_log()
+        counts = requests["counts"]
+        replays = sum(1 for r in requests["requests"] if r["replayed"])
         outcome = Outcome(
             scenario=scenario,
             farmers=farmers,
@@ -494,12 +530,12 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
             bpjs_replays=replays,
             queue_depth=_depth(sqs, queue_url),
             dlq_depth=_depth(sqs, dlq_url),
-            rate=simulator.request_log()["rate"],
+            rate=requests["rate"],
         )
     finally:
         for name in ("BPJS_BASE_URL", "BPJS_RATE_LIMIT", "BPJS_MAX_CONCURRENCY"):
             stack.env_overrides.pop(name, None)
-        server.stop()
+        simulator.stop()
     ids = [i for child in children for i in child["message_ids"]]
     registrations = sum(child["op_types"].get("PARTICIPANT_REGISTRATION", 0) for child in children)
     checks = [
@@ -552,7 +588,8 @@ def report(outcomes: list[Outcome]) -> str:
     lines = [
         f"BPJS queue throughput: {first.farmers} farmers registered, then the FIFO queue drained by "
         f"bpjs_sync (batches of 10, one invocation per batch, each instance its own interpreter; a batch's "
-        f"farmers in threads, within each instance's share of BPJS's rate limit)",
+        f"farmers in threads, within each instance's share of BPJS's rate limit, their outcomes recorded "
+        f"as they are decided, several per transaction)",
         f"  {'scenario':<{width}} {'msg/s':>6} {'limit':>6} {'ceiling':>7} {'busiest s':>9} {'429s':>4} "
         f"{'drain':>6} {'batches':>7} {'batch med':>9} {'p99':>6} {'cold batch':>11}",
         "  " + "-" * (width + 80),
@@ -671,7 +708,7 @@ def measure(
     instances: int | None = None,
     rate_limit: int = DEFAULT_RATE_LIMIT,
 ) -> Result:
-    """Every scenario, in this process (moto and the simulator here, the consumers in children)."""
+    """Every scenario, moto in this process (the simulator and the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
     from bench.moto_fast import PlainJsonResponses, cached_update_expressions
