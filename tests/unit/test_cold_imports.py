@@ -134,6 +134,19 @@ def test_trace_aws_calls_loads_the_sdk_and_patches(function: str) -> None:
     assert not {m for m in untraced if m.startswith("aws_xray_sdk")}
 
 
+def test_no_function_looks_for_pydantic_plugins() -> None:
+    """PYDANTIC_DISABLE_PLUGINS (the template's Globals): otherwise the first model built at cold
+    start reads every installed distribution's metadata, looking for plugins we do not use."""
+    probe = (
+        "from pydantic import BaseModel\n"
+        "class Probe(BaseModel):\n    n: int\n"
+        "Probe(n=1)\n"
+        "from pydantic.plugin import _loader\n"
+        "assert _loader._plugins is None, 'installed distributions were searched for plugins'"
+    )
+    imported_by("register", then=probe)
+
+
 def test_every_function_is_checked() -> None:
     assert sorted(LOGICAL_IDS) == FUNCTIONS
     assert (
