@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.app.bpjs_batch import backoff_seconds, count_outcomes, deliver_batch
+from sutasoma.app.bpjs_sync import BpjsSync  # the use case, loaded at init like the rest of the code
 from sutasoma.app.fifo_batch import BatchOutcome, QueuedMessage
 from sutasoma.runtime import wiring
 from sutasoma.runtime.observability import logger, metrics, tracer
@@ -56,7 +57,7 @@ def send_back(records: list[dict[str, Any]], outcome: BatchOutcome) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SETTINGS.get()
-    sync = wiring.bpjs_sync(settings)  # built here, before the batch's threads share it
+    sync: BpjsSync = wiring.bpjs_sync(settings)  # built here, before the batch's threads share it
     wiring.bpjs_pacer(settings).begin()  # this invocation's calls: only in slots from now on
     records = event.get("Records", [])
     messages = [queued(record) for record in records]

@@ -123,6 +123,12 @@ def test_every_function_imports_boto3_at_init(modules: dict[str, set[str]]) -> N
     assert [f for f in FUNCTIONS if "boto3" not in modules[f]] == []
 
 
+def test_the_queue_consumer_loads_its_use_case_at_init(modules: dict[str, set[str]]) -> None:
+    """Every batch runs BpjsSync: loaded in the init phase, not left to the first batch (which would
+    make the init look cheaper and the first batch slower by as much)."""
+    assert {"sutasoma.app.bpjs_sync", "sutasoma.app.bpjs_batch"} <= modules["bpjs_sync"]
+
+
 @pytest.mark.parametrize("function", ["register", "bpjs_sync"])
 def test_trace_aws_calls_loads_the_sdk_and_patches(function: str) -> None:
     """TraceAwsCalls=true: Powertools' Tracer is built at init and patches botocore, so every AWS
