@@ -13,6 +13,8 @@ import pytest
 from sutasoma.app.farmer_records import FarmerEdit
 from sutasoma.app.fifo_batch import QueuedMessage, run_in_rounds
 from sutasoma.domain.audit import AuditAction, AuditRecord
+from sutasoma.domain.errors import ConcurrentUpdate
+from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.registration import RegistrationStatus
 from tests.unit.test_use_cases import AGENT, World
@@ -97,7 +99,7 @@ def test_a_record_that_cannot_be_written_sends_its_message_back(world: World) ->
     # Read stale before every attempt too: the conflict outlasts the retries.
     original = world.storage.farmers.get
 
-    def always_stale(farmer_id: str):  # type: ignore[no-untyped-def]
+    def always_stale(farmer_id: str) -> FarmerRecord | None:
         found = original(farmer_id)
         if found is not None and farmer_id == stale:
             return found.next()  # a version the table has not got
@@ -105,7 +107,8 @@ def test_a_record_that_cannot_be_written_sends_its_message_back(world: World) ->
 
     world.storage.farmers.get = always_stale  # type: ignore[method-assign]
     results = world.sync.record_round(decided)
-    assert isinstance(results[messages[0].message_id], Exception)
+    world.storage.farmers.get = original  # type: ignore[method-assign]
+    assert isinstance(results[messages[0].message_id], ConcurrentUpdate)  # 409 if it were a person
     assert results[messages[1].message_id] == "CONFIRMED"
     assert world.farmer(stale).registration_status is RegistrationStatus.PENDING
 
