@@ -30,23 +30,21 @@ class FarmerQuery:
 
 
 @dataclass(frozen=True)
-class ClaimQuery:
-    """A page of one kecamatan's claims, newest first."""
+class KecamatanPage:
+    """A page of one kecamatan's records of a kind, newest first."""
 
     kecamatan_code: str
     status: str | None = None
     farmer_id: str | None = None
-    start_after: str | None = None  # claim_id of the last item seen
+    start_after: str | None = None  # the id of the last item seen
 
 
-@dataclass(frozen=True)
-class RefundQuery:
-    """A page of one kecamatan's refunds, newest first."""
+class ClaimQuery(KecamatanPage):
+    """A page of one kecamatan's claims, newest first (`start_after`: a claim_id)."""
 
-    kecamatan_code: str
-    status: str | None = None
-    farmer_id: str | None = None
-    start_after: str | None = None  # refund_id of the last item seen
+
+class RefundQuery(KecamatanPage):
+    """A page of one kecamatan's refunds, newest first (`start_after`: a refund_id)."""
 
 
 @dataclass(frozen=True)
