@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sutasoma.api.http import APIGatewayHttpResolver, NotFoundError, RequestValidationError, Response
 from sutasoma.api.identity import caller_from_claims
 from sutasoma.api.request_limits import request_refusal
+from sutasoma.api.roles import route_refusal
 from sutasoma.domain.errors import DomainError, FieldError
 from sutasoma.domain.identity import Caller
 from sutasoma.domain.validation import validation_errors
@@ -158,11 +159,14 @@ def lambda_entry(
     @tracer.capture_lambda_handler(capture_response=False)  # responses may hold personal data
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = request_refusal(event)  # 415/422 before anything parses the body
+        # A caller outside the route's roles (403) first, then a body refused before parsing (415/422).
+        refused = route_refusal(event) or request_refusal(event)
         if refused is not None:
-            logger.info("request body refused", extra={"code": refused.code, "status": refused.status})
+            logger.info("request refused", extra={"code": refused.code, "status": refused.status})
             return _proxy_response(
-                problem(refused.status, refused.code, refused.title, refused.detail, refused.errors)
+                problem(
+                    refused.status, refused.code, refused.title, refused.detail, refused.errors, refused.extra
+                )
             )
         if on_invoke is not None:
             on_invoke(context)

@@ -26,7 +26,7 @@ from sutasoma.domain.errors import (
     SelfVerification,
     ValidationFailed,
 )
-from sutasoma.domain.identity import STAFF, Caller
+from sutasoma.domain.identity import OPEN_CLAIM_DOCUMENT, VERIFY_CLAIM, Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.uploads import CLAIM_DOCUMENT_UPLOAD, document_key
@@ -94,7 +94,7 @@ class ClaimReview:
     def open_document(self, caller: Caller, claim_id: str, doc_type: str) -> Download:
         """A download link for a coordinator or admin checking the claim: the accepted file of
         that type, as its check recorded it; the opening is audited."""
-        caller.require_role(*STAFF, message="Hanya koordinator BPP atau admin yang membuka dokumen klaim.")
+        caller.require(OPEN_CLAIM_DOCUMENT)
         claim = self.desk.load(caller, claim_id)
         document = claim.document(doc_type) if doc_type in claim.required_documents else None
         key = document.object_key if document is not None else None
@@ -110,9 +110,7 @@ class ClaimReview:
 
     # ------------------------------------------------------------------ verify
     def verify(self, caller: Caller, claim_id: str, disability_percent: int | None = None) -> ClaimView:
-        caller.require_role(
-            *STAFF, message="Hanya koordinator BPP atau admin yang dapat memverifikasi klaim."
-        )
+        caller.require(VERIFY_CLAIM)
         return retry_on_conflict(lambda: self._verify(caller, claim_id, disability_percent))
 
     def _verify(self, caller: Caller, claim_id: str, disability_percent: int | None) -> ClaimView:

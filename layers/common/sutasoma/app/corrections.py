@@ -14,7 +14,7 @@ from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteC
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, NikAlreadyRegistered, ValidationFailed
 from sutasoma.domain.farmer import CorrectionNote, FarmerRecord, NikClaim, Sex
-from sutasoma.domain.identity import STAFF, Caller
+from sutasoma.domain.identity import CORRECT_IDENTITY, Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -71,9 +71,7 @@ class CorrectFarmer:
         self._nik_key = nik_key
 
     def __call__(self, caller: Caller, farmer_id: str, correction: Correction) -> FarmerRecord:
-        caller.require_role(
-            *STAFF, message="Hanya koordinator BPP atau admin yang dapat mengoreksi identitas petani."
-        )
+        caller.require(CORRECT_IDENTITY)
         try:
             return retry_on_conflict(lambda: self._correct(caller, farmer_id, correction))
         except WriteConflict as conflict:

@@ -11,7 +11,7 @@ from sutasoma.app.farmer_records import search_farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.clock import iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, Forbidden, ValidationFailed
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import EXPORT_FARMERS, Caller, Role
 from sutasoma.domain.ids import new_id
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class FarmerExports:
         recorded before it is handed over (if the record cannot be written, nothing leaves)."""
         view = EXPORT_VIEWS.get(caller.role)
         if view is None:
-            raise Forbidden("Daftar petani hanya dapat diunduh koordinator dan admin.")
+            raise Forbidden(EXPORT_FARMERS.refusal)
         found: list[FarmerRecord] = []
         start = None
         while True:

@@ -25,7 +25,7 @@ from sutasoma.domain.errors import (
     ValidationFailed,
 )
 from sutasoma.domain.farmer import FarmerRecord, Heir
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import OPEN_KTP, Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.outbox import OpType, OutboxEntry
 from sutasoma.domain.periods import add_months
@@ -285,9 +285,7 @@ class FarmerRecords:
     def ktp_download(self, caller: Caller, farmer_id: str) -> Download:
         """A short-lived link to the farmer's KTP copy (coordinators and admins): recorded before
         it leaves, like a whole NIK."""
-        caller.require_role(
-            Role.COORDINATOR, Role.ADMIN, message="Hanya koordinator BPP atau admin yang dapat membuka KTP."
-        )
+        caller.require(OPEN_KTP)
         farmer = load_farmer(self.farmers, caller, farmer_id)
         if farmer.ktp_object_key is None:
             raise NotFound("Salinan KTP petani ini belum diunggah.")

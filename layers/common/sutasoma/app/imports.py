@@ -13,7 +13,7 @@ from sutasoma.app.import_commit import finish_if_complete
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.clock import iso_utc, now_utc
 from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import IMPORT_MEMBERS, Caller
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.imports import (
     CONTENT_TYPES,
@@ -33,8 +33,6 @@ from sutasoma.runtime.observability import logger
 if TYPE_CHECKING:
     from sutasoma.app.ports import ChunkQueue, Idempotency, ImportFiles, ImportStore, UnitOfWork
     from sutasoma.domain.farmer import FarmerRecord
-
-ADMIN_ONLY = "Impor anggota hanya dapat dilakukan admin Dinas Pertanian."
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class ImportDesk:
     def start(self, caller: Caller, request: NewImport, idempotency_key: str | None = None) -> StartedImport:
         """A new import waiting for its file, and a presigned POST that S3 accepts only for a
         file of that type up to `max_bytes`; the same Idempotency-Key answers the same import."""
-        caller.require_role(Role.ADMIN, message=ADMIN_ONLY)
+        caller.require(IMPORT_MEMBERS)
         return once(
             self.idempotency, "import", idempotency_key, caller.sub, request,
             lambda: self._start(caller, request.filename), StartedImport,
@@ -128,7 +126,7 @@ class ImportDesk:
         )  # fmt: skip
 
     def _load(self, caller: Caller, import_id: str) -> ImportRecord:
-        caller.require_role(Role.ADMIN, message=ADMIN_ONLY)
+        caller.require(IMPORT_MEMBERS)
         record = self.store.get(import_id) if is_id(import_id) else None
         if record is None:
             raise NotFound("Impor tidak ditemukan.")

@@ -53,6 +53,33 @@ class Caller:
         if not self.can_act_in(kecamatan_code):
             raise Forbidden("Anda hanya dapat mengelola petani di kecamatan tugas Anda.")
 
-    def require_role(self, *roles: Role, message: str | None = None) -> None:
-        if self.role not in roles:
-            raise Forbidden(message or "Peran Anda tidak diizinkan melakukan tindakan ini.")
+    def require(self, rule: RoleRule) -> None:
+        rule.check(self)
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """An action only some roles may take, whatever the data: checked by the use case, and by
+    the HTTP functions before they read the request (an agent asking a coordinator's route gets
+    403, not a verdict on the body it sent)."""
+
+    roles: frozenset[Role]
+    refusal: str  # Bahasa Indonesia, for the 403
+
+    def check(self, caller: Caller) -> None:
+        if caller.role not in self.roles:
+            raise Forbidden(self.refusal)
+
+
+def _rule(roles: tuple[Role, ...], refusal: str) -> RoleRule:
+    return RoleRule(frozenset(roles), refusal)
+
+
+OPEN_KTP = _rule(STAFF, "Hanya koordinator BPP atau admin yang dapat membuka KTP.")
+CORRECT_IDENTITY = _rule(STAFF, "Hanya koordinator BPP atau admin yang dapat mengoreksi identitas petani.")
+OPEN_CLAIM_DOCUMENT = _rule(STAFF, "Hanya koordinator BPP atau admin yang membuka dokumen klaim.")
+VERIFY_CLAIM = _rule(STAFF, "Hanya koordinator BPP atau admin yang dapat memverifikasi klaim.")
+READ_REPORT = _rule(STAFF, "Laporan hanya untuk koordinator BPP dan admin.")
+MAKE_REPORT = _rule((Role.ADMIN,), "Hanya admin Dinas Pertanian yang dapat membuat laporan.")
+IMPORT_MEMBERS = _rule((Role.ADMIN,), "Impor anggota hanya dapat dilakukan admin Dinas Pertanian.")
+EXPORT_FARMERS = _rule(STAFF, "Daftar petani hanya dapat diunduh koordinator dan admin.")

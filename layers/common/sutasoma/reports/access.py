@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sutasoma.domain.errors import Forbidden
-from sutasoma.domain.identity import Caller, Role
+from sutasoma.domain.identity import MAKE_REPORT, READ_REPORT, Caller, Role
 
 if TYPE_CHECKING:  # annotations only: the reconcile job checks its caller without the report's models
     from sutasoma.reports.models import Report
@@ -14,8 +14,7 @@ if TYPE_CHECKING:  # annotations only: the reconcile job checks its caller witho
 
 def require_admin(caller: Caller) -> None:
     """Generating a report (or recounting) is for Dinas Pertanian's admins."""
-    if not caller.is_admin:
-        raise Forbidden("Hanya admin Dinas Pertanian yang dapat membuat laporan.")
+    caller.require(MAKE_REPORT)
 
 
 def visible_to(caller: Caller) -> str | None:
@@ -24,7 +23,7 @@ def visible_to(caller: Caller) -> str | None:
         return None
     if caller.role is Role.COORDINATOR and caller.kecamatan:
         return caller.kecamatan
-    raise Forbidden("Laporan hanya untuk koordinator BPP dan admin.")
+    raise Forbidden(READ_REPORT.refusal)
 
 
 def filter_for_kecamatan(report: Report, kecamatan_code: str) -> Report:
