@@ -13,7 +13,7 @@ import pytest
 
 from sutasoma.adapters.pacer import JITTER_S, SlotPacer, slot_seconds
 from sutasoma.app.bpjs_batch import deliver_batch
-from sutasoma.app.fifo_batch import NotStarted, QueuedMessage, run_in_groups
+from sutasoma.app.fifo_batch import NotStarted, QueuedMessage, run_in_rounds, run_one_group_after_another
 
 # ------------------------------------------------------------------------------ the batch
 
@@ -58,12 +58,17 @@ def in_group_order(seen: list[str], group: str) -> list[str]:
     return [m for m in seen if m.startswith(group)]
 
 
+def recorded(decided: list[tuple[QueuedMessage, str]]) -> dict[str, str | Exception]:
+    """A record step that writes nothing: each decision is its result."""
+    return {message.message_id: decision for message, decision in decided}
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_farmers_run_side_by_side_and_each_farmers_messages_in_order(seed: int) -> None:
     # Interleaved in the batch, as a FIFO queue hands several groups' messages out together.
     messages = batch("a", "b", "a", "c", "b", "a", "d", "c", "e", "a")
     handler = Recorder(seed=seed)
-    outcome = run_in_groups(messages, handler, parallel=10)
+    outcome = run_in_rounds(messages, handler, recorded, parallel=10)
     assert set(outcome.done) == {m.message_id for m in messages} and not outcome.failures(messages)
     for group, count in (("a", 4), ("b", 2), ("c", 2), ("d", 1), ("e", 1)):
         assert in_group_order(handler.seen, group) == [f"{group}{n}" for n in range(1, count + 1)]
@@ -74,7 +79,7 @@ def test_farmers_run_side_by_side_and_each_farmers_messages_in_order(seed: int) 
 def test_a_failure_sends_back_that_message_and_its_farmers_later_ones_only() -> None:
     messages = batch("a", "b", "a", "b", "a", "c")
     handler = Recorder(fail={"a2"})
-    outcome = run_in_groups(messages, handler, parallel=10)
+    outcome = run_in_rounds(messages, handler, recorded, parallel=10)
     assert set(outcome.failed) == {"a2"} and outcome.untried == ["a3"]
     assert outcome.failures(messages) == ["a2", "a3"]  # in the batch's order
     assert set(outcome.done) == {"a1", "b1", "b2", "c1"}
@@ -90,17 +95,31 @@ def test_messages_without_time_are_left_untried_in_the_batchs_order() -> None:
             raise NotStarted
 
     handler = Recorder()
-    outcome = run_in_groups(messages, handler, may_start=may_start, parallel=10)
+    outcome = run_in_rounds(messages, handler, recorded, may_start=may_start, parallel=10)
     # First messages admitted in order (a1, b1 yes; c1 no); a2 finds no time left either.
     assert set(outcome.done) == {"a1", "b1"}
     assert outcome.failures(messages) == ["c1", "a2"] and not outcome.failed
 
 
-def test_one_at_a_time_when_parallel_is_one() -> None:
-    messages = batch("a", "b", "c")
-    handler = Recorder()
-    run_in_groups(messages, handler, parallel=1)
-    assert handler.seen == ["a1", "b1", "c1"] and handler.most_at_once == 1
+def test_one_group_after_another_keeps_the_batchs_order_one_message_at_a_time() -> None:
+    messages = batch("a", "b", "a", "c", "b")
+    handler = Recorder(fail={"b1"})
+    outcome = run_one_group_after_another(messages, handler)
+    assert handler.seen == ["a1", "a2", "b1", "c1"] and handler.most_at_once == 1
+    assert set(outcome.done) == {"a1", "a2", "c1"} and set(outcome.failed) == {"b1"}
+    assert outcome.failures(messages) == ["b1", "b2"]
+
+
+def test_one_group_after_another_leaves_what_has_no_time_untried() -> None:
+    messages = batch("a", "b", "a")
+    allowed = iter([True, True, False])
+
+    def may_start() -> None:
+        if not next(allowed):
+            raise NotStarted
+
+    outcome = run_one_group_after_another(messages, Recorder(), may_start=may_start)
+    assert set(outcome.done) == {"a1", "a2"} and outcome.untried == ["b1"] and not outcome.failed
 
 
 def _operation(message_id: str, farmer: str, op_type: str, fields: list[str] | None = None) -> QueuedMessage:

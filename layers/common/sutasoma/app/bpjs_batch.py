@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sutasoma.app.fifo_batch import BatchOutcome, NotStarted, QueuedMessage, run_in_groups, run_in_rounds
+from sutasoma.app.fifo_batch import (
+    BatchOutcome,
+    NotStarted,
+    QueuedMessage,
+    run_in_rounds,
+    run_one_group_after_another,
+)
 from sutasoma.domain.outbox import OpType
 from sutasoma.runtime.observability import logger, metrics
 
@@ -72,11 +78,10 @@ def deliver_batch(
         # A NIK corrected on one farmer may be registered by another farmer in the same batch:
         # BPJS must see the correction free the NIK first. Farmers are otherwise independent, so
         # only such a (rare) batch runs one farmer after another, in the order the batch names them.
-        outcome = run_in_groups(
+        outcome = run_one_group_after_another(
             messages,
             lambda message: sync.process(json.loads(message.body), preloaded.pop(message.message_id, None)),
             may_start=may_start,
-            parallel=1,
         )
     for message_id, error in outcome.failed.items():
         logger.warning(

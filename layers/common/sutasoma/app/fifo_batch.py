@@ -2,16 +2,16 @@
 
 In the `bpjs-outbound` queue a group is a farmer: BPJS must see a farmer's registration before
 their contributions and claims, while two farmers have nothing to wait for from each other. So
-each group of the batch runs in a thread of its own (up to `parallel` at once), one message after
-another; the first message of a group that fails stops its group: it and every later message of
+`run_in_rounds` takes the batch round by round: round n decides the n-th message of every group
+still going, side by side (up to `parallel` threads), and records what is decided together (the
+BPJS consumer commits several decisions in one transaction); round n + 1 reads what round n
+wrote. The first message of a group that fails stops its group: it and every later message of
 that group go back to the queue (SQS FIFO then holds the group until they are done), the other
 groups go on. A message is started only if `may_start` lets it (the invocation's time budget);
 one not started goes back untried.
 
-`run_in_rounds` is the same order with the writes taken out of the threads: round n decides the
-n-th message of every group still going, side by side, then records the round's decisions
-together (the BPJS consumer commits them in one transaction where they fit), and round n + 1
-reads what round n wrote.
+`run_one_group_after_another` keeps the same order one message at a time, for a batch whose
+groups depend on one another.
 """
 
 from __future__ import annotations
@@ -54,17 +54,13 @@ def groups_of(messages: Sequence[QueuedMessage]) -> list[list[QueuedMessage]]:
 
 
 def _run_group(
-    group: list[QueuedMessage],
-    handle: Callable[[QueuedMessage], str],
-    may_start: Callable[[], None],
-    first_admitted: bool = False,
+    group: list[QueuedMessage], handle: Callable[[QueuedMessage], str], may_start: Callable[[], None]
 ) -> BatchOutcome:
-    """The group in order; its first message may have been admitted already (`run_in_groups`)."""
+    """The group in order, each message only if `may_start` lets it."""
     outcome = BatchOutcome()
     for position, message in enumerate(group):
         try:
-            if position or not first_admitted:
-                may_start()
+            may_start()
         except NotStarted:
             outcome.untried += [m.message_id for m in group[position:]]
             break
@@ -77,34 +73,17 @@ def _run_group(
     return outcome
 
 
-def run_in_groups(
+def run_one_group_after_another(
     messages: Sequence[QueuedMessage],
     handle: Callable[[QueuedMessage], str],
     *,
     may_start: Callable[[], None] = lambda: None,
-    parallel: int = 10,
 ) -> BatchOutcome:
-    """Handle every message; groups concurrently (threads), a group's messages in order.
-
-    Each group's first message is admitted here, in the batch's order, before any starts: which
-    messages a short time budget leaves untried does not depend on how the threads are scheduled.
-    """
-    groups = groups_of(messages)
-    if parallel <= 1 or len(groups) <= 1:  # one after another: each message checks the clock itself
-        parts = [_run_group(group, handle, may_start) for group in groups]
-        untried: list[str] = []
-    else:
-        admitted, untried = [], []
-        for group in groups:
-            try:
-                may_start()
-                admitted.append(group)
-            except NotStarted:
-                untried += [m.message_id for m in group]
-        with ThreadPoolExecutor(max_workers=min(parallel, len(admitted) or 1)) as pool:
-            parts = list(pool.map(lambda group: _run_group(group, handle, may_start, True), admitted))
-    total = BatchOutcome(untried=untried)
-    for part in parts:
+    """Every message, one at a time: the groups in the order the batch first names them, each
+    group's messages in their order (for a batch whose groups depend on one another)."""
+    total = BatchOutcome()
+    for group in groups_of(messages):
+        part = _run_group(group, handle, may_start)
         total.done.update(part.done)
         total.failed.update(part.failed)
         total.untried += part.untried
