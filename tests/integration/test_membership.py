@@ -576,6 +576,17 @@ def test_refunds_are_listed_by_kecamatan_filtered_paged_and_settled_once(road: R
         ({"returned_at": datetime.now(UTC).isoformat()}, 422, "VALIDATION_ERROR"),
         ({"returned_to": "Baso", "returned_at": "2026-12-01T10:00:00"}, 422, "VALIDATION_ERROR"),  # no offset
         ({"returned_to": "Baso", "amount": 1}, 422, "VALIDATION_ERROR"),
+        (
+            {"returned_to": "Baso", "returned_at": "2001-01-01T00:00:00Z"},
+            422,
+            "VALIDATION_ERROR",
+        ),  # before the case
+        (
+            {"returned_to": "Baso", "returned_at": "0001-01-01T00:00:00+14:00"},
+            422,
+            "VALIDATION_ERROR",
+        ),  # no overflow
+        ({"returned_to": "Baso", "returned_at": "9999-12-31T23:59:59Z"}, 422, "VALIDATION_ERROR"),
     ]:
         result = settle(road, other["refund_id"], wrong)
         assert (result.status, result.body["code"]) == (status, code), (wrong, result.body)

@@ -179,6 +179,17 @@ def test_refusals(road: Road) -> None:
     other = claims_for("agent", "73.12.01")
     assert quote(road, fid, 1, claims=other).status == 403
     assert pay(road, fid, {"months": 1, "amount": amount}, claims=other).status == 403
+    assert (
+        pay(road, fid, {"months": 1, "amount": amount}, key=None, claims=other).status == 403
+    )  # before the key
+    for absurd in (
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T16:00:00Z",
+        "0001-01-01T00:00:00+14:00",
+        "0001-01-01T08:00:00Z",
+    ):
+        result = pay(road, fid, {"months": 1, "amount": amount, "paid_at": absurd})  # not an overflow: 422
+        assert (result.status, result.body["code"]) == (422, "PAID_AT_INVALID"), absurd
     assert quote(road, "01M8K3XSY4RZ411Z5Y5R2137YY", 1).status == 404
     # None of the refusals recorded anything.
     history = road.pay(

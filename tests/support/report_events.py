@@ -186,8 +186,8 @@ class Book:
         if current is None:
             return
         who = coordinator(current.kecamatan_code)
-        after = current.settle("ahli waris" if current.reason == "PAID_AFTER_DEATH" else "petani", iso_utc(at),
-                               who.username, iso_utc(at))  # fmt: skip
+        after = current.settle("ahli waris" if current.reason == "PAID_AFTER_DEATH" else "petani", at,
+                               who.username, at)  # fmt: skip
         self.commit(refund_settled(current, after, _period(at)))
 
     def file_claim(self, farmer: FarmerRecord, data: NewClaim, agent: str, at: datetime) -> ClaimRecord:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -33,6 +33,7 @@ from sutasoma.domain.errors import (
     NikMismatch,
     PaidAtInvalid,
     QuoteStale,
+    ValidationFailed,
 )
 from sutasoma.domain.farmer import FarmerRecord, NikClaim, check_date_of_death
 from sutasoma.domain.identity import Caller, Role
@@ -212,10 +213,34 @@ def test_a_refund_settled_twice_is_an_invalid_transition() -> None:
         amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
         reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
     )  # fmt: skip
-    settled = refund.settle("Baso (suami)", "2027-01-03T02:00:00Z", "agen.lalabata", "2027-01-03T02:05:00Z")
+    returned, now = datetime(2027, 1, 3, 2, tzinfo=UTC), datetime(2027, 1, 3, 2, 5, tzinfo=UTC)
+    settled = refund.settle("Baso (suami)", returned, "agen.lalabata", now)
     assert (settled.status, settled.version, settled.returned_to) == (RefundStatus.SETTLED, 2, "Baso (suami)")
+    assert (settled.returned_at, settled.settled_at) == ("2027-01-03T02:00:00Z", "2027-01-03T02:05:00Z")
     with pytest.raises(InvalidTransition):
-        settled.settle("Baso (suami)", "2027-01-03T02:00:00Z", "agen.lalabata", "2027-01-04T02:05:00Z")
+        settled.settle("Baso (suami)", returned, "agen.lalabata", now + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("returned_at", "message"),
+    [
+        ("2027-01-03T02:06:00Z", "Di masa depan."),
+        ("9999-12-31T23:59:59Z", "Di masa depan."),
+        ("2027-01-02T01:59:59Z", "Sebelum kasus dibuat (2027-01-02T02:00:00Z)."),
+        ("0001-01-01T00:00:00+14:00", "Sebelum kasus dibuat (2027-01-02T02:00:00Z)."),  # not an overflow
+    ],
+)
+def test_cash_goes_back_between_the_cases_opening_and_now(returned_at: str, message: str) -> None:
+    refund = RefundRecord(
+        refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
+        amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
+        reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        refund.settle(
+            "Baso", datetime.fromisoformat(returned_at), "agen", datetime(2027, 1, 3, 2, 5, tzinfo=UTC)
+        )
+    assert [e.message for e in refused.value.errors] == [message]
 
 
 # ---------------------------------------------------------------------------------- payments
@@ -336,8 +361,9 @@ def test_a_replay_by_another_kecamatan_is_refused_before_the_key_is_looked_at(wo
                 AGENT_GANRA, farmer.farmer_id, DeathReport(date_of_death=date(2026, 11, 5)), "death-x"
             )
         quote_body = PaymentRequest(months=1, amount=8_400, first_period="2026-11")
-        with pytest.raises(Forbidden):
-            world.payments.pay(AGENT_GANRA, farmer.farmer_id, quote_body, "pay-once")
+        for key in ("pay-once", None):  # with the key used, or none: the same 403
+            with pytest.raises(Forbidden):
+                world.payments.pay(AGENT_GANRA, farmer.farmer_id, quote_body, key)
     # Keys are scoped by caller: the coordinator's own key of the same name is another request.
     assert {owner for (_, owner, _) in world.idempotency.answers} == {f"sub-agen:{farmer.farmer_id}"}
 

@@ -190,12 +190,14 @@ class PaymentDesk:
     def pay(
         self, caller: Caller, farmer_id: str, request: PaymentRequest, idempotency_key: str | None
     ) -> PaymentResult:
+        # Authorized before the key is asked for or looked at: a caller who may not act on this
+        # farmer gets 403 (an unknown one 404) with or without a key.
+        farmer = load_farmer(self.farmers, caller, farmer_id)
         if not idempotency_key:
             raise IdempotencyKeyRequired(
                 "Header Idempotency-Key wajib untuk pembayaran: kirim kunci yang sama saat mengulang.",
                 [FieldError("Idempotency-Key", "Wajib diisi.")],
             )
-        farmer = load_farmer(self.farmers, caller, farmer_id)  # authorized before any replay
         reads = iter([farmer])
 
         def attempt() -> PaymentResult:

@@ -13,7 +13,7 @@ from sutasoma.app.queries import RefundQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
-from sutasoma.domain.errors import FieldError, NotFound, ValidationFailed
+from sutasoma.domain.errors import NotFound
 from sutasoma.domain.ids import is_id
 from sutasoma.domain.records import Record
 from sutasoma.domain.refund import RefundRecord, RefundStatus
@@ -66,13 +66,8 @@ class RefundDesk:
     def _settle(self, caller: Caller, refund_id: str, settlement: Settlement) -> RefundRecord:
         refund = self._load(caller, refund_id)
         now = now_utc()
-        returned_at = settlement.returned_at or now
-        if returned_at > now:
-            raise ValidationFailed(
-                "Waktu pengembalian tidak boleh di masa depan.", [FieldError("returned_at", "Di masa depan.")]
-            )
+        after = refund.settle(settlement.returned_to, settlement.returned_at or now, caller.username, now)
         stamp = iso_utc(now)
-        after = refund.settle(settlement.returned_to, iso_utc(returned_at), caller.username, stamp)
         audit = by_caller(
             caller, AuditAction.REFUND_SETTLED, refund.farmer_id, f"refund/{refund_id}", stamp,
             farmer_id=refund.farmer_id, fields=("status", "returned_to", "returned_at"),

@@ -4,7 +4,7 @@ and the rules on when a payment may be recorded (DOMAIN.md "Contributions")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sutasoma.domain.clock import WITA
@@ -103,8 +103,9 @@ def receipt_number(kecamatan_code: str, year: int, sequence: int) -> str:
 
 def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None:
     """Not in the future (a few minutes of phone clock aside), not before the day the farmer
-    was registered (WITA: an agent offline records both on the same visit), not too old."""
-    if paid_at.astimezone(WITA).date() < registered_on:
+    was registered (WITA: an agent offline records both on the same visit), not too old. Only
+    compared, never converted: year 9999 or year 1 moved to WITA would not fit a datetime."""
+    if paid_at < datetime.combine(registered_on, time.min, tzinfo=WITA):
         raise PaidAtInvalid(
             f"Waktu pembayaran tidak boleh sebelum petani didaftarkan ({registered_on.isoformat()}).",
             [FieldError("paid_at", "Sebelum tanggal pendaftaran.")],

@@ -6,11 +6,11 @@ BPJS refused for good. The agent settles it by recording when and to whom the ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sutasoma.domain.clock import period_of
-from sutasoma.domain.errors import InvalidTransition
+from sutasoma.domain.clock import iso_utc, period_of
+from sutasoma.domain.errors import FieldError, InvalidTransition, ValidationFailed
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.payment import PaymentRecord
@@ -43,15 +43,26 @@ class RefundRecord(Versioned):
     returned_at: str | None = None
     settled_by: str | None = None
 
-    def settle(self, returned_to: str, returned_at: str, by: str, at: str) -> RefundRecord:
+    def settle(self, returned_to: str, returned_at: datetime, by: str, now: datetime) -> RefundRecord:
+        """Settled once: the cash went back to `returned_to` at `returned_at`, which lies between
+        the case's opening and now."""
         if self.status is not RefundStatus.OPEN:
             raise InvalidTransition("Pengembalian iuran ini sudah diselesaikan.")
+        if returned_at > now:
+            raise ValidationFailed(
+                "Waktu pengembalian tidak boleh di masa depan.", [FieldError("returned_at", "Di masa depan.")]
+            )
+        if returned_at < datetime.fromisoformat(self.created_at):
+            raise ValidationFailed(
+                "Waktu pengembalian tidak boleh sebelum kasus pengembalian dibuat.",
+                [FieldError("returned_at", f"Sebelum kasus dibuat ({self.created_at}).")],
+            )
         return self.next(
             status=RefundStatus.SETTLED,
             returned_to=returned_to,
-            returned_at=returned_at,
+            returned_at=iso_utc(returned_at),
             settled_by=by,
-            settled_at=at,
+            settled_at=iso_utc(now),
         )
 
 
