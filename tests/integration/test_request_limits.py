@@ -248,3 +248,31 @@ def test_names_are_stored_in_nfc(moto_stack: MotoStack) -> None:
     if result.status == 201:
         assert result.body["full_name"] == "N\u00farhayati B\u00e9n\u00e9dicte"
         assert len(result.body["full_name"]) == len(decomposed) - 3
+
+
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "APPLICATION/JSON", "application/JSON; charset=UTF-8"]
+)
+@pytest.mark.parametrize(("method", "path", "function"), ROUTES, ids=LABELS)
+def test_json_in_any_letter_case_is_json(
+    moto_stack: MotoStack, method: str, path: str, function: str, content_type: str
+) -> None:
+    """Media types are case-insensitive (RFC 9110): the route answers as for `application/json`
+    (before: Powertools' case-sensitive check raised, a 500)."""
+    lower = call(moto_stack, function, event_for(method, path, '{"a": 1}'))
+    mixed = call(moto_stack, function, event_for(method, path, '{"a": 1}', content_type))
+    assert (mixed.status, mixed.code) == (lower.status, lower.code), mixed.body
+    assert mixed.status < 500 and mixed.status != 415
+
+
+@pytest.mark.parametrize(("method", "path", "function"), ROUTES, ids=LABELS)
+def test_an_array_body_is_refused_not_taken_for_its_first_element(
+    moto_stack: MotoStack, method: str, path: str, function: str
+) -> None:
+    """Powertools took `[{...}, {...}]` for its first object: a registration of two farmers made
+    one and dropped the other without a word."""
+    before = len(moto_stack.table_items())
+    result = call(moto_stack, function, event_for(method, path, ' [{"a": 1}, {"b": 2}]'))
+    assert (result.status, result.code) == (422, "VALIDATION_ERROR"), result.body
+    assert result.body["errors"] == [{"field": "body", "message": "Harus berupa objek JSON, bukan daftar."}]
+    assert len(moto_stack.table_items()) == before

@@ -1,8 +1,8 @@
 """A request's body, checked before anything parses it (CONTRACT.md r2).
 
-- A body on a route that takes JSON must be `application/json` (UTF-8): anything else is 415
-  UNSUPPORTED_MEDIA_TYPE (Powertools would try form or multipart parsing, or raise
-  RequestUnsupportedContentType: a 500).
+- A body on a route that takes JSON must be `application/json` (UTF-8, in any letter case): anything
+  else is 415 UNSUPPORTED_MEDIA_TYPE (Powertools would try form or multipart parsing, or raise
+  RequestUnsupportedContentType: a 500). Every body is a JSON object: an array is 422.
 - Bounds past any sane request, answered 422 VALIDATION_ERROR before json.loads runs: the size
   (MAX_BODY_BYTES), the nesting depth (json.loads recurses: 100,000 `[` raised RecursionError), and
   the length of a number (Python refuses to parse an int of more than 4,300 digits: ValueError).
@@ -114,4 +114,25 @@ def request_refusal(event: Mapping[str, Any]) -> DomainError | None:
     raw = _raw_body(event)
     if isinstance(raw, DomainError):
         return raw
-    return json_bounds(raw)
+    past_bounds = json_bounds(raw)
+    if past_bounds is None and raw.lstrip()[:1] == b"[":
+        # Every body of this API is an object; Powertools would take an array's first element.
+        return ValidationFailed(
+            "Isi permintaan harus berupa objek JSON.",
+            [FieldError("body", "Harus berupa objek JSON, bukan daftar.")],
+        )
+    return past_bounds
+
+
+def with_plain_json_type(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its JSON Content-Type spelled `application/json`: media types are
+    case-insensitive (RFC 9110), Powertools' check of it is not (`Application/JSON` was a 500)."""
+    headers = event.get("headers") or {}
+    for key, value in headers.items():
+        if (
+            key.lower() == "content-type"
+            and is_json(str(value))
+            and not str(value).startswith("application/json")
+        ):
+            return {**event, "headers": {**headers, key: "application/json"}}
+    return event
