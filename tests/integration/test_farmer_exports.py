@@ -72,7 +72,13 @@ def test_a_coordinator_takes_their_kecamatan_out_nik_masked(exports: FunctionInv
 
 def test_outside_their_kecamatan_or_as_an_agent_is_forbidden(exports: FunctionInvoker) -> None:
     assert export(exports, COORDINATOR, kecamatan_code="73.12.08")["statusCode"] == 403
-    assert export(exports, COORDINATOR, village_code="73.12.08.2001")["statusCode"] == 422
+    assert (
+        export(exports, COORDINATOR, village_code="73.12.08.2001")["statusCode"] == 403
+    )  # another kecamatan
+    assert (
+        export(exports, COORDINATOR, kecamatan_code="73.12.04", village_code="73.12.08.2001")["statusCode"]
+        == 422
+    )
     assert export(exports, CITTA)["statusCode"] == 403
     assert export(exports, COORDINATOR, format="pdf")["statusCode"] == 422
 

@@ -88,7 +88,9 @@ def test_list_pages_filters_and_scope(fresh: FunctionInvoker) -> None:
     ("query", "status", "code"),
     [
         ({"kecamatan_code": "73.12.07"}, 403, "FORBIDDEN"),
-        ({"village_code": "73.12.07.2001"}, 422, "PLACE_INVALID"),
+        ({"village_code": "73.12.07.2001"}, 403, "FORBIDDEN"),  # a real village, of another kecamatan
+        ({"kecamatan_code": "73.12.04", "village_code": "73.12.07.2001"}, 422, "PLACE_INVALID"),  # not a pair
+        ({"village_code": "73.12.04.9999"}, 422, "PLACE_INVALID"),
         ({"kecamatan_code": "73.71.01"}, 422, "PLACE_INVALID"),
         ({"limit": "0"}, 422, "VALIDATION_ERROR"),
         ({"limit": "101"}, 422, "VALIDATION_ERROR"),

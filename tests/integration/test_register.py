@@ -137,6 +137,10 @@ def test_nik_issued_outside_soppeng_is_accepted_for_a_soppeng_address(register: 
         "7312043002800003",  # 30 February
         "7312041713800003",  # month 13
         "7312045708800000",  # serial 0000
+        "731204570880000\u0663",  # an Arabic-Indic digit (was a 500: the lookup hash took ASCII only)
+        "\uff17\uff13\uff11\uff12045708800003",  # full-width digits
+        "731204570880000\u00b2",  # a superscript two
+        "\U0001f600",  # an emoji
     ],
 )
 def test_invalid_nik_is_refused_and_nothing_written(
@@ -274,6 +278,11 @@ def test_malformed_json(register: FunctionInvoker, nothing_written: Any, raw: st
     ("change", "field"),
     [
         ({"consent": False}, "consent"),
+        ({"consent": "yes"}, "consent"),  # only JSON true is consent
+        ({"consent": 1}, "consent"),
+        ({"consent": "true"}, "consent"),
+        ({"birth_date": "1980-08-17T00:00:00"}, "birth_date"),  # a date is YYYY-MM-DD, nothing else
+        ({"birth_date": 335232000}, "birth_date"),
         ({"phone": "12345"}, "phone"),
         ({"monthly_income": 500_000}, "monthly_income"),
         ({"monthly_income": "1000000"}, "monthly_income"),
@@ -291,6 +300,17 @@ def test_invalid_fields_are_named(
     assert result.status == 422 and result.code == "VALIDATION_ERROR"
     assert field in [e["field"] for e in result.body["errors"]]
     assert all(e["message"] for e in result.body["errors"])
+
+
+def test_optional_fields_sent_as_null_take_their_defaults(register: FunctionInvoker) -> None:
+    body = farmer_body(nik=make_nik(date(1981, 3, 4), "M", serial=4417), birth_date=None, sex=None)
+    result = post(register, {**body, "monthly_income": None, "heirs": None})
+    assert result.status == 201, result.body
+    assert (result.body["monthly_income"], result.body["heirs"], result.body["birth_date"]) == (
+        1_000_000,
+        [],
+        "1981-03-04",
+    )
 
 
 def test_missing_required_fields(register: FunctionInvoker, nothing_written: Any) -> None:

@@ -154,6 +154,10 @@ REFUSED = {
     "soft hyphen": "\u00ad",
     "a lone surrogate": "\ud800",
     "private use": "\ue000",
+    "Hangul filler (a letter by category, invisible)": "\u3164",
+    "Hangul choseong filler": "\u115f",
+    "combining grapheme joiner": "\u034f",
+    "variation selector 16": "\ufe0f",
 }
 
 FARMER_ID = new_id()

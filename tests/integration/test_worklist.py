@@ -258,7 +258,7 @@ def test_who_may_see_which_kecamatan(desk: Desk) -> None:
         (AGENT, {"kecamatan_code": "73.12.07"}, 403, "FORBIDDEN"),
         (COORDINATOR, {"kecamatan_code": "73.12.07"}, 403, "FORBIDDEN"),
         (ADMIN, {"kecamatan_code": "73.71.01"}, 422, "PLACE_INVALID"),
-        (AGENT, {"village_code": "73.12.07.2001"}, 422, "PLACE_INVALID"),
+        (AGENT, {"village_code": "73.12.07.2001"}, 403, "FORBIDDEN"),  # a village of another kecamatan
         (ADMIN, {"kecamatan_code": "73.12.04", "village_code": "73.12.07.2001"}, 422, "PLACE_INVALID"),
         (AGENT, {"kecamatan_code": "x" * 40}, 422, "VALIDATION_ERROR"),
     ]:

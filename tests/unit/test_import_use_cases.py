@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from sutasoma.app.exports import ExportTooLarge, FarmerExports
+from sutasoma.app.exports import FarmerExports
 from sutasoma.app.imports import ImportDesk, NewImport
 from sutasoma.app.packing import MAX_TRANSACTION_ITEMS, pack
 from sutasoma.app.queries import FarmerFilters
 from sutasoma.domain.changes import ChangeSet, Created
-from sutasoma.domain.errors import Forbidden
+from sutasoma.domain.errors import ExportTooLarge, Forbidden
 from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.import_plan import PlannedRow, RowAction, created_changes
 from sutasoma.domain.import_rows import MemberRow

@@ -38,7 +38,9 @@ def resolve_scope(caller: Caller, kecamatan_code: str | None, village_code: str 
         scope = kecamatan_codes()
     if village_code is not None:
         village = places().villages.get(village_code)
-        if village is None or village.kecamatan_code not in scope:
+        # A village of another kecamatan than the one named is a wrong pair (422); one outside
+        # the caller's own kecamatan is a place they may not list (403).
+        if village is None or (kecamatan_code is not None and village.kecamatan_code != kecamatan_code):
             raise PlaceInvalid(
                 "Kode desa/kelurahan tidak valid untuk daftar ini.",
                 [FieldError("village_code", "Bukan desa/kelurahan di kecamatan yang dipilih.")],

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sutasoma.app.farmer_records import search_farmers
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.clock import iso_utc, now_utc
-from sutasoma.domain.errors import FieldError, Forbidden, ValidationFailed
+from sutasoma.domain.errors import ExportTooLarge, FieldError, Forbidden
 from sutasoma.domain.identity import EXPORT_FARMERS, Caller, Role
 from sutasoma.domain.ids import new_id
 
@@ -39,11 +39,6 @@ EXPORT_VIEWS: dict[Role, ExportView] = {
     Role.COORDINATOR: ExportView(nik_whole=False, phone_whole=True),
     Role.ADMIN: ExportView(nik_whole=True, phone_whole=True),
 }
-
-
-class ExportTooLarge(ValidationFailed):
-    code = "EXPORT_TOO_LARGE"
-    title = "Daftar terlalu besar"
 
 
 @dataclass(frozen=True)

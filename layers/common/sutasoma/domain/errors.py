@@ -40,6 +40,11 @@ class ValidationFailed(DomainError):
     title = "Data tidak valid"
 
 
+class ExportTooLarge(ValidationFailed):
+    code = "EXPORT_TOO_LARGE"
+    title = "Daftar terlalu besar"
+
+
 class NikInvalid(ValidationFailed):
     code = "NIK_INVALID"
     title = "NIK tidak valid"

@@ -109,8 +109,10 @@ def reconcile_identity(nik: Nik, birth_date: date | None, sex: Sex | None, today
 
 
 def nik_lookup_hash(value: str, key: bytes) -> str:
-    """Keyed hash: equal NIKs meet in one item without the NIK being a key anywhere."""
-    return hmac.new(key, value.encode("ascii"), hashlib.sha256).hexdigest()
+    """Keyed hash: equal NIKs meet in one item without the NIK being a key anywhere. Any text
+    hashes (UTF-8, the same bytes as ASCII for a NIK): it may be taken before the NIK is checked,
+    and a NIK of Arabic-Indic or full-width digits must come to NIK_INVALID, not a 500."""
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def compose_nik(district_code6: str, birth_date: date, sex: Sex, serial: int) -> str:

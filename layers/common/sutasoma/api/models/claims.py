@@ -11,6 +11,7 @@ from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
     HumanLines,
     HumanText,
+    IsoDate,
     Name,
     Phone,
     RefusedUpload,
@@ -39,7 +40,7 @@ class ClaimCreate(ApiModel):
 
     farmer_id: Annotated[str, StringConstraints(max_length=64)]
     type: Literal["JKK", "JKM"]
-    incident_date: date
+    incident_date: IsoDate
     description: Annotated[str, bounded(5, 2000), HumanLines]
     location: Annotated[str, bounded(0, 200), HumanText] | None = None
     outcome: Literal["treatment", "temporary_disability", "permanent_disability", "death"] | None = None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -24,6 +26,13 @@ PHONE_PATTERN = r"^(\+62|62|0)8[0-9]{7,12}$"
 # (bidi embeddings, overrides and isolates, zero-width space/joiners, BOM, soft hyphen...),
 # surrogates, private use, unassigned, line and paragraph separators.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Invisible too, though letters or marks by category (Unicode's default-ignorable code points):
+# the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other
+# variation selectors. A name made of them looks empty, or like another name.
+REFUSED_IGNORABLE = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+     *range(0xE0100, 0xE01F0)]
+)  # fmt: skip
 MULTILINE_ALLOWED = frozenset("\n\t")
 TEXT_CHARACTERS = "text_characters"
 
@@ -32,8 +41,9 @@ TEXT_CHARACTERS = "text_characters"
 # no C0/DEL/C1 control, no bidi, zero-width or other format character, no separator, no surrogate
 # or private use.
 _INVISIBLE = (
-    "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e"
-    "\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb\\ud800-\\uf8ff"
+    "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f"
+    "\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff9-\\ufffb"
+    "\\ud800-\\uf8ff"
 )
 TEXT_PATTERN = f"^[^{_INVISIBLE}]*$"
 LINES_PATTERN = f"^(?:[\\n\\t]|[^{_INVISIBLE}])*$"
@@ -47,7 +57,8 @@ def _clean(value: Any, multiline: bool) -> Any:
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n") if multiline else value)
     allowed = MULTILINE_ALLOWED if multiline else frozenset()
     for char in text:
-        if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
+        refused = unicodedata.category(char) in REFUSED_CATEGORIES or ord(char) in REFUSED_IGNORABLE
+        if refused and char not in allowed:
             raise PydanticCustomError(
                 TEXT_CHARACTERS,
                 "text holds a control or invisible formatting character (U+{code})",
@@ -99,6 +110,22 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PA
 # Whole thousands: contributions then come out in whole Rupiah, for one farmer and for a sum.
 Income = Annotated[int, Field(ge=MIN_REPORTED_INCOME, le=1_000_000_000, multiple_of=1000, strict=True)]
 
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_as_written(value: Any) -> Any:
+    """A date is written YYYY-MM-DD: pydantic alone would also take a datetime at midnight
+    ("1980-08-17T00:00:00") or a number of seconds since 1970."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "a date is written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise PydanticCustomError("date_type", "a date is written YYYY-MM-DD")
+    return value
+
+
+# A calendar date in a request (birth, death, incident): YYYY-MM-DD, nothing else.
+IsoDate = Annotated[date, BeforeValidator(_date_as_written)]
 
 UploadContentType = Literal["image/jpeg", "image/png", "application/pdf"]
 

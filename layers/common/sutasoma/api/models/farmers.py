@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, ValidationInfo, field_validator
 
 from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
@@ -13,6 +13,7 @@ from sutasoma.api.models.common import (
     Commodity,
     HumanLines,
     Income,
+    IsoDate,
     Name,
     Phone,
     RefusedUpload,
@@ -50,7 +51,7 @@ class FarmerCreate(ApiModel):
         description="16-digit NIK from the KTP", examples=["7312045708800003"]
     )
     full_name: Name
-    birth_date: date | None = Field(default=None, description="Must agree with the NIK")
+    birth_date: IsoDate | None = Field(default=None, description="Must agree with the NIK")
     sex: Literal["M", "F"] | None = Field(default=None, description="Must agree with the NIK")
     phone: Phone
     kecamatan_code: Annotated[str, StringConstraints(max_length=32)] = Field(examples=["73.12.04"])
@@ -59,9 +60,18 @@ class FarmerCreate(ApiModel):
     commodity: Commodity
     monthly_income: Income = MIN_REPORTED_INCOME
     heirs: Annotated[list[Heir], Field(max_length=10)] = Field(default_factory=list)
-    consent: bool = Field(
-        description="The farmer agreed to the processing of their personal data (UU 27/2022)"
+    consent: StrictBool = Field(
+        description="The farmer agreed to the processing of their personal data (UU 27/2022): `true`, "
+        "nothing else"
     )
+
+    @field_validator("monthly_income", "heirs", mode="before")
+    @classmethod
+    def null_is_not_given(cls, value: object, info: ValidationInfo) -> object:
+        """An optional field sent as null takes its default, as if left out."""
+        if value is None:
+            return MIN_REPORTED_INCOME if info.field_name == "monthly_income" else []
+        return value
 
     @field_validator("consent")
     @classmethod
@@ -167,7 +177,7 @@ class DeathCreate(ApiModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date_of_death: date
+    date_of_death: IsoDate
     note: Annotated[str, bounded(0, 500), HumanLines] | None = None
 
 
@@ -177,7 +187,7 @@ class CorrectionCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: Name | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     sex: Literal["M", "F"] | None = None
     nik: Annotated[str, StringConstraints(max_length=64)] | None = None
     reason: Annotated[str, bounded(5, 500), HumanLines] = Field(
