@@ -177,10 +177,25 @@ def test_four_eyes_and_the_disability_percentage(road: Road) -> None:
     assert (own.status, own.body["code"]) == (403, "SELF_VERIFICATION")
     out_of_range = verify(road, filed.body["claim_id"], ADMIN, {"disability_percent": 0})
     assert (out_of_range.status, out_of_range.body["code"]) == (422, "VALIDATION_ERROR")
+    for without in (None, {}, {"disability_percent": None}):  # the estimate would stay pending
+        pending = verify(road, filed.body["claim_id"], ADMIN, without)
+        assert (pending.status, pending.body["code"]) == (422, "VALIDATION_ERROR"), without
+        assert pending.body["errors"] == [
+            {"field": "disability_percent", "message": "Wajib untuk klaim cacat tetap: 1-100."}
+        ]
     verified = verify(road, filed.body["claim_id"], ADMIN, {"disability_percent": 30})
     assert verified.status == 200, verified.body
     assert verified.body["disability_percent"] == 30
     assert verified.body["estimated_benefit"]["total"] == 24_000_000  # 30 % x 80 x Rp 1,000,000
+
+
+def test_a_total_permanent_disability_is_56_wages_whatever_its_percentage(road: Road) -> None:
+    fid = paid_farmer(road, 9113)
+    filed = file_claim(road, jkk(fid, "permanent_disability"), claims=COORDINATOR)
+    upload_all(road, filed.body)
+    verified = verify(road, filed.body["claim_id"], ADMIN, {"disability_percent": 100})
+    assert verified.status == 200, verified.body
+    assert verified.body["estimated_benefit"]["total"] == 56_000_000  # 70 % x 80 x Rp 1,000,000
 
 
 def test_a_percentage_only_for_a_permanent_disability(road: Road) -> None:

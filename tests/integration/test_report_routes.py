@@ -171,10 +171,17 @@ def test_watchdog_reports_whether_last_month_is_there(
     assert missing == {"period": "2019-02", "report_present": False}
 
 
-@pytest.mark.parametrize("period", ["0000-01", "1999-12", "2101-01"])
-def test_periods_outside_the_era_are_refused_not_crashed(report_fn: FunctionInvoker, period: str) -> None:
-    result = report_fn(http_event("POST", "/reports/{period}", path_params={"period": period}, claims=ADMIN))
-    assert (result.status, result.body["code"]) == (422, "VALIDATION_ERROR")
+@pytest.mark.parametrize(
+    ("period", "code"),
+    [("0000-01", "VALIDATION_ERROR"), ("1999-12", "VALIDATION_ERROR"),
+     ("2101-01", "PERIOD_NOT_ENDED"), ("9999-12", "PERIOD_NOT_ENDED")],  # well-formed months to come
+)  # fmt: skip
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_periods_outside_the_era_are_refused_not_crashed(
+    report_fn: FunctionInvoker, period: str, code: str, method: str
+) -> None:
+    result = report_fn(http_event(method, "/reports/{period}", path_params={"period": period}, claims=ADMIN))
+    assert (result.status, result.body["code"]) == (422, code)
 
 
 @pytest.mark.parametrize("period", ["2011-10", "2015-06", "2000-01"])

@@ -62,7 +62,8 @@ def test_benefit_totals(
     [
         (70, 1_000_000, 56_000_000, "Santunan cacat total tetap"),  # total: 70 % x 80 = 56 x W
         (70, 2_000_000, 112_000_000, "Santunan cacat total tetap"),
-        (100, 1_000_000, 80_000_000, "Santunan cacat total tetap"),
+        (100, 1_000_000, 56_000_000, "Santunan cacat total tetap"),  # total is 56 x W whatever the table
+        (85, 2_000_000, 112_000_000, "Santunan cacat total tetap"),
         (30, 1_000_000, 24_000_000, "Santunan cacat sebagian tetap 30%"),  # partial: 30 % x 80 x W
         (1, 1_500_000, 1_200_000, "Santunan cacat sebagian tetap 1%"),
     ],
@@ -229,6 +230,22 @@ def test_not_eligible(
     with pytest.raises(error) as caught:
         check_eligibility(farmer, payments, incident, TODAY, deadline_years=5)
     assert [e.field for e in caught.value.errors] == fields
+
+
+def test_not_covered_says_when_the_months_payment_was_recorded() -> None:
+    """DOMAIN "Coverage": the agent sees why a back-dated receipt did not cover the incident."""
+    late = payment(["2026-11"], "2026-12-07T02:00:00Z")  # paid_at back-dated into November
+    with pytest.raises(NotCovered) as caught:
+        check_eligibility(CONFIRMED, [late], date(2026, 11, 20), date(2026, 12, 7), deadline_years=5)
+    (reason,) = caught.value.errors
+    assert late.receipt_number in reason.message and "dicatat 2026-12-07" in reason.message
+    assert "sesudah tanggal kejadian 2026-11-20" in reason.message
+    with pytest.raises(NotCovered) as unpaid:
+        check_eligibility(CONFIRMED, [], date(2026, 11, 20), date(2026, 12, 7), deadline_years=5)
+    assert (
+        unpaid.value.errors[0].message
+        == "Iuran bulan 2026-11 belum dibayar pada atau sebelum tanggal kejadian."
+    )
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,15 @@ if TYPE_CHECKING:
 
 
 def with_disability(claim: ClaimRecord, percent: int | None) -> dict[str, Any]:
-    """The verifier's percentage of a permanent disability, and the estimate it completes."""
+    """The verifier's percentage of a permanent disability, and the estimate it completes: a
+    permanent disability is verified with it (DOMAIN: the verifier records the percentage),
+    other claims without."""
     if percent is None:
+        if claim.outcome == JkkOutcome.PERMANENT_DISABILITY.value:
+            raise ValidationFailed(
+                "Klaim cacat tetap diverifikasi dengan persentase cacat dari tabel Permenaker 5/2021.",
+                [FieldError("disability_percent", "Wajib untuk klaim cacat tetap: 1-100.")],
+            )
         return {}
     if claim.outcome != JkkOutcome.PERMANENT_DISABILITY.value:
         raise ValidationFailed(

@@ -140,8 +140,9 @@ def _jkk_death_items(wage: int) -> list[BenefitItem]:
 
 
 def disability_amount(percent: int, wage: int) -> int:
-    """Permanent disability: percent x 80 x the monthly wage (whole Rupiah)."""
-    return percent * DISABILITY_WAGE_MULTIPLIER * wage // 100
+    """Permanent disability: percent x 80 x the monthly wage (whole Rupiah); total disability
+    (70 % and more on the table) is 70 % x 80 = 56 x the wage, never more."""
+    return min(percent, TOTAL_DISABILITY_PERCENT) * DISABILITY_WAGE_MULTIPLIER * wage // 100
 
 
 def _disability_item(wage: int, percent: int | None) -> BenefitItem:

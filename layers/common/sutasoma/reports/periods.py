@@ -23,23 +23,25 @@ def check_period(period: str, today: date | None = None) -> str:
     (the current month is a provisional preview)."""
     try:
         year, _ = parse_period(period)
-        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-            raise ValueError(period)
     except ValueError:
         raise ValidationFailed(
             "Periode harus berformat YYYY-MM.", [FieldError("period", "Contoh: 2026-11.")]
         ) from None
-    if month_index(period) < month_index(FIRST_TARIFF_PERIOD):
-        # No contribution was due before the first tariff: there is nothing to report on.
-        raise ValidationFailed(
-            f"Belum ada iuran sebelum {FIRST_TARIFF_PERIOD}: periode ini tidak dapat dilaporkan.",
-            [FieldError("period", f"Paling awal {FIRST_TARIFF_PERIOD}.")],
-        )
     if today is not None and month_index(period) > month_index(period_of(today)):
         raise PeriodNotEnded(
             f"Bulan {period} belum berjalan: laporan hanya untuk bulan yang sudah berakhir "
             f"(bulan berjalan {period_of(today)} sebagai laporan sementara).",
             [FieldError("period", f"Paling akhir {period_of(today)}.")],
+        )
+    if year > LATEST_YEAR:  # a month after the current one, with no date to compare it with
+        raise PeriodNotEnded(
+            f"Bulan {period} belum berjalan.", [FieldError("period", "Bulan yang akan datang.")]
+        )
+    if year < EARLIEST_YEAR or month_index(period) < month_index(FIRST_TARIFF_PERIOD):
+        # No contribution was due before the first tariff: there is nothing to report on.
+        raise ValidationFailed(
+            f"Belum ada iuran sebelum {FIRST_TARIFF_PERIOD}: periode ini tidak dapat dilaporkan.",
+            [FieldError("period", f"Paling awal {FIRST_TARIFF_PERIOD}.")],
         )
     return period
 
