@@ -185,9 +185,10 @@ def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(
 
     by_id = {entry["farmer_id"]: entry for entry in everyone}
     fifteenth = day_10.replace(day=15)
-    assert {k: by_id[due][k] for k in ("months_owed", "periods_due", "amount_due", "action")} == {
-        "months_owed": 1, "periods_due": [CURRENT], "amount_due": amount([CURRENT]), "action": "COLLECT_DUE",
-    }  # fmt: skip
+    assert {k: by_id[due][k] for k in ("months_owed", "months_unpaid", "periods_due", "amount_due", "action")} == {
+        "months_owed": 0, "months_unpaid": 1, "periods_due": [CURRENT], "amount_due": amount([CURRENT]),
+        "action": "COLLECT_DUE",
+    }  # fmt: skip  # due, not in arrears: "jatuh tempo" is not "tunggakan"
     assert by_id[due]["coverage"] == {"state": "DUE", "paid_through": add_months(CURRENT, -1)}
     assert (by_id[due]["act_by"], by_id[due]["days_left"]) == (fifteenth.isoformat(), 5)
     assert "jatuh tempo" in by_id[due]["action_text"] and "tunggakan" in by_id[due]["action_text"]
@@ -196,17 +197,31 @@ def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(
         "COLLECT_FIRST_PAYMENT", [CURRENT], None,
     )  # fmt: skip
     owed_one = [add_months(CURRENT, -1), CURRENT]
-    assert (by_id[one]["months_owed"], by_id[one]["periods_due"]) == (2, owed_one)
+    assert (by_id[one]["months_owed"], by_id[one]["months_unpaid"], by_id[one]["periods_due"]) == (
+        1,
+        2,
+        owed_one,
+    )
     assert by_id[one]["amount_due"] == amount(owed_one) and by_id[one]["action"] == "COLLECT_ARREARS"
-    assert by_id[one]["coverage"]["state"] == "ARREARS" and "Tagih tunggakan" in by_id[one]["action_text"]
+    assert by_id[one]["coverage"]["state"] == "ARREARS"
+    assert by_id[one]["action_text"].startswith(
+        f"Tagih tunggakan 1 bulan ({owed_one[0]}) dan iuran bulan {CURRENT} yang jatuh tempo, "
+    )
     owed_two = [add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
-    assert (by_id[two]["months_owed"], by_id[two]["periods_due"]) == (3, owed_two)
+    assert (by_id[two]["months_owed"], by_id[two]["months_unpaid"], by_id[two]["periods_due"]) == (
+        2,
+        3,
+        owed_two,
+    )
     assert by_id[two]["amount_due"] == amount(owed_two, 2_000_000)
     assert by_id[two]["monthly_contribution"] == contribution_for(CURRENT, 2_000_000).amount
     assert by_id[two]["act_by"] == f"{add_months(CURRENT, 1)}-15"  # the day before it would lapse
     owed_three = [add_months(CURRENT, -3), add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
     assert by_id[three]["coverage"]["state"] == "ARREARS"
-    assert (by_id[three]["months_owed"], by_id[three]["periods_due"]) == (4, owed_three)
+    # DOMAIN: paid through August on 6 December is in arrears Sep-Nov: 3 months owed, December due.
+    assert (by_id[three]["months_owed"], by_id[three]["months_unpaid"], by_id[three]["periods_due"]) == (
+        3, 4, owed_three,
+    )  # fmt: skip
     assert (
         by_id[three]["amount_due"] == amount(owed_three) and by_id[three]["action"] == "COLLECT_BEFORE_LAPSE"
     )

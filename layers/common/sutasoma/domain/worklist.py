@@ -52,7 +52,8 @@ class FarmerToVisit:
     registration_status: RegistrationStatus
     coverage: Coverage
     monthly_contribution: int
-    months_owed: int
+    months_owed: int  # months in arrears (tunggakan: past their 15th), as coverage counts them
+    months_unpaid: int  # unpaid months up to and including this one: the arrears and what is due
     periods_due: tuple[str, ...]
     amount_due: int
     act_by: date | None
@@ -176,7 +177,7 @@ def _months(periods: tuple[str, ...]) -> str:
     return periods[0] if len(periods) == 1 else f"{periods[0]} s.d. {periods[-1]}"
 
 
-def _action_text(visit: _Visit, amount: int, current: str) -> str:
+def _action_text(visit: _Visit, amount: int, current: str, overdue: int) -> str:
     rupiah, periods = format_rupiah(amount), visit.periods
     match visit.action:
         case WorklistAction.COLLECT_FIRST_PAYMENT:
@@ -187,11 +188,19 @@ def _action_text(visit: _Visit, amount: int, current: str) -> str:
                 " agar tidak menjadi tunggakan."
             )
         case WorklistAction.COLLECT_ARREARS:
-            return f"Tagih tunggakan {len(periods)} bulan ({_months(periods)}), {rupiah}, paling lambat {visit.act_by}."
+            return f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {visit.act_by}."
     return (
-        f"Tagih tunggakan {len(periods)} bulan ({_months(periods)}), {rupiah}, paling lambat "
-        f"{visit.act_by}: setelah itu kepesertaan berakhir dan petani harus didaftarkan ulang."
+        f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {visit.act_by}: setelah itu kepesertaan "
+        "berakhir dan petani harus didaftarkan ulang."
     )
+
+
+def _arrears(periods: tuple[str, ...], overdue: int) -> str:
+    """The months in arrears and, apart, this month's contribution if it is only due ("jatuh
+    tempo" is not "tunggakan", DOMAIN "Coverage")."""
+    text = f"Tagih tunggakan {overdue} bulan ({_months(periods[:overdue])})"
+    due = periods[overdue:]
+    return f"{text} dan iuran bulan {_months(due)} yang jatuh tempo" if due else text
 
 
 def classify(farmer: FarmerRecord, today: date) -> Placement | None:
@@ -211,13 +220,14 @@ def classify(farmer: FarmerRecord, today: date) -> Placement | None:
         registration_status=farmer.registration_status,
         coverage=coverage,
         monthly_contribution=contribution_for(current, farmer.monthly_income).amount,
-        months_owed=coverage.months_unpaid,
+        months_owed=coverage.months_overdue,
+        months_unpaid=coverage.months_unpaid,
         periods_due=visit.periods,
         amount_due=amount,
         act_by=visit.act_by,
         days_left=(visit.act_by - today).days if visit.act_by else None,
         action=visit.action,
-        action_text=_action_text(visit, amount, current),
+        action_text=_action_text(visit, amount, current, coverage.months_overdue),
     )
     return Placement(visit.section, entry)
 

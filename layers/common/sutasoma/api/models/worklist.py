@@ -28,7 +28,12 @@ class WorklistFarmer(ApiModel):
     monthly_contribution: int = Field(
         description="Contribution for the current month, from the tariff schedule"
     )
-    months_owed: int = Field(description="Unpaid months up to and including the current month (0 if none)")
+    months_owed: int = Field(
+        description="Months in arrears (tunggakan: unpaid past their 15th); 0 for a farmer only due this month"
+    )
+    months_unpaid: int = Field(
+        description="Unpaid months up to and including the current month: the arrears and what is due"
+    )
     periods_due: list[str] = Field(
         description="Months to collect on this visit, oldest first (YYYY-MM); "
         "a quote for len(periods_due) months gives the same months"
