@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # First of all, before boto3 is imported anywhere: fake credentials, no real endpoint.
     from local.environment import isolate_environment
-    from local.stack import LocalStack, banner
+    from local.stack import LocalStack, PortsInUse, banner
 
     isolate_environment()
 
@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = LocalStack(stack_options(args, overrides))
     try:
         descriptor = stack.start()
+    except PortsInUse as busy:
+        log.error("%s", busy)
+        return 1
     except Exception:
         log.exception("the local stack failed to start")
         stack.stop()

@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,36 @@ BPJS_CALLBACK_ROUTE = "POST /bpjs/callbacks"
 # users have no authenticator app, so staff MFA is optional here (docs/decisions.md "Staff MFA";
 # `--parameter StaffMfa=required` tries it; tests/local/test_staff_mfa.py does).
 LOCAL_PARAMETER_DEFAULTS = {"StaffMfa": "optional"}
+
+
+class PortsInUse(RuntimeError):
+    def __init__(self, busy: dict[str, int]) -> None:
+        named = ", ".join(f"{port} ({what})" for what, port in busy.items())
+        super().__init__(
+            f"port {named} already in use: is another `make run` still running? Stop it (Ctrl+C), or "
+            "pick other ports (python -m local --api-port/--aws-port/--bpjs-port/--app-port)"
+        )
+
+
+def webapp_port(options: StackOptions) -> int:
+    """The field app's port: as given, else 8080 when the API has a fixed port, else any free one."""
+    if options.app_port is not None:
+        return options.app_port
+    return 8080 if options.api_port else 0
+
+
+def ports_in_use(options: StackOptions) -> dict[str, int]:
+    """The fixed ports of this run (0 = any free one) that another program holds on 127.0.0.1."""
+    wanted = {"API": options.api_port, "AWS": options.aws_port, "field app": webapp_port(options)}
+    if options.bpjs_simulator:
+        wanted["BPJS simulator"] = options.bpjs_port
+    busy = {}
+    for what, port in wanted.items():
+        if port:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    busy[what] = port
+    return busy
 
 
 @dataclass
@@ -109,6 +140,10 @@ class LocalStack:
         # A stale descriptor from a crashed run must not look like "ready".
         self.descriptor_path.unlink(missing_ok=True)
         options = self.options
+        busy = ports_in_use(options)
+        if busy:
+            # Else moto's server thread dies on its bind and the stack waits for it for ever.
+            raise PortsInUse(busy)
         template = Template(options.template_path, parameter_overrides=self.parameters())
         self._moto, aws_url = start_moto(options.aws_port)
         os.environ["AWS_ENDPOINT_URL"] = aws_url  # boto3 in function code honours it natively
@@ -296,9 +331,7 @@ class LocalStack:
         """The field app (web/) with its config.json for this stack and the template's headers."""
         from local.webapp import serve_webapp
 
-        port = self.options.app_port
-        if port is None:
-            port = 8080 if self.options.api_port else 0
+        port = webapp_port(self.options)
         pool_id, client_id = cognito_ids(created)
         self._webapp = serve_webapp(
             template, port, api_url=api_url, aws_url=aws_url, region=template.pseudo["AWS::Region"],
