@@ -42,7 +42,7 @@ from sutasoma.api.models.worklist import Worklist
 from sutasoma.api.resolver import IDEMPOTENCY_HEADER, build_resolver, current_caller, header, lambda_entry
 from sutasoma.app.corrections import Correction
 from sutasoma.app.deaths import DeathReport
-from sutasoma.app.farmer_records import FarmerEdit, etag_of, version_in
+from sutasoma.app.farmer_records import FarmerEdit, etag_of, versions_in
 from sutasoma.app.queries import FarmerFilters
 from sutasoma.app.registration import NewFarmer
 from sutasoma.runtime import wiring
@@ -177,7 +177,7 @@ def get_farmer(farmer_id: FarmerId) -> Response[FarmerDetail]:
 def patch_farmer(farmer_id: FarmerId, body: Annotated[FarmerPatch, Body()]) -> Response[Farmer]:
     edit = FarmerEdit.model_validate(body.model_dump(exclude_unset=True))
     if_match = header(app, "if-match")
-    expected = version_in(if_match, farmer_id) if if_match else None
+    expected = versions_in(if_match, farmer_id) if if_match else None
     farmer = wiring.farmer_records(SETTINGS.get()).patch(current_caller(app), farmer_id, edit, expected)
     return _with_etag(presenters.farmer_out(farmer), farmer)
 

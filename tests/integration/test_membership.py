@@ -701,7 +701,11 @@ def test_etag_on_get_and_patch_and_if_match_of_an_older_one_is_412(road: Road) -
     assert star.status == 200 and star.body["address"] == "Jalan Baru 3"
     weak = patch(road, fid, {"commodity": "kakao"}, if_match=f"W/{star.headers['etag']}")
     assert weak.status == 200, weak.body
-    assert audit_actions(road, fid).count("FARMER_UPDATED") == 4
+    # A list of tags (RFC 9110): it applies if any is current.
+    listed = patch(road, fid, {"commodity": "padi"}, if_match=f"{etag}, {weak.headers['etag']}")
+    assert listed.status == 200, listed.body
+    assert patch(road, fid, {"commodity": "jagung"}, if_match=f"{etag}, {weak.headers['etag']}").status == 412
+    assert audit_actions(road, fid).count("FARMER_UPDATED") == 5
 
 
 def test_a_patch_racing_the_bpjs_confirmation_never_fails(road: Road) -> None:

@@ -505,7 +505,7 @@ def test_a_refused_contribution_is_not_covered_and_goes_back() -> None:
 
 
 def test_the_etag_moves_with_peoples_changes_only(world: World) -> None:
-    from sutasoma.app.farmer_records import etag_of, version_in
+    from sutasoma.app.farmer_records import etag_of, versions_in
     from sutasoma.domain.changes import ChangeSet, Updated
     from sutasoma.domain.errors import PreconditionFailed
     from sutasoma.domain.registration import RegistrationStatus
@@ -513,8 +513,9 @@ def test_the_etag_moves_with_peoples_changes_only(world: World) -> None:
     with clock_at(date(2026, 11, 5)):
         farmer = world.new_farmer(61)
         opened = etag_of(farmer)
-        assert version_in(opened, farmer.farmer_id) == 0 and version_in("*", farmer.farmer_id) is None
-        assert version_in(f'"{"0" * 26}.0"', farmer.farmer_id) == -1  # another farmer's tag
+        assert versions_in(opened, farmer.farmer_id) == {0} and versions_in("*", farmer.farmer_id) is None
+        assert versions_in(f'"{"0" * 26}.0"', farmer.farmer_id) == set()  # another farmer's tag: none
+        assert versions_in(f'"{"0" * 26}.0", W/{opened}, "x"', farmer.farmer_id) == {0}  # a list: any
         # BPJS confirms, a payment moves paid-through: the record's version moves, its ETag not.
         confirmed = farmer.next(registration_status=RegistrationStatus.CONFIRMED, kpj_number="26000000001")
         world.writer.write(ChangeSet(writes=(Updated(farmer, confirmed),)))
@@ -522,11 +523,15 @@ def test_the_etag_moves_with_peoples_changes_only(world: World) -> None:
         assert (
             world.farmer(farmer.farmer_id).version == 3 and etag_of(world.farmer(farmer.farmer_id)) == opened
         )
-        edited = world.records.patch(AGENT, farmer.farmer_id, FarmerEdit(phone="081299990000"), if_match=0)
+        edited = world.records.patch(
+            AGENT, farmer.farmer_id, FarmerEdit(phone="081299990000"), if_match=frozenset({0})
+        )
         assert etag_of(edited) != opened and edited.edits == 1
         # Another person's change since the ETag was read: 412, nothing written.
         with pytest.raises(PreconditionFailed) as stale:
-            world.records.patch(AGENT, farmer.farmer_id, FarmerEdit(address="Dusun Dua"), if_match=0)
+            world.records.patch(
+                AGENT, farmer.farmer_id, FarmerEdit(address="Dusun Dua"), if_match=frozenset({0})
+            )
         assert stale.value.extra == {"etag": etag_of(edited)}
         corrected = world.correct(
             COORDINATOR, farmer.farmer_id, Correction(full_name="Hasnah L", reason="Salah ketik")

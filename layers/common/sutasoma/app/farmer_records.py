@@ -140,12 +140,18 @@ def etag_of(farmer: FarmerRecord) -> str:
     return f'"{farmer.farmer_id}.{farmer.edits}"'
 
 
-def version_in(etag: str, farmer_id: str) -> int | None:
-    """The edit count an If-Match names for this farmer; None for "*"; -1 (never current) for a
-    tag of another farmer or one that is not ours."""
-    tag = etag.strip().removeprefix("W/").strip('"')
-    owner, _, version = tag.rpartition(".")
-    return int(version) if owner == farmer_id and version.isdigit() else -1 if tag != "*" else None
+def versions_in(if_match: str, farmer_id: str) -> frozenset[int] | None:
+    """The edit counts an If-Match names for this farmer (RFC 9110: a list of tags, any may match);
+    None for "*"; tags of another farmer, or not ours, name none (never current)."""
+    versions = set()
+    for part in if_match.split(","):
+        tag = part.strip().removeprefix("W/").strip('"')
+        if tag == "*":
+            return None
+        owner, _, version = tag.rpartition(".")
+        if owner == farmer_id and version.isdigit():
+            versions.add(int(version))
+    return frozenset(versions)
 
 
 class FarmerRecords:
@@ -192,16 +198,18 @@ class FarmerRecords:
         return search_farmers(self.farmers, filters, scope, limit, start)
 
     def patch(
-        self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None = None
+        self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: frozenset[int] | None = None
     ) -> FarmerRecord:
         """The edit applied to the latest record (a change the system made meanwhile, such as
         BPJS confirming the registration, never fails it); with `if_match`, only if no person changed
         the record's fields since that ETag (`etag_of`)."""
         return retry_on_conflict(lambda: self._patch(caller, farmer_id, edit, if_match))
 
-    def _patch(self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: int | None) -> FarmerRecord:
+    def _patch(
+        self, caller: Caller, farmer_id: str, edit: FarmerEdit, if_match: frozenset[int] | None
+    ) -> FarmerRecord:
         farmer = load_farmer(self.farmers, caller, farmer_id)
-        if if_match is not None and if_match != farmer.edits:
+        if if_match is not None and farmer.edits not in if_match:
             raise PreconditionFailed(
                 "Data petani sudah berubah sejak Anda membukanya; muat ulang lalu ulangi perubahan.",
                 extra={"etag": etag_of(farmer)},
