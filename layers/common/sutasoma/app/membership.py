@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
 from sutasoma.domain.counters import CounterIncrement, PopulationDelta
+from sutasoma.domain.payment import paid_month
 from sutasoma.domain.periods import add_months
 from sutasoma.domain.population import REFUNDS_OPEN, REFUNDS_OPEN_AMOUNT
 from sutasoma.domain.refund import (
@@ -26,8 +27,11 @@ if TYPE_CHECKING:
     from sutasoma.domain.payment import PaymentRecord
 
 
-def refund_opened(refund: RefundRecord | None, period: str) -> ChangeSet:
-    """A refund case, counted in the month it opened and among the BPP's open cases."""
+def refund_opened(
+    refund: RefundRecord | None, period: str, payments: Iterable[PaymentRecord] = ()
+) -> ChangeSet:
+    """A refund case, counted in the month it opened and among the BPP's open cases; the months
+    it gives back leave what members paid for them (`dues_given_back`)."""
     if refund is None:
         return ChangeSet()
     return ChangeSet(
@@ -39,7 +43,27 @@ def refund_opened(refund: RefundRecord | None, period: str) -> ChangeSet:
             PopulationDelta(
                 refund.kecamatan_code, period, {REFUNDS_OPEN: 1, REFUNDS_OPEN_AMOUNT: refund.amount}
             ),
+            *dues_given_back(refund, payments),
         ),
+    )
+
+
+def dues_given_back(refund: RefundRecord, payments: Iterable[PaymentRecord]) -> tuple[CounterIncrement, ...]:
+    """A month given back was not paid for: each line a payment counted into its month's
+    `paid_for_month` (the report's contributions_due, app/payments.payment_counts: the months
+    paid on time or ahead) leaves it. A rejected registration's months were never due, a month
+    after a death is not; a month refused at BPJS is owed again (then counted as unpaid)."""
+    refunded = set(refund.periods)
+    return tuple(
+        CounterIncrement(
+            line.period,
+            payment.kecamatan_code,
+            {"paid_for_month": -line.amount, "paid_for_month_members": -1},
+        )
+        for payment in payments
+        if payment.payment_id in refund.payment_ids
+        for line in payment.lines
+        if line.period in refunded and line.period >= paid_month(payment)
     )
 
 
@@ -65,8 +89,9 @@ def registration_rejected(
         registration_status=next_status(farmer.registration_status, RegistrationEvent.BPJS_REJECTED),
         rejection_code=code, rejection_reason=reason, updated_at=stamp,
     )  # fmt: skip
+    payments = list(payments)
     changes = farmer_written(farmer, after, period) + refund_opened(
-        refund_for_rejection(after, payments, stamp), period
+        refund_for_rejection(after, payments, stamp), period, payments
     )
     return after, changes
 
@@ -91,8 +116,9 @@ def death_recorded(
         death_note=note,
         updated_at=stamp,
     )
+    payments = list(payments)
     changes = farmer_written(farmer, after, period) + refund_opened(
-        refund_after_death(after, payments, deceased_on, stamp), period
+        refund_after_death(after, payments, deceased_on, stamp), period, payments
     )
     return after, changes
 
@@ -107,7 +133,7 @@ def posting_refused(
     payment already covering the months after them keeps paid-through where it is: one month
     cannot be a gap in `paid_through`, and the refund case records what was not covered
     (docs/decisions.md)."""
-    refund = refund_opened(refund_for_refused_posting(farmer, payment, stamp), period)
+    refund = refund_opened(refund_for_refused_posting(farmer, payment, stamp), period, [payment])
     if farmer.paid_through != payment.periods[-1]:
         return farmer, refund
     start = payment.periods[0]

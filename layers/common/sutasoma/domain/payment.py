@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sutasoma.domain.clock import WITA
+from sutasoma.domain.clock import WITA, period_of
 from sutasoma.domain.coverage import PlanRefusal, plan_payment
 from sutasoma.domain.errors import FarmerLapsed, FieldError, PaidAtInvalid, TooFarAhead
 from sutasoma.domain.records import Record, Versioned
@@ -99,6 +99,11 @@ def quote_for(paid_through: str | None, months: int, income: int, at: datetime) 
 def receipt_number(kecamatan_code: str, year: int, sequence: int) -> str:
     """Readable and unique: the BPP (kecamatan), the year, a running number."""
     return f"BPP{kecamatan_code[-2:]}-{year}-{sequence:06d}"
+
+
+def paid_month(payment: PaymentRecord) -> str:
+    """The month (WITA) the money was collected in: the month its counters went to."""
+    return period_of(datetime.fromisoformat(payment.paid_at.replace("Z", "+00:00")).astimezone(WITA).date())
 
 
 def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None:
