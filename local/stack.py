@@ -137,13 +137,14 @@ class LocalStack:
         from local.seed.users import create_demo_users, demo_users, soppeng_kecamatan
 
         started = time.monotonic()
-        # A stale descriptor from a crashed run must not look like "ready".
-        self.descriptor_path.unlink(missing_ok=True)
         options = self.options
         busy = ports_in_use(options)
         if busy:
-            # Else moto's server thread dies on its bind and the stack waits for it for ever.
+            # Else moto's server thread dies on its bind and the stack waits for it for ever. Before
+            # the descriptor is touched: it is the running stack's.
             raise PortsInUse(busy)
+        # A stale descriptor from a crashed run must not look like "ready".
+        self.descriptor_path.unlink(missing_ok=True)
         template = Template(options.template_path, parameter_overrides=self.parameters())
         self._moto, aws_url = start_moto(options.aws_port)
         os.environ["AWS_ENDPOINT_URL"] = aws_url  # boto3 in function code honours it natively

@@ -28,8 +28,10 @@ def test_a_held_port_is_named(held_port: int) -> None:
 
 
 def test_the_stack_refuses_to_start_on_a_held_port(held_port: int, tmp_path: Path) -> None:
+    (tmp_path / "stack.json").write_text("{}", encoding="utf-8")  # the running stack's descriptor
     stack = LocalStack(
         StackOptions(api_port=held_port, aws_port=0, bpjs_port=0, app_port=0, state_dir=tmp_path)
     )
     with pytest.raises(PortsInUse, match=f"port {held_port} \\(API\\) already in use"):
         stack.start()
+    assert (tmp_path / "stack.json").exists()  # left to the stack that holds the ports

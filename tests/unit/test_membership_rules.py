@@ -226,11 +226,11 @@ def test_a_refund_settled_twice_is_an_invalid_transition() -> None:
     [
         ("2027-01-03T02:06:00Z", "Di masa depan."),
         ("9999-12-31T23:59:59Z", "Di masa depan."),
-        ("2027-01-02T01:59:59Z", "Sebelum kasus dibuat (2027-01-02T02:00:00Z)."),
-        ("0001-01-01T00:00:00+14:00", "Sebelum kasus dibuat (2027-01-02T02:00:00Z)."),  # not an overflow
+        ("2027-01-01T15:59:59Z", "Sebelum kasus dibuat (2027-01-02)."),  # 23:59:59 WITA the day before
+        ("0001-01-01T00:00:00+14:00", "Sebelum kasus dibuat (2027-01-02)."),  # not an overflow
     ],
 )
-def test_cash_goes_back_between_the_cases_opening_and_now(returned_at: str, message: str) -> None:
+def test_cash_goes_back_between_the_day_the_case_opened_and_now(returned_at: str, message: str) -> None:
     refund = RefundRecord(
         refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
         amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
@@ -537,3 +537,16 @@ def test_the_etag_moves_with_peoples_changes_only(world: World) -> None:
             COORDINATOR, farmer.farmer_id, Correction(full_name="Hasnah L", reason="Salah ketik")
         )
         assert corrected.edits == 2 and world.farmer(farmer.farmer_id).address == "Dusun Satu"
+
+
+def test_cash_handed_back_earlier_on_the_day_the_case_opened_is_recorded() -> None:
+    """The phone's clock a little behind, or the cash given on the visit that reported the death."""
+    refund = RefundRecord(
+        refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
+        amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
+        reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
+    )  # fmt: skip
+    settled = refund.settle(
+        "Baso", datetime(2027, 1, 1, 16, 0, tzinfo=UTC), "agen", datetime(2027, 1, 2, 2, 0, 1, tzinfo=UTC)
+    )
+    assert settled.returned_at == "2027-01-01T16:00:00Z"  # 00:00 WITA on the day it opened

@@ -6,10 +6,10 @@ BPJS refused for good. The agent settles it by recording when and to whom the ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
-from sutasoma.domain.clock import iso_utc, period_of
+from sutasoma.domain.clock import WITA, iso_utc, period_of
 from sutasoma.domain.errors import FieldError, InvalidTransition, ValidationFailed
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import new_id
@@ -44,18 +44,20 @@ class RefundRecord(Versioned):
     settled_by: str | None = None
 
     def settle(self, returned_to: str, returned_at: datetime, by: str, now: datetime) -> RefundRecord:
-        """Settled once: the cash went back to `returned_to` at `returned_at`, which lies between
-        the case's opening and now."""
+        """Settled once: the cash went back to `returned_to` at `returned_at`, not in the future and
+        not before the day (WITA) the case was opened: the same day may be earlier (the cash handed
+        back on the visit that reported the death, the phone's clock a little behind)."""
         if self.status is not RefundStatus.OPEN:
             raise InvalidTransition("Pengembalian iuran ini sudah diselesaikan.")
         if returned_at > now:
             raise ValidationFailed(
                 "Waktu pengembalian tidak boleh di masa depan.", [FieldError("returned_at", "Di masa depan.")]
             )
-        if returned_at < datetime.fromisoformat(self.created_at):
+        opened = datetime.fromisoformat(self.created_at.replace("Z", "+00:00")).astimezone(WITA).date()
+        if returned_at < datetime.combine(opened, time.min, tzinfo=WITA):
             raise ValidationFailed(
                 "Waktu pengembalian tidak boleh sebelum kasus pengembalian dibuat.",
-                [FieldError("returned_at", f"Sebelum kasus dibuat ({self.created_at}).")],
+                [FieldError("returned_at", f"Sebelum kasus dibuat ({opened.isoformat()}).")],
             )
         return self.next(
             status=RefundStatus.SETTLED,
