@@ -140,6 +140,12 @@ def test_no_incident_after_the_death_and_a_death_claim_agrees_with_the_recorded_
         assert before.status == 201, before.body  # an accident before the death is still covered
         jkm = file_claim(road, claim_body(fid, incident_date=died_on.isoformat()))
         assert jkm.status == 201, jkm.body
+        # With the death benefit claimed, a second death claim is that, whatever its date (CONTRACT).
+        for second in (claim_body(fid, incident_date=today.replace(day=14).isoformat()),
+                       jkk(fid, "death", incident_date=today.replace(day=13).isoformat())):  # fmt: skip
+            refused = file_claim(road, second)
+            assert (refused.status, refused.body["code"]) == (409, "DEATH_ALREADY_CLAIMED"), refused.body
+            assert refused.body["claim_id"] == jkm.body["claim_id"]
     assert road.farmer(fid)["deceased_on"] == died_on.isoformat()  # recorded once, never moved by a claim
 
 

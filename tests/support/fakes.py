@@ -170,6 +170,10 @@ class MemoryClaims:
     def get(self, claim_id: str) -> ClaimRecord | None:
         return self.table.records.get(("claim", claim_id))  # type: ignore[return-value]
 
+    def death_benefit_claim(self, farmer_id: str) -> str | None:
+        held = self.table.records.get(("deathclaim", farmer_id))
+        return held.claim_id if isinstance(held, DeathClaimKey) else None
+
     def page(self, query: ClaimQuery, limit: int) -> tuple[list[ClaimRecord], bool]:
         found = sorted(
             (c for c in self.table.of(ClaimRecord) if c.kecamatan_code == query.kecamatan_code

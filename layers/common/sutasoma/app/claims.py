@@ -195,6 +195,7 @@ class ClaimDesk:
         payments = self.payments.all_of(data.farmer_id)
         check_eligibility(farmer, payments, data.incident_date, today_wita(now), self.deadline_years)
         if data.type is ClaimType.JKM or outcome is JkkOutcome.DEATH:
+            self._one_death_benefit(data)
             check_death_date(farmer, data.incident_date)
         claim, changes = decide_claim(caller, data, Basis(farmer, payments, outcome, now, previous))
         try:
@@ -208,6 +209,26 @@ class ClaimDesk:
             extra={"claim_id": claim.claim_id, "farmer_id": data.farmer_id, "type": data.type.value},
         )
         return claim
+
+    def _one_death_benefit(self, data: NewClaim) -> None:
+        """A second death claim while one holds the benefit: DUPLICATE_CLAIM if it is the same
+        claim (type and date), else DEATH_ALREADY_CLAIMED, whatever its date (CONTRACT). The
+        write's conditions still decide a race (`_explain`)."""
+        held = self.claims.death_benefit_claim(data.farmer_id)
+        holder = self.claims.get(held) if held else None
+        if holder is None:
+            return
+        if holder.claim_type == data.type.value and holder.incident_date == data.incident_date:
+            raise DuplicateClaim(
+                "Klaim jenis ini untuk petani dan tanggal kejadian yang sama sudah ada.",
+                [FieldError("incident_date", "Klaim ganda.")],
+                extra={"claim_id": holder.claim_id},
+            )
+        raise DeathAlreadyClaimed(
+            "Santunan kematian petani ini sudah diajukan (JKM dan JKK kematian tidak dapat keduanya).",
+            [FieldError("type", "Satu santunan kematian per orang.")],
+            extra={"claim_id": holder.claim_id},
+        )
 
     @staticmethod
     def _explain(conflict: WriteConflict) -> None:

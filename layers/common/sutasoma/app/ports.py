@@ -50,6 +50,8 @@ class Payments(Protocol):
 class Claims(Protocol):
     def get(self, claim_id: str) -> ClaimRecord | None: ...
     def page(self, query: ClaimQuery, limit: int) -> tuple[list[ClaimRecord], bool]: ...
+    def death_benefit_claim(self, farmer_id: str) -> str | None:
+        """The claim holding the farmer's one death benefit (DeathClaimKey), if any."""
 
 
 class Refunds(Protocol):

@@ -17,6 +17,10 @@ class ClaimRepository:
         item = self.table.get(keys.claim(claim_id))
         return ClaimRecord.model_validate(without_keys(item)) if item else None
 
+    def death_benefit_claim(self, farmer_id: str) -> str | None:
+        item = self.table.get(keys.death_claim(farmer_id), consistent=True)
+        return str(item["claim_id"]) if item else None
+
     def page(self, query: ClaimQuery, limit: int) -> tuple[list[ClaimRecord], bool]:
         start = None
         if query.start_after:
