@@ -15,6 +15,7 @@ from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.records import Versioned
+from sutasoma.domain.registration import RegistrationStatus
 
 
 class RefundReason(StrEnum):
@@ -81,18 +82,39 @@ def _refund(
     )  # fmt: skip
 
 
+# One case per reason of giving back, never the same Rupiah twice: a case leaves out what an
+# earlier one of the farmer already gives back, which the farmer's state tells. A death gives back
+# the months after its month; a rejected registration everything (docs/decisions.md "Refunds").
+
+
+def _not_given_back(farmer: FarmerRecord, period: str) -> bool:
+    if farmer.registration_status is RegistrationStatus.REJECTED:
+        return False
+    return farmer.deceased_on is None or period <= period_of(farmer.deceased_on)
+
+
 def refund_for_rejection(
     farmer: FarmerRecord, payments: Iterable[PaymentRecord], at: str
 ) -> RefundRecord | None:
-    """Everything collected for a farmer whose registration BPJS rejected."""
-    lines = [(p.payment_id, line.period, line.amount) for p in payments for line in p.lines]
+    """Everything collected for a farmer whose registration BPJS rejected (`farmer` as rejected),
+    less the months after a death recorded before, already given back by the death's case."""
+    month_of_death = period_of(farmer.deceased_on) if farmer.deceased_on else None
+    lines = [
+        (p.payment_id, line.period, line.amount)
+        for p in payments
+        for line in p.lines
+        if month_of_death is None or line.period <= month_of_death
+    ]
     return _refund(farmer, RefundReason.REGISTRATION_REJECTED, lines, at)
 
 
 def refund_after_death(
     farmer: FarmerRecord, payments: Iterable[PaymentRecord], deceased_on: date, at: str
 ) -> RefundRecord | None:
-    """The months paid beyond the month of death."""
+    """The months paid beyond the month of death; nothing for a registration BPJS rejected
+    (its case gives back everything already)."""
+    if farmer.registration_status is RegistrationStatus.REJECTED:
+        return None
     month = period_of(deceased_on)
     lines = [
         (p.payment_id, line.period, line.amount) for p in payments for line in p.lines if line.period > month
@@ -101,6 +123,11 @@ def refund_after_death(
 
 
 def refund_for_refused_posting(farmer: FarmerRecord, payment: PaymentRecord, at: str) -> RefundRecord | None:
-    """A contribution BPJS refused for good: its months are not covered, the money goes back."""
-    lines = [(payment.payment_id, line.period, line.amount) for line in payment.lines]
+    """A contribution BPJS refused for good: its months are not covered, the money goes back
+    (those a death or a rejection already gives back aside)."""
+    lines = [
+        (payment.payment_id, line.period, line.amount)
+        for line in payment.lines
+        if _not_given_back(farmer, line.period)
+    ]
     return _refund(farmer, RefundReason.POSTING_REFUSED, lines, at)
