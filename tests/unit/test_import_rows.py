@@ -159,7 +159,14 @@ def test_headers_any_order_any_case() -> None:
     found, missing = header_map(headers)
     assert missing == [] and found["nik"] == len(COLUMNS) - 1
     found, missing = header_map(["nik", " nama ", "Nomor  KPJ"])
-    assert "Tanggal Terdaftar" in missing and "Penghasilan" not in missing and found["kpj_number"] == 2
+    assert "Tanggal Terdaftar" in missing and found["kpj_number"] == 2
+    # Columns whose cells may be empty are still part of the header row: a misspelt one is missing,
+    # not an extra column (every member's cover was lost without a word).
+    misspelt = [c.header for c in COLUMNS if c.field != "paid_through"] + ["Iuran Terbayar sd"]
+    assert header_map(misspelt)[1] == ["Iuran Terbayar s.d."]
+    assert header_map([c.header for c in COLUMNS if not c.required])[1] == [
+        c.header for c in COLUMNS if c.required
+    ]
 
 
 # ------------------------------------------------------------------ against what SUTASOMA holds

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sutasoma.domain.farmer import FarmerRecord
 
 EXPORTS_SUBJECT = "farmer-exports"  # the audit trail every export is recorded on
-PAGE = 100
+PAGE = 1000  # farmers per list read: an export of thousands in a few reads per kecamatan
 
 
 @dataclass(frozen=True)

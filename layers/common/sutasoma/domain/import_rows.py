@@ -33,7 +33,7 @@ class Column:
 
     header: str  # as in the file (matched case-insensitively, any order)
     field: str
-    required: bool
+    required: bool  # the cell: the header is always required
     explanation: str  # the template's second sheet
     example: str
 
@@ -123,13 +123,15 @@ class RowError(Exception):
 
 
 def header_map(headers: list[Any]) -> tuple[dict[str, int], list[str]]:
-    """Field -> column index of a header row, and the required headers missing from it."""
+    """Field -> column index of a header row, and the headers missing from it: every column of
+    the contract's header row, those whose cells may be empty too (a misspelt "Iuran Terbayar
+    s.d." would otherwise be an extra column, and every member's cover lost without a word)."""
     found: dict[str, int] = {}
     for index, raw in enumerate(headers):
         column = HEADERS.get(" ".join(text_of(raw).split()).casefold())
         if column is not None and column.field not in found:
             found[column.field] = index
-    missing = [c.header for c in COLUMNS if c.required and c.field not in found]
+    missing = [c.header for c in COLUMNS if c.field not in found]
     return found, missing
 
 

@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.codec import Expression, to_dynamo
-from sutasoma.adapters.dynamo.table import Table, without_keys
+from sutasoma.adapters.dynamo.table import FILTERED_PAGE_MAX, Table, without_keys
 from sutasoma.app.queries import FarmerQuery
 from sutasoma.domain.farmer import FarmerRecord, NikClaim
 
@@ -52,7 +52,9 @@ class FarmerRepository:
             )
             params["ExclusiveStartKey"] = to_dynamo(start)
         found: list[FarmerRecord] = []
-        for page, more in self.table.pages(**params):
+        for page, more in self.table.pages(
+            grow_to=FILTERED_PAGE_MAX if condition is not None else None, **params
+        ):
             for index, item in enumerate(page):
                 found.append(FarmerRecord.model_validate(without_keys(item)))
                 if len(found) == limit:

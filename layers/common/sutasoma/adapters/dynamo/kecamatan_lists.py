@@ -8,7 +8,7 @@ from typing import Any
 from sutasoma.adapters.dynamo import keys
 from sutasoma.adapters.dynamo.codec import to_dynamo
 from sutasoma.adapters.dynamo.keys import Key
-from sutasoma.adapters.dynamo.table import Table, without_keys
+from sutasoma.adapters.dynamo.table import FILTERED_PAGE_MAX, Table, without_keys
 
 
 def newest_page(
@@ -36,7 +36,7 @@ def newest_page(
     if start_key:
         params["ExclusiveStartKey"] = to_dynamo(start_key)
     found: list[dict[str, Any]] = []
-    for page, more in table.pages(**params):
+    for page, more in table.pages(grow_to=FILTERED_PAGE_MAX if filters else None, **params):
         for index, item in enumerate(page):
             found.append(without_keys(item))
             if len(found) == limit:

@@ -15,6 +15,10 @@ from sutasoma.adapters import aws
 from sutasoma.adapters.dynamo.codec import from_dynamo, to_dynamo
 from sutasoma.adapters.dynamo.keys import KEY_ATTRIBUTES, Key
 
+# The most items a filtered list query reads per page once it grows (`Table.pages`): well under
+# DynamoDB's 1 MB page of our items (a farmer is ~1-2 KB).
+FILTERED_PAGE_MAX = 800
+
 
 def without_keys(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}
@@ -88,8 +92,10 @@ class Table:
         response = self.client.update_item(**params)
         return from_dynamo(response.get("Attributes") or {})
 
-    def pages(self, **params: Any) -> Iterator[tuple[list[dict[str, Any]], bool]]:
-        """Query pages, decoded: (items, whether more may follow)."""
+    def pages(self, grow_to: int | None = None, **params: Any) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """Query pages, decoded: (items, whether more may follow). With `grow_to`, each page reads
+        twice the items of the one before, up to that many: a filter that matches little (a name
+        search) then costs a few round trips, not one per `Limit` items."""
         request = {"TableName": self.name, **params}
         while True:
             response = self.client.query(**request)
@@ -98,6 +104,8 @@ class Table:
             if last is None:
                 return
             request["ExclusiveStartKey"] = last
+            if grow_to and "Limit" in request:
+                request["Limit"] = max(request["Limit"], min(grow_to, request["Limit"] * 2))
 
     def query_all(self, **params: Any) -> list[dict[str, Any]]:
         return [item for page, _ in self.pages(**params) for item in page]
