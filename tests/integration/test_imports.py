@@ -87,6 +87,24 @@ def test_a_csv_with_a_bom_and_windows_line_ends_imports_and_reconciles(imports: 
     assert reconcile(TableScanner(imports.road.stack.table()))["differences"] == []
 
 
+def test_the_results_csv_imported_again_changes_nothing(imports: Imports) -> None:
+    """Its formula guard (an apostrophe before + - = @) is not part of the values: before, the
+    phone came back refused and the address would have been stored with the apostrophe."""
+    members = rows(2, other_person_every=0)  # the header row, then two members
+    members[1][4] = "+62" + members[1][4][1:]  # 0812... written +62812...: a valid phone
+    members[2][7] = "-Dusun Baru, RT 02"
+    import_id, status = imports.run(csv_bytes(members))
+    assert (status["status"], status["valid"]) == ("VALIDATED", 2), status.get("failure")
+    assert imports.commit(import_id).status == 202
+    assert imports.pump_chunks()[1] == 0
+    table = results(status)
+    assert table[1][4].startswith("'+62") and table[2][7] == "'-Dusun Baru, RT 02"  # guarded for Excel
+    again = io.StringIO()
+    csv.writer(again).writerows(table)
+    _, checked = imports.run(again.getvalue().encode("utf-8"))
+    assert (checked["status"], checked["valid"], checked["unchanged"]) == ("VALIDATED", 2, 2), checked
+
+
 def test_an_xlsx_is_read_and_explained_row_by_row(imports: Imports) -> None:
     members = rows(30)
     members[3][0] = members[3][0][:15]  # NIK of 15 digits

@@ -204,6 +204,8 @@ TEXT_FIELDS = [
      lambda: {"full_name": "Andi", "reason": "Salah baca KTP"}, ("reason",)),
     ("PayFunction", "POST", "/refunds/{refund_id}/settle", {"refund_id": REFUND_ID},
      lambda: {"returned_to": "Ahli waris"}, ("returned_to",)),
+    ("ImportsFunction", "POST", "/imports", {}, lambda: {"kind": "members", "filename": "anggota.csv"},
+     ("filename",)),  # an admin reads it in the import's status
 ] + [
     ("ClaimFunction", "POST", "/claims", {}, _claim, p)
     for p in (("description",), ("location",), ("claimant", "full_name"), ("claimant", "bank_name"))

@@ -79,13 +79,23 @@ class CsvRows:
                             "Berkas CSV memakai titik koma (;) sebagai pemisah kolom. Simpan ulang sebagai "
                             "CSV UTF-8 dengan pemisah koma (,), atau unggah sebagai .xlsx."
                         )
-                    yield number, list(row)
+                    yield number, [unquoted(cell) for cell in row]
         except UnicodeDecodeError:
             raise ImportFileInvalid(
                 'Berkas CSV bukan teks UTF-8; simpan ulang sebagai "CSV UTF-8 (dipisah koma)".'
             ) from None
         except csv.Error:
             raise ImportFileInvalid("Berkas CSV tidak dapat dibaca (tanda kutip tidak tertutup?).") from None
+
+
+def unquoted(cell: str) -> str:
+    """A cell as its writer meant it: the apostrophe that keeps a spreadsheet from taking text
+    for a formula (`csv_text`, which the results file and the exports write, and Excel's own text
+    mark) is not part of the value. The results CSV imported again is then unchanged, not
+    `'+62812…` refused as a phone and `'-Dusun Baru` stored as an address."""
+    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return cell[1:]
+    return cell
 
 
 def _plain(value: Any) -> Any:

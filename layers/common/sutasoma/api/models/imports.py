@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
 from sutasoma.api.models.base import ApiModel
+from sutasoma.api.models.common import HumanText, bounded
 from sutasoma.domain.farmer import BpjsCheck
 from sutasoma.domain.imports import ImportStatus
 
@@ -15,8 +16,10 @@ class ImportCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["members"] = Field(description="What the file holds: existing BPJS participants")
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=200)] = Field(
-        description="The file's name; it must end in .xlsx or .csv", examples=["anggota-2022.xlsx"]
+    filename: Annotated[str, bounded(5, 200), HumanText] = Field(
+        description="The file's name; it must end in .xlsx or .csv (shown to admins: no control or invisible "
+        "characters, a right-to-left override would show `a\u202egsx.csv` as `acsv.xsg`)",
+        examples=["anggota-2022.xlsx"],
     )
 
 
