@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from sutasoma.api.http import Response
+from sutasoma.api.request_limits import request_refusal
 from sutasoma.api.resolver import build_resolver, header, lambda_entry
 from sutasoma.app.callbacks import CallbackResult
 from sutasoma.runtime import wiring
@@ -21,10 +22,15 @@ def bpjs_callback() -> Response[CallbackResult]:
     # The signature covers the raw bytes: read them before any parsing.
     event = app.current_event
     raw = event.decoded_body.encode() if isinstance(event.decoded_body, str) else (event.decoded_body or b"")
-    result = wiring.callback_desk(SETTINGS.get()).receive(
-        header(app, "x-bpjs-timestamp"), header(app, "x-bpjs-signature"), raw, time.time()
-    )
+    desk, now = wiring.callback_desk(SETTINGS.get()), time.time()
+    timestamp, signature = header(app, "x-bpjs-timestamp"), header(app, "x-bpjs-signature")
+    desk.authenticate(timestamp, signature, raw, now)  # 401 before anything is said of the body
+    refused = request_refusal(event.raw_event)
+    if refused is not None:
+        raise refused
+    result = desk.receive(timestamp, signature, raw, now)
     return Response(status_code=200, content_type="application/json", body=result)
 
 
-lambda_handler: Any = lambda_entry(app)
+# The signature comes first (CONTRACT: bad signature → 401); the body is checked after it.
+lambda_handler: Any = lambda_entry(app, check_bodies=False)

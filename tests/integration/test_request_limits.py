@@ -11,6 +11,7 @@ without touching this file."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,26 @@ ROUTES = body_routes()
 LABELS = [f"{m} {p}" for m, p, _ in ROUTES]
 
 
+_CALLBACK_SECRET: list[bytes] = []
+
+
+def signed(raw: str) -> dict[str, str]:
+    """BPJS's headers for this body: the callback checks a body only once it is authenticated."""
+    from sutasoma.app.callbacks import expected_signature
+
+    timestamp = str(int(time.time()))
+    return {"X-Bpjs-Timestamp": timestamp,
+            "X-Bpjs-Signature": expected_signature(_CALLBACK_SECRET[0], timestamp, raw.encode("utf-8", "surrogatepass"))}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def callback_secret(moto_stack: MotoStack) -> None:
+    if not _CALLBACK_SECRET:
+        secrets = moto_stack.clients("secretsmanager")
+        value = secrets.get_secret_value(SecretId=moto_stack.ref("BpjsCallbackSecret"))["SecretString"]
+        _CALLBACK_SECRET.append(value.encode())
+
+
 def event_for(
     method: str, path: str, raw: str, content_type: str | None = "application/json"
 ) -> dict[str, Any]:
@@ -63,7 +84,7 @@ def event_for(
         params["period"] = "2026-01"
     headers = {"Idempotency-Key": new_id()}
     if path == "/bpjs/callbacks":
-        headers |= {"X-Bpjs-Timestamp": "0", "X-Bpjs-Signature": "0" * 64}
+        headers |= signed(raw)
     event = http_event(
         method, path, path_params=params or None, raw_body=raw, headers=headers,
         claims=None if path == "/bpjs/callbacks" else ADMIN,
@@ -77,6 +98,26 @@ def event_for(
 
 def call(stack: MotoStack, function: str, event: dict[str, Any]) -> Any:
     return FunctionInvoker(stack, function)(event)
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "timestamp", "signature"),
+    [
+        ('{"a": 1}', "text/plain", "0", "0" * 64),  # would be 415
+        ("[" * 100_000, "application/json", "0", "0" * 64),  # would be 422
+        ("{}", "application/json", "1" + "0" * 400, "0" * 64),  # overflowed the clock: a 500
+        ("{}", "application/json", str(int(time.time())), "\u00e9" * 64),  # compare_digest raised: a 500
+    ],
+    ids=["text", "nested", "huge-timestamp", "non-ascii-signature"],
+)
+def test_an_unsigned_callback_is_401_before_its_body_is_looked_at(
+    moto_stack: MotoStack, raw: str, content_type: str, timestamp: str, signature: str
+) -> None:
+    event = http_event("POST", "/bpjs/callbacks", raw_body=raw,
+                       headers={"X-Bpjs-Timestamp": timestamp, "X-Bpjs-Signature": signature})  # fmt: skip
+    event["headers"]["content-type"] = content_type
+    result = call(moto_stack, "BpjsCallbackFunction", event)
+    assert (result.status, result.code) == (401, "UNAUTHORIZED"), result.body
 
 
 def test_every_route_with_a_body_is_here() -> None:

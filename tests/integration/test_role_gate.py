@@ -115,3 +115,36 @@ def test_every_gated_route_is_a_route_of_the_template_and_covered_here(moto_stac
         f"{c.method} {c.route}": c.function for c in CASES
     }
     assert all(Role.AGENT not in rule.roles for rule in ROLE_ONLY_ROUTES.values())
+
+
+def _bad_token(kind: str) -> dict[str, str]:
+    claims = dict(AGENT)
+    if kind == "access token":
+        claims["token_use"] = "access"
+    elif kind == "no role":
+        claims["cognito:groups"] = "[farmer]"
+    else:  # an agent with no kecamatan
+        claims.pop("custom:kecamatan", None)
+    return claims
+
+
+@pytest.mark.parametrize(("kind", "status"), [("access token", 401), ("no role", 403), ("no kecamatan", 403)])
+@pytest.mark.parametrize(
+    ("function", "method", "route", "params"),
+    [("RegisterFunction", "POST", "/farmers", {}), ("PayFunction", "POST", "/farmers/{farmer_id}/payments",
+      {"farmer_id": UNKNOWN_ID}), ("ClaimFunction", "POST", "/claims", {})],
+)  # fmt: skip
+def test_a_token_that_names_no_caller_is_refused_before_the_body(
+    moto_stack: MotoStack,
+    kind: str,
+    status: int,
+    function: str,
+    method: str,
+    route: str,
+    params: dict[str, str],
+) -> None:
+    """Before: an access token (or a user without a role) sending `{}` was told 422 and the field list."""
+    event = http_event(method, route, path_params=params or None, raw_body="{}", claims=_bad_token(kind),
+                       headers={"Idempotency-Key": UNKNOWN_ID})  # fmt: skip
+    result = FunctionInvoker(moto_stack, function)(event)
+    assert result.status == status and "errors" not in result.body, result.body

@@ -228,6 +228,14 @@ def test_cors_preflight_is_answered_by_the_gateway(api: httpx.Client) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
     assert "POST" in response.headers["access-control-allow-methods"].split(",")
     assert "authorization" in response.headers["access-control-allow-headers"].split(",")
+    # A browser client may send If-Match and read the ETag it names (CONTRACT: PATCH preconditions).
+    assert "if-match" in response.headers["access-control-allow-headers"].split(",")
+
+
+def test_a_browser_client_reads_the_etag(api: httpx.Client, id_token: Callable[[str], str]) -> None:
+    headers = {"Origin": "http://localhost:5173", "Authorization": f"Bearer {id_token('agen.lalabata')}"}
+    response = api.get("/farmers", headers=headers)
+    assert "etag" in response.headers["access-control-expose-headers"].split(",")
 
 
 # ---------------------------------------------------------------------------------- JWT authorizer

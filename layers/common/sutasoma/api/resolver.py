@@ -151,16 +151,21 @@ def header(app: APIGatewayHttpResolver, name: str) -> str | None:
 
 
 def lambda_entry(
-    app: APIGatewayHttpResolver, on_invoke: Callable[[LambdaContext], None] | None = None
+    app: APIGatewayHttpResolver,
+    on_invoke: Callable[[LambdaContext], None] | None = None,
+    *,
+    check_bodies: bool = True,
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda handler of an HTTP function: logging context, metrics, then the router."""
+    """The Lambda handler of an HTTP function: logging context, metrics, then the router.
+    `check_bodies=False`: the route refuses bodies itself, after its own authentication (the
+    BPJS callback's signature)."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)  # responses may hold personal data
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # A caller outside the route's roles (403) first, then a body refused before parsing (415/422).
-        refused = route_refusal(event) or request_refusal(event)
+        refused = route_refusal(event) or (request_refusal(event) if check_bodies else None)
         if refused is not None:
             logger.info("request refused", extra={"code": refused.code, "status": refused.status})
             return _proxy_response(

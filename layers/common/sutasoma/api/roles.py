@@ -1,6 +1,7 @@
-"""The routes only some roles may use, whatever the request says (CONTRACT.md "Acting outside
-one's role → 403"): refused by every HTTP function before it reads the request, so an agent who
-asks a coordinator's route gets 403, not a verdict on the body it sent. The use cases check the
+"""Who may use a route at all, asked by every HTTP function before it reads the request: a token
+that names a caller (else 401/403), and for the routes only some roles may use, that role
+(CONTRACT.md "Acting outside one's role → 403"). An agent who asks a coordinator's route, or an
+access token sent instead of the ID token, gets 401/403, not a verdict on the body it sent. The use cases check the
 same rules (sutasoma.domain.identity) again; rules that depend on the data (the farmer's
 kecamatan) are theirs alone.
 
@@ -45,13 +46,17 @@ ROLE_ONLY_ROUTES: Mapping[str, RoleRule] = {
 
 
 def route_refusal(event: Mapping[str, Any]) -> DomainError | None:
-    """Why this caller may not use this route at all (401/403), or None."""
+    """Why this caller may not use this route at all (401/403), or None: a token that names no
+    caller (an access token, no role, no kecamatan) on any route the JWT authorizer guards, and
+    a role outside the route's rule. Public routes (no authorizer) authenticate themselves."""
     rule = ROLE_ONLY_ROUTES.get(str(event.get("routeKey") or ""))
-    if rule is None:
+    jwt = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt")
+    if rule is None and jwt is None:
         return None
-    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
     try:
-        rule.check(caller_from_claims((authorizer.get("jwt") or {}).get("claims")))
+        caller = caller_from_claims((jwt or {}).get("claims"))
+        if rule is not None:
+            rule.check(caller)
     except DomainError as refused:
         return refused
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,6 +58,10 @@ class Duplicate(Exception):
     """The event's effect is already there: answer 200 DUPLICATE, change nothing."""
 
 
+UNIX_SECONDS = re.compile(r"-?[0-9]{1,12}")  # a clock in seconds, not a number past any float
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def expected_signature(secret: bytes, timestamp: str, raw_body: bytes) -> str:
     return hmac.new(secret, timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
 
@@ -66,13 +71,16 @@ def verify_signature(
 ) -> None:
     if not timestamp or not signature:
         raise Unauthorized("Header X-Bpjs-Timestamp dan X-Bpjs-Signature wajib ada.")
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise Unauthorized("X-Bpjs-Timestamp bukan detik Unix.") from None
-    if abs(now - sent_at) > window:
+    # Shapes first: a timestamp of 400 digits overflowed the clock's float, a non-ASCII signature
+    # made compare_digest raise (both 500s, no secret needed).
+    if not UNIX_SECONDS.fullmatch(timestamp.strip()):
+        raise Unauthorized("X-Bpjs-Timestamp bukan detik Unix.")
+    if abs(now - int(timestamp)) > window:
         raise Unauthorized("Callback kedaluwarsa atau jam pengirim tidak sinkron.")
-    if not hmac.compare_digest(expected_signature(secret, timestamp, raw_body), signature.strip().lower()):
+    sent = signature.strip().lower()
+    if not HEX_SHA256.fullmatch(sent) or not hmac.compare_digest(
+        expected_signature(secret, timestamp, raw_body), sent
+    ):
         raise Unauthorized("Tanda tangan callback tidak valid.")
 
 
@@ -144,10 +152,14 @@ class CallbackDesk:
         self._secret = secret
         self.window_seconds = window_seconds
 
+    def authenticate(self, timestamp: str | None, signature: str | None, raw_body: bytes, now: float) -> None:
+        """401 unless BPJS signed these bytes within the window."""
+        verify_signature(self._secret(), timestamp, signature, raw_body, now, self.window_seconds)
+
     def receive(
         self, timestamp: str | None, signature: str | None, raw_body: bytes, now: float
     ) -> CallbackResult:
-        verify_signature(self._secret(), timestamp, signature, raw_body, now, self.window_seconds)
+        self.authenticate(timestamp, signature, raw_body, now)
         try:
             event = CallbackEvent.model_validate_json(raw_body)
         except ValidationError as invalid:

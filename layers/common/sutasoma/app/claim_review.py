@@ -106,7 +106,13 @@ class ClaimReview:
         document = claim.document(doc_type) if doc_type in claim.required_documents else None
         key = document.object_key if document is not None else None
         if key is None:
-            raise NotFound(f"Dokumen {doc_type} belum diunggah untuk klaim ini.")
+            # Named from our own list, never echoed from the path (it could be anything, a NIK too).
+            name = DOC_NAMES[DocType(doc_type)] if doc_type in claim.required_documents else None
+            raise NotFound(
+                f"Dokumen {name} belum diunggah untuk klaim ini."
+                if name
+                else "Jenis dokumen ini tidak diminta untuk klaim ini."
+            )
         self.audit.record(
             by_caller(
                 caller, AuditAction.DOCUMENT_READ, claim_id, f"claim/{claim_id}", iso_utc(now_utc()),
