@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -58,6 +59,7 @@ class Duplicate(Exception):
     """The event's effect is already there: answer 200 DUPLICATE, change nothing."""
 
 
+KPJ_DIGITS = re.compile(r"[0-9]{11}")  # ASCII digits: "٢٦٠…" passed str.isdigit()
 UNIX_SECONDS = re.compile(r"-?[0-9]{1,12}")  # a clock in seconds, not a number past any float
 HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -95,6 +97,16 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _is_instant(value: Any) -> bool:
+    """An ISO 8601 time with its offset, as BPJS sends `paid_at` (2026-11-29T03:10:00Z)."""
+    if not isinstance(value, str) or not value.isascii():
+        return False
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _is_amount(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000_000
 
@@ -105,11 +117,14 @@ def participant_confirmed(farmer: FarmerRecord, event: CallbackEvent, stamp: str
     kpj = _require(
         event.data,
         "kpj_number",
-        lambda v: isinstance(v, str) and len(v) == 11 and v.isdigit(),
+        lambda v: isinstance(v, str) and KPJ_DIGITS.fullmatch(v) is not None,
         "kpj_number harus 11 digit.",
     )
     if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number == kpj:
         raise Duplicate
+    if farmer.kpj_number and farmer.kpj_number != kpj:
+        # Also while a reactivation is PENDING: the member keeps the KPJ BPJS gave them (DOMAIN).
+        raise InvalidTransition("Nomor KPJ petani ini sudah ada dan tidak diganti oleh callback.")
     status = next_status(farmer.registration_status, RegistrationEvent.BPJS_CONFIRMED)
     return farmer.next(registration_status=status, kpj_number=kpj, confirmed_at=stamp, updated_at=stamp)
 
@@ -128,7 +143,12 @@ def claim_decision(
         after = claim.moved(ClaimEvent.BPJS_REJECTED, stamp, BPJS, reason, rejection_reason=reason)
         return after, {f"claims_rejected_{kind}": 1}
     amount = _require(event.data, "amount", _is_amount, "amount harus bilangan bulat Rupiah.")
-    paid_at = _require(event.data, "paid_at", _is_text, "paid_at wajib diisi.")
+    paid_at = _require(
+        event.data,
+        "paid_at",
+        _is_instant,
+        "paid_at harus waktu ISO 8601 dengan zona (contoh 2026-11-29T03:10:00Z).",
+    )
     after = claim.moved(ClaimEvent.BPJS_PAID, stamp, BPJS, paid_amount=amount, paid_at=paid_at)
     return after, {f"claims_paid_{kind}": 1, f"claims_amount_{kind}": amount}
 
