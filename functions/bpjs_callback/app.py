@@ -28,7 +28,7 @@ def bpjs_callback() -> Response[CallbackResult]:
     refused = request_refusal(event.raw_event)
     if refused is not None:
         raise refused
-    result = desk.receive(timestamp, signature, raw, now)
+    result = desk.apply(raw)
     return Response(status_code=200, content_type="application/json", body=result)
 
 

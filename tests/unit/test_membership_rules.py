@@ -207,12 +207,17 @@ def test_a_date_of_death_not_in_the_future_nor_before_the_registration() -> None
         check_date_of_death(farmer.but(deceased_on=date(2026, 12, 1)), date(2026, 12, 2), today)
 
 
-def test_a_refund_settled_twice_is_an_invalid_transition() -> None:
-    refund = RefundRecord(
+def open_refund() -> RefundRecord:
+    """An OPEN case for January 2027, opened 2 January 2027 at 10:00 WITA."""
+    return RefundRecord(
         refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
         amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
         reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
     )  # fmt: skip
+
+
+def test_a_refund_settled_twice_is_an_invalid_transition() -> None:
+    refund = open_refund()
     returned, now = datetime(2027, 1, 3, 2, tzinfo=UTC), datetime(2027, 1, 3, 2, 5, tzinfo=UTC)
     settled = refund.settle("Baso (suami)", returned, "agen.lalabata", now)
     assert (settled.status, settled.version, settled.returned_to) == (RefundStatus.SETTLED, 2, "Baso (suami)")
@@ -231,11 +236,7 @@ def test_a_refund_settled_twice_is_an_invalid_transition() -> None:
     ],
 )
 def test_cash_goes_back_between_the_day_the_case_opened_and_now(returned_at: str, message: str) -> None:
-    refund = RefundRecord(
-        refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
-        amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
-        reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
-    )  # fmt: skip
+    refund = open_refund()
     with pytest.raises(ValidationFailed) as refused:
         refund.settle(
             "Baso", datetime.fromisoformat(returned_at), "agen", datetime(2027, 1, 3, 2, 5, tzinfo=UTC)
@@ -541,11 +542,7 @@ def test_the_etag_moves_with_peoples_changes_only(world: World) -> None:
 
 def test_cash_handed_back_earlier_on_the_day_the_case_opened_is_recorded() -> None:
     """The phone's clock a little behind, or the cash given on the visit that reported the death."""
-    refund = RefundRecord(
-        refund_id="01JREFUND0000000000000000A", farmer_id="01JFARMER0000000000000000A", kecamatan_code="73.12.04",
-        amount=16_800, periods=("2027-01",), payment_ids=("01JPAY00000000000000000000",),
-        reason=RefundReason.PAID_AFTER_DEATH, created_at="2027-01-02T02:00:00Z",
-    )  # fmt: skip
+    refund = open_refund()
     settled = refund.settle(
         "Baso", datetime(2027, 1, 1, 16, 0, tzinfo=UTC), "agen", datetime(2027, 1, 2, 2, 0, 1, tzinfo=UTC)
     )

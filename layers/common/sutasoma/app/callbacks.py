@@ -180,13 +180,17 @@ class CallbackDesk:
         self, timestamp: str | None, signature: str | None, raw_body: bytes, now: float
     ) -> CallbackResult:
         self.authenticate(timestamp, signature, raw_body, now)
+        return self.apply(raw_body)
+
+    def apply(self, raw_body: bytes) -> CallbackResult:
+        """An authenticated callback's event, applied once."""
         try:
             event = CallbackEvent.model_validate_json(raw_body)
         except ValidationError as invalid:
             raise ValidationFailed("Isi callback tidak valid.", validation_errors(invalid.errors())) from None
-        apply = self._claim_event if event.type in CLAIM_EVENTS else self._participant_event
+        handle = self._claim_event if event.type in CLAIM_EVENTS else self._participant_event
         try:
-            applied = retry_on_conflict(lambda: apply(event))
+            applied = retry_on_conflict(lambda: handle(event))
         except Duplicate:
             applied = False
         except InvalidTransition:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from sutasoma.domain.benefits import ClaimType
-from sutasoma.domain.clock import WITA, period_of
+from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.payment import PaymentRecord
@@ -20,7 +20,7 @@ JKK_REPORT_WITHIN = timedelta(hours=48)
 
 
 def recorded_on(payment: PaymentRecord) -> date:
-    return datetime.fromisoformat(payment.recorded_at.replace("Z", "+00:00")).astimezone(WITA).date()
+    return day_wita_of(payment.recorded_at)
 
 
 def covered_periods(payments: Iterable[PaymentRecord], incident: date) -> set[str]:
@@ -35,7 +35,7 @@ def imported_months(farmer: FarmerRecord, incident: date | None = None) -> set[s
     docs/decisions.md "Imported members")."""
     found: set[str] = set()
     for coverage in farmer.import_coverage:
-        recorded = datetime.fromisoformat(coverage.recorded_at.replace("Z", "+00:00")).astimezone(WITA).date()
+        recorded = day_wita_of(coverage.recorded_at)
         if incident is None or recorded <= incident:
             span = months_between(coverage.first_period, coverage.last_period)
             found.update(add_months(coverage.first_period, i) for i in range(span + 1))

@@ -47,3 +47,8 @@ def period_of(day: date) -> str:
 
 def iso_utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def day_wita_of(stamp: str) -> date:
+    """The business date (WITA) of a stored `iso_utc` stamp."""
+    return datetime.fromisoformat(stamp).astimezone(WITA).date()

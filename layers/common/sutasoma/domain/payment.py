@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sutasoma.domain.clock import WITA, period_of
+from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.coverage import PlanRefusal, plan_payment
 from sutasoma.domain.errors import FarmerLapsed, FieldError, PaidAtInvalid, TooFarAhead
 from sutasoma.domain.records import Record, Versioned
@@ -103,7 +103,7 @@ def receipt_number(kecamatan_code: str, year: int, sequence: int) -> str:
 
 def paid_month(payment: PaymentRecord) -> str:
     """The month (WITA) the money was collected in: the month its counters went to."""
-    return period_of(datetime.fromisoformat(payment.paid_at.replace("Z", "+00:00")).astimezone(WITA).date())
+    return period_of(day_wita_of(payment.paid_at))
 
 
 def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None:

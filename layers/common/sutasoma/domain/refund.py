@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sutasoma.domain.clock import WITA, iso_utc, period_of
+from sutasoma.domain.clock import WITA, day_wita_of, iso_utc, period_of
 from sutasoma.domain.errors import FieldError, InvalidTransition, ValidationFailed
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.ids import new_id
@@ -54,7 +54,7 @@ class RefundRecord(Versioned):
             raise ValidationFailed(
                 "Waktu pengembalian tidak boleh di masa depan.", [FieldError("returned_at", "Di masa depan.")]
             )
-        opened = datetime.fromisoformat(self.created_at.replace("Z", "+00:00")).astimezone(WITA).date()
+        opened = day_wita_of(self.created_at)
         if returned_at < datetime.combine(opened, time.min, tzinfo=WITA):
             raise ValidationFailed(
                 "Waktu pengembalian tidak boleh sebelum kasus pengembalian dibuat.",
@@ -87,10 +87,9 @@ def _refund(
 # the months after its month; a rejected registration everything (docs/decisions.md "Refunds").
 
 
-def _not_given_back(farmer: FarmerRecord, period: str) -> bool:
-    if farmer.registration_status is RegistrationStatus.REJECTED:
-        return False
-    return farmer.deceased_on is None or period <= period_of(farmer.deceased_on)
+def _after_death(farmer: FarmerRecord, period: str) -> bool:
+    """A month after the farmer's death: the death's case gives it back."""
+    return farmer.deceased_on is not None and period > period_of(farmer.deceased_on)
 
 
 def refund_for_rejection(
@@ -98,12 +97,11 @@ def refund_for_rejection(
 ) -> RefundRecord | None:
     """Everything collected for a farmer whose registration BPJS rejected (`farmer` as rejected),
     less the months after a death recorded before, already given back by the death's case."""
-    month_of_death = period_of(farmer.deceased_on) if farmer.deceased_on else None
     lines = [
         (p.payment_id, line.period, line.amount)
         for p in payments
         for line in p.lines
-        if month_of_death is None or line.period <= month_of_death
+        if not _after_death(farmer, line.period)
     ]
     return _refund(farmer, RefundReason.REGISTRATION_REJECTED, lines, at)
 
@@ -128,6 +126,7 @@ def refund_for_refused_posting(farmer: FarmerRecord, payment: PaymentRecord, at:
     lines = [
         (payment.payment_id, line.period, line.amount)
         for line in payment.lines
-        if _not_given_back(farmer, line.period)
+        if farmer.registration_status is not RegistrationStatus.REJECTED
+        and not _after_death(farmer, line.period)
     ]
     return _refund(farmer, RefundReason.POSTING_REFUSED, lines, at)
