@@ -254,7 +254,7 @@ def test_a_correction_by_the_coordinator_reaches_bpjs(
     assert (refused.status_code, refused.json()["code"]) == (403, "FORBIDDEN")
     mismatch = coordinator.post(
         f"/farmers/{farmer_id}/corrections",
-        json={"nik": make_nik(BIRTH, "F", serial=8405), "reason": "Salah ketik NIK"},
+        json={"nik": make_nik(BIRTH, "F", serial=8405), "sex": "M", "reason": "Salah ketik NIK"},
     )
     assert (mismatch.status_code, mismatch.json()["code"]) == (422, "NIK_MISMATCH")
     corrected = coordinator.post(f"/farmers/{farmer_id}/corrections", json=body)

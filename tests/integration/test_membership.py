@@ -619,8 +619,8 @@ def test_corrections_by_staff_follow_the_nik_rules_move_the_nik_and_reach_bpjs(r
         (COORDINATOR, {"reason": "Tidak ada yang diubah"}, 422, "VALIDATION_ERROR"),
         (COORDINATOR, {"phone": "085211110000", "reason": "Nomor baru"}, 422, "VALIDATION_ERROR"),
         (COORDINATOR, {"nik": "7312041234", "reason": "Salah ketik NIK"}, 422, "NIK_INVALID"),
-        (COORDINATOR, {"nik": make_nik(date(1984, 6, 1 + 6702 % 28), "F", serial=6702), "reason": "Salah ketik NIK"},
-         422, "NIK_MISMATCH"),  # a woman's NIK for a man
+        (COORDINATOR, {"nik": make_nik(date(1984, 6, 1 + 6702 % 28), "F", serial=6702), "sex": "M",
+                       "reason": "Salah ketik NIK"}, 422, "NIK_MISMATCH"),  # a woman's NIK, sex given as M
         (COORDINATOR, {"nik": nik_of(6702), "birth_date": "1990-01-01", "reason": "Salah ketik"}, 422, "NIK_MISMATCH"),
     ]:  # fmt: skip
         refused = correct(road, fid, body, claims)
@@ -642,11 +642,15 @@ def test_corrections_by_staff_follow_the_nik_rules_move_the_nik_and_reach_bpjs(r
     assert listed_ids(road, q="hasnah lamade") == {fid}
     assert audit_actions(road, fid).count("FARMER_CORRECTED") == 2
 
-    # The NIK claim moved: the old NIK registers anew, the new one is taken.
-    old_again = road.register(
-        http_event("POST", "/farmers", claims=AGENT, body=farmer_body(nik=nik_of(6702), birth=date(1984, 6, 1 + 6702 % 28), sex="M"))
-    )  # fmt: skip
-    assert old_again.status == 201, old_again.body
+    # The new NIK is taken at once; the old one stays held until BPJS has the correction, so that
+    # BPJS never meets the old NIK's registration while its participant still carries it.
+    def register_old_nik() -> Any:
+        body = farmer_body(nik=nik_of(6702), birth=date(1984, 6, 1 + 6702 % 28), sex="M")
+        return road.register(http_event("POST", "/farmers", claims=AGENT, body=body))
+
+    pending = register_old_nik()
+    assert (pending.status, pending.body["code"]) == (409, "NIK_RELEASE_PENDING"), pending.body
+    assert "farmer_id" not in pending.body  # the corrected farmer is no answer to this NIK
     new_again = road.register(
         http_event("POST", "/farmers", claims=AGENT, body=farmer_body(nik=new_nik, birth=date(1984, 6, 1 + 6702 % 28), sex="M"))
     )  # fmt: skip
@@ -655,14 +659,21 @@ def test_corrections_by_staff_follow_the_nik_rules_move_the_nik_and_reach_bpjs(r
         "NIK_ALREADY_REGISTERED",
         fid,
     )
+    back = correct(road, fid, {"nik": nik_of(6702), "reason": "Ternyata NIK lama benar"})
+    assert (back.status, back.body["code"]) == (409, "NIK_RELEASE_PENDING"), back.body
 
-    # BPJS gets both participant data changes, with the corrected fields, in order.
-    assert road.pump() == (3, 0)  # two updates, and the new farmer's registration
+    # BPJS gets both participant data changes, with the corrected fields, in order; then the old
+    # NIK is free and registers as a new participant.
+    assert road.pump() == (2, 0)
     held = road.bpjs.sim.by_kpj[kpj]
     assert held.updates == [["full_name"], ["nik"]]
     assert (held.data["full_name"], held.data["nik"]) == ("Hasnah Lamade", new_nik)
-    assert road.bpjs.sim.by_nik[new_nik] is held and road.bpjs.sim.by_nik[nik_of(6702)] is not held
     assert len(road.bpjs.answered(PARTICIPANT_UPDATE)) == 2
+    old_again = register_old_nik()
+    assert old_again.status == 201, old_again.body
+    assert road.pump() == (1, 0)
+    assert road.bpjs.sim.by_nik[new_nik] is held and road.bpjs.sim.by_nik[nik_of(6702)] is not held
+    assert road.farmer(old_again.body["farmer_id"])["kpj_number"] not in (None, kpj)
 
 
 # ---------------------------------------------------------------------------------- ETag, If-Match

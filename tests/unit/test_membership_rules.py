@@ -17,6 +17,7 @@ import pytest
 from sutasoma.app.corrections import CorrectFarmer, Correction
 from sutasoma.app.deaths import DeathReport, RecordDeath
 from sutasoma.app.farmer_records import FarmerEdit, FarmerRecords, coverage_query
+from sutasoma.app.nik_claims import released_on_delivery
 from sutasoma.app.payments import PaymentDesk, PaymentRequest, check_payment
 from sutasoma.app.refunds import RefundDesk, Settlement
 from sutasoma.app.registration import AgePolicy, NewFarmer, RegisterFarmer
@@ -31,6 +32,7 @@ from sutasoma.domain.errors import (
     NikAlreadyRegistered,
     NikInvalid,
     NikMismatch,
+    NikReleasePending,
     PaidAtInvalid,
     QuoteStale,
     ValidationFailed,
@@ -402,7 +404,7 @@ def test_a_correction_to_another_farmers_nik_is_refused_and_changes_nothing(worl
         assert taken.value.extra == {"farmer_id": first.farmer_id}
         assert world.table.records == before and len(world.queue.sent) == 2  # the two registrations
 
-        # A NIK nobody has: the claim moves, and the old NIK is free to register again.
+        # A NIK nobody has: the new NIK is claimed; the old one is free once BPJS has the correction.
         fixed_nik = make_nik(date(1980, 8, 17), "F", serial=23)
         corrected = world.correct(
             ADMIN, second.farmer_id, Correction(nik=fixed_nik, reason="Salah ketik NIK")
@@ -412,12 +414,20 @@ def test_a_correction_to_another_farmers_nik_is_refused_and_changes_nothing(worl
             (("nik",), "Salah ketik NIK", "admin")
         ]
         claims = {c.nik_hash: c.farmer_id for c in world.table.of(NikClaim)}
-        assert claims[nik_lookup_hash(fixed_nik, NIK_KEY)] == second.farmer_id
-        assert nik_lookup_hash(second.nik, NIK_KEY) not in claims
-        again = world.new_farmer(22)  # the old NIK, registered anew
-        assert again.farmer_id != second.farmer_id
+        old_hash = nik_lookup_hash(second.nik, NIK_KEY)
+        assert claims[nik_lookup_hash(fixed_nik, NIK_KEY)] == claims[old_hash] == second.farmer_id
+        with pytest.raises(NikReleasePending):
+            world.new_farmer(22)  # the old NIK, while BPJS still knows it as the second farmer's
+        with pytest.raises(NikReleasePending):
+            world.correct(ADMIN, second.farmer_id, Correction(nik=second.nik, reason="NIK lama benar"))
         [update] = [e for e in world.table.of(OutboxEntry) if e.op_type is OpType.PARTICIPANT_UPDATE]
         assert update.farmer_id == second.farmer_id and update.payload["fields"] == ["nik"]
+        assert update.payload["released_claim"]["nik_hash"] == old_hash
+
+        world.writer.write(released_on_delivery(update))  # what the update's completion writes
+        assert old_hash not in {c.nik_hash for c in world.table.of(NikClaim)}
+        again = world.new_farmer(22)  # the old NIK, registered anew
+        assert again.farmer_id != second.farmer_id
 
 
 def test_corrections_follow_the_nik_rules_and_only_staff_make_them(world: World) -> None:
@@ -427,11 +437,11 @@ def test_corrections_follow_the_nik_rules_and_only_staff_make_them(world: World)
             world.correct(AGENT, farmer.farmer_id, Correction(full_name="Hasna", reason="Salah ketik"))
         with pytest.raises(NikInvalid):
             world.correct(COORDINATOR, farmer.farmer_id, Correction(nik="7312040000000000", reason="x y"))
-        # A man's NIK for a woman registered as F: the sex disagrees.
+        # A man's NIK with the sex given as F: the sex disagrees.
         with pytest.raises(NikMismatch):
             world.correct(
                 COORDINATOR, farmer.farmer_id,
-                Correction(nik=make_nik(date(1980, 8, 17), "M", serial=31), reason="Salah ketik"),
+                Correction(nik=make_nik(date(1980, 8, 17), "M", serial=31), sex="F", reason="Salah ketik"),
             )  # fmt: skip
         # Birth date and NIK corrected together agree: no NIK_MISMATCH, and no age policy.
         born = date(2009, 11, 6)  # 16 years old on the day: the policy applies at registration only
@@ -446,6 +456,22 @@ def test_corrections_follow_the_nik_rules_and_only_staff_make_them(world: World)
         [note] = corrected.corrections
         assert (note.by, note.reason, note.fields) == ("koordinator.lalabata", "KTP baru diperiksa",
                                                         ("birth_date", "full_name", "nik"))  # fmt: skip
+
+        # The NIK alone: its birth date and sex come with it, as at registration.
+        typo_fixed = make_nik(date(2009, 11, 16), "M", serial=31)
+        renumbered = world.correct(
+            COORDINATOR, farmer.farmer_id, Correction(nik=typo_fixed, reason="Tanggal")
+        )
+        assert (renumbered.nik, renumbered.birth_date, renumbered.sex) == (
+            typo_fixed,
+            date(2009, 11, 16),
+            "M",
+        )
+        assert renumbered.corrections[-1].fields == ("birth_date", "nik", "sex")
+        # The NIK alone, its date the one stored: the stored birth date (of its century) is kept.
+        same_day = make_nik(date(2009, 11, 16), "M", serial=32)
+        kept = world.correct(COORDINATOR, farmer.farmer_id, Correction(nik=same_day, reason="Nomor urut"))
+        assert (kept.birth_date, kept.corrections[-1].fields) == (date(2009, 11, 16), ("nik",))
 
 
 def test_an_income_change_applies_from_the_next_unpaid_month(world: World) -> None:

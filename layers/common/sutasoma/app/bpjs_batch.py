@@ -21,7 +21,6 @@ from sutasoma.app.fifo_batch import (
     run_in_rounds,
     run_one_group_after_another,
 )
-from sutasoma.domain.outbox import OpType
 from sutasoma.runtime.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -66,7 +65,7 @@ def deliver_batch(
             raise NotStarted from None
 
     preloaded = sync.preload(messages)
-    if parallel > 1 and not any(moves_nik(message) for message in messages):
+    if parallel > 1:
         outcome = run_in_rounds(
             messages,
             lambda message: sync.decide(json.loads(message.body), preloaded.pop(message.message_id, None)),
@@ -75,9 +74,6 @@ def deliver_batch(
             parallel=parallel,
         )
     else:
-        # A NIK corrected on one farmer may be registered by another farmer in the same batch:
-        # BPJS must see the correction free the NIK first. Farmers are otherwise independent, so
-        # only such a (rare) batch runs one farmer after another, in the order the batch names them.
         outcome = run_one_group_after_another(
             messages,
             lambda message: sync.process(json.loads(message.body), preloaded.pop(message.message_id, None)),
@@ -88,15 +84,6 @@ def deliver_batch(
             "bpjs operation failed", extra={"message_id": message_id, "error": type(error).__name__}
         )
     return outcome
-
-
-def moves_nik(message: QueuedMessage) -> bool:
-    """A participant update that changes the NIK (a correction): the one order between farmers."""
-    try:
-        body = json.loads(message.body)
-        return body.get("op_type") == OpType.PARTICIPANT_UPDATE.value and "nik" in body["payload"]["fields"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return False
 
 
 def count_outcomes(outcome: BatchOutcome) -> None:

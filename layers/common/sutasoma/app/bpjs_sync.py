@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import posting_refused, registration_rejected
+from sutasoma.app.nik_claims import released_on_delivery
 from sutasoma.app.packing import pack, together
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
@@ -223,7 +224,8 @@ class BpjsSync:
             case OpType.PARTICIPANT_REGISTRATION:
                 outcome = self._register(entry, farmer)
             case OpType.PARTICIPANT_UPDATE:
-                outcome = self._update(entry, farmer)
+                updated = self._update(entry, farmer)
+                outcome = Outcome(updated.name, updated.changes + released_on_delivery(entry))
             case OpType.CONTRIBUTION_POSTING:
                 outcome = self._post_contribution(entry, farmer)
             case OpType.CLAIM_SUBMISSION:

@@ -9,10 +9,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
+from sutasoma.app.nik_claims import nik_taken, release_payload
 from sutasoma.domain.audit import AuditAction, by_caller
-from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
+from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
-from sutasoma.domain.errors import FieldError, NikAlreadyRegistered, ValidationFailed
+from sutasoma.domain.errors import FieldError, ValidationFailed
 from sutasoma.domain.farmer import CorrectionNote, FarmerRecord, NikClaim, Sex
 from sutasoma.domain.identity import CORRECT_IDENTITY, Caller
 from sutasoma.domain.ids import new_id
@@ -48,9 +49,14 @@ def corrected_identity(farmer: FarmerRecord, correction: Correction, today: date
             "Tidak ada yang dikoreksi.",
             [FieldError("body", "Isi minimal satu: full_name, birth_date, sex, nik.")],
         )
-    nik = asked.get("nik", farmer.nik)
+    nik = parse_nik(asked.get("nik", farmer.nik))
+    if "nik" in asked:  # a corrected NIK brings its birth date and sex, as at registration
+        kept_birth = farmer.birth_date if farmer.birth_date in nik.birth_date_candidates() else None
+        kept_sex = None
+    else:  # a birth date or sex corrected alone must agree with the NIK kept
+        kept_birth, kept_sex = farmer.birth_date, farmer.sex
     birth_date, sex = reconcile_identity(
-        parse_nik(nik), asked.get("birth_date", farmer.birth_date), asked.get("sex", farmer.sex), today
+        nik, asked.get("birth_date", kept_birth), asked.get("sex", kept_sex), today
     )
     changed: dict[str, Any] = {}
     if "full_name" in asked and asked["full_name"] != farmer.full_name:
@@ -59,8 +65,8 @@ def corrected_identity(farmer: FarmerRecord, correction: Correction, today: date
         changed["birth_date"] = birth_date
     if sex != farmer.sex:
         changed["sex"] = sex
-    if nik != farmer.nik:
-        changed |= {"nik": nik, "nik_masked": mask_nik(nik)}
+    if nik.value != farmer.nik:
+        changed |= {"nik": nik.value, "nik_masked": mask_nik(nik.value)}
     return changed
 
 
@@ -75,13 +81,16 @@ class CorrectFarmer:
         try:
             return retry_on_conflict(lambda: self._correct(caller, farmer_id, correction))
         except WriteConflict as conflict:
-            if not conflict.concerns(NikClaim):
+            claimed = conflict.write.record if isinstance(conflict.write, Created) else None
+            if not isinstance(claimed, NikClaim):
                 raise
-            owner = conflict.current.farmer_id if isinstance(conflict.current, NikClaim) else None
-            raise NikAlreadyRegistered(
+            current = conflict.current if isinstance(conflict.current, NikClaim) else None
+            raise nik_taken(
+                self.farmers,
+                current,
+                claimed.nik_hash,
+                self._nik_key(),
                 "NIK hasil koreksi sudah terdaftar untuk petani lain.",
-                [FieldError("nik", "NIK sudah terdaftar.")],
-                extra={"farmer_id": owner},
             ) from None
 
     def _correct(self, caller: Caller, farmer_id: str, correction: Correction) -> FarmerRecord:
@@ -94,12 +103,13 @@ class CorrectFarmer:
         after = farmer.next(
             **changed, corrections=(*farmer.corrections, note), edits=farmer.edits + 1, updated_at=stamp
         )
-        changes = ChangeSet(writes=(Updated(farmer, after), *self._nik_moves(farmer, after, stamp)))
+        taken, released = self._nik_moves(farmer, after, stamp)
+        changes = ChangeSet(writes=(Updated(farmer, after), *taken))
         if names:
             changes += ChangeSet(
                 outbox=(OutboxEntry(
                     op_id=new_id(), op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
-                    payload={"fields": list(names), "correction": True},
+                    payload={"fields": list(names), "correction": True, **released},
                 ),),
             )  # fmt: skip
         audit = by_caller(
@@ -112,13 +122,14 @@ class CorrectFarmer:
 
     def _nik_moves(
         self, before: FarmerRecord, after: FarmerRecord, stamp: str
-    ) -> tuple[Created | Deleted, ...]:
-        """The NIK claim follows the NIK: the old one released, the new one taken (or refused)."""
+    ) -> tuple[tuple[Created, ...], dict[str, Any]]:
+        """The new NIK claimed now (or refused); the old one kept until BPJS has the correction,
+        its release carried by the correction's BPJS operation (app/nik_claims.py)."""
         if before.nik == after.nik:
-            return ()
+            return (), {}
         key = self._nik_key()
         old = self.farmers.nik_claim(nik_lookup_hash(before.nik, key))
         taken = Created(
             NikClaim(nik_hash=nik_lookup_hash(after.nik, key), farmer_id=after.farmer_id, created_at=stamp)
         )
-        return (taken, Deleted(old)) if old is not None and old.farmer_id == before.farmer_id else (taken,)
+        return (taken,), release_payload(old, before.farmer_id)

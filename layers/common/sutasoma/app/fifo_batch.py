@@ -10,8 +10,8 @@ that group go back to the queue (SQS FIFO then holds the group until they are do
 groups go on. A message is started only if `may_start` lets it (the invocation's time budget);
 one not started goes back untried.
 
-`run_one_group_after_another` keeps the same order one message at a time, for a batch whose
-groups depend on one another.
+`run_one_group_after_another` keeps the same order one message at a time, for a consumer
+configured to deliver one message at a time (`parallel` 1).
 """
 
 from __future__ import annotations

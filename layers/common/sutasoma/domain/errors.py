@@ -94,6 +94,14 @@ class NikAlreadyRegistered(Conflict):
     title = "NIK sudah terdaftar"
 
 
+class NikReleasePending(Conflict):
+    """The NIK was corrected away from its farmer, and BPJS has not been told yet: it is free
+    once BPJS knows, so that BPJS never sees two participants with one NIK."""
+
+    code = "NIK_RELEASE_PENDING"
+    title = "NIK menunggu konfirmasi koreksi ke BPJS"
+
+
 class RequestInProgress(Conflict):
     code = "REQUEST_IN_PROGRESS"
     title = "Permintaan sedang diproses"
