@@ -37,6 +37,7 @@ AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
 COORDINATOR_GANRA = claims_for("coordinator", "73.12.07", username="koordinator.ganra")
 CONTRIBUTIONS = "POST /bpu/v1/contributions"
 PARTICIPANT_UPDATE = "PUT /bpu/v1/participants/{kpj_number}"
+PARTICIPANT_REGISTRATION = "POST /bpu/v1/participants"
 
 
 @pytest.fixture(autouse=True)
@@ -642,15 +643,7 @@ def test_corrections_by_staff_follow_the_nik_rules_move_the_nik_and_reach_bpjs(r
     assert listed_ids(road, q="hasnah lamade") == {fid}
     assert audit_actions(road, fid).count("FARMER_CORRECTED") == 2
 
-    # The new NIK is taken at once; the old one stays held until BPJS has the correction, so that
-    # BPJS never meets the old NIK's registration while its participant still carries it.
-    def register_old_nik() -> Any:
-        body = farmer_body(nik=nik_of(6702), birth=date(1984, 6, 1 + 6702 % 28), sex="M")
-        return road.register(http_event("POST", "/farmers", claims=AGENT, body=body))
-
-    pending = register_old_nik()
-    assert (pending.status, pending.body["code"]) == (409, "NIK_RELEASE_PENDING"), pending.body
-    assert "farmer_id" not in pending.body  # the corrected farmer is no answer to this NIK
+    # The claim moved: the new NIK is taken, the old one registers anew at once.
     new_again = road.register(
         http_event("POST", "/farmers", claims=AGENT, body=farmer_body(nik=new_nik, birth=date(1984, 6, 1 + 6702 % 28), sex="M"))
     )  # fmt: skip
@@ -659,21 +652,24 @@ def test_corrections_by_staff_follow_the_nik_rules_move_the_nik_and_reach_bpjs(r
         "NIK_ALREADY_REGISTERED",
         fid,
     )
-    back = correct(road, fid, {"nik": nik_of(6702), "reason": "Ternyata NIK lama benar"})
-    assert (back.status, back.body["code"]) == (409, "NIK_RELEASE_PENDING"), back.body
+    old_again = road.register(
+        http_event("POST", "/farmers", claims=AGENT, body=farmer_body(nik=nik_of(6702), birth=date(1984, 6, 1 + 6702 % 28), sex="M"))
+    )  # fmt: skip
+    assert old_again.status == 201, old_again.body
 
-    # BPJS gets both participant data changes, with the corrected fields, in order; then the old
-    # NIK is free and registers as a new participant.
-    assert road.pump() == (2, 0)
+    # BPJS gets both participant data changes, with the corrected fields, in order, and the old
+    # NIK's new registration only after the correction that freed it (it waits meanwhile): one
+    # participant per NIK, and the new farmer gets a KPJ of its own.
+    done, _ = road.pump()
+    assert done == 3  # two updates, and the new farmer's registration
     held = road.bpjs.sim.by_kpj[kpj]
     assert held.updates == [["full_name"], ["nik"]]
     assert (held.data["full_name"], held.data["nik"]) == ("Hasnah Lamade", new_nik)
-    assert len(road.bpjs.answered(PARTICIPANT_UPDATE)) == 2
-    old_again = register_old_nik()
-    assert old_again.status == 201, old_again.body
-    assert road.pump() == (1, 0)
     assert road.bpjs.sim.by_nik[new_nik] is held and road.bpjs.sim.by_nik[nik_of(6702)] is not held
     assert road.farmer(old_again.body["farmer_id"])["kpj_number"] not in (None, kpj)
+    requests = road.bpjs.sim.request_log()["requests"]
+    delivered = [r["route"] for r in requests if r["status"] < 300 and not r["replayed"]]
+    assert delivered[-3:] == [PARTICIPANT_UPDATE, PARTICIPANT_UPDATE, PARTICIPANT_REGISTRATION], delivered
 
 
 # ---------------------------------------------------------------------------------- ETag, If-Match

@@ -19,7 +19,7 @@ from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.changes import ChangeSet, Created, Deleted, Updated, WriteConflict
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
 from sutasoma.domain.counters import CounterIncrement, MonthCounters
-from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
+from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim, NikRelease
 from sutasoma.domain.imports import ImportMismatch
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
@@ -36,6 +36,8 @@ def identity(record: Record) -> Identity:
             return ("farmer", record.farmer_id)
         case NikClaim():
             return ("nik", record.nik_hash)
+        case NikRelease():
+            return ("nik_release", record.nik_hash)
         case PaymentRecord():
             return ("payment", record.farmer_id, record.payment_id)
         case ClaimRecord():
@@ -130,6 +132,9 @@ class MemoryFarmers:
     def nik_claim(self, nik_hash: str) -> NikClaim | None:
         claim = self._get("nik", nik_hash)
         return claim if isinstance(claim, NikClaim) else None
+
+    def nik_release_pending(self, nik_hash: str) -> bool:
+        return self._get("nik_release", nik_hash) is not None
 
     def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]:
         farmers = sorted(

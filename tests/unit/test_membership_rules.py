@@ -37,7 +37,7 @@ from sutasoma.domain.errors import (
     QuoteStale,
     ValidationFailed,
 )
-from sutasoma.domain.farmer import FarmerRecord, NikClaim, check_date_of_death
+from sutasoma.domain.farmer import FarmerRecord, NikClaim, NikRelease, check_date_of_death
 from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.nik import nik_lookup_hash
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -404,7 +404,8 @@ def test_a_correction_to_another_farmers_nik_is_refused_and_changes_nothing(worl
         assert taken.value.extra == {"farmer_id": first.farmer_id}
         assert world.table.records == before and len(world.queue.sent) == 2  # the two registrations
 
-        # A NIK nobody has: the new NIK is claimed; the old one is free once BPJS has the correction.
+        # A NIK nobody has: the claim moves, and the old NIK is free to register again at once;
+        # its new BPJS registration waits for the correction (the release).
         fixed_nik = make_nik(date(1980, 8, 17), "F", serial=23)
         corrected = world.correct(
             ADMIN, second.farmer_id, Correction(nik=fixed_nik, reason="Salah ketik NIK")
@@ -415,19 +416,33 @@ def test_a_correction_to_another_farmers_nik_is_refused_and_changes_nothing(worl
         ]
         claims = {c.nik_hash: c.farmer_id for c in world.table.of(NikClaim)}
         old_hash = nik_lookup_hash(second.nik, NIK_KEY)
-        assert claims[nik_lookup_hash(fixed_nik, NIK_KEY)] == claims[old_hash] == second.farmer_id
-        with pytest.raises(NikReleasePending):
-            world.new_farmer(22)  # the old NIK, while BPJS still knows it as the second farmer's
-        with pytest.raises(NikReleasePending):
-            world.correct(ADMIN, second.farmer_id, Correction(nik=second.nik, reason="NIK lama benar"))
+        assert claims[nik_lookup_hash(fixed_nik, NIK_KEY)] == second.farmer_id
+        assert old_hash not in claims
         [update] = [e for e in world.table.of(OutboxEntry) if e.op_type is OpType.PARTICIPANT_UPDATE]
         assert update.farmer_id == second.farmer_id and update.payload["fields"] == ["nik"]
-        assert update.payload["released_claim"]["nik_hash"] == old_hash
+        [release] = world.table.of(NikRelease)
+        assert (release.nik_hash, release.farmer_id, release.op_id) == (
+            old_hash,
+            second.farmer_id,
+            update.op_id,
+        )
+        assert update.payload["nik_release"] == release.stored()
+        assert world.storage.farmers.nik_release_pending(old_hash)
 
-        world.writer.write(released_on_delivery(update))  # what the update's completion writes
-        assert old_hash not in {c.nik_hash for c in world.table.of(NikClaim)}
         again = world.new_farmer(22)  # the old NIK, registered anew
         assert again.farmer_id != second.farmer_id
+        [registration] = [
+            e for e in world.table.of(OutboxEntry)
+            if e.op_type is OpType.PARTICIPANT_REGISTRATION and e.farmer_id == again.farmer_id
+        ]  # fmt: skip
+        assert registration.payload == {"nik_hash": old_hash}
+
+        # Another farmer's correction may not free the same NIK again before BPJS has the first.
+        with pytest.raises(NikReleasePending):
+            world.correct(ADMIN, again.farmer_id, Correction(nik=make_nik(date(1980, 8, 17), "F", serial=24),
+                                                             reason="Salah ketik NIK"))  # fmt: skip
+        world.writer.write(released_on_delivery(update))  # what the update's completion writes
+        assert not world.storage.farmers.nik_release_pending(old_hash)
 
 
 def test_corrections_follow_the_nik_rules_and_only_staff_make_them(world: World) -> None:

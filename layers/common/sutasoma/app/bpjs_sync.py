@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import posting_refused, registration_rejected
-from sutasoma.app.nik_claims import released_on_delivery
+from sutasoma.app.nik_claims import NIK_HASH, WaitForNikRelease, released_on_delivery
 from sutasoma.app.packing import pack, together
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
@@ -266,6 +266,9 @@ class BpjsSync:
     def _register(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
         if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number:
             return Outcome("ALREADY_CONFIRMED")  # e.g. BPJS's callback came first
+        nik_hash = entry.payload.get(NIK_HASH)
+        if isinstance(nik_hash, str) and self.farmers.nik_release_pending(nik_hash):
+            raise WaitForNikRelease("a correction freeing this NIK has not reached BPJS yet")
         try:
             registration = self.bpjs.register_participant(entry.op_id, participant_payload(farmer))
         except BpjsRejected as rejected:

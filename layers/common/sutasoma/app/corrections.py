@@ -9,12 +9,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sutasoma.app.common import Writer, load_farmer, retry_on_conflict
-from sutasoma.app.nik_claims import nik_taken, release_payload
+from sutasoma.app.nik_claims import released
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, Updated, WriteConflict
 from sutasoma.domain.clock import WITA, iso_utc, now_utc
-from sutasoma.domain.errors import FieldError, ValidationFailed
-from sutasoma.domain.farmer import CorrectionNote, FarmerRecord, NikClaim, Sex
+from sutasoma.domain.errors import FieldError, NikAlreadyRegistered, NikReleasePending, ValidationFailed
+from sutasoma.domain.farmer import CorrectionNote, FarmerRecord, NikClaim, NikRelease, Sex
 from sutasoma.domain.identity import CORRECT_IDENTITY, Caller
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
@@ -81,16 +81,19 @@ class CorrectFarmer:
         try:
             return retry_on_conflict(lambda: self._correct(caller, farmer_id, correction))
         except WriteConflict as conflict:
-            claimed = conflict.write.record if isinstance(conflict.write, Created) else None
-            if not isinstance(claimed, NikClaim):
+            if conflict.concerns(NikRelease):  # the same NIK freed twice before BPJS heard of the first
+                raise NikReleasePending(
+                    "NIK lama petani ini baru saja dilepas oleh koreksi lain yang belum diterima BPJS; "
+                    "coba lagi beberapa menit lagi.",
+                    [FieldError("nik", "Koreksi NIK sebelumnya belum diterima BPJS.")],
+                ) from None
+            if not conflict.concerns(NikClaim):
                 raise
-            current = conflict.current if isinstance(conflict.current, NikClaim) else None
-            raise nik_taken(
-                self.farmers,
-                current,
-                claimed.nik_hash,
-                self._nik_key(),
+            owner = conflict.current.farmer_id if isinstance(conflict.current, NikClaim) else None
+            raise NikAlreadyRegistered(
                 "NIK hasil koreksi sudah terdaftar untuk petani lain.",
+                [FieldError("nik", "NIK sudah terdaftar.")],
+                extra={"farmer_id": owner},
             ) from None
 
     def _correct(self, caller: Caller, farmer_id: str, correction: Correction) -> FarmerRecord:
@@ -103,13 +106,14 @@ class CorrectFarmer:
         after = farmer.next(
             **changed, corrections=(*farmer.corrections, note), edits=farmer.edits + 1, updated_at=stamp
         )
-        taken, released = self._nik_moves(farmer, after, stamp)
-        changes = ChangeSet(writes=(Updated(farmer, after), *taken))
+        op_id = new_id()
+        moves, release = self._nik_moves(farmer, after, op_id, stamp)
+        changes = ChangeSet(writes=(Updated(farmer, after),)) + moves
         if names:
             changes += ChangeSet(
                 outbox=(OutboxEntry(
-                    op_id=new_id(), op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
-                    payload={"fields": list(names), "correction": True, **released},
+                    op_id=op_id, op_type=OpType.PARTICIPANT_UPDATE, farmer_id=farmer_id, created_at=stamp,
+                    payload={"fields": list(names), "correction": True, **release},
                 ),),
             )  # fmt: skip
         audit = by_caller(
@@ -121,15 +125,17 @@ class CorrectFarmer:
         return after
 
     def _nik_moves(
-        self, before: FarmerRecord, after: FarmerRecord, stamp: str
-    ) -> tuple[tuple[Created, ...], dict[str, Any]]:
-        """The new NIK claimed now (or refused); the old one kept until BPJS has the correction,
-        its release carried by the correction's BPJS operation (app/nik_claims.py)."""
+        self, before: FarmerRecord, after: FarmerRecord, op_id: str, stamp: str
+    ) -> tuple[ChangeSet, dict[str, Any]]:
+        """The NIK claim follows the NIK: the new one taken (or refused), the old one freed, with
+        a release that holds its next BPJS registration until BPJS has this correction (`op_id`;
+        app/nik_claims.py)."""
         if before.nik == after.nik:
-            return (), {}
+            return ChangeSet(), {}
         key = self._nik_key()
         old = self.farmers.nik_claim(nik_lookup_hash(before.nik, key))
         taken = Created(
             NikClaim(nik_hash=nik_lookup_hash(after.nik, key), farmer_id=after.farmer_id, created_at=stamp)
         )
-        return (taken,), release_payload(old, before.farmer_id)
+        freed, release = released(old, before.farmer_id, op_id, stamp)
+        return ChangeSet(writes=(taken,)) + freed, release

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.common import Writer, once
-from sutasoma.app.nik_claims import nik_taken
+from sutasoma.app.nik_claims import NIK_HASH
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet, Created, WriteConflict, farmer_written
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
 from sutasoma.domain.counters import CounterIncrement
-from sutasoma.domain.errors import AgeOutOfRange, FieldError
+from sutasoma.domain.errors import AgeOutOfRange, FieldError, NikAlreadyRegistered
 from sutasoma.domain.farmer import FarmerRecord, Heir, NikClaim, Sex, age_on
 from sutasoma.domain.ids import new_id
 from sutasoma.domain.nik import nik_lookup_hash, parse_nik, reconcile_identity
@@ -88,9 +88,14 @@ def decide_registration(
         registered_at=stamp,
         updated_at=stamp,
     )
-    # The consumer reads the farmer: no personal data travels through the queue.
+    # The consumer reads the farmer: no personal data travels through the queue (the NIK's keyed
+    # hash lets it wait while a correction frees the NIK: app/nik_claims.py).
     outbox = OutboxEntry(
-        op_id=new_id(), op_type=OpType.PARTICIPANT_REGISTRATION, farmer_id=farmer_id, created_at=stamp
+        op_id=new_id(),
+        op_type=OpType.PARTICIPANT_REGISTRATION,
+        farmer_id=farmer_id,
+        created_at=stamp,
+        payload={NIK_HASH: nik_hash},
     )
     audit = by_caller(
         caller, AuditAction.FARMER_REGISTERED, farmer_id, f"farmer/{farmer_id}", stamp,
@@ -144,9 +149,14 @@ class RegisterFarmer:
         except WriteConflict as conflict:
             if not conflict.concerns(NikClaim):
                 raise
-            current = conflict.current if isinstance(conflict.current, NikClaim) else None
-            raise nik_taken(
-                self.farmers, current, nik_hash, self._nik_key(), "NIK ini sudah terdaftar di SUTASOMA."
+            current = conflict.current
+            existing = (
+                current.farmer_id if isinstance(current, NikClaim) else self.farmers.id_for_nik(nik_hash)
+            )
+            raise NikAlreadyRegistered(
+                "NIK ini sudah terdaftar di SUTASOMA.",
+                [FieldError("nik", "NIK sudah terdaftar.")],
+                extra={"farmer_id": existing},
             ) from None
         metrics.add_metric(name="FarmerRegistered", unit=MetricUnit.Count, value=1)
         logger.info(

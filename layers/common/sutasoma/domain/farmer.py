@@ -157,6 +157,16 @@ class NikClaim(Record):
     created_at: str
 
 
+class NikRelease(Record):
+    """A NIK a correction took off a farmer, while BPJS does not know it yet: BPJS still has it
+    on that farmer's participant, so a new registration of it waits (app/nik_claims.py)."""
+
+    nik_hash: str
+    farmer_id: str  # the corrected farmer
+    op_id: str  # the correction's participant update, which deletes this once delivered
+    created_at: str
+
+
 def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 

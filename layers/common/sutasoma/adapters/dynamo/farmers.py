@@ -29,6 +29,9 @@ class FarmerRepository:
         item = self.table.get(keys.nik_claim(nik_hash), consistent=True)
         return NikClaim.model_validate(without_keys(item)) if item else None
 
+    def nik_release_pending(self, nik_hash: str) -> bool:
+        return self.table.get(keys.nik_release(nik_hash), consistent=True) is not None
+
     def page(self, query: FarmerQuery, limit: int) -> tuple[list[FarmerRecord], bool]:
         """Up to `limit` farmers of one kecamatan in list order, and whether more may follow."""
         expression = Expression()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sutasoma.domain.audit import AuditRecord
 from sutasoma.domain.claim import ClaimKey, ClaimRecord, DeathClaimKey
-from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim
+from sutasoma.domain.farmer import FarmerRecord, KpjClaim, NikClaim, NikRelease
 from sutasoma.domain.imports import ChunkOutcome, FailedChunk, ImportMismatch, ImportRecord
 from sutasoma.domain.outbox import OutboxEntry
 from sutasoma.domain.partner import CallbackReceipt
@@ -37,6 +37,7 @@ class Kind:
 
 FARMER = Kind("FARMER", "FARMER#")
 NIK = Kind("NIK_CLAIM", "NIK#")
+NIK_RELEASE = Kind("NIK_RELEASE", "NIK#")
 PAYMENT = Kind("PAYMENT", "FARMER#")
 CLAIM = Kind("CLAIM", "CLAIM#")
 CLAIM_KEY = Kind("CLAIMKEY", "CLAIMKEY#")
@@ -78,6 +79,10 @@ def farmers_of(kecamatan_code: str, village_code: str | None = None) -> tuple[st
 
 def nik_claim(nik_hash: str) -> Key:
     return {"PK": f"NIK#{nik_hash}", "SK": "NIK"}
+
+
+def nik_release(nik_hash: str) -> Key:
+    return {"PK": f"NIK#{nik_hash}", "SK": "RELEASE"}
 
 
 def kpj_claim(kpj_number: str) -> Key:
@@ -225,6 +230,8 @@ def item_keys(record: Record) -> tuple[Kind, Key]:
             return FARMER, farmer(record.farmer_id) | position
         case NikClaim():
             return NIK, nik_claim(record.nik_hash)
+        case NikRelease():
+            return NIK_RELEASE, nik_release(record.nik_hash)
         case PaymentRecord():
             return PAYMENT, payment(record.farmer_id, record.payment_id)
         case ClaimRecord():
