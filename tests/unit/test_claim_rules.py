@@ -7,11 +7,16 @@ from datetime import date, datetime
 import pytest
 
 from sutasoma.domain.benefits import ClaimType, JkkOutcome, estimate
-from sutasoma.domain.claim_rules import check_eligibility, covered_periods, report_warnings
+from sutasoma.domain.claim_rules import (
+    check_eligibility,
+    covered_periods,
+    income_at_incident,
+    report_warnings,
+)
 from sutasoma.domain.clock import WITA
 from sutasoma.domain.documents import DocType, required_documents
 from sutasoma.domain.errors import IncidentDateInvalid, NotCovered
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage
 from sutasoma.domain.payment import PaymentRecord
 from tests.support.records import farmer_record, payment_record
 
@@ -284,3 +289,22 @@ def test_deadline_is_a_policy() -> None:
 )
 def test_late_jkk_report_is_a_warning(claim_type: ClaimType, now: datetime, warned: bool) -> None:
     assert bool(report_warnings(claim_type, date(2026, 11, 19), now)) is warned
+
+
+def test_the_income_of_an_incident_month_paid_by_an_import_is_the_imports() -> None:
+    """DOMAIN: the estimate uses the income the incident month was paid on — also when an import
+    recorded it paid (its row's income), whatever the farmer reports today."""
+    imported = ImportedCoverage(
+        import_id="i1", first_period="2024-01", last_period="2026-12", recorded_at="2026-11-01T00:00:00Z",
+        income=2_000_000,
+    )  # fmt: skip
+    incident = date(2026, 12, 7)
+    assert income_at_incident([], incident, [imported]) == 2_000_000
+    assert income_at_incident([], date(2027, 1, 2), [imported]) is None  # a month it did not record
+    legacy = imported.model_copy(update={"income": None})  # recorded before imports kept the income
+    assert income_at_incident([], incident, [legacy]) is None
+    # The latest recording of the month wins, a payment or an import.
+    later_payment = payment_record(["2026-12"], "2026-11-20T00:00:00Z", income=3_000_000)
+    assert income_at_incident([later_payment], incident, [imported]) == 3_000_000
+    earlier_payment = payment_record(["2026-12"], "2026-10-20T00:00:00Z", income=3_000_000)
+    assert income_at_incident([earlier_payment], incident, [imported]) == 2_000_000

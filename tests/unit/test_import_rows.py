@@ -252,6 +252,12 @@ def test_the_created_farmer_and_its_counts() -> None:
     )
     assert farmer.registered_at == "2022-11-30T16:00:00Z"  # 1 December 00:00 WITA
     assert farmer.imported.bpjs_check == "PENDING"
+    [coverage] = farmer.import_coverage  # the months paid at BPJS, at the row's income
+    assert (coverage.first_period, coverage.last_period, coverage.income) == (
+        "2022-12",
+        "2026-10",
+        farmer.monthly_income,
+    )
     counted = {(type(c).__name__, c.period) for c in changes.counts}
     assert counted == {("PopulationDelta", "2022-12"), ("CounterIncrement", "2022-12")}
     assert changes.outbox[0].op_type.value == "PARTICIPANT_LOOKUP" and changes.outbox[0].sent_at
@@ -268,5 +274,6 @@ def test_an_update_moves_paid_through_and_records_the_imported_months() -> None:
     assert changes is not None
     after = changes.writes[0].after  # type: ignore[union-attr]
     assert after.paid_through == "2026-12" and after.import_coverage[-1].first_period == "2026-09"
+    assert after.import_coverage[-1].income == after.monthly_income
     assert changes.outbox == ()  # paid-through is not a participant field: nothing for BPJS
     assert updated_changes(planned, after, "x", ADMIN, "2026-11-20T01:00:00Z", "2026-11") is None

@@ -118,7 +118,10 @@ def decide_claim(caller: Caller, data: NewClaim, basis: Basis) -> tuple[ClaimRec
     """The claim with its estimate and documents, its keys, counters, the audit record, and for
     a death claim the recorded death (DOMAIN.md "Membership life cycle")."""
     farmer, stamp, period = basis.farmer, iso_utc(basis.now), period_of(today_wita(basis.now))
-    income = income_at_incident(basis.payments, data.incident_date) or farmer.monthly_income
+    income = (
+        income_at_incident(basis.payments, data.incident_date, farmer.import_coverage)
+        or farmer.monthly_income
+    )
     months = membership_months(basis.payments, data.incident_date, imported_months(farmer))
     total, items = estimate(data.type, basis.outcome, income, months)
     docs = required_documents(data.type, basis.outcome, data.road_accident, data.claimant.relationship)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sutasoma.domain.benefits import ClaimType
 from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
-from sutasoma.domain.farmer import FarmerRecord
+from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage
 from sutasoma.domain.payment import PaymentRecord
 from sutasoma.domain.periods import add_months, months_between
 from sutasoma.domain.registration import RegistrationStatus
@@ -124,14 +124,15 @@ def membership_months(payments: Iterable[PaymentRecord], incident: date, importe
     return len({period for period in paid if period <= month})
 
 
-def income_at_incident(payments: Iterable[PaymentRecord], incident: date) -> int | None:
-    """The reported income on which the incident's month was paid (the latest payment of it)."""
+def income_at_incident(
+    payments: Iterable[PaymentRecord], incident: date, imported: Iterable[ImportedCoverage] = ()
+) -> int | None:
+    """The reported income on which the incident's month was paid: by the latest payment of it,
+    or the latest import that recorded it paid (at the income of its row)."""
     month = period_of(incident)
-    for payment in sorted(payments, key=lambda p: p.recorded_at, reverse=True):
-        for line in payment.lines:
-            if line.period == month:
-                return line.income
-    return None
+    paid = [(p.recorded_at, line.income) for p in payments for line in p.lines if line.period == month]
+    paid += [(c.recorded_at, c.income) for c in imported if c.income is not None and c.covers(month)]
+    return max(paid)[1] if paid else None
 
 
 def check_death_date(farmer: FarmerRecord, incident: date) -> None:

@@ -66,6 +66,12 @@ class ImportedCoverage(Record):
     first_period: str
     last_period: str
     recorded_at: str
+    income: int | None = (
+        None  # the reported income the months were paid on (None: recorded before it was kept)
+    )
+
+    def covers(self, period: str) -> bool:
+        return self.first_period <= period <= self.last_period
 
 
 class FarmerRecord(Versioned):

@@ -142,7 +142,7 @@ def imported_farmer(planned: PlannedRow, import_id: str, committer: Caller, stam
     registered = registered_stamp(m)
     start = period_of(m.registered_on) if m.paid_through else None
     coverage = (ImportedCoverage(import_id=import_id, first_period=start, last_period=m.paid_through,
-                                 recorded_at=stamp),) if start and m.paid_through else ()  # fmt: skip
+                                 recorded_at=stamp, income=m.monthly_income),) if start and m.paid_through else ()  # fmt: skip
     return FarmerRecord(
         farmer_id=planned.farmer_id, nik=m.nik, nik_masked=mask_nik(m.nik), full_name=m.full_name,
         name_search=m.full_name.casefold(), sex=m.sex, birth_date=m.birth_date, phone=m.phone,
@@ -195,7 +195,7 @@ def updated_changes(
         start = farmer.coverage_start or period_of(registered_on(farmer))
         first = add_months(farmer.paid_through, 1) if farmer.paid_through else start
         recorded = ImportedCoverage(import_id=import_id, first_period=first, last_period=fields["paid_through"],
-                                    recorded_at=stamp)  # fmt: skip
+                                    recorded_at=stamp, income=fields.get("monthly_income", farmer.monthly_income))  # fmt: skip
         extra = {"coverage_start": start, "import_coverage": (*farmer.import_coverage, recorded)}
     after = farmer.next(**fields, **extra, updated_at=stamp, last_import_id=import_id)
     audit = by_caller(
