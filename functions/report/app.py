@@ -57,7 +57,7 @@ def file(  # type: ignore[no-untyped-def]
     # (the XLSX is binary); with one it would validate the bytes as text.
     desk = wiring.report_desk(SETTINGS.get())
     body, content_type, report = desk.file(current_caller(app), period, file_type, version)
-    suffix = "sementara" if report.provisional else f"v{report.version}"
+    suffix = f"v{report.version}-sementara" if report.provisional else f"v{report.version}"
     # The HTML opens in the browser (it carries its own download link); CSV and XLSX are saved.
     disposition = "inline" if file_type == "html" and not download else "attachment"
     return Response(

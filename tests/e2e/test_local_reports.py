@@ -172,7 +172,7 @@ def test_this_month_is_a_preview_and_next_month_cannot_be_generated(
     preview = user("admin").post(f"/reports/{current}")
     assert preview.status_code == 201, preview.text
     body = preview.json()
-    assert (body["provisional"], body["version"], body["best_bpp"]) == (True, 0, None)
+    assert (body["provisional"], body["best_bpp"]) == (True, None) and body["version"] >= 1
     assert all(r["rank"] is None for r in body["rows"])
     html = user("admin").get(f"/reports/{current}/files/html")
     assert html.status_code == 200 and html.headers["content-disposition"].startswith("inline")

@@ -44,7 +44,7 @@ def test_admin_generates_and_reads_the_whole_report(
     report_fn: FunctionInvoker, generated: dict[str, object]
 ) -> None:
     assert generated["period"] == CURRENT
-    assert (generated["provisional"], generated["version"], generated["best_bpp"]) == (True, 0, None)
+    assert (generated["provisional"], generated["version"], generated["best_bpp"]) == (True, 1, None)
     assert generated["generated_by"] == "admin.dinas"
     rows = generated["rows"]
     assert isinstance(rows, list) and [r["kecamatan_code"] for r in rows] == [
@@ -122,16 +122,16 @@ def test_files_carry_the_same_numbers(
     status, headers, content = fetch("html")
     assert status == 200 and b"Lalabata" in content and b"<svg" in content
     # Opens in the browser; ?download=1 saves it. The preview's name says it is provisional.
-    assert headers["content-disposition"] == f'inline; filename="sutasoma-{CURRENT}-sementara.html"'
+    assert headers["content-disposition"] == f'inline; filename="sutasoma-{CURRENT}-v1-sementara.html"'
     assert headers["content-type"].startswith("text/html")
     status, _, content = fetch("html", COORDINATOR)
     assert status == 200 and b"Lalabata" in content and b"Marioriwawo" not in content
     assert fetch("pdf")[0] == 422
-    # A preview is not a record: no copy is kept (versions are, see test_report_versions.py).
+    # A preview is a version too: its files are kept like every version's.
     stored = road.stack.clients("s3").list_objects_v2(
         Bucket=road.stack.ref("ReportsBucket"), Prefix=f"reports/{CURRENT}/"
     )
-    assert stored.get("KeyCount") == 0
+    assert sorted(o["Key"].rsplit("/", 2)[-2] for o in stored["Contents"]) == ["v1"] * 3
 
 
 def test_scheduled_run_reports_the_month_before_its_scheduled_time(report_fn: FunctionInvoker) -> None:

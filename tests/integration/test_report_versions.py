@@ -240,10 +240,17 @@ def test_the_current_month_is_a_provisional_preview(report_fn: FunctionInvoker, 
     preview = post(report_fn, CURRENT)
     assert preview.status == 201, preview.body
     body = preview.body
-    assert (body["provisional"], body["version"], body["best_bpp"]) == (True, 0, None)
+    assert (body["provisional"], body["best_bpp"]) == (True, None) and body["version"] >= 1
     assert all(r["rank"] is None for r in body["rows"])
-    again = get(report_fn, CURRENT)
-    assert again.status == 200 and again.body["provisional"] is True
+    assert get(report_fn, CURRENT).body == body
+    # Each generation is a new version, previews too; the earlier one stays readable, unchanged.
+    again = post(report_fn, CURRENT)
+    assert again.status == 201, again.body
+    assert (again.body["version"], again.body["supersedes"], again.body["provisional"]) == (
+        body["version"] + 1, body["version"], True,
+    )  # fmt: skip
+    assert get(report_fn, CURRENT, version=str(body["version"])).body == body
+    assert get(report_fn, CURRENT).body["version"] == body["version"] + 1
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])

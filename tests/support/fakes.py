@@ -262,7 +262,6 @@ class MemoryMisc:
     def __init__(self, table: MemoryTable) -> None:
         self.table = table
         self.versions: dict[tuple[str, int], str] = {}
-        self.previews: dict[str, str] = {}
         self.sequences: Counter[tuple[str, int]] = Counter()
 
     def put_version(self, period: str, version: int, report_json: str, generated_at: str) -> None:
@@ -270,18 +269,12 @@ class MemoryMisc:
             raise VersionTaken(version)
         self.versions[(period, version)] = report_json
 
-    def put_preview(self, period: str, report_json: str, generated_at: str) -> None:
-        self.previews[period] = report_json
-
     def latest(self, period: str) -> str | None:
         numbers = [v for p, v in self.versions if p == period]
         return self.versions[(period, max(numbers))] if numbers else None
 
     def version(self, period: str, version: int) -> str | None:
         return self.versions.get((period, version))
-
-    def preview(self, period: str) -> str | None:
-        return self.previews.get(period)
 
     def next(self, kecamatan_code: str, year: int) -> int:
         self.sequences[(kecamatan_code, year)] += 1

@@ -80,16 +80,36 @@ def test_the_schedule_after_an_admin_makes_the_next_version_once(storage: Storag
     assert desk.read(ADMIN, "2026-11").version == 3
 
 
-def test_a_preview_is_served_until_the_month_is_evaluated(storage: Storage) -> None:
+def test_previews_are_versions_until_the_month_is_evaluated(storage: Storage) -> None:
+    """CONTRACT: each generation is a new version (1 = the first); the current month's are
+    provisional. The first version after the month ended is its evaluation: it replaces no
+    evaluated version (`supersedes` null), and the watchdog counts only it."""
     desk = desk_on(storage)
     at_end_of_november = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
     preview = desk.generate("2026-11", "admin.dinas", at_end_of_november)
-    assert (preview.provisional, preview.version, preview.best_bpp) == (True, 0, None)
+    assert (preview.provisional, preview.version, preview.supersedes, preview.best_bpp) == (
+        True,
+        1,
+        None,
+        None,
+    )
     assert desk.stored("2026-11").provisional and not desk.exists("2026-11")
-    evaluated = desk.generate("2026-11", "admin.dinas", NOW)
-    assert (evaluated.version, evaluated.provisional) == (1, False)
+    again = desk.generate("2026-11", "admin.dinas", at_end_of_november)
+    assert (again.provisional, again.version, again.supersedes, again.changes) == (True, 2, 1, [])
+    evaluated = desk.generate_scheduled("2026-11", NOW)
+    assert (evaluated.version, evaluated.provisional, evaluated.supersedes, evaluated.changes) == (
+        3,
+        False,
+        None,
+        [],
+    )
     assert evaluated.best_bpp is not None and evaluated.best_bpp.kecamatan_code == "73.12.08"
-    assert desk.stored("2026-11").version == 1 and desk.exists("2026-11")
+    assert desk.stored("2026-11").version == 3 and desk.exists("2026-11")
+    assert desk.stored("2026-11", 1) == preview  # an earlier version, unchanged
+    assert desk.generate_scheduled("2026-11", NOW) == evaluated  # a retried schedule adds none
+    revised = desk.generate("2026-11", "admin.dinas", NOW)
+    assert (revised.version, revised.supersedes) == (4, 3)
+    assert (preview.evaluated_version, evaluated.evaluated_version, revised.evaluated_version) == (None, 3, 3)
 
 
 def test_names_and_targets_reach_the_rows(storage: Storage) -> None:

@@ -52,7 +52,10 @@ def test_version_and_author() -> None:
     meeting, revised, preview = sample_report(), revised_sample(), provisional_sample()
     assert version_label(meeting) == "Versi 1 — rapat evaluasi"
     assert version_label(revised) == "Versi 2 (menggantikan versi 1)"
-    assert version_label(preview).startswith("SEMENTARA")
+    assert (
+        version_label(preview)
+        == f"Versi {preview.version} — SEMENTARA: pratinjau bulan berjalan, belum dievaluasi"
+    )
     assert made_label(meeting) == "dibuat 5 Desember 2026 pukul 08.00 WITA oleh jadwal otomatis tanggal 5"
     assert made_label(revised).endswith(f"oleh {revised.generated_by}")
 

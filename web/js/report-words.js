@@ -77,7 +77,7 @@ export function madeBy(report) {
 
 /** The version line: "Versi 2 · dibuat oleh admin · menggantikan versi 1". */
 export function versionLine(report) {
-  if (report.provisional) return `Pratinjau sementara · ${madeBy(report)}`;
+  if (report.provisional) return `Versi ${report.version} · pratinjau sementara · ${madeBy(report)}`;
   const parts = [`Versi ${report.version}`, madeBy(report)];
   if (report.supersedes) parts.push(`menggantikan versi ${report.supersedes}`);
   return parts.join(" · ");
@@ -87,11 +87,14 @@ export function madeAt(report) {
   return `Dibuat ${dateTime(report.generated_at)}`;
 }
 
-/** The version picker's choices, newest first: [value, label]. */
-export function versionChoices(latest) {
+/** The version picker's choices, newest first: [value, label]; `evaluated` is the meeting's
+ * version (the first after the month ended; null while the month runs), versions before it are
+ * previews. */
+export function versionChoices(latest, evaluated = null) {
   const choices = [];
   for (let v = latest; v >= 1; v -= 1) {
-    const notes = [v === latest ? "terbaru" : null, v === 1 ? "rapat tanggal 5" : null].filter(Boolean);
+    const stage = v === evaluated ? "rapat tanggal 5" : evaluated === null || v < evaluated ? "pratinjau" : null;
+    const notes = [v === latest ? "terbaru" : null, stage].filter(Boolean);
     choices.push([String(v), `Versi ${v}${notes.length ? ` (${notes.join(", ")})` : ""}`]);
   }
   return choices;
@@ -99,7 +102,7 @@ export function versionChoices(latest) {
 
 /** The name the server gives the file of this version ("-sementara" for a preview). */
 export function fileName(report, type) {
-  const suffix = report.provisional ? "sementara" : `v${report.version}`;
+  const suffix = report.provisional ? `v${report.version}-sementara` : `v${report.version}`;
   return `sutasoma-${report.period}-${suffix}.${type}`;
 }
 

@@ -66,21 +66,29 @@ test("the gap to the best BPP, or being it", () => {
 test("the version line: who made it and what it replaces", () => {
   assert.equal(versionLine({ version: 1, supersedes: null, generated_by: "jadwal" }), "Versi 1 · dibuat oleh jadwal (tanggal 5)");
   assert.equal(versionLine({ version: 3, supersedes: 2, generated_by: "admin" }), "Versi 3 · dibuat oleh admin · menggantikan versi 2");
-  assert.equal(versionLine({ version: 0, provisional: true, generated_by: "admin" }), "Pratinjau sementara · dibuat oleh admin");
+  assert.equal(versionLine({ version: 2, provisional: true, generated_by: "admin" }), "Versi 2 · pratinjau sementara · dibuat oleh admin");
 });
 
 test("the version picker lists every version, newest first, the meeting's marked", () => {
-  assert.deepEqual(versionChoices(3), [
+  assert.deepEqual(versionChoices(3, 1), [
     ["3", "Versi 3 (terbaru)"],
     ["2", "Versi 2"],
     ["1", "Versi 1 (rapat tanggal 5)"],
   ]);
-  assert.deepEqual(versionChoices(1), [["1", "Versi 1 (terbaru, rapat tanggal 5)"]]);
+  assert.deepEqual(versionChoices(1, 1), [["1", "Versi 1 (terbaru, rapat tanggal 5)"]]);
+  // A month previewed twice while it ran, then evaluated: the meeting's is version 3.
+  assert.deepEqual(versionChoices(3, 3), [
+    ["3", "Versi 3 (terbaru, rapat tanggal 5)"],
+    ["2", "Versi 2 (pratinjau)"],
+    ["1", "Versi 1 (pratinjau)"],
+  ]);
+  // The current month: every version is a preview.
+  assert.deepEqual(versionChoices(2, null), [["2", "Versi 2 (terbaru, pratinjau)"], ["1", "Versi 1 (pratinjau)"]]);
 });
 
 test("a file is named as the server names it", () => {
   assert.equal(fileName({ period: "2026-11", version: 2 }, "csv"), "sutasoma-2026-11-v2.csv");
-  assert.equal(fileName({ period: "2026-12", version: 0, provisional: true }, "html"), "sutasoma-2026-12-sementara.html");
+  assert.equal(fileName({ period: "2026-12", version: 1, provisional: true }, "html"), "sutasoma-2026-12-v1-sementara.html");
 });
 
 test("a revision's changed fields in Bahasa, values as people read them", () => {

@@ -182,7 +182,9 @@ def test_the_current_month_is_a_provisional_preview_without_rank(
     preview.click()
     banner = page.locator(".banner-provisional")
     expect(banner).to_contain_text("SEMENTARA — bulan berjalan, belum dievaluasi")
-    expect(page.locator(".version-line")).to_have_text("Pratinjau sementara · dibuat oleh admin")
+    expect(page.locator(".version-line")).to_have_text(
+        re.compile(r"^Versi \d+ · pratinjau sementara · dibuat oleh admin$")
+    )
     expect(page.locator(".rank")).to_have_count(0)
     expect(page.locator(".best")).to_have_count(0)
     expect(page.get_by_label("Versi", exact=True)).to_have_count(0)

@@ -321,7 +321,7 @@ export async function render({ app, query, go }) {
   }
 
   if (!latest.provisional && latest.version > 1) {
-    const versionPicker = select(versionChoices(latest.version), { value: String(report.version), name: "versi" });
+    const versionPicker = select(versionChoices(latest.version, latest.provisional ? null : (latest.evaluated_version ?? 1)), { value: String(report.version), name: "versi" });
     versionPicker.addEventListener("change", () => go(`/laporan?periode=${chosen}&versi=${versionPicker.value}`));
     filters.append(field("Versi", versionPicker));
   }

@@ -1,5 +1,7 @@
-"""The 5th-of-month evaluation as a record: each generation of an ended month is a new version
-(never overwriting what a meeting saw); the current month is only previewed."""
+"""The 5th-of-month evaluation as a record: each generation is a new version, never overwriting
+an earlier one (what a meeting saw); while the month runs its versions are previews
+(provisional: no rank, no best BPP), and its first version after the month ended is the
+evaluation (the schedule's, on the 5th)."""
 
 from __future__ import annotations
 
@@ -61,13 +63,9 @@ class ReportDesk:
         return compose_report(inputs)
 
     def generate(self, period: str, generated_by: str = SCHEDULE, now: datetime | None = None) -> Report:
-        """A new version of an ended month's report (version 1 if none yet), or the preview of
-        the current month (provisional, replaced by the next preview)."""
+        """The month's next version (1 if none yet): of an ended month, an evaluation; of the
+        current month, a preview (provisional: no rank, no best BPP)."""
         report = self.compute(period, now or now_utc()).model_copy(update={"generated_by": generated_by})
-        if report.provisional:
-            self.reports.put_preview(period, report.model_dump_json(), report.generated_at)
-            logger.info("report previewed", extra={"period": period})
-            return report
         stored = self._store_version(report)
         for file_type, content_type in FILE_TYPES.items():
             name = f"reports/{period}/v{stored.version}/sutasoma-{period}-v{stored.version}.{file_type}"
@@ -109,11 +107,11 @@ class ReportDesk:
 
     def exists(self, period: str) -> bool:
         """Is there an evaluated version (not only a preview) of the month?"""
-        return self.reports.latest(period) is not None
+        latest = self.reports.latest(period)
+        return latest is not None and not Report.model_validate_json(latest).provisional
 
     def stored(self, period: str, version: int | None = None) -> Report:
-        """The month's latest version, or version `version`; a month with no version yet: its
-        preview, if one was made."""
+        """The month's latest version (a preview while the month runs), or version `version`."""
         check_period(period, now_utc().astimezone(WITA).date())
         if version is not None:
             if version < 1:
@@ -122,7 +120,7 @@ class ReportDesk:
             if found is None:
                 raise no_version(period, version)
             return Report.model_validate_json(found)
-        found = self.reports.latest(period) or self.reports.preview(period)
+        found = self.reports.latest(period)
         if found is None:
             raise not_generated(period)
         return Report.model_validate_json(found)

@@ -104,9 +104,13 @@ class Report(BaseModel):
     generated_at: str
     version: int = Field(
         default=1,
-        description="1: the scheduled run (or the first generation); 2, 3...: revisions; 0: a preview",
+        description="1: the first generation (the scheduled run, unless the month was previewed); 2, 3...: later ones",
     )
     supersedes: int | None = Field(default=None, description="The version this one replaces, if any")
+    evaluated_version: int | None = Field(
+        default=None,
+        description="The month's evaluation: its first version after the month ended (what the 5th's meeting saw); null while provisional",
+    )
     generated_by: str = Field(
         default="jadwal", description="'jadwal' (the 5th-of-month schedule) or the admin who generated it"
     )

@@ -38,12 +38,18 @@ def changes_since(previous: Report, report: Report) -> list[BppChanges]:
 
 def as_revision(report: Report, previous: Report | None) -> Report:
     """The report as the next version of the month's record."""
-    if previous is None:
-        return report.model_copy(update={"version": 1, "supersedes": None, "changes": []})
+    version = previous.version + 1 if previous else 1
+    if previous is None or (previous.provisional and not report.provisional):
+        # The month's first version, or its first evaluation: it replaces no evaluated version.
+        evaluated = None if report.provisional else version
+        return report.model_copy(
+            update={"version": version, "supersedes": None, "changes": [], "evaluated_version": evaluated}
+        )
     return report.model_copy(
         update={
-            "version": previous.version + 1,
+            "version": version,
             "supersedes": previous.version,
             "changes": changes_since(previous, report),
+            "evaluated_version": previous.evaluated_version,
         }
     )

@@ -170,10 +170,6 @@ def report_version(period: str, version: int) -> Key:
     return {"PK": f"REPORT#{period}", "SK": f"V#{version:06d}"}
 
 
-def report_preview(period: str) -> Key:
-    return {"PK": f"REPORT#{period}", "SK": "PREVIEW"}
-
-
 def report_versions(period: str) -> tuple[str, str]:
     """(PK, SK prefix) of a month's report versions: newest first when read backwards."""
     return f"REPORT#{period}", "V#"

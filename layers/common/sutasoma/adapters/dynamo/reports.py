@@ -26,10 +26,6 @@ class ReportRepository:
                 raise VersionTaken(version) from None
             raise
 
-    def put_preview(self, period: str, report_json: str, generated_at: str) -> None:
-        self.table.put({**keys.report_preview(period), "type": keys.REPORT.type, "report": report_json,
-                        "generated_at": generated_at})  # fmt: skip
-
     def latest(self, period: str) -> str | None:
         partition, prefix = keys.report_versions(period)
         page, _ = next(
@@ -43,10 +39,6 @@ class ReportRepository:
 
     def version(self, period: str, version: int) -> str | None:
         item = self.table.get(keys.report_version(period, version), consistent=True)
-        return str(item["report"]) if item else None
-
-    def preview(self, period: str) -> str | None:
-        item = self.table.get(keys.report_preview(period), consistent=True)
         return str(item["report"]) if item else None
 
 

@@ -136,7 +136,7 @@ def report_title(report: Report) -> str:
 def version_label(report: Report) -> str:
     """`Versi 1 — rapat evaluasi`, `Versi 2 (menggantikan versi 1)`, or the provisional mark."""
     if report.provisional:
-        return f"{PROVISIONAL}: pratinjau bulan berjalan, belum dievaluasi"
+        return f"Versi {report.version} — {PROVISIONAL}: pratinjau bulan berjalan, belum dievaluasi"
     if report.supersedes is None:
         return f"Versi {report.version} — rapat evaluasi"
     return f"Versi {report.version} (menggantikan versi {report.supersedes})"
