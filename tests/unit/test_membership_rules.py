@@ -355,6 +355,23 @@ def test_a_death_in_a_prepaid_year_ends_the_membership_and_opens_its_refund(worl
             world.payments.quote(AGENT, farmer.farmer_id, 1)
 
 
+def test_a_death_reported_late_counts_as_ended_from_its_month(world: World) -> None:
+    """DOMAIN: each revision lists what changed (late payments, corrections): a death learnt in
+    December that happened in November moves November's population (a new November version
+    shows the member ended), while its refund case opens in December, when it became known."""
+    with clock_at(date(2026, 11, 5)):
+        farmer = world.new_farmer(14)
+        world.pay(farmer.farmer_id, 3, "pay-three")  # 2026-11 .. 2027-01
+    with clock_at(date(2026, 12, 7)):
+        world.death(AGENT, farmer.farmer_id, DeathReport(date_of_death=date(2026, 11, 20)), "death-late")
+    november, december = (
+        world.table.population[("73.12.04", "2026-11")],
+        world.table.population[("73.12.04", "2026-12")],
+    )
+    assert november["n_deceased"] == 1 and november["n_2027_01"] == 0  # paid, then dead: both in November
+    assert december["n_deceased"] == 0 and (december[REFUNDS_OPEN], november[REFUNDS_OPEN]) == (1, 0)
+
+
 def test_a_replay_by_another_kecamatan_is_refused_before_the_key_is_looked_at(world: World) -> None:
     with clock_at(date(2026, 11, 5)):
         farmer = world.new_farmer(12)

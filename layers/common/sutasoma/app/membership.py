@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sutasoma.domain.changes import ChangeSet, Created, Updated, farmer_written
+from sutasoma.domain.clock import period_of
 from sutasoma.domain.counters import CounterIncrement, PopulationDelta
 from sutasoma.domain.payment import paid_month
 from sutasoma.domain.periods import add_months
@@ -107,7 +108,9 @@ def death_recorded(
     note: str | None = None,
 ) -> tuple[FarmerRecord, ChangeSet]:
     """The farmer died on `deceased_on`: the membership ends, months paid beyond the month of
-    death are to give back."""
+    death are to give back. The member counts as ended from the month of death, as a late payment
+    counts in the month it was paid: a report of that month made again shows it (`changes`); the
+    refund case opens in `period`, when it became known."""
     after = farmer.next(
         deceased_on=deceased_on,
         death_recorded_at=stamp,
@@ -117,7 +120,7 @@ def death_recorded(
         updated_at=stamp,
     )
     payments = list(payments)
-    changes = farmer_written(farmer, after, period) + refund_opened(
+    changes = farmer_written(farmer, after, period_of(deceased_on)) + refund_opened(
         refund_after_death(after, payments, deceased_on, stamp), period, payments
     )
     return after, changes
