@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sutasoma.app.claim_lifecycle import claim_moved
 from sutasoma.app.common import Writer, retry_on_conflict
 from sutasoma.app.membership import posting_refused, registration_rejected
-from sutasoma.app.nik_claims import NIK_HASH, WaitForNikRelease, released_on_delivery
+from sutasoma.app.nik_claims import NIK_HASH, WaitForNikRelease, registration_nik_hash, released_on_delivery
 from sutasoma.app.packing import pack, together
 from sutasoma.app.ports import BpjsGateway, BpjsRejected, Claims, Farmers, Outbox, Payments
 from sutasoma.domain.audit import SYSTEM, AuditAction, by_party
@@ -95,7 +95,11 @@ def participant_payload(farmer: FarmerRecord) -> dict[str, Any]:
 
 
 # A message's outbox entry and farmer, read with its batch.
-Loaded = tuple[OutboxEntry | None, FarmerRecord | None]
+@dataclass(frozen=True)
+class Loaded:
+    entry: OutboxEntry | None
+    farmer: FarmerRecord | None
+    releases: frozenset[str] = frozenset()  # the NIK hashes read with it that a correction is releasing
 
 
 # What a participant data change may carry: the fields a PATCH changes, and the identity fields
@@ -124,24 +128,35 @@ class BpjsSync:
 
     def preload(self, messages: Sequence[QueuedMessage]) -> dict[str, Loaded]:
         """message id -> (outbox entry, farmer) of the first message of each farmer in the batch,
-        read at once (one BatchGetItem): the later ones of a farmer read theirs when their turn
-        comes, after the earlier ones changed the farmer. Nothing if the read fails: each message
-        then reads its own."""
+        read at once (one BatchGetItem), with the NIK releases its registrations wait for: the
+        later ones of a farmer read theirs when their turn comes, after the earlier ones changed
+        the farmer. Nothing if the read fails: each message then reads its own."""
         first: dict[str, tuple[str, Operation]] = {}
+        hashes: list[str] = []
         for message in messages:
             try:
-                operation = Operation.from_message(json.loads(message.body))
-            except (ValueError, TypeError, UnknownOperation):
+                body = json.loads(message.body)
+                operation = Operation.from_message(body)
+            except (ValueError, TypeError, AttributeError, UnknownOperation):
                 continue
-            first.setdefault(message.group_id, (message.message_id, operation))
+            if message.group_id not in first:
+                first[message.group_id] = (message.message_id, operation)
+                hashes += registration_nik_hash(body)
         if not first:
             return {}
         try:
-            read = self.outbox.with_farmers([(op.farmer_id, op.op_id) for _, op in first.values()])
+            read, releasing = self.outbox.with_farmers(
+                [(op.farmer_id, op.op_id) for _, op in first.values()], hashes
+            )
         except Exception as error:
             logger.warning("bpjs batch not preloaded", extra={"error": type(error).__name__})
             return {}
-        return {message_id: read[op.op_id] for message_id, op in first.values() if op.op_id in read}
+        found = frozenset(releasing)
+        return {
+            message_id: Loaded(*read[op.op_id], found)
+            for message_id, op in first.values()
+            if op.op_id in read
+        }
 
     def process(self, body: dict[str, Any], preloaded: Loaded | None = None) -> str:
         """Deliver one operation and record its outcome; returns the outcome's name. Raises to be
@@ -212,17 +227,17 @@ class BpjsSync:
         return decision.outcome.name
 
     def _decide(self, operation: Operation, loaded: Loaded | None = None) -> Decision:
-        entry, farmer = loaded or (self.outbox.get(operation.farmer_id, operation.op_id), None)
+        entry = loaded.entry if loaded else self.outbox.get(operation.farmer_id, operation.op_id)
         if entry is None:
             raise UnknownOperation("no outbox entry for this operation")
         if entry.delivered_at:
             return Decision(operation, Outcome("DUPLICATE"))
-        farmer = farmer if loaded else self.farmers.get(operation.farmer_id)
+        farmer = loaded.farmer if loaded else self.farmers.get(operation.farmer_id)
         if farmer is None:
             raise UnknownOperation("operation for a farmer that does not exist")
         match entry.op_type:
             case OpType.PARTICIPANT_REGISTRATION:
-                outcome = self._register(entry, farmer)
+                outcome = self._register(entry, farmer, loaded)
             case OpType.PARTICIPANT_UPDATE:
                 updated = self._update(entry, farmer)
                 outcome = Outcome(updated.name, updated.changes + released_on_delivery(entry))
@@ -263,11 +278,16 @@ class BpjsSync:
         after = farmer.next(updated_at=stamp, **changes)
         return farmer_written(farmer, after, period_of(today_wita()))
 
-    def _register(self, entry: OutboxEntry, farmer: FarmerRecord) -> Outcome:
+    def _releasing(self, nik_hash: str, loaded: Loaded | None) -> bool:
+        """Is a correction still releasing this NIK? As read with the batch, else read now (a
+        release only ends while its registrations wait: an earlier read errs on waiting)."""
+        return nik_hash in loaded.releases if loaded else self.farmers.nik_release_pending(nik_hash)
+
+    def _register(self, entry: OutboxEntry, farmer: FarmerRecord, loaded: Loaded | None) -> Outcome:
         if farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number:
             return Outcome("ALREADY_CONFIRMED")  # e.g. BPJS's callback came first
         nik_hash = entry.payload.get(NIK_HASH)
-        if isinstance(nik_hash, str) and self.farmers.nik_release_pending(nik_hash):
+        if isinstance(nik_hash, str) and self._releasing(nik_hash, loaded):
             raise WaitForNikRelease("a correction freeing this NIK has not reached BPJS yet")
         try:
             registration = self.bpjs.register_participant(entry.op_id, participant_payload(farmer))

@@ -15,12 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from sutasoma.domain.changes import ChangeSet, Created, Deleted
 from sutasoma.domain.farmer import NikClaim, NikRelease
+from sutasoma.domain.outbox import OpType
 
 if TYPE_CHECKING:
     from sutasoma.domain.outbox import OutboxEntry
 
 RELEASE = "nik_release"  # the correction's outbox payload: the NikRelease it deletes when delivered
 NIK_HASH = "nik_hash"  # the registration's outbox payload: the keyed hash of its NIK, never the NIK
+
+
+def registration_nik_hash(body: dict[str, Any]) -> list[str]:
+    """The NIK hash a registration's queue message carries (its release is read with the batch)."""
+    payload = body.get("payload")
+    if body.get("op_type") != OpType.PARTICIPANT_REGISTRATION.value or not isinstance(payload, dict):
+        return []
+    nik_hash = payload.get(NIK_HASH)
+    return [nik_hash] if isinstance(nik_hash, str) else []
 
 
 class WaitForNikRelease(Exception):

@@ -20,14 +20,17 @@ class OutboxRepository:
         return OutboxEntry.model_validate(without_keys(item)) if item else None
 
     def with_farmers(
-        self, operations: Sequence[tuple[str, str]]
-    ) -> dict[str, tuple[OutboxEntry | None, FarmerRecord | None]]:
-        """op id -> (its entry, its farmer) for (farmer id, op id) pairs: one consistent
-        BatchGetItem for a whole batch of the BPJS consumer, instead of two reads a message."""
+        self, operations: Sequence[tuple[str, str]], nik_hashes: Sequence[str] = ()
+    ) -> tuple[dict[str, tuple[OutboxEntry | None, FarmerRecord | None]], set[str]]:
+        """op id -> (its entry, its farmer) for (farmer id, op id) pairs, and which of `nik_hashes`
+        a correction is still releasing: one consistent BatchGetItem for a whole batch of the
+        BPJS consumer, instead of two or three reads a message."""
         farmer_ids = sorted({farmer_id for farmer_id, _ in operations})
         wanted = [keys.outbox(f, o) for f, o in operations] + [keys.farmer(f) for f in farmer_ids]
+        wanted += [keys.nik_release(h) for h in sorted(set(nik_hashes))]
         entries: dict[str, OutboxEntry] = {}
         farmers: dict[str, FarmerRecord] = {}
+        releasing: set[str] = set()
         for item in self.table.get_many(wanted, consistent=True):
             if item.get("type") == keys.OUTBOX.type:
                 entry = OutboxEntry.model_validate(without_keys(item))
@@ -35,7 +38,10 @@ class OutboxRepository:
             elif item.get("type") == keys.FARMER.type:
                 farmer = FarmerRecord.model_validate(without_keys(item))
                 farmers[farmer.farmer_id] = farmer
-        return {op_id: (entries.get(op_id), farmers.get(farmer_id)) for farmer_id, op_id in operations}
+            elif item.get("type") == keys.NIK_RELEASE.type:
+                releasing.add(str(item["nik_hash"]))
+        loaded = {op_id: (entries.get(op_id), farmers.get(farmer_id)) for farmer_id, op_id in operations}
+        return loaded, releasing
 
     def pending(self, created_up_to: str, limit: int = 100) -> list[OutboxEntry]:
         """Entries written at or before `created_up_to` and not yet handed over, oldest first."""
