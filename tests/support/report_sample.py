@@ -212,7 +212,8 @@ def run(period: str) -> Samples:
     meeting = world.evaluate("jadwal", datetime(year, month, 5, 8, tzinfo=WITA), None)
     revised = world.evaluate(ADMIN, datetime(year, month, 8, 10, tzinfo=WITA), meeting)
     world.until(world.end)
-    provisional = world.desk.compute(after, world.end).model_copy(update={"generated_by": ADMIN})
+    computed = world.desk.compute(after, world.end).model_copy(update={"generated_by": ADMIN})
+    provisional = as_revision(computed, None)  # the month's first preview: version 1
     return Samples(meeting, revised, provisional)
 
 

@@ -86,7 +86,7 @@ def test_a_provisional_csv_says_sementara_and_ranks_nothing() -> None:
     preview = provisional_sample()
     data = render_csv(preview)
     rows = read_csv(data)
-    assert {r["status"] for r in rows} == {"SEMENTARA"} and {r["version"] for r in rows} == {"0"}
+    assert {r["status"] for r in rows} == {"SEMENTARA"} and {r["version"] for r in rows} == {"1"}
     assert {r["rank"] for r in rows} == {""}
     for line, row in zip(rows, [*preview.rows, preview.totals], strict=True):
         _check_figures(line, row)

@@ -13,6 +13,7 @@ from local.seed.users import DEMO_NAMES
 from sutasoma.domain.places import kecamatan_codes
 from sutasoma.reports.figures import RANKING_FORMULA
 from sutasoma.reports.models import KecamatanRow, Report
+from sutasoma.reports.render.changes import field_label
 from sutasoma.reports.revisions import changes_since
 from tests.support.report_sample import (
     ADMIN,
@@ -85,7 +86,7 @@ def test_version_two_says_what_the_late_payments_changed(samples: Samples) -> No
 
 def test_the_provisional_preview_has_no_rank(samples: Samples) -> None:
     report = samples.provisional
-    assert (report.period, report.provisional, report.version, report.best_bpp) == ("2026-12", True, 0, None)
+    assert (report.period, report.provisional, report.version, report.best_bpp) == ("2026-12", True, 1, None)
     assert all(r.rank is None for r in report.rows)
     assert report.totals.due > 0, "on the 10th the month's own contribution is not yet overdue"
 
@@ -115,3 +116,26 @@ def test_copies_are_the_callers_own() -> None:
 def test_the_simulation_is_deterministic(samples: Samples) -> None:
     again = run("2026-11")
     assert again == samples
+
+
+def test_a_revision_names_every_figure_that_moved_claims_by_type_too() -> None:
+    """CONTRACT: `changes` is what differs from the version before, per BPP: a claim filed or
+    paid, a refund's amount, the members not yet due — each under its own name."""
+    meeting = sample_report()
+    row = meeting.rows[0]
+    moved = row.model_copy(
+        update={
+            "claims_submitted": row.claims_submitted.model_copy(update={"JKK": row.claims_submitted.JKK + 1}),
+            "claims_amount": row.claims_amount.model_copy(update={"JKM": row.claims_amount.JKM + 42_000_000}),
+            "refunds_settled_amount": row.refunds_settled_amount + 50_400,
+            "due": row.due + 2,
+        }
+    )
+    later = meeting.model_copy(update={"rows": [moved, *meeting.rows[1:]]})
+    [bpp] = changes_since(meeting, later)
+    assert bpp.kecamatan_code == row.kecamatan_code
+    assert {(c.field, c.after - c.before) for c in bpp.fields} == {  # type: ignore[operator]
+        ("claims_submitted.JKK", 1), ("claims_amount.JKM", 42_000_000), ("refunds_settled_amount", 50_400), ("due", 2),
+    }  # fmt: skip
+    assert [field_label(c.field) for c in bpp.fields][-1] == "Nilai pengembalian selesai"
+    assert "Klaim JKM dibayar BPJS (Rp)" in [field_label(c.field) for c in bpp.fields]

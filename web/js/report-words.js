@@ -120,6 +120,13 @@ export const FIELD_LABELS = {
   contributions_collected: "Iuran terkumpul",
   payments: "Pembayaran",
   collection_rate: "Kolektibilitas",
+  due: "Belum jatuh tempo",
+  "claims_submitted.JKK": "Klaim JKK diajukan",
+  "claims_submitted.JKM": "Klaim JKM diajukan",
+  "claims_amount.JKK": "Klaim JKK dibayar BPJS (Rp)",
+  "claims_amount.JKM": "Klaim JKM dibayar BPJS (Rp)",
+  "claims_paid.JKK": "Klaim JKK dibayar",
+  "claims_paid.JKM": "Klaim JKM dibayar",
   claims_in_progress: "Klaim diproses",
   refunds_open: "Pengembalian belum diserahkan",
   refunds_open_amount: "Nilai pengembalian belum diserahkan",
@@ -128,7 +135,10 @@ export const FIELD_LABELS = {
   rank: "Peringkat",
 };
 
-const MONEY = new Set(["contributions_due", "contributions_collected", "refunds_open_amount", "refunds_settled_amount"]);
+const MONEY = new Set([
+  "contributions_due", "contributions_collected", "refunds_open_amount", "refunds_settled_amount",
+  "claims_amount.JKK", "claims_amount.JKM",
+]);
 
 /** One value of a changed field as people read it. */
 export function fieldValue(name, value) {

@@ -6,17 +6,27 @@ from __future__ import annotations
 from sutasoma.reports.models import BppChanges, FieldChange, KecamatanRow, Report
 
 COMPARED = (
-    "registered", "new_registrations", "active", "arrears", "lapsed", "not_started", "not_paying", "ended",
-    "contributions_due", "contributions_collected", "payments", "collection_rate", "claims_in_progress",
-    "refunds_open", "refunds_open_amount", "refunds_settled", "rank",
+    "registered", "new_registrations", "active", "due", "arrears", "lapsed", "not_started", "not_paying",
+    "ended", "contributions_due", "contributions_collected", "payments", "collection_rate",
+    "claims_submitted.JKK", "claims_submitted.JKM", "claims_amount.JKK", "claims_amount.JKM",
+    "claims_paid.JKK", "claims_paid.JKM", "claims_in_progress",
+    "refunds_open", "refunds_open_amount", "refunds_settled", "refunds_settled_amount", "rank",
 )  # fmt: skip
 
 
+def figure(row: KecamatanRow, name: str) -> float | int | None:
+    """A row's figure by its compared name: `claims_amount.JKM` is the JKM part of a by-type one."""
+    field, _, claim_type = name.partition(".")
+    value = getattr(row, field)
+    return getattr(value, claim_type) if claim_type else value  # type: ignore[no-any-return]
+
+
 def row_changes(before: KecamatanRow, after: KecamatanRow) -> list[FieldChange]:
+    """Every compared figure of a BPP's row that differs."""
     return [
-        FieldChange(field=name, before=getattr(before, name), after=getattr(after, name))
+        FieldChange(field=name, before=figure(before, name), after=figure(after, name))
         for name in COMPARED
-        if getattr(before, name) != getattr(after, name)
+        if figure(before, name) != figure(after, name)
     ]
 
 
