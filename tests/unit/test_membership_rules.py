@@ -37,7 +37,7 @@ from sutasoma.domain.errors import (
     QuoteStale,
     ValidationFailed,
 )
-from sutasoma.domain.farmer import FarmerRecord, NikClaim, NikRelease, check_date_of_death
+from sutasoma.domain.farmer import FarmerRecord, NikClaim, NikRelease, check_date_of_death, member_since
 from sutasoma.domain.identity import Caller, Role
 from sutasoma.domain.nik import nik_lookup_hash
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -260,6 +260,20 @@ def test_a_payment_on_the_day_of_an_offline_registration_passes() -> None:
     assert before.value.errors[0].field == "paid_at"
     # 4 November 16:30 UTC is 5 November 00:30 WITA: the same business day.
     check_paid_at(datetime(2026, 11, 4, 16, 30, tzinfo=UTC), now, registered)
+
+
+def test_a_reactivated_member_pays_nothing_dated_before_the_reactivation() -> None:
+    """DOMAIN: a lapsed farmer must be registered again before paying: a receipt dated before the
+    reactivation paid for no membership."""
+    farmer = farmer_record(
+        registered_at="2025-01-09T16:00:00Z", reactivated_at="2026-12-07T02:00:00Z", paid_through=None
+    )
+    assert member_since(farmer) == date(2026, 12, 7)
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=WITA)
+    with pytest.raises(PaidAtInvalid) as before:
+        check_paid_at(datetime(2026, 11, 30, 20, 0, tzinfo=WITA), now, member_since(farmer), reactivated=True)
+    assert "diaktifkan kembali (2026-12-07)" in before.value.detail
+    check_paid_at(datetime(2026, 12, 7, 9, 0, tzinfo=WITA), now, member_since(farmer), reactivated=True)
 
 
 def test_a_stale_first_period_is_refused_with_the_fresh_quote() -> None:

@@ -56,6 +56,16 @@ def test_refusals(paid_through: str | None, months: int, refusal: PlanRefusal | 
     assert plan_payment(paid_through, months, NOV_29).refusal is refusal
 
 
+def test_a_year_ahead_counts_from_today_not_from_a_back_dated_receipt() -> None:
+    """CONTRACT: paid-through may not pass "the current month + 11: at most a year of cover from
+    now" — a receipt of 29 November recorded on 7 December may pay up to November 2027."""
+    december_7 = date(2026, 12, 7)
+    plan = plan_payment("2027-01", 10, NOV_29, december_7)
+    assert (plan.refusal, plan.last, plan.latest_allowed) == (None, "2027-11", "2027-11")
+    assert plan_payment("2027-01", 11, NOV_29, december_7).refusal is PlanRefusal.TOO_FAR_AHEAD
+    assert plan_payment("2027-01", 10, NOV_29).refusal is PlanRefusal.TOO_FAR_AHEAD  # counted on 29 Nov
+
+
 @pytest.mark.parametrize(
     ("paid_through", "on", "state"),
     [

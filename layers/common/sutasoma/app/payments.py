@@ -31,7 +31,7 @@ from sutasoma.domain.errors import (
     QuoteStale,
     ValidationFailed,
 )
-from sutasoma.domain.farmer import FarmerRecord, registered_on
+from sutasoma.domain.farmer import FarmerRecord, member_since
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.money import format_rupiah
 from sutasoma.domain.outbox import OpType, OutboxEntry
@@ -91,8 +91,8 @@ def check_payment(farmer: FarmerRecord, request: PaymentRequest, now: datetime) 
     """The quote this payment must match; every refusal comes before a receipt number is taken."""
     may_pay(farmer)
     paid_at = request.paid_at or now
-    check_paid_at(paid_at, now, registered_on(farmer))
-    quote = quote_for(farmer.paid_through, request.months, farmer.monthly_income, paid_at)
+    check_paid_at(paid_at, now, member_since(farmer), reactivated=farmer.reactivated_at is not None)
+    quote = quote_for(farmer.paid_through, request.months, farmer.monthly_income, paid_at, now)
     if request.first_period != quote.first_period:
         raise QuoteStale(
             f"Iuran bulan {request.first_period} sudah tidak ditagih: bulan pertama yang belum dibayar kini "

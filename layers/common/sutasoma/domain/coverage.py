@@ -110,15 +110,16 @@ def first_unpaid(paid_through: str | None, on: date) -> str:
     return period_of(on) if paid_through is None else add_months(paid_through, 1)
 
 
-def plan_payment(paid_through: str | None, months: int, on: date) -> PaymentPlan:
-    """Arrears first (oldest month first), then the months that follow.
+def plan_payment(paid_through: str | None, months: int, on: date, today: date | None = None) -> PaymentPlan:
+    """Arrears first (oldest month first), then the months that follow, for a payment made `on`.
 
     A farmer who never paid starts with the month of the payment; a lapsed one must be
-    reactivated first; paid-through may not pass the current month + 11.
+    reactivated first; paid-through may not pass the current month (of `today`, by default
+    `on`) + 11.
     """
     if not 1 <= months <= MAX_MONTHS_PER_PAYMENT:
         raise ValueError("months must be 1-12")
-    current = period_of(on)
+    current = period_of(today or on)
     start = first_unpaid(paid_through, on)
     periods = tuple(add_months(start, i) for i in range(months))
     latest = add_months(current, MAX_MONTHS_AHEAD)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sutasoma.domain.clock import WITA
+from sutasoma.domain.clock import WITA, day_wita_of
 from sutasoma.domain.coverage import Coverage, coverage_on
 from sutasoma.domain.errors import FarmerDeceased, FieldError, IncidentDateInvalid
 from sutasoma.domain.records import Record, Versioned
@@ -186,6 +186,12 @@ def stamp_period(stamp: str) -> str:
 def registered_on(farmer: FarmerRecord) -> date:
     """The business date (WITA) of the registration."""
     return datetime.fromisoformat(farmer.registered_at.replace("Z", "+00:00")).astimezone(WITA).date()
+
+
+def member_since(farmer: FarmerRecord) -> date:
+    """The business date (WITA) the current membership began: the registration, or the
+    reactivation of a lapsed member (money collected before it paid for no membership)."""
+    return day_wita_of(farmer.reactivated_at) if farmer.reactivated_at else registered_on(farmer)
 
 
 def check_date_of_death(farmer: FarmerRecord, date_of_death: date, today: date) -> None:

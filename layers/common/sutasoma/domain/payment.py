@@ -74,11 +74,13 @@ class Quote:
         return self.periods[0]
 
 
-def quote_for(paid_through: str | None, months: int, income: int, at: datetime) -> Quote:
+def quote_for(
+    paid_through: str | None, months: int, income: int, at: datetime, now: datetime | None = None
+) -> Quote:
     """What a payment of `months` made `at` covers (on that WITA date): arrears first, then
-    the months that follow, each at its month's tariff; a lapsed member or a payment past a
-    year ahead refused."""
-    plan = plan_payment(paid_through, months, at.astimezone(WITA).date())
+    the months that follow, each at its month's tariff; a lapsed member, or a payment past a
+    year ahead of `now` (CONTRACT: "the current month + 11"), refused."""
+    plan = plan_payment(paid_through, months, at.astimezone(WITA).date(), (now or at).astimezone(WITA).date())
     if plan.refusal is PlanRefusal.LAPSED:
         raise FarmerLapsed(
             "Kepesertaan petani sudah berakhir (lebih dari 3 bulan tidak membayar); aktifkan kembali dulu."
@@ -106,14 +108,18 @@ def paid_month(payment: PaymentRecord) -> str:
     return period_of(day_wita_of(payment.paid_at))
 
 
-def check_paid_at(paid_at: datetime, now: datetime, registered_on: date) -> None:
+def check_paid_at(
+    paid_at: datetime, now: datetime, registered_on: date, *, reactivated: bool = False
+) -> None:
     """Not in the future (a few minutes of phone clock aside), not before the day the farmer
-    was registered (WITA: an agent offline records both on the same visit), not too old. Only
-    compared, never converted: year 9999 or year 1 moved to WITA would not fit a datetime."""
+    was registered, or reactivated (WITA: an agent offline records both on the same visit), not
+    too old. Only compared, never converted: year 9999 or year 1 moved to WITA would not fit a
+    datetime."""
     if paid_at < datetime.combine(registered_on, time.min, tzinfo=WITA):
+        event = "diaktifkan kembali" if reactivated else "didaftarkan"
         raise PaidAtInvalid(
-            f"Waktu pembayaran tidak boleh sebelum petani didaftarkan ({registered_on.isoformat()}).",
-            [FieldError("paid_at", "Sebelum tanggal pendaftaran.")],
+            f"Waktu pembayaran tidak boleh sebelum petani {event} ({registered_on.isoformat()}).",
+            [FieldError("paid_at", f"Sebelum tanggal petani {event}.")],
         )
     if paid_at > now + PAID_AT_CLOCK_SKEW:
         raise PaidAtInvalid(
