@@ -29,7 +29,7 @@ from sutasoma.runtime.settings import SettingsSource
 from sutasoma.runtime.settings.http import ClaimSettings
 
 SETTINGS = SettingsSource(ClaimSettings)  # validated now: a missing variable fails the cold start
-app = build_resolver()
+app = build_resolver(scope=lambda: wiring.resource_scope(SETTINGS.get()))
 
 ClaimId = Annotated[str, Path(description="ULID of the claim")]
 

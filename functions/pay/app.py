@@ -22,7 +22,7 @@ from sutasoma.runtime.settings import SettingsSource
 from sutasoma.runtime.settings.http import PaySettings
 
 SETTINGS = SettingsSource(PaySettings)  # validated now: a missing variable fails the cold start
-app = build_resolver()
+app = build_resolver(scope=lambda: wiring.resource_scope(SETTINGS.get()))
 
 FarmerId = Annotated[str, Path(description="ULID of the farmer")]
 

@@ -50,7 +50,7 @@ from sutasoma.runtime.settings import SettingsSource
 from sutasoma.runtime.settings.http import RegisterSettings
 
 SETTINGS = SettingsSource(RegisterSettings)  # validated now: a missing variable fails the cold start
-app = build_resolver()
+app = build_resolver(scope=lambda: wiring.resource_scope(SETTINGS.get()))
 
 OPENAPI_FILE = FilePath(__file__).with_name("openapi.json")
 

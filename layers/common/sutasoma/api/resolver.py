@@ -53,7 +53,13 @@ def problem(
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body, ensure_ascii=False))
 
 
-def build_resolver() -> APIGatewayHttpResolver:
+# Raises 403/404 when the caller may not act on the resources a path names (app/scope.py).
+ScopeCheck = Callable[[Caller, dict[str, str]], None]
+
+
+def build_resolver(scope: Callable[[], ScopeCheck] | None = None) -> APIGatewayHttpResolver:
+    """The resolver of an HTTP function; `scope` (built on first use) is asked before an invalid
+    request is answered 422, so a caller who may not act on the resource hears 403 or 404."""
     app = APIGatewayHttpResolver(enable_validation=True)
 
     @app.exception_handler(DomainError)
@@ -62,6 +68,14 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
+        path = app.current_event.path_parameters or {}
+        if scope is not None and path:
+            try:
+                scope()(current_caller(app), dict(path))
+            except DomainError as refused:
+                return problem(
+                    refused.status, refused.code, refused.title, refused.detail, refused.errors, refused.extra
+                )
         errors = validation_errors(error.errors())
         malformed = any(e.get("type") == "json_invalid" for e in error.errors())
         detail = "Isi permintaan bukan JSON yang sah." if malformed else "Periksa kembali data yang dikirim."

@@ -17,6 +17,8 @@ from sutasoma.adapters import aws as _aws  # noqa: F401 - boto3 at init, as the 
 from sutasoma.runtime.settings import SettingsSource
 
 if TYPE_CHECKING:  # the settings classes are annotations here: each function defines its own only
+    from collections.abc import Callable
+
     from sutasoma.adapters.dynamo.table import Table
     from sutasoma.adapters.idempotency import IdempotentRunner
     from sutasoma.adapters.pacer import SlotPacer
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # the settings classes are annotations here: each function de
     from sutasoma.app.staff_mfa import StaffMfa
     from sutasoma.app.uploads import UploadChecker
     from sutasoma.app.worklist import WorklistDesk
+    from sutasoma.domain.identity import Caller
     from sutasoma.runtime.settings import ApiSettings, Settings
     from sutasoma.runtime.settings.bpjs import BpjsSyncSettings, CallbackSettings, RedriveSettings
     from sutasoma.runtime.settings.http import ClaimSettings, PaySettings, RegisterSettings
@@ -53,6 +56,7 @@ if TYPE_CHECKING:  # the settings classes are annotations here: each function de
 
 @cache
 def table(name: str) -> Table:
+
     from sutasoma.adapters.dynamo.table import Table
 
     return Table(name)
@@ -176,6 +180,15 @@ def worklist(settings: Settings) -> WorklistDesk:
 
     store = storage(settings)
     return WorklistDesk(store.farmers, store.claims, store.refunds)
+
+
+@cache
+def resource_scope(settings: Settings) -> Callable[[Caller, dict[str, str]], None]:
+    """Who may act on a path's farmer, claim or refund: asked before an invalid request's 422."""
+    from sutasoma.app.scope import ResourceScope
+
+    store = storage(settings)
+    return ResourceScope(store.farmers, store.claims, store.refunds).check
 
 
 @cache
