@@ -11,13 +11,14 @@ from sutasoma.domain.claim_rules import (
     check_eligibility,
     covered_periods,
     income_at_incident,
+    membership_months,
     report_warnings,
 )
 from sutasoma.domain.clock import WITA
 from sutasoma.domain.documents import DocType, required_documents
 from sutasoma.domain.errors import IncidentDateInvalid, NotCovered
 from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage
-from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.payment import BpjsPostingStatus, PaymentRecord
 from tests.support.records import farmer_record, payment_record
 
 TODAY = date(2026, 11, 29)
@@ -251,6 +252,29 @@ def test_not_covered_says_when_the_months_payment_was_recorded() -> None:
         unpaid.value.errors[0].message
         == "Iuran bulan 2026-11 belum dibayar pada atau sebelum tanggal kejadian."
     )
+
+
+def test_a_month_bpjs_refused_covers_nothing_and_counts_for_nothing() -> None:
+    """DOMAIN: a contribution BPJS refused for good is money to give back: its month does not
+    cover an incident, nor count among the membership months or for the income."""
+    posted = payment_record(["2026-11"], "2026-11-05T02:00:00Z", income=2_000_000)
+    refused = payment_record(["2026-12"], "2026-12-02T02:00:00Z", income=3_000_000).model_copy(
+        update={"bpjs_status": BpjsPostingStatus.FAILED, "bpjs_failure": "CONTRIBUTION_REFUSED"}
+    )
+    incident = date(2026, 12, 7)
+    assert covered_periods([posted, refused], incident) == {"2026-11"}
+    assert membership_months([posted, refused], incident) == 1
+    assert income_at_incident([posted, refused], incident) is None
+    with pytest.raises(NotCovered) as caught:
+        check_eligibility(CONFIRMED, [posted, refused], incident, incident, deadline_years=5)
+    assert caught.value.errors[0].message == (
+        f"Iuran bulan 2026-12 (kuitansi {refused.receipt_number}) ditolak BPJS dan dikembalikan: bulan itu tidak "
+        "terlindungi."
+    )
+    waiting = refused.model_copy(update={"bpjs_status": BpjsPostingStatus.QUEUED, "bpjs_failure": None})
+    check_eligibility(
+        CONFIRMED, [posted, waiting], incident, incident, deadline_years=5
+    )  # not answered yet: covers
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from sutasoma.domain.benefits import ClaimType
 from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
 from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage
-from sutasoma.domain.payment import PaymentRecord
+from sutasoma.domain.payment import BpjsPostingStatus, PaymentRecord
 from sutasoma.domain.periods import add_months, months_between
 from sutasoma.domain.registration import RegistrationStatus
 
@@ -23,10 +23,16 @@ def recorded_on(payment: PaymentRecord) -> date:
     return day_wita_of(payment.recorded_at)
 
 
+def standing(payments: Iterable[PaymentRecord]) -> list[PaymentRecord]:
+    """The payments that pay for their months: not one BPJS refused for good (its money goes
+    back in a refund case, DOMAIN "Refund cases"; a posting not yet answered still counts)."""
+    return [p for p in payments if p.bpjs_status is not BpjsPostingStatus.FAILED]
+
+
 def covered_periods(payments: Iterable[PaymentRecord], incident: date) -> set[str]:
     """Months paid by payments recorded on or before the incident date (WITA): paying after
-    the fact does not cover an incident (policy)."""
-    return {period for p in payments if recorded_on(p) <= incident for period in p.periods}
+    the fact does not cover an incident (policy), nor a payment BPJS refused."""
+    return {period for p in standing(payments) if recorded_on(p) <= incident for period in p.periods}
 
 
 def imported_months(farmer: FarmerRecord, incident: date | None = None) -> set[str]:
@@ -88,7 +94,15 @@ def check_eligibility(
 def uncovered_month(month: str, payments: list[PaymentRecord], farmer: FarmerRecord, incident: date) -> str:
     """Why the incident's month does not cover it, saying when its payment was recorded if there
     is one (DOMAIN: an agent must see why a back-dated receipt did not cover the incident)."""
-    late = sorted((recorded_on(p), p.receipt_number) for p in payments if month in p.periods)
+    refused = sorted(
+        p.receipt_number for p in payments if month in p.periods and p.bpjs_status is BpjsPostingStatus.FAILED
+    )
+    late = sorted((recorded_on(p), p.receipt_number) for p in standing(payments) if month in p.periods)
+    if refused and not late:
+        return (
+            f"Iuran bulan {month} (kuitansi {refused[0]}) ditolak BPJS dan dikembalikan: bulan itu tidak "
+            "terlindungi."
+        )
     if late:
         recorded, receipt = late[0]
         return (
@@ -120,7 +134,7 @@ def membership_months(payments: Iterable[PaymentRecord], incident: date, importe
     scholarship's 36), never the months paid ahead after it; `imported`: months an import
     recorded as paid (imported_months)."""
     month = period_of(incident)
-    paid = {period for p in payments for period in p.periods} | set(imported)
+    paid = {period for p in standing(payments) for period in p.periods} | set(imported)
     return len({period for period in paid if period <= month})
 
 
@@ -130,7 +144,9 @@ def income_at_incident(
     """The reported income on which the incident's month was paid: by the latest payment of it,
     or the latest import that recorded it paid (at the income of its row)."""
     month = period_of(incident)
-    paid = [(p.recorded_at, line.income) for p in payments for line in p.lines if line.period == month]
+    paid = [
+        (p.recorded_at, line.income) for p in standing(payments) for line in p.lines if line.period == month
+    ]
     paid += [(c.recorded_at, c.income) for c in imported if c.income is not None and c.covers(month)]
     return max(paid)[1] if paid else None
 
