@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 
 from sutasoma.api.request_limits import MAX_BODY_BYTES, MAX_DEPTH
+from sutasoma.domain.changes import ChangeSet, Created
 from sutasoma.domain.ids import new_id
+from sutasoma.domain.refund import RefundReason, RefundRecord
 from tests.support.events import claims_for, http_event
 from tests.support.farmers import farmer_body, make_nik
+from tests.support.records import farmer_record
 from tests.support.stack import FunctionInvoker, MotoStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,6 +207,21 @@ REFUSED = {
 FARMER_ID = new_id()
 CLAIM_ID = new_id()
 REFUND_ID = new_id()
+# A farmer and a refund case that exist: a body is judged only for a resource the caller may act
+# on (an unknown one is 404 first, app/scope.py).
+KNOWN_FARMER_ID = new_id()
+KNOWN_REFUND_ID = new_id()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def known_resources(moto_stack: MotoStack) -> None:
+    farmer = farmer_record(farmer_id=KNOWN_FARMER_ID)
+    refund = RefundRecord(
+        refund_id=KNOWN_REFUND_ID, farmer_id=KNOWN_FARMER_ID, kecamatan_code=farmer.kecamatan_code, amount=16_800,
+        periods=("2026-02",), payment_ids=(new_id(),), reason=RefundReason.PAID_AFTER_DEATH,
+        created_at="2026-01-20T02:00:00Z",
+    )  # fmt: skip
+    moto_stack.storage().unit.commit(ChangeSet(writes=(Created(farmer), Created(refund))))
 
 
 def _farmer(**changes: Any) -> dict[str, Any]:
@@ -233,17 +251,17 @@ TEXT_FIELDS = [
     ("RegisterFunction", "POST", "/farmers", {}, lambda: _farmer(heirs=[{"full_name": "Ani", "relationship": "child"}]), p)
     for p in (("full_name",), ("address",), ("commodity",), ("heirs", 0, "full_name"))
 ] + [
-    ("RegisterFunction", "PATCH", "/farmers/{farmer_id}", {"farmer_id": FARMER_ID},
+    ("RegisterFunction", "PATCH", "/farmers/{farmer_id}", {"farmer_id": KNOWN_FARMER_ID},
      lambda: {"address": "Dusun Satu", "commodity": "padi", "heirs": [{"full_name": "Ani", "relationship": "child"}]}, p)
     for p in (("address",), ("commodity",), ("heirs", 0, "full_name"))
 ] + [
-    ("RegisterFunction", "POST", "/farmers/{farmer_id}/death", {"farmer_id": FARMER_ID},
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/death", {"farmer_id": KNOWN_FARMER_ID},
      lambda: {"date_of_death": "2026-01-05", "note": "Laporan keluarga"}, ("note",)),
-    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": FARMER_ID},
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": KNOWN_FARMER_ID},
      lambda: {"full_name": "Andi", "reason": "Salah baca KTP"}, ("full_name",)),
-    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": FARMER_ID},
+    ("RegisterFunction", "POST", "/farmers/{farmer_id}/corrections", {"farmer_id": KNOWN_FARMER_ID},
      lambda: {"full_name": "Andi", "reason": "Salah baca KTP"}, ("reason",)),
-    ("PayFunction", "POST", "/refunds/{refund_id}/settle", {"refund_id": REFUND_ID},
+    ("PayFunction", "POST", "/refunds/{refund_id}/settle", {"refund_id": KNOWN_REFUND_ID},
      lambda: {"returned_to": "Ahli waris"}, ("returned_to",)),
     ("ImportsFunction", "POST", "/imports", {}, lambda: {"kind": "members", "filename": "anggota.csv"},
      ("filename",)),  # an admin reads it in the import's status
