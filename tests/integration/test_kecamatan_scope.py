@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.events import claims_for, http_event
 from tests.support.road import Road
+from tests.support.stack import FunctionInvoker
 
 LALABATA_AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
 MARIORIWAWO_AGENT = claims_for("agent", "73.12.01", username="agen.marioriwawo")
@@ -59,3 +60,30 @@ def test_another_kecamatan_hears_403_and_an_unknown_farmer_404_before_the_body(
     assert (judged.status, judged.body["code"]) == (422, "VALIDATION_ERROR"), judged.body
     assert judged.body["errors"]
     assert road.farmer(farmer["farmer_id"]) == before  # nothing written by any of them
+
+
+def test_query_parameters_given_empty_are_no_filter(road: Road) -> None:
+    """CONTRACT writes its lists as `GET /farmers?kecamatan_code=&village_code=&…&limit=&cursor=`:
+    a parameter given empty is not given (no filter, the default limit), never a 422 or 404."""
+    farmer = road.new_farmer(7311)
+    empty = {name: "" for name in
+             ("kecamatan_code", "village_code", "registration_status", "coverage_state", "q", "limit", "cursor")}  # fmt: skip
+    listed = road.register(http_event("GET", "/farmers", query=empty, claims=LALABATA_AGENT))
+    assert listed.status == 200, listed.body
+    assert farmer["farmer_id"] in {f["farmer_id"] for f in listed.body["items"]}
+    claims = FunctionInvoker(road.stack, "ClaimFunction")(
+        http_event(
+            "GET",
+            "/claims",
+            query={"status": "", "farmer_id": "", "kecamatan_code": ""},
+            claims=LALABATA_AGENT,
+        )
+    )
+    assert claims.status == 200, claims.body
+    refunds = road.pay(
+        http_event("GET", "/refunds", query={"status": "", "kecamatan_code": ""}, claims=LALABATA_AGENT)
+    )
+    assert refunds.status == 200, refunds.body
+    # A value given is still judged.
+    bad = road.register(http_event("GET", "/farmers", query={"limit": "0"}, claims=LALABATA_AGENT))
+    assert (bad.status, bad.body["code"]) == (422, "VALIDATION_ERROR")

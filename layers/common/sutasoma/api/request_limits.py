@@ -124,6 +124,16 @@ def request_refusal(event: Mapping[str, Any]) -> DomainError | None:
     return past_bounds
 
 
+def without_empty_query_values(event: dict[str, Any]) -> dict[str, Any]:
+    """The event without query parameters given empty (`?kecamatan_code=&limit=`, as CONTRACT
+    writes its list routes): an empty filter is no filter and an empty `limit` the default."""
+    query = event.get("queryStringParameters") or {}
+    kept = {name: value for name, value in query.items() if value != ""}
+    if len(kept) == len(query):
+        return event
+    return {**event, "queryStringParameters": kept or None}
+
+
 def with_plain_json_type(event: dict[str, Any]) -> dict[str, Any]:
     """The event with its JSON Content-Type spelled `application/json`: media types are
     case-insensitive (RFC 9110), Powertools' check of it is not (`Application/JSON` was a 500)."""

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sutasoma.api.http import APIGatewayHttpResolver, NotFoundError, RequestValidationError, Response
 from sutasoma.api.identity import caller_from_claims
-from sutasoma.api.request_limits import request_refusal, with_plain_json_type
+from sutasoma.api.request_limits import request_refusal, with_plain_json_type, without_empty_query_values
 from sutasoma.api.roles import route_refusal
 from sutasoma.domain.errors import DomainError, FieldError
 from sutasoma.domain.identity import Caller
@@ -189,7 +189,7 @@ def lambda_entry(
             )
         if on_invoke is not None:
             on_invoke(context)
-        return app.resolve(with_plain_json_type(event), context)
+        return app.resolve(with_plain_json_type(without_empty_query_values(event)), context)
 
     entry: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = lambda_handler
     return entry
