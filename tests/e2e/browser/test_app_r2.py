@@ -170,8 +170,11 @@ def test_the_ktp_photo_goes_up_as_a_presigned_post_within_its_limit(
     fill_registration(phone, name=name, nik=new_nik(), photo=camera_photo)
     phone.heading("Terdaftar")
     (farmer,) = farmers_named(agent, name)
-    (ktp,) = ktp_objects(stack, farmer["farmer_id"])
-    assert ktp["ContentType"] == "image/jpeg" and ktp["Size"] <= 1_000_000
+    # One copy, or two when the phone sent the step again after an answer it did not get (a
+    # loaded machine: the outbox retries the upload with a fresh URL; the later copy counts).
+    copies = ktp_objects(stack, farmer["farmer_id"])
+    assert 1 <= len(copies) <= 2, copies
+    assert all(ktp["ContentType"] == "image/jpeg" and ktp["Size"] <= 1_000_000 for ktp in copies)
     # The file counts once the server checked it (S3 -> EventBridge -> DocumentCheckFunction).
     deadline = time.monotonic() + 15
     while not agent.get(f"/farmers/{farmer['farmer_id']}").json()["ktp_uploaded_at"]:
