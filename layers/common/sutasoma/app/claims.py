@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sutasoma.app.claim_lifecycle import claim_keys, claim_opened
-from sutasoma.app.common import Writer, load_farmer, once, retry_on_conflict
+from sutasoma.app.common import Writer, load_claim, load_farmer, once, retry_on_conflict
 from sutasoma.app.membership import death_recorded
 from sutasoma.app.paging import Page, across_kecamatan
 from sutasoma.app.queries import ClaimQuery
@@ -39,7 +39,7 @@ from sutasoma.domain.claim_rules import (
 from sutasoma.domain.clock import iso_utc, now_utc, period_of, today_wita
 from sutasoma.domain.counters import CounterIncrement
 from sutasoma.domain.documents import required_documents
-from sutasoma.domain.errors import DeathAlreadyClaimed, DuplicateClaim, FieldError, NotFound, ValidationFailed
+from sutasoma.domain.errors import DeathAlreadyClaimed, DuplicateClaim, FieldError, ValidationFailed
 from sutasoma.domain.ids import is_id, new_id
 from sutasoma.domain.records import Record
 from sutasoma.runtime.observability import logger, metrics
@@ -252,11 +252,7 @@ class ClaimDesk:
 
     # ------------------------------------------------------------------ read
     def load(self, caller: Caller, claim_id: str) -> ClaimRecord:
-        claim = self.claims.get(claim_id) if is_id(claim_id) else None
-        if claim is None:
-            raise NotFound("Klaim tidak ditemukan.")
-        caller.require_kecamatan(claim.kecamatan_code)
-        return claim
+        return load_claim(self.claims, caller, claim_id)
 
     def get(self, caller: Caller, claim_id: str) -> ClaimView:
         claim = self.load(caller, claim_id)

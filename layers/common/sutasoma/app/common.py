@@ -13,9 +13,11 @@ from sutasoma.domain.records import Record
 
 if TYPE_CHECKING:
     from sutasoma.app.outbox import Dispatcher
-    from sutasoma.app.ports import Farmers, Idempotency, UnitOfWork
+    from sutasoma.app.ports import Claims, Farmers, Idempotency, Refunds, UnitOfWork
+    from sutasoma.domain.claim import ClaimRecord
     from sutasoma.domain.farmer import FarmerRecord
     from sutasoma.domain.identity import Caller
+    from sutasoma.domain.refund import RefundRecord
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -63,6 +65,24 @@ def load_farmer(farmers: Farmers, caller: Caller, farmer_id: str) -> FarmerRecor
         raise NotFound("Petani tidak ditemukan.")
     caller.require_kecamatan(farmer.kecamatan_code)
     return farmer
+
+
+def load_claim(claims: Claims, caller: Caller, claim_id: str) -> ClaimRecord:
+    """The claim, if it exists and the caller may act in its kecamatan (404 / 403)."""
+    claim = claims.get(claim_id) if is_id(claim_id) else None
+    if claim is None:
+        raise NotFound("Klaim tidak ditemukan.")
+    caller.require_kecamatan(claim.kecamatan_code)
+    return claim
+
+
+def load_refund(refunds: Refunds, caller: Caller, refund_id: str) -> RefundRecord:
+    """The refund case, if it exists and the caller may act in its kecamatan (404 / 403)."""
+    refund = refunds.get(refund_id) if is_id(refund_id) else None
+    if refund is None:
+        raise NotFound("Kasus pengembalian iuran tidak ditemukan.")
+    caller.require_kecamatan(refund.kecamatan_code)
+    return refund
 
 
 def once[R: Record](

@@ -6,15 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sutasoma.app.common import Writer, once, retry_on_conflict
+from sutasoma.app.common import Writer, load_refund, once, retry_on_conflict
 from sutasoma.app.membership import refund_settled
 from sutasoma.app.paging import Page, across_kecamatan
 from sutasoma.app.queries import RefundQuery
 from sutasoma.domain.audit import AuditAction, by_caller
 from sutasoma.domain.changes import ChangeSet
 from sutasoma.domain.clock import WITA, iso_utc, now_utc, period_of
-from sutasoma.domain.errors import NotFound
-from sutasoma.domain.ids import is_id
 from sutasoma.domain.records import Record
 from sutasoma.domain.refund import RefundRecord, RefundStatus
 from sutasoma.runtime.observability import logger
@@ -36,11 +34,7 @@ class RefundDesk:
         self.idempotency = idempotency
 
     def _load(self, caller: Caller, refund_id: str) -> RefundRecord:
-        refund = self.refunds.get(refund_id) if is_id(refund_id) else None
-        if refund is None:
-            raise NotFound("Kasus pengembalian iuran tidak ditemukan.")
-        caller.require_kecamatan(refund.kecamatan_code)
-        return refund
+        return load_refund(self.refunds, caller, refund_id)
 
     def search(
         self, scope: Sequence[str], status: RefundStatus | None, limit: int, start: tuple[str, str] | None

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sutasoma.app.common import load_farmer
-from sutasoma.domain.errors import NotFound
-from sutasoma.domain.ids import is_id
+from sutasoma.app.common import load_claim, load_farmer, load_refund
 
 if TYPE_CHECKING:
     from sutasoma.app.ports import Claims, Farmers, Refunds
@@ -31,12 +29,6 @@ class ResourceScope:
         if "farmer_id" in path:
             load_farmer(self.farmers, caller, path["farmer_id"])
         if "claim_id" in path:
-            claim = self.claims.get(path["claim_id"]) if is_id(path["claim_id"]) else None
-            if claim is None:
-                raise NotFound("Klaim tidak ditemukan.")
-            caller.require_kecamatan(claim.kecamatan_code)
+            load_claim(self.claims, caller, path["claim_id"])
         if "refund_id" in path:
-            refund = self.refunds.get(path["refund_id"]) if is_id(path["refund_id"]) else None
-            if refund is None:
-                raise NotFound("Kasus pengembalian iuran tidak ditemukan.")
-            caller.require_kecamatan(refund.kecamatan_code)
+            load_refund(self.refunds, caller, path["refund_id"])

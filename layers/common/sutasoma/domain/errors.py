@@ -95,8 +95,8 @@ class NikAlreadyRegistered(Conflict):
 
 
 class NikReleasePending(Conflict):
-    """The NIK was corrected away from its farmer, and BPJS has not been told yet: it is free
-    once BPJS knows, so that BPJS never sees two participants with one NIK."""
+    """A correction would free a NIK whose earlier release (another correction) BPJS has not
+    received yet: one release per NIK at a time (app/nik_claims.py)."""
 
     code = "NIK_RELEASE_PENDING"
     title = "NIK menunggu konfirmasi koreksi ke BPJS"
