@@ -230,3 +230,14 @@ def revised_sample(period: str = PERIOD) -> Report:
 def provisional_sample(period: str = PERIOD) -> Report:
     """The provisional preview of the month after `period`, on its 10th (a copy)."""
     return simulate(period).provisional.model_copy(deep=True)
+
+
+def second_preview(period: str = PERIOD) -> Report:
+    """A second preview of that month after one more payment in its first BPP: version 2 of
+    the provisional month, with its changes against the first preview."""
+    first = provisional_sample(period)
+    later = first.model_copy(deep=True)
+    row = later.rows[0]
+    row.payments += 1
+    row.contributions_collected += 16_800
+    return as_revision(later, first)

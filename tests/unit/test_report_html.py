@@ -26,6 +26,7 @@ from tests.support.report_preview import (
     revised_sample,
     sample_report,
 )
+from tests.support.report_sample import second_preview
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,18 @@ def test_a_month_without_data_is_no_point(report: Report) -> None:
     assert chart.count(">tidak ada</text>") == len(empty)
     assert "Desember 2025 tidak ada data" in chart
     assert ">0,0 %</text>" not in chart and "Desember 2025 0,00 %" not in chart
+
+
+def test_a_second_preview_shows_its_changes_like_the_json() -> None:
+    preview = second_preview()
+    text = render_html(preview).decode("utf-8")
+    parse_html(text.encode("utf-8"))
+    start = text.index('<section class="changes"')
+    section = text[start : text.index("</section>", start)]
+    assert "Versi sementara 2 menggantikan versi 1" in section
+    for line in change_lines(preview):
+        assert f'<td class="name">{line.label}</td><td class="num before">{line.before}</td>' in section
+    assert '<section class="changes"' not in render_html(provisional_sample()).decode("utf-8")
 
 
 def test_a_revision_shows_its_changes() -> None:

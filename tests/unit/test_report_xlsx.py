@@ -11,6 +11,7 @@ from sutasoma.reports.render.changes import field_label
 from sutasoma.reports.render.xlsx import render_xlsx
 from tests.support.report_files import NAMES, Xlsx, empty_report, table
 from tests.support.report_preview import provisional_sample, revised_sample, sample_report
+from tests.support.report_sample import second_preview
 
 CHANGES = "Perubahan dari versi sebelumnya"
 # Summary header -> the row's figure.
@@ -126,6 +127,21 @@ def test_xlsx_revision_sheet() -> None:
     ]
     assert [(x["Kode"], x["BPP"], x["Angka"], x["Versi 1"], x["Versi 2"]) for x in lines] == expected
     assert "Perubahan" not in " ".join(Xlsx(render_xlsx(sample_report())).sheet_names)
+
+
+def test_xlsx_second_preview_lists_its_changes_like_the_json() -> None:
+    preview = second_preview()
+    assert preview.provisional and preview.supersedes == 1 and preview.changes
+    book = Xlsx(render_xlsx(preview))
+    assert CHANGES in book.sheet_names
+    assert "Versi sementara 2 menggantikan versi 1" in str(book.cells(CHANGES)[(2, 0)])
+    _, lines = table(book.cells(CHANGES), 3)
+    expected = [
+        (c.kecamatan_code, field_label(f.field), f.before, f.after) for c in preview.changes for f in c.fields
+    ]
+    assert [(x["Kode"], x["Angka"], x["Versi 1"], x["Versi 2"]) for x in lines] == expected
+    assert {f.field for c in preview.changes for f in c.fields} == {"payments", "contributions_collected"}
+    assert CHANGES not in Xlsx(render_xlsx(provisional_sample())).sheet_names  # the first preview
 
 
 def test_xlsx_provisional_is_marked_on_every_sheet() -> None:

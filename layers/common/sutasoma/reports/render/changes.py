@@ -90,13 +90,19 @@ def change_lines(report: Report) -> list[ChangeLine]:
 
 
 def is_revision(report: Report) -> bool:
-    """A version that replaces another: it says what changed (possibly nothing)."""
-    return not report.provisional and report.supersedes is not None
+    """A version that replaces another (a preview after a preview too): it says what changed
+    (possibly nothing), in every file as in the JSON."""
+    return report.supersedes is not None
 
 
 def changes_intro(report: Report) -> str:
     if not report.changes:
         return f"Tidak ada angka yang berubah dari versi {report.supersedes}."
+    if report.provisional:
+        return (
+            f"Versi sementara {report.version} menggantikan versi {report.supersedes}: angka yang "
+            "berubah per BPP sejak itu (pembayaran, pendaftaran, klaim yang tercatat)."
+        )
     return (
         f"Versi {report.version} menggantikan versi {report.supersedes}: angka yang berubah per BPP "
         "(pembayaran yang tercatat terlambat, koreksi)."
