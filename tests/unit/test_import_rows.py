@@ -87,6 +87,22 @@ def test_spreadsheet_cells_as_excel_gives_them() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "income"),
+    [
+        ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("1,500,000", 1_500_000), ("Rp 1.500.000", 1_500_000),
+        ("Rp. 2.500.000", 2_500_000), ("1 500 000", 1_500_000), ("1500000.0", 1_500_000),
+        ("1500000,00", 1_500_000), ("1.500.000,00", 1_500_000), ("1,500,000.00", 1_500_000),
+        ("15000000.0", 15_000_000), (1500000.0, 1_500_000), (2_000_000, 2_000_000),
+    ],
+)  # fmt: skip
+def test_income_is_read_as_written_never_scaled(written: Any, income: int) -> None:
+    """Separators and a zero decimal part as spreadsheets write them; a decimal part never
+    becomes more zeros (1500000.0 was read as 15,000,000)."""
+    member, errors = check_row(2, cells(monthly_income=written), RULES)
+    assert errors == [] and member is not None and member.monthly_income == income
+
+
+@pytest.mark.parametrize(
     ("changes", "expected"),
     [
         ({"nik": "731204570880000"}, "NIK: NIK harus 16 digit"),
@@ -113,6 +129,11 @@ def test_spreadsheet_cells_as_excel_gives_them() -> None:
         ({"monthly_income": "900000"}, "Penghasilan: minimal 1.000.000"),
         ({"monthly_income": "1000500"}, "Penghasilan: minimal 1.000.000 dan dalam ribuan"),
         ({"monthly_income": "satu juta"}, "Penghasilan: harus angka rupiah bulat"),
+        ({"monthly_income": "1500000.5"}, "Penghasilan: harus angka rupiah bulat"),  # sen
+        ({"monthly_income": "1.500.000,50"}, "Penghasilan: harus angka rupiah bulat"),
+        ({"monthly_income": "1.500,000"}, "Penghasilan: minimal 1.000.000"),  # 1.500 with decimals
+        ({"monthly_income": 1500000.5}, "Penghasilan: harus angka rupiah bulat"),  # a number cell
+        ({"monthly_income": "1.000.00"}, "Penghasilan: harus angka rupiah bulat"),
         ({"kpj_number": "1100000001"}, "Nomor KPJ: harus 11 digit"),
         ({"kpj_number": "KPJ-1234567"}, "Nomor KPJ: harus 11 digit"),
         ({"registered_on": "2026-11-21"}, "Tanggal Terdaftar: tidak boleh di masa depan"),

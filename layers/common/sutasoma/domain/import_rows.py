@@ -220,13 +220,27 @@ def _phone(value: Any) -> str:
     return text
 
 
+# Rupiah as spreadsheets write it: 1500000, 1.500.000 or 1,500,000 (thousands grouped), each
+# optionally with a zero decimal part (1500000.0, 1.500.000,00, 1,500,000.00). Anything else is
+# refused, never guessed: dropping every separator read "1500000.0" as 15,000,000.
+_RUPIAH = re.compile(
+    r"(?P<plain>\d+)(?:[.,]0+)?|(?P<dots>\d{1,3}(?:\.\d{3})+)(?:,0+)?|(?P<commas>\d{1,3}(?:,\d{3})+)(?:\.0+)?"
+)
+
+
 def _income(value: Any) -> int:
-    text = text_of(value).upper().removeprefix("RP").strip().replace(".", "").replace(",", "")
+    text = text_of(value).upper().removeprefix("RP").removeprefix(".").strip().replace("\u00a0", " ")
     if not text:
         return MIN_REPORTED_INCOME
-    if not text.isdigit() or len(text) > 10:
-        raise RowError("harus angka rupiah bulat")
-    amount = int(text)
+    match = (
+        _RUPIAH.fullmatch(text.replace(" ", "")) if re.fullmatch(r"[\d.,]+|\d{1,3}( \d{3})+", text) else None
+    )
+    if match is None:
+        raise RowError("harus angka rupiah bulat (contoh 1500000 atau 1.500.000, tanpa sen)")
+    digits = next(group for group in match.groups() if group is not None).replace(".", "").replace(",", "")
+    if len(digits) > 10:
+        raise RowError("harus angka rupiah bulat (contoh 1500000 atau 1.500.000, tanpa sen)")
+    amount = int(digits)
     if amount < MIN_REPORTED_INCOME or amount % 1000:
         raise RowError("minimal 1.000.000 dan dalam ribuan rupiah bulat")
     return amount
