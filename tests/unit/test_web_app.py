@@ -113,3 +113,76 @@ def test_the_app_speaks_indonesian() -> None:
         icon["sizes"] for icon in manifest["icons"] if icon["type"] == "image/png"
     }
     assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+
+
+# ----------------------------------------------------------- native DOM insertion with null/arrays
+
+NATIVE_INSERT = re.compile(r"\.(append|prepend|replaceChildren|before|after|replaceWith)\(")
+CLOSE = {"(": ")", "[": "]", "{": "}"}
+
+
+def _call_arguments(text: str, start: int) -> list[str]:
+    """The top-level arguments of the call whose "(" is at `start`, with string literals blanked
+    and whatever is nested in brackets dropped (only the brackets stay): `a ? h("ul", …) : null`
+    becomes `a ? h() : null`."""
+    args, current, depth, i = [], [], 0, start + 1
+    while i < len(text):
+        c = text[i]
+        if c in "\"'`":
+            end = i + 1
+            while text[end] != c:
+                end += 2 if text[end] == "\\" else 1
+            if depth == 0:
+                current.append('""')
+            i = end + 1
+            continue
+        if c in CLOSE:
+            if depth == 0:
+                current.append(c)
+            depth += 1
+        elif c in CLOSE.values():
+            if depth == 0:
+                args.append("".join(current).strip())
+                return [a for a in args if a]
+            depth -= 1
+            if depth == 0:
+                current.append(c)
+        elif c == "," and depth == 0:
+            args.append("".join(current).strip())
+            current = []
+        elif depth == 0:
+            current.append(c)
+        i += 1
+    raise AssertionError("unbalanced call")
+
+
+def _renders_wrongly(arg: str) -> bool:
+    """An argument the native DOM method turns into text: null, undefined or a boolean ("null"),
+    an array ("[object HTMLHeadingElement],…") — directly or as a branch of a ?: — or a list
+    made by .map()/.filter() that is not spread."""
+    if arg.startswith("..."):
+        return False
+    return bool(
+        re.search(r"\b(null|undefined|true|false)\b", arg)
+        or re.search(r"(^|[?:]\s*)\[", arg)
+        or re.search(r"\.(map|filter|flatMap|slice|concat)\(\)\s*($|:)", arg)
+    )
+
+
+def test_native_dom_insertion_is_never_given_null_or_an_array() -> None:
+    """`el.append(x ? node : null)` shows the word "null" on screen, `el.append([a, b])`
+    "[object …],[object …]": such children go through ui.js add()/fill() or h(), which skip
+    null and flatten arrays (a blind review found both under forms and in Menunggu dikirim)."""
+    assert not _renders_wrongly("...items.map()") and _renders_wrongly("a ? h() : null")
+    assert _renders_wrongly("n ? [h(), h()] : null") and not _renders_wrongly("h()")
+    found = []
+    for path in sorted((WEB_DIR / "js").rglob("*.js")):
+        text = path.read_text(encoding="utf-8")
+        for match in NATIVE_INSERT.finditer(text):
+            if path.name == "upload.js":  # FormData.append(name, value)
+                continue
+            bad = [a for a in _call_arguments(text, match.end() - 1) if _renders_wrongly(a)]
+            if bad:
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(WEB_DIR)}:{line}: {bad}")
+    assert found == []

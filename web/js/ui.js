@@ -22,15 +22,24 @@ export function h(tag, props = {}, ...children) {
       el.setAttribute(name, String(value));
     }
   }
-  append(el, children);
+  add(el, ...children);
   return el;
 }
 
-function append(el, children) {
+/** Appends children as h() does: arrays flattened, null/undefined/false skipped, the rest as text.
+ *  Use it (or fill) instead of the native el.append(), which writes null as the text "null" and an
+ *  array as "[object HTMLLIElement],…". */
+export function add(el, ...children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
+  return el;
+}
+
+/** The element's children replaced by these (same rules as add). */
+export function fill(el, ...children) {
+  return add(clear(el), ...children);
 }
 
 export function clear(el) {
@@ -134,8 +143,8 @@ export function showProblem(problem, fields, box) {
     else rest.push(error.message);
   }
   if (box) {
-    clear(box);
-    box.append(
+    fill(
+      box,
       notice("error", problem?.detail || problem?.message || "Terjadi kesalahan."),
       rest.length ? h("ul", { class: "problem-list" }, rest.map((m) => h("li", {}, m))) : null,
     );

@@ -1,7 +1,7 @@
 // Menunggu dikirim: what waits in the outbox, what the server refused (with its message), and a
 // button to send now. Refreshed whenever the outbox changes.
 import { dateTime, periods, rupiah } from "../format.js";
-import { ask, clear, h, notice } from "../ui.js";
+import { ask, fill, h, notice } from "../ui.js";
 
 const KIND = { register: "Pendaftaran", payment: "Iuran", death: "Kematian", refund: "Pengembalian" };
 
@@ -96,14 +96,15 @@ function sentCard({ item, result }) {
       : result?.farmer_id
         ? h("a", { href: `#/petani/${result.farmer_id}` }, "Buka data petani")
         : null;
-  return h("li", { class: "outbox-item state-sent" }, h("p", { class: "row-title" }, `${KIND[item.kind]}: ${s.name ?? item.label}`), h("p", { class: "row-meta" }, "Terkirim "), link);
+  return h("li", { class: "outbox-item state-sent" }, h("p", { class: "row-title" }, `${KIND[item.kind]}: ${s.name ?? item.label}`), h("p", { class: "row-meta" }, `Terkirim · dicatat ${dateTime(item.captured_at)}`), link);
 }
 
 export async function render({ app }) {
   const list = h("div", {});
   const draw = async () => {
     const items = await app.outbox.items();
-    clear(list).append(
+    fill(
+      list,
       items.length
         ? h("ul", { class: "outbox-list", "aria-label": "Menunggu dikirim" }, items.map((i) => itemCard(app, i)))
         : notice("success", "Semua catatan sudah terkirim."),
