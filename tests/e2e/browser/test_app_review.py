@@ -22,8 +22,11 @@ import pytest
 from playwright.sync_api import expect
 
 from sutasoma.adapters.dynamo import keys
+from sutasoma.domain.clock import period_of, today_wita
+from sutasoma.domain.periods import add_months
 from tests.e2e.browser.conftest import (
     AGENT,
+    VILLAGE,
     Phone,
     choose_months_and_take_cash,
     fill_registration,
@@ -108,3 +111,92 @@ def test_menunggu_dikirim_links_the_real_receipt_of_a_payment_captured_offline_o
     assert not STRAY.search(page.locator("main").inner_text()), page.locator("main").inner_text()
     receipt.click()
     expect(page.locator("article.receipt")).to_contain_text(payment["receipt_number"])
+
+
+def test_a_payment_waiting_to_be_sent_is_not_offered_again_until_it_is_sent(
+    phone: Phone, user: Callable[[str], httpx.Client]
+) -> None:
+    agent = user(AGENT)
+    farmer = register_confirmed(agent)
+    farmer_id = farmer["farmer_id"]
+    one = quote(agent, farmer_id, 1)
+    page = phone.page
+    phone.sign_in(AGENT)
+    phone.wait_for_service_worker()
+    phone.go(f"/petani/{farmer_id}/bayar")
+    phone.heading("Bayar iuran")
+    phone.context.set_offline(True)
+    choose_months_and_take_cash(phone, 1)
+    phone.heading("Kuitansi sementara")
+    # Back to the payment: the month just taken is not offered again as unpaid.
+    phone.go(f"/petani/{farmer_id}/bayar")
+    phone.heading("Bayar iuran")
+    pending = page.locator("article.pending-payment")
+    expect(pending).to_contain_text(f"{rupiah(one['amount'])} · ")
+    expect(pending).to_contain_text("menunggu dikirim")
+    expect(page.locator("input[name=months]")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile(r"^Terima Rp"))).to_have_count(0)
+    too_small, overflow = phone.layout_problems()
+    assert too_small == [] and overflow <= 0, (too_small, overflow)
+    # Still on this screen when the signal returns: the app sends by itself ("online"), then the
+    # screen shows the server's quote for the month after it, without a reload.
+    phone.context.set_offline(False)
+    expect(pending).to_have_count(0, timeout=30_000)
+    after = quote(agent, farmer_id, 1)
+    assert after["periods"] != one["periods"]
+    expect(page.get_by_role("button", name=f"Terima {rupiah(after['amount'])} tunai")).to_be_visible()
+    expect(page.locator("label[for=m1]")).to_contain_text(rupiah(after["amount"]))
+    (payment,) = agent.get(f"/farmers/{farmer_id}/payments").json()["items"]
+    assert payment["periods"] == one["periods"]
+
+
+def test_the_worklists_bayar_opens_the_payment_on_the_months_it_asks_for(
+    phone: Phone, user: Callable[[str], httpx.Client], stack: dict[str, Any]
+) -> None:
+    agent = user(AGENT)
+    farmer = register_confirmed(agent, full_name=unique_name("Tunggak"), village_code=VILLAGE)
+    farmer_id = farmer["farmer_id"]
+    current = period_of(today_wita())
+    paid_through(stack, farmer_id, add_months(current, -2))  # last month and this one unpaid
+    worklist = agent.get("/agents/me/worklist", params={"village_code": VILLAGE}).json()
+    (entry,) = [
+        e for name in ("due_this_month", "in_arrears", "about_to_lapse") for e in worklist[name]
+        if e["farmer_id"] == farmer_id
+    ]  # fmt: skip
+    assert entry["periods_due"] == [add_months(current, -1), current]
+    two = quote(agent, farmer_id, 2)
+    assert (two["amount"], two["periods"]) == (entry["amount_due"], entry["periods_due"])
+
+    page = phone.page
+    phone.sign_in(AGENT)
+    phone.go(f"/?desa={VILLAGE}")
+    row_action = page.get_by_role("link", name=re.compile(f"untuk {farmer['full_name']}"))
+    expect(row_action).to_contain_text(rupiah(entry["amount_due"]))
+    row_action.click()
+    phone.heading("Bayar iuran")
+    expect(page.locator("input[name=months]:checked")).to_have_value("2")
+    expect(page.locator("label[for=m2]")).to_contain_text("sesuai daftar kerja")
+    # The common choices stay beside it.
+    assert page.locator("input[name=months]").evaluate_all("els => els.map((e) => e.value)") == [
+        "2", "1", "3", "6", "12",
+    ]  # fmt: skip
+    confirm = page.get_by_role("button", name=f"Terima {rupiah(entry['amount_due'])} tunai")
+    expect(confirm).to_be_visible()
+    too_small, overflow = phone.layout_problems()
+    assert too_small == [] and overflow <= 0, (too_small, overflow)
+    confirm.click()
+    phone.answer_dialog("Ya, uang diterima")
+    phone.heading("Kuitansi")
+    (payment,) = agent.get(f"/farmers/{farmer_id}/payments").json()["items"]
+    assert (payment["amount"], payment["periods"]) == (entry["amount_due"], entry["periods_due"])
+
+    # Any number of 1-12 months asked for is offered and preselected with its own quote.
+    four = quote(agent, farmer_id, 4)
+    phone.go(f"/petani/{farmer_id}/bayar?bulan=4")
+    expect(page.locator("input[name=months]:checked")).to_have_value("4")
+    expect(page.locator("label[for=m4]")).to_contain_text(rupiah(four["amount"]))
+    expect(page.get_by_role("button", name=f"Terima {rupiah(four['amount'])} tunai")).to_be_visible()
+    # Not a number of months the app offers: the first choice, as before.
+    phone.go(f"/petani/{farmer_id}/bayar?bulan=13")
+    expect(page.locator("input[name=months]:checked")).to_have_value("1")
+    expect(page.locator("input[name=months]")).to_have_count(4)
