@@ -26,10 +26,12 @@ from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.e2e.browser.conftest import (
     AGENT,
+    OTHER_VILLAGE,
     VILLAGE,
     Phone,
     choose_months_and_take_cash,
     fill_registration,
+    pay,
     register_confirmed,
     unique_name,
 )
@@ -200,3 +202,55 @@ def test_the_worklists_bayar_opens_the_payment_on_the_months_it_asks_for(
     phone.go(f"/petani/{farmer_id}/bayar?bulan=13")
     expect(page.locator("input[name=months]:checked")).to_have_value("1")
     expect(page.locator("input[name=months]")).to_have_count(4)
+
+
+def test_beranda_refunds_follow_the_village_filter_and_name_the_farmer(
+    phone: Phone, user: Callable[[str], httpx.Client]
+) -> None:
+    agent = user(AGENT)
+    here = register_confirmed(agent, full_name=unique_name("Almarhum"), village_code=VILLAGE)
+    there = register_confirmed(agent, full_name=unique_name("Jauh"), village_code=OTHER_VILLAGE)
+    for farmer in (here, there):
+        pay(agent, farmer["farmer_id"], months=3)
+        died = agent.post(
+            f"/farmers/{farmer['farmer_id']}/death", json={"date_of_death": today_wita().isoformat()}
+        )
+        assert died.status_code == 200, died.text
+    in_village = agent.get("/agents/me/worklist", params={"village_code": VILLAGE}).json()[
+        "refunds_to_return"
+    ]
+    (refund,) = [r for r in in_village if r["farmer_id"] == here["farmer_id"]]
+    assert all(r["village_code"] == VILLAGE for r in in_village)
+
+    page = phone.page
+    phone.sign_in(AGENT)
+    section = page.locator("#kembali")
+    # The whole kecamatan: both, each by name.
+    expect(section.locator(".row-title").filter(has_text=there["full_name"])).to_be_visible()
+    phone.go(f"/?desa={VILLAGE}")
+    expect(page.get_by_label("Desa/kelurahan")).to_have_value(VILLAGE)
+    titles = section.locator(".row-title")
+    expect(titles.filter(has_text=there["full_name"])).to_have_count(0)
+    expect(titles).to_have_count(len(in_village))
+    row = section.locator("li.row").filter(has_text=here["full_name"])
+    expect(row).to_contain_text(f"{rupiah(refund['amount'])} dikembalikan")
+    expect(page.locator("nav.jump").get_by_role("button", name=re.compile("^Pengembalian"))).to_have_text(
+        f"Pengembalian {len(in_village)}"
+    )
+
+    # Pengembalian: its touch targets are 48 px, "Buka data petani" among them.
+    row.get_by_role("link").click()
+    phone.heading("Pengembalian")
+    card = page.locator(f"#r-{refund['refund_id']}")
+    expect(card.get_by_role("link", name="Buka data petani")).to_be_visible()
+    too_small, overflow = phone.layout_problems()
+    assert too_small == [] and overflow <= 0, (too_small, overflow)
+
+    # The deceased farmer's page: nothing due any more, the months after death given back.
+    card.get_by_role("link", name="Buka data petani").click()
+    phone.heading(here["full_name"])
+    coverage = page.locator(".coverage-card")
+    expect(coverage.locator(".chip")).to_have_text("Berakhir")
+    expect(coverage).to_contain_text("dikembalikan")
+    expect(coverage).not_to_contain_text("Iuran bulan ini")
+    expect(coverage).not_to_contain_text("lunas s.d.")

@@ -29,6 +29,17 @@ function ktpAction(app, farmer) {
   return h("div", {}, h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"), input, status);
 }
 
+/** An ended membership in words: nothing is due any more; what was paid beyond it is given back. */
+function endedWords(farmer) {
+  if (farmer.deceased_on) {
+    return `Meninggal ${date(farmer.deceased_on)}. Kepesertaan berakhir: tidak ada iuran lagi, dan iuran untuk bulan sesudah bulan meninggal dikembalikan kepada ahli waris.`;
+  }
+  if (farmer.registration_status === "REJECTED") {
+    return "Pendaftaran ditolak BPJS. Kepesertaan berakhir: tidak ada iuran lagi, dan iuran yang sudah dibayar dikembalikan kepada petani.";
+  }
+  return "Kepesertaan berakhir: tidak ada iuran lagi; iuran yang dibayar untuk bulan sesudahnya dikembalikan.";
+}
+
 export async function render({ app, params }) {
   const id = params.id;
   const farmer = await app.api.get(`/farmers/${id}`);
@@ -93,9 +104,13 @@ export async function render({ app, params }) {
     h(
       "div",
       { class: ["coverage-card", `tone-${cov.tone}`] },
-      h("p", { class: "coverage-words" }, coverageChip(farmer.coverage), cov.through ? ` ${cov.through}` : null),
-      h("p", { class: "coverage-hint" }, deceased ? `Meninggal ${date(farmer.deceased_on)}.` : cov.hint),
-      h("p", {}, `Iuran bulan ini ${rupiah(farmer.monthly_contribution)}`),
+      h("p", { class: "coverage-words" }, coverageChip(farmer.coverage), !ended && cov.through ? ` ${cov.through}` : null),
+      ended
+        ? [
+            h("p", { class: "coverage-hint" }, endedWords(farmer)),
+            h("p", {}, h("a", { href: "#/pengembalian", class: "button secondary" }, "Lihat pengembalian")),
+          ]
+        : [h("p", { class: "coverage-hint" }, cov.hint), h("p", {}, `Iuran bulan ini ${rupiah(farmer.monthly_contribution)}`)],
     ),
     waiting.length
       ? notice("info", `${waiting.length} catatan untuk petani ini menunggu dikirim.`, { label: "Lihat", run: () => (location.hash = "#/kirim") })

@@ -23,7 +23,7 @@ function farmerRow(f) {
         "span",
         { class: "row-meta" },
         coverageChip(f.coverage),
-        f.coverage?.paid_through ? ` lunas s.d. ${periods([f.coverage.paid_through])}` : null,
+        f.coverage?.paid_through && f.coverage.state !== "ENDED" ? ` lunas s.d. ${periods([f.coverage.paid_through])}` : null,
         f.registration_status !== "CONFIRMED" ? ` · ${REGISTRATION[f.registration_status] ?? f.registration_status}` : null,
       ),
     ),

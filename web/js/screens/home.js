@@ -1,6 +1,6 @@
-// Beranda: today's worklist by section (GET /agents/me/worklist, GET /refunds?status=OPEN),
-// narrowed to one village. Claims BPJS rejected wait here with BPJS's reason until filed again.
-import { ApiError } from "../api.js";
+// Beranda: today's worklist by section (GET /agents/me/worklist, refunds included as
+// `refunds_to_return`), narrowed to one village. Claims BPJS rejected wait here with BPJS's reason
+// until filed again.
 import { date, dayWita, period, periods, rupiah } from "../format.js";
 import { kecamatanList, kecamatanName, villageName, villagesOf } from "../places.js";
 import { field, h, notice, select } from "../ui.js";
@@ -82,8 +82,9 @@ function refundRow(item) {
     h(
       "a",
       { href: `#/pengembalian?id=${item.refund_id}`, class: "row-main" },
-      h("span", { class: "row-title" }, `${rupiah(item.amount)} dikembalikan`),
-      h("span", { class: "row-sub" }, `${periods(item.periods)} · ${REFUND_REASON[item.reason] ?? item.reason}`),
+      h("span", { class: "row-title" }, item.full_name),
+      h("span", { class: "row-sub" }, item.village_name || villageName(item.village_code)),
+      h("span", { class: "row-meta" }, `${rupiah(item.amount)} dikembalikan · ${periods(item.periods)} · ${REFUND_REASON[item.reason] ?? item.reason}`),
     ),
   );
 }
@@ -111,16 +112,9 @@ export async function render({ app, query, go }) {
   const village = query.desa || "";
 
   const params = { village_code: village || undefined, kecamatan_code: isAdmin ? kecamatan : undefined };
-  const [worklist, refunds] = await Promise.all([
-    app.api.get("/agents/me/worklist", params),
-    app.routeMissing("GET /refunds")
-      ? { unavailable: true }
-      : app.api.get("/refunds", { status: "OPEN", kecamatan_code: isAdmin ? kecamatan : undefined }).catch((error) => {
-          const unavailable = error instanceof ApiError && error.status === 404;
-          if (unavailable) app.markMissing("GET /refunds");
-          return { unavailable, error };
-        }),
-  ]);
+  // The worklist's refunds follow the village filter like its other lists (GET /refunds cannot
+  // narrow to a village, and does not name the farmer).
+  const worklist = await app.api.get("/agents/me/worklist", params);
 
   const filters = h("div", { class: "filters" });
   if (isAdmin) {
@@ -138,14 +132,14 @@ export async function render({ app, query, go }) {
   villages.addEventListener("change", () => go(`/?${new URLSearchParams({ ...(isAdmin ? { kec: kecamatan } : {}), ...(villages.value ? { desa: villages.value } : {}) })}`));
   filters.append(field("Desa/kelurahan", villages));
 
-  const refundItems = refunds?.items ?? [];
-  const refundSection = refunds?.items
+  const refundItems = worklist.refunds_to_return ?? [];
+  const refundSection = worklist.refunds_to_return
     ? section("kembali", "Pengembalian", "Uang iuran yang harus dikembalikan kepada petani atau ahli waris.", refundItems, refundRow)
     : h(
         "section",
         { class: "worklist-section", id: "kembali", "aria-labelledby": "kembali-h" },
         h("h2", { id: "kembali-h" }, "Pengembalian"),
-        notice("info", refunds?.unavailable ? "Daftar pengembalian belum tersedia di server." : "Daftar pengembalian tidak dapat dimuat."),
+        notice("info", "Daftar pengembalian belum tersedia di server."),
       );
 
   const rejected = worklist.claims_rejected ?? [];

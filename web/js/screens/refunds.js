@@ -86,7 +86,7 @@ export async function render({ app, query, go }) {
       h("h2", {}, `${rupiah(refund.amount)} · ${farmer?.full_name ?? "Petani"}`),
       h("p", {}, `${periods(refund.periods)} · ${REFUND_REASON[refund.reason] ?? refund.reason}`),
       h("p", { class: "hint" }, `Sejak ${dateTime(refund.created_at)}`),
-      h("a", { href: `#/petani/${refund.farmer_id}` }, "Buka data petani"),
+      h("a", { href: `#/petani/${refund.farmer_id}`, class: "button secondary" }, "Buka data petani"),
     );
     if (refund.status === "SETTLED") {
       card.append(h("p", {}, `Dikembalikan kepada ${refund.returned_to} · ${dateTime(refund.settled_at)}`));
