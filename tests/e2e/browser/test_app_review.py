@@ -26,10 +26,12 @@ from sutasoma.domain.clock import period_of, today_wita
 from sutasoma.domain.periods import add_months
 from tests.e2e.browser.conftest import (
     AGENT,
+    COORDINATOR,
     OTHER_VILLAGE,
     VILLAGE,
     Phone,
     choose_months_and_take_cash,
+    file_claim,
     fill_registration,
     pay,
     register_confirmed,
@@ -254,3 +256,23 @@ def test_beranda_refunds_follow_the_village_filter_and_name_the_farmer(
     expect(coverage).to_contain_text("dikembalikan")
     expect(coverage).not_to_contain_text("Iuran bulan ini")
     expect(coverage).not_to_contain_text("lunas s.d.")
+
+
+def test_the_verification_queue_names_the_farmer_beside_the_claimant(
+    phone: Phone, user: Callable[[str], httpx.Client]
+) -> None:
+    agent = user(AGENT)
+    farmer = register_confirmed(agent, full_name=unique_name("Korban"))
+    pay(agent, farmer["farmer_id"])
+    claimant = {"full_name": "Ahli Waris Uji", "relationship": "spouse", "phone": "081234567891"}
+    claim = file_claim(agent, farmer, claimant=claimant)
+    page = phone.page
+    phone.sign_in(COORDINATOR)
+    phone.go("/verifikasi")
+    phone.heading("Verifikasi klaim")
+    row = page.locator(f"a[href='#/verifikasi/{claim['claim_id']}']")
+    expect(row.locator(".row-title")).to_have_text(f"JKK · {farmer['full_name']}")
+    expect(row).to_contain_text("Pengaju: Ahli Waris Uji")
+    row.click()
+    phone.heading("Verifikasi klaim JKK")
+    expect(page.get_by_role("link", name=re.compile(f"^{farmer['full_name']}"))).to_be_visible()

@@ -42,3 +42,14 @@ export function refileHref(claim) {
   const q = new URLSearchParams({ ulang: claim.claim_id, jenis: claim.type, tanggal: String(claim.incident_date).slice(0, 10) });
   return `#/petani/${claim.farmer_id}/klaim?${q}`;
 }
+
+/** The farmer of each claim waiting for verification (claim_id -> {full_name, village_name}).
+ *  GET /claims names only the claimant; the worklist's `claims_waiting_for_documents` (the
+ *  kecamatan's SUBMITTED claims) carries the farmer's name without reading the farmer's record
+ *  (which would be an audited NIK read per claim). Empty when it cannot be read (an admin has no
+ *  kecamatan of their own, or no signal). */
+export async function claimFarmers(app) {
+  if (app.session?.role === "admin") return new Map();
+  const worklist = await app.api.get("/agents/me/worklist").catch(() => null);
+  return new Map((worklist?.claims_waiting_for_documents ?? []).map((c) => [c.claim_id, c]));
+}

@@ -3,7 +3,7 @@
 // the claim cannot verify it (the server says SELF_VERIFICATION; the screen says so first).
 import { CLAIM_STATUS, OUTCOME, RELATIONSHIP, date, rupiah } from "../format.js";
 import { ask, clear, h, notice, toast } from "../ui.js";
-import { backLink, definition, staleNote } from "./parts.js";
+import { backLink, claimFarmers, definition, staleNote } from "./parts.js";
 import { estimate, timeline } from "./claim.js";
 
 function kindOf(url) {
@@ -13,7 +13,8 @@ function kindOf(url) {
 }
 
 export async function render({ app, params, go }) {
-  const claim = await app.api.get(`/claims/${params.id}`);
+  const [claim, farmers] = await Promise.all([app.api.get(`/claims/${params.id}`), claimFarmers(app)]);
+  const farmer = farmers.get(params.id);
   const mine = claim.created_by === app.session.username;
   const opened = new Set();
   const uploaded = claim.documents.filter((d) => d.uploaded);
@@ -85,7 +86,7 @@ export async function render({ app, params, go }) {
     mine ? notice("error", "Anda yang mengajukan klaim ini. Verifikasi dilakukan koordinator lain atau admin (prinsip empat mata).") : null,
     missing.length ? notice("error", `Dokumen wajib belum lengkap: ${missing.map((d) => d.name).join(", ")}.`) : null,
     definition([
-      ["Petani", h("a", { href: `#/petani/${claim.farmer_id}` }, "Buka data petani")],
+      ["Petani", h("a", { href: `#/petani/${claim.farmer_id}` }, farmer ? `${farmer.full_name}, ${farmer.village_name}` : "Buka data petani")],
       ["Kejadian", date(claim.incident_date)],
       ["Akibat", claim.outcome ? OUTCOME[claim.outcome] ?? claim.outcome : null],
       ["Kronologi", claim.description],
