@@ -51,7 +51,10 @@ class PlainJsonResponses:
     def active(self) -> Iterator[None]:
         from moto.dynamodb.responses import DynamoResult
 
-        original = DynamoResult.execute_result
+        from local.aws.moto_reads import moto_execute_result
+
+        patched = DynamoResult.execute_result
+        original = moto_execute_result()  # moto's own serializer, what every answer is checked against
         plain = self
 
         def execute_result(result: Any, context: Any) -> Any:
@@ -78,7 +81,7 @@ class PlainJsonResponses:
         try:
             yield
         finally:
-            DynamoResult.execute_result = original  # type: ignore[method-assign]
+            DynamoResult.execute_result = patched  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

@@ -39,9 +39,10 @@ and items read (Query `Count` and `ScannedCount`, GetItem hits, Scan `ScannedCou
 moto is not DynamoDB, in three ways that would swamp what is measured; the benchmark works
 around them and checks that nothing else changes:
 - Query: moto sorts the whole table and keeps the partition (`Table.all_items`), O(table) per
-  Query where DynamoDB reads the partition. Base-table Queries are served from their partition
-  (same items, same order; GSI queries unchanged). At 10,000 farmers the report is also computed
-  once with moto as shipped: the two reports must be identical, and both times are printed.
+  Query where DynamoDB reads the partition. The local stack's moto serves a Query from its
+  partition (local/aws/moto_reads.py: same items, same order). At 10,000 farmers the report is
+  also computed once with moto as shipped (`moto_as_shipped`): the two reports must be identical,
+  and both times are printed.
 - Responses: moto serializes a response by walking it against botocore's output shape (~5 ms
   per item). Query and Scan results are already DynamoDB JSON, so they are sent as `json.dumps`
   of it; the first response of each operation is also serialized by moto and compared.
@@ -78,6 +79,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.moto_fast import PlainJsonResponses
+from local.aws.moto_reads import moto_as_shipped
 from sutasoma.adapters.directory import NoDirectory
 from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.counters import Count
@@ -132,37 +134,6 @@ class ReadMeter:
 
 
 # ---------------------------------------------------------------------------------- moto
-
-
-@contextlib.contextmanager
-def partition_queries() -> Iterator[None]:
-    """Base-table Queries read their partition only (DynamoDB's cost), not the sorted table."""
-    from moto.dynamodb.models.table import Table
-
-    original = Table.query
-
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name is not None or hash_key is None:
-            return original(self, hash_key, *args, **kwargs)
-        partition = self.items.get(hash_key)
-        if partition is None:
-            items: list[Any] = []
-        elif self.range_key_attr:
-            items = sorted(partition.values(), key=lambda item: item.range_key)
-        else:
-            items = [partition]
-        self.all_items = lambda: items  # the instance attribute hides the method for this call
-        try:
-            return original(self, hash_key, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    Table.query = query  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Table.query = original  # type: ignore[method-assign]
 
 
 ITEM_SIZE_LIMIT = 400_000  # DynamoDB's, which moto checks as it builds an item
@@ -745,9 +716,10 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = RUNS, workers: int = WOR
                     0.075,
                     {},
                 )
-                shipped = desk.compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
+                with moto_as_shipped():
+                    shipped = desk.compute(PERIOD, datetime(2026, 11, 5, tzinfo=UTC))
                 size.shipped_time = time.perf_counter() - t
-            with partition_queries(), plain.active():
+            with plain.active():
                 size.times, size.reads, computed = bench.compute(runs)
                 if first:
                     size.shipped_same = computed.model_dump() == shipped.model_dump()

@@ -11,6 +11,8 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
   instead of deep-copying whole tables, and takes back a cancelled transaction's stream records;
 - `forget_used_shard_iterators`: moto keeps every shard iterator; the oldest are forgotten;
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
+- `partition_scoped_queries`, `plain_json_reads` (local/aws/moto_reads.py, applied with the lock):
+  a Query reads its partition, not the sorted table; reads answered with json.dumps;
 - `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
 - `cheap_sqs_sends`: a send or a receive reads the queue's settings without counting its
   messages, and a send finds a duplicate FIFO deduplication id in a dict, not in every message.
@@ -32,6 +34,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+from local.aws.moto_reads import partition_scoped_queries, plain_json_reads
 
 log = logging.getLogger("local.aws")
 
@@ -77,6 +81,8 @@ def serialize_moto_dynamodb() -> None:
         wrap(DynamoDBStreamsBackend, name)
     forget_used_shard_iterators()
     plain_json_stream_records()
+    partition_scoped_queries()
+    plain_json_reads()
     DynamoDBBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
 
 
