@@ -196,6 +196,8 @@ def function_environment(
     variables.update(template["Globals"]["Function"]["Environment"]["Variables"])
     function = template["Resources"][function_id]["Properties"]
     variables.update((function.get("Environment") or {}).get("Variables") or {})
+    # AWS_ENDPOINT_URL stays the child's own (nowhere), not the template's empty one (AWS).
+    variables.pop("AWS_ENDPOINT_URL", None)
     env = {name: _value(template, name, value, values) for name, value in variables.items()}
     for name in [n for n in env if n.endswith("_QUEUE_URL") or n.endswith("_DLQ_URL")]:
         env[name] = f"http://127.0.0.1:9/123456789012/fake-{name.lower().replace('_', '-')}"

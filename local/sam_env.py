@@ -6,16 +6,21 @@ and `sam local start-api` at a running `make run`.
 SAM runs each function in a Docker container with the template's environment, in which every
 `!Ref` to a table, queue, bucket or secret is a placeholder: the function would look for resources
 that exist nowhere. This file gives each function the values the running local stack resolved for
-it (`<state-dir>/functions.json`: table names, queue URLs, secret ARNs, the BPJS simulator...), the
-moto endpoint and fake credentials, with `127.0.0.1` replaced by `--host`: the address at which the
+it (`<state-dir>/functions.json`: table names, queue URLs, secret ARNs, the BPJS simulator...) and
+moto as `AWS_ENDPOINT_URL`, with `127.0.0.1` replaced by `--host`: the address at which the
 container reaches this machine (`127.0.0.1` with `--docker-network host` on Linux;
-`host.docker.internal` with Docker Desktop or Finch). Nothing in it can reach real AWS.
+`host.docker.internal` with Docker Desktop or Finch).
+
+SAM applies a file's value only to a variable the template declares (every one written here is,
+`AWS_ENDPOINT_URL` in Globals for this reason; a test checks it). The credentials and the region
+are not the template's: SAM passes the shell's (or its placeholders), so run it with fake ones and
+moto's region, which every call then reaches instead of AWS:
 
     make run                                  # in one terminal
     make sam-env                              # then, in another
-    sam local invoke ReportFunction -e events/report_schedule.json \\
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
+    sam local invoke ReportFunction -e events/report_schedule.json --region ap-southeast-3 \\
         --env-vars .local/sam-env.json --docker-network host
-    sam local start-api --port 3100 --env-vars .local/sam-env.json --docker-network host
 
 (docs/local-stack.md "sam local against make run").
 """
@@ -28,16 +33,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# What every container gets besides its function's own variables: moto, and no way out.
-COMMON = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 # - fake credentials: sam local reaches make run, never AWS
-    "AWS_SESSION_TOKEN": "testing",  # nosec B105 # - fake credentials: sam local reaches make run, never AWS
-    "AWS_REGION": "ap-southeast-3",
-    "AWS_DEFAULT_REGION": "ap-southeast-3",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
+# What every container gets besides its function's own variables: moto, and no tracing (no daemon).
+COMMON = {"POWERTOOLS_TRACE_DISABLED": "true"}
 LOOPBACK = "127.0.0.1"
 
 

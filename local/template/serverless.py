@@ -67,11 +67,19 @@ def http_api(template: Template, refs: Mapping[str, Physical]) -> HttpApiSpec | 
     )  # fmt: skip
 
 
+# Variables the local process sets itself, never from the template: the template's empty
+# AWS_ENDPOINT_URL (AWS's own endpoints, declared for `sam local`) must never replace moto's.
+PROCESS_OWNED = frozenset({"AWS_ENDPOINT_URL"})
+
+
+def _environment(variables: Mapping[str, Any]) -> dict[str, str]:
+    return {k: env_str(v) for k, v in variables.items() if k not in PROCESS_OWNED}
+
+
 def global_function_environment(template: Template, refs: Mapping[str, Physical]) -> dict[str, str]:
     """Globals.Function.Environment.Variables, resolved: what every function shares."""
     section = (template.globals.get("Function") or {}).get("Environment") or {}
-    variables = template.resolve(section.get("Variables") or {}, refs)
-    return {k: env_str(v) for k, v in variables.items()}
+    return _environment(template.resolve(section.get("Variables") or {}, refs))
 
 
 def functions(template: Template, refs: Mapping[str, Physical]) -> list[FunctionSpec]:
@@ -113,7 +121,7 @@ def functions(template: Template, refs: Mapping[str, Physical]) -> list[Function
                 handler=str(props["Handler"]),
                 timeout_s=int(props.get("Timeout", 3)),
                 memory_mb=int(props.get("MemorySize", 128)),
-                environment={k: env_str(v) for k, v in env.items()},
+                environment=_environment(env),
                 layer_dirs=layers,
                 log_group_name=str(log_group),
                 routes=tuple(routes),

@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from local.template.template import Template
 from tests.support.local_stack import REPO_ROOT, StackProcess, stack_environment
 
 pytestmark = pytest.mark.e2e
@@ -97,17 +98,26 @@ def test_sam_env_points_every_function_at_the_running_stack(full_stack: StackPro
     stack = full_stack.descriptor
     functions = json.loads((full_stack.state_dir / "functions.json").read_text())["functions"]
     assert set(variables) == set(functions)
+    template = Template(REPO_ROOT / "template.yaml")
     for name, env in variables.items():
         assert env["AWS_ENDPOINT_URL"] == stack["aws_endpoint_url"], name
         assert env["TABLE_NAME"] == stack["tables"]["DomainTable"], name
-        assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["POWERTOOLS_TRACE_DISABLED"] == "true"
-    # The container's view: only these variables, the function's code and the layer on the path.
+        assert env["POWERTOOLS_TRACE_DISABLED"] == "true", name
+        # SAM applies a value only to a variable the template declares (Globals or the function's).
+        declared = set((template.properties(name).get("Environment") or {}).get("Variables") or {})
+        assert set(env) <= declared, (name, set(env) - declared)
+    # The container's view as SAM builds it: the file's values of the declared variables, and
+    # the credentials and region (AWS_REGION and AWS_DEFAULT_REGION) of the shell that runs
+    # `sam local` (fake ones; moto's region by `--region`).
+    region = stack["region"]
+    shell = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    shell |= {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     code = (
         "import json, sys; sys.path[:0] = ['functions/report', 'layers/common']; import app; "
         "print(json.dumps(app.lambda_handler(json.load(open('events/report_watchdog.json')), None)))"
     )
     ran = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", code], cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", **variables["ReportFunction"]},
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", **shell, **variables["ReportFunction"]},
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr[-2000:]
