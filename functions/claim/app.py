@@ -86,7 +86,13 @@ def document_upload_url(
 @app.get(
     "/claims/<claim_id>/documents/<doc_type>",
     tags=["Claims"],
-    responses={404: {"description": "Not uploaded (or not a document this claim needs)"}},
+    responses={
+        200: {
+            "description": "A link to the document",
+            "content": {"application/json": {"model": DocumentDownload}},
+        },
+        404: {"description": "Not uploaded (or not a document this claim needs)"},
+    },
 )
 def open_document(claim_id: ClaimId, doc_type: Annotated[str, Path(max_length=40)]) -> DocumentDownload:
     link = wiring.claim_review(SETTINGS.get()).open_document(current_caller(app), claim_id, doc_type)

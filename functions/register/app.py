@@ -232,7 +232,10 @@ def ktp_upload_url(farmer_id: FarmerId, body: Annotated[KtpUploadRequest | None,
     "/farmers/<farmer_id>/ktp",
     tags=["Farmers"],
     summary="A link to the farmer's KTP copy (coordinator, admin)",
-    responses={404: {"description": "No KTP copy stored yet"}},
+    responses={
+        200: {"description": "A link to the copy", "content": {"application/json": {"model": DownloadUrl}}},
+        404: {"description": "No KTP copy stored yet"},
+    },
     description="A short-lived presigned GET of the stored copy. Each link issued is recorded in the audit "
     "trail (KTP_READ) before it is answered.",
 )

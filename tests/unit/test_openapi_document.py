@@ -168,6 +168,22 @@ def test_error_codes_are_listed(committed: dict[str, Any]) -> None:
     assert not {"BAD_REQUEST", "CONFLICT"} & listed  # base-class placeholders, never answered
 
 
+def test_every_operation_documents_its_success_answer(committed: dict[str, Any]) -> None:
+    """A route given its own `responses` must keep its 2xx with a body schema (the two
+    download-link routes had only their errors)."""
+    silent = []
+    for path, item in committed["paths"].items():
+        for method, operation in item.items():
+            success = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+            if not success:
+                silent.append(f"{method.upper()} {path}")
+    assert silent == []
+    for path in ("/farmers/{farmer_id}/ktp", "/claims/{claim_id}/documents/{doc_type}"):
+        schema = committed["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        properties = committed["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["properties"]
+        assert {"download_url", "expires_in"} <= set(properties), path
+
+
 @pytest.fixture(scope="module")
 def register_app(script: ModuleType) -> Iterator[ModuleType]:
     with applied_environment(script.FAKE_ENV):
