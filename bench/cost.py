@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 PRICE_DATE = (
     "AWS Price List figures for ap-southeast-3 published Aug-Sep 2026, as quoted in public repositories "
@@ -202,9 +203,25 @@ class Estimate:
 
 # Fixed monthly costs, whatever the number of farmers (template.yaml today).
 SECRETS = 3  # NikHashKey, BpjsCredentials, BpjsCallback
-# 14 alarms in template.yaml: Errors of 9 functions, BPJS DLQ not empty, audit archive failures and
-# iterator age, report watchdog (one metric each), BPJS failure rate (metric math over 2 metrics).
-ALARM_METRICS = 9 + 1 + 2 + 1 + 2
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+def alarm_metrics(template: Path = TEMPLATE) -> int:
+    """Metrics CloudWatch bills for the template's alarms: one per alarm on a single metric, and
+    one per `MetricStat` of a metric-math alarm (the BPJS failure rate: 2)."""
+    from local.template.cfn_yaml import load_yaml
+
+    count = 0
+    for resource in (load_yaml(template).get("Resources") or {}).values():
+        if resource.get("Type") != "AWS::CloudWatch::Alarm":
+            continue
+        metrics = (resource.get("Properties") or {}).get("Metrics")
+        count += sum(1 for m in metrics if "MetricStat" in m) if metrics else 1
+    return count
+
+
+# Every AWS::CloudWatch::Alarm of template.yaml (25 alarms, 26 metrics on 2026-12-07).
+ALARM_METRICS = alarm_metrics()
 # Powertools metrics: FarmerRegistered, ContributionCollected, ClaimSubmittedJKK/JKM,
 # ReportWatchdogFailed, AuditRecordsArchived/NotArchived, ~5 Bpjs<Outcome>; + 2 log metric filters.
 CUSTOM_METRICS = 14
