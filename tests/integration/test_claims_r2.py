@@ -286,6 +286,29 @@ def test_a_rejected_death_claim_releases_the_death_benefit(road: Road) -> None:
     assert as_accident.status == 201, as_accident.body  # a death from a work accident is JKK
 
 
+def test_a_second_refiling_of_a_live_refiling_is_a_duplicate(road: Road) -> None:
+    """CONTRACT: a duplicate is a claim of the same farmer, type and incident date that is not
+    REJECTED: refiling again while the refiling lives, or naming a claim BPJS has not rejected,
+    is 409 DUPLICATE_CLAIM naming the live claim (it was 422)."""
+    fid = paid_farmer(road, 9113)
+    first = file_claim(road, jkk(fid, "treatment")).body
+    named_live = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
+    assert named_live.status == 409 and named_live.body["code"] == "DUPLICATE_CLAIM", named_live.body
+    assert named_live.body["claim_id"] == first["claim_id"]
+    reject_by_bpjs(road, first)
+    again = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"])).body
+    twice = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
+    assert twice.status == 409 and twice.body["code"] == "DUPLICATE_CLAIM", twice.body
+    assert twice.body["claim_id"] == again["claim_id"]
+    assert f"sebagai klaim {again['claim_id']}" in twice.body["detail"]
+    # Once the refiling is rejected too, the first rejected claim is not the one to refile.
+    reject_by_bpjs(road, get_claim(road, again["claim_id"]).body)
+    stale = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
+    assert stale.status == 422 and stale.body["code"] == "VALIDATION_ERROR", stale.body
+    third = file_claim(road, jkk(fid, "treatment", previous_claim_id=again["claim_id"]))
+    assert third.status == 201, third.body
+
+
 def test_a_refiled_claim_points_to_its_refiling(road: Road) -> None:
     fid = paid_farmer(road, 9112)
     first = file_claim(road, jkk(fid, "treatment")).body

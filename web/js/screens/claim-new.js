@@ -19,10 +19,11 @@ async function rejectedClaim(app, query, farmerId) {
   return type && day ? { claim_id: query.ulang, type, incident_date: day, status: "REJECTED" } : null;
 }
 
-/** "… sudah diajukan ulang sebagai klaim <id>.": a link to that newer claim. */
-function newerClaimLink(error) {
-  const found = /sebagai klaim ([0-9A-Za-z-]{10,64})/.exec(error?.detail ?? "");
-  return found ? h("a", { href: `#/klaim/${found[1]}`, class: "button secondary wide" }, "Buka klaim yang baru") : null;
+/** The claim a refusal names: a duplicate's or a death benefit's holder (`claim_id`), or the newer
+ * claim of "… sudah diajukan ulang sebagai klaim <id>."; a link to it. */
+function namedClaimLink(error, label) {
+  const found = error?.problem?.claim_id ?? /sebagai klaim ([0-9A-Za-z-]{10,64})/.exec(error?.detail ?? "")?.[1];
+  return found ? h("a", { href: `#/klaim/${found}`, class: "button secondary wide" }, label) : null;
 }
 
 export async function render({ app, params, query = {}, go }) {
@@ -146,8 +147,8 @@ export async function render({ app, params, query = {}, go }) {
       go(`/klaim/${created.claim_id}`);
     } catch (error) {
       showProblem(error.problem ?? { detail: error.message }, fields, box);
-      if (previous && error instanceof ApiError && error.status === 422) {
-        const link = newerClaimLink(error);
+      if (error instanceof ApiError && (error.status === 409 || (previous && error.status === 422))) {
+        const link = namedClaimLink(error, previous ? "Buka klaim yang baru" : "Buka klaim yang sudah ada");
         if (link) box.append(link);
       }
     } finally {

@@ -84,23 +84,38 @@ def outcome_of(data: NewClaim) -> JkkOutcome | None:
     return JkkOutcome(data.outcome) if data.outcome else JkkOutcome.TREATMENT
 
 
-def check_refiling(data: NewClaim, previous: ClaimRecord | None) -> None:
-    """A refiling names a claim BPJS rejected, of the same farmer, type and incident."""
+def check_refiling(data: NewClaim, previous: ClaimRecord | None, refiling: ClaimRecord | None = None) -> None:
+    """A refiling names a claim BPJS rejected, of the same farmer, type and incident. A claim of
+    that incident still alive (the one named, or its refiling: `refiling`) makes it a duplicate,
+    409 DUPLICATE_CLAIM as CONTRACT answers a duplicate, naming the live claim."""
     if data.previous_claim_id is None:
         return
     same = previous is not None and (previous.farmer_id, previous.claim_type, previous.incident_date) == (
         data.farmer_id, data.type.value, data.incident_date,
     )  # fmt: skip
-    if previous is None or not same or previous.status is not ClaimStatus.REJECTED:
+    if previous is None or not same:
         raise ValidationFailed(
             "Klaim ulang hanya untuk klaim yang ditolak BPJS, dengan petani, jenis dan tanggal kejadian yang sama.",
             [FieldError("previous_claim_id", "Bukan klaim yang ditolak untuk kejadian ini.")],
         )
-    if previous.refiled_as is not None:
-        raise ValidationFailed(
-            f"Klaim ini sudah diajukan ulang sebagai klaim {previous.refiled_as}.",
-            [FieldError("previous_claim_id", "Rujuk klaim terakhir yang ditolak.")],
+    if previous.status is not ClaimStatus.REJECTED:
+        raise DuplicateClaim(
+            "Klaim jenis ini untuk petani dan tanggal kejadian yang sama sudah ada dan belum ditolak BPJS.",
+            [FieldError("previous_claim_id", "Klaim ini belum ditolak BPJS.")],
+            extra={"claim_id": previous.claim_id},
         )
+    if previous.refiled_as is None:
+        return
+    if refiling is not None and refiling.status is not ClaimStatus.REJECTED:
+        raise DuplicateClaim(
+            f"Klaim ini sudah diajukan ulang sebagai klaim {previous.refiled_as} (klaim ganda).",
+            [FieldError("previous_claim_id", "Klaim ganda: pengajuan ulang sudah ada.")],
+            extra={"claim_id": previous.refiled_as},
+        )
+    raise ValidationFailed(
+        f"Klaim ini sudah diajukan ulang sebagai klaim {previous.refiled_as}.",
+        [FieldError("previous_claim_id", "Rujuk klaim terakhir yang ditolak.")],
+    )
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,8 @@ class ClaimDesk:
         outcome = outcome_of(data)
         wanted = data.previous_claim_id
         previous = self.claims.get(wanted) if wanted and is_id(wanted) else None
-        check_refiling(data, previous)
+        refiling = self.claims.get(previous.refiled_as) if previous and previous.refiled_as else None
+        check_refiling(data, previous, refiling)
         now = now_utc()
         payments = self.payments.all_of(data.farmer_id)
         check_eligibility(farmer, payments, data.incident_date, today_wita(now), self.deadline_years)
