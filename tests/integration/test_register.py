@@ -342,6 +342,19 @@ def test_idempotency_key_replays_the_same_farmer(register: FunctionInvoker, clea
     assert reused.status == 422 and reused.code == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_bad_idempotency_key_is_400(register: FunctionInvoker, nothing_written: Any) -> None:
-    result = post(register, farmer_body(), headers={"Idempotency-Key": "x"})
+@pytest.mark.parametrize("key", ["x" * 256, "kunci\u00e9", "tab\tkey", " "])
+def test_bad_idempotency_key_is_400(register: FunctionInvoker, nothing_written: Any, key: str) -> None:
+    result = post(register, farmer_body(), headers={"Idempotency-Key": key})
     assert result.status == 400 and result.code == "IDEMPOTENCY_KEY_INVALID"
+
+
+def test_short_and_plain_idempotency_keys_are_honoured(
+    register: FunctionInvoker, clean_queue: MotoStack
+) -> None:
+    """CONTRACT sets no format for the key: "k1" or "pay 1" replay like a UUID."""
+    for key in ["k1", "pay 1", "a/b#c"]:
+        body = farmer_body()
+        first = post(register, body, headers={"Idempotency-Key": key})
+        again = post(register, body, headers={"Idempotency-Key": key})
+        assert first.status == again.status == 201, (key, first.body)
+        assert again.body == first.body

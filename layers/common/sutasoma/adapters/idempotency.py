@@ -26,13 +26,15 @@ from sutasoma.adapters import aws
 from sutasoma.domain.errors import FieldError, IdempotencyKeyInvalid, IdempotencyKeyReused, RequestInProgress
 
 IN_PROGRESS_WAIT_SECONDS = 8.0
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
+# CONTRACT sets no format: any key a client may send in a header (printable ASCII, 1-255
+# characters: "k1", "pay-1", a UUID); it is hashed with the caller before it is stored.
+_KEY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
 
 
 def check_key(value: str) -> str:
-    if not _KEY_PATTERN.match(value):
+    if not _KEY_PATTERN.match(value) or not value.strip():
         raise IdempotencyKeyInvalid(
-            "Header Idempotency-Key harus 8-128 karakter (huruf, angka, . _ : -), misalnya sebuah UUID.",
+            "Header Idempotency-Key harus 1-255 karakter ASCII yang terlihat, misalnya sebuah UUID.",
             [FieldError("Idempotency-Key", "Format tidak valid.")],
         )
     return value
