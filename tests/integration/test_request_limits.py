@@ -291,14 +291,23 @@ def test_text_with_control_or_invisible_characters_is_refused(
     assert "karakter kontrol" in error["message"]
 
 
-def test_line_breaks_pass_in_notes_and_descriptions_but_not_in_names(moto_stack: MotoStack) -> None:
+@pytest.mark.parametrize("text", ["Baris satu\nBaris dua", "Baris satu\r\nBaris dua", "kolom\tdua"])
+def test_line_breaks_and_tabs_are_refused_in_names_notes_and_descriptions(
+    moto_stack: MotoStack, text: str
+) -> None:
+    """CONTRACT "Errors": text people read (names, addresses, descriptions) refuses C0 control
+    characters, line breaks and tabs among them: 422 before anything else is looked at."""
     register = FunctionInvoker(moto_stack, "RegisterFunction")
-    event = http_event("POST", "/farmers", body=_farmer(full_name="Andi\nBaso"), claims=AGENT)
-    assert register(event).status == 422
-    note = {"date_of_death": "2026-01-05", "note": "Baris satu\r\nBaris dua\tdan tab"}
-    event = http_event("POST", "/farmers/{farmer_id}/death", path_params={"farmer_id": FARMER_ID}, body=note,
-                       claims=AGENT)  # fmt: skip
-    assert register(event).status == 404  # past validation: the farmer is unknown
+    event = http_event("POST", "/farmers", body=_farmer(full_name=text), claims=AGENT)
+    assert register(event).code == "VALIDATION_ERROR"
+    created = register(http_event("POST", "/farmers", body=farmer_body(), claims=AGENT))
+    assert created.status == 201, created.body
+    note = {"date_of_death": "2026-01-05", "note": text}
+    event = http_event("POST", "/farmers/{farmer_id}/death", path_params={"farmer_id": created.body["farmer_id"]},
+                       body=note, claims=AGENT)  # fmt: skip
+    result = register(event)
+    assert (result.status, result.code) == (422, "VALIDATION_ERROR"), result.body
+    assert [e["field"] for e in result.body["errors"]] == ["note"]
 
 
 def test_names_are_stored_in_nfc(moto_stack: MotoStack) -> None:

@@ -8,6 +8,12 @@ const MONTHS_LONG = [
 ];
 
 /** 12345 -> "12.345" (dots between thousands, as Rupiah and counts are written). */
+/** A textarea's text as one line: the API refuses control characters (line breaks, tabs) in the
+ * text people read (CONTRACT "Errors"), so every run of whitespace becomes one space. */
+export function oneLine(text) {
+  return String(text ?? "").replace(/\s+/g, " ").trim();
+}
+
 export function thousands(value) {
   const n = Math.round(Number(value));
   const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");

@@ -4,7 +4,7 @@
 // ?ulang=<claim_id> (&jenis=&tanggal=): filing again a claim BPJS rejected: the same type and
 // incident date (fixed), the rest filled in from the rejected claim, sent as `previous_claim_id`.
 import { ApiError } from "../api.js";
-import { OUTCOME, RELATIONSHIP, date, todayWita } from "../format.js";
+import { OUTCOME, RELATIONSHIP, date, oneLine, todayWita } from "../format.js";
 import { newKey } from "../outbox.js";
 import { clear, field, h, notice, select, showProblem } from "../ui.js";
 import { backLink, offlineBlock } from "./parts.js";
@@ -121,7 +121,7 @@ export async function render({ app, params, query = {}, go }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(box);
-    if (!incident.value || description.value.trim().length < 5 || claimantName.value.trim().length < 2) {
+    if (!incident.value || oneLine(description.value).length < 5 || claimantName.value.trim().length < 2) {
       box.append(notice("error", "Isi tanggal kejadian, kronologi (minimal 5 huruf) dan nama pengaju."));
       return;
     }
@@ -132,7 +132,7 @@ export async function render({ app, params, query = {}, go }) {
       farmer_id: id,
       type: type.value,
       incident_date: incident.value,
-      description: description.value.trim(),
+      description: oneLine(description.value),
       claimant,
     };
     if (location_.value.trim()) body.location = location_.value.trim();

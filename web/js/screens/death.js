@@ -1,6 +1,6 @@
 // Kematian: record a farmer's death from the family's report (CONTRACT r2
 // POST /farmers/{id}/death). Through the outbox: it waits when there is no signal.
-import { date, todayWita } from "../format.js";
+import { date, oneLine, todayWita } from "../format.js";
 import { ask, clear, field, h, notice, showProblem } from "../ui.js";
 import { backLink } from "./parts.js";
 import { sendNow } from "./send-now.js";
@@ -30,7 +30,7 @@ export async function render({ app, params, go }) {
     const yes = await ask(`Catat ${farmer.full_name} meninggal pada ${date(when.value)}? Kepesertaan berakhir.`, "Ya, catat");
     if (!yes) return;
     const body = { date_of_death: when.value };
-    if (note.value.trim()) body.note = note.value.trim();
+    if (oneLine(note.value)) body.note = oneLine(note.value);
     submit.disabled = true;
     try {
       const item = await app.outbox.capture({

@@ -9,7 +9,6 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
-    HumanLines,
     HumanText,
     IsoDate,
     Name,
@@ -41,7 +40,7 @@ class ClaimCreate(ApiModel):
     farmer_id: Annotated[str, StringConstraints(max_length=64)]
     type: Literal["JKK", "JKM"]
     incident_date: IsoDate
-    description: Annotated[str, bounded(5, 2000), HumanLines]
+    description: Annotated[str, bounded(5, 2000), HumanText]
     location: Annotated[str, bounded(0, 200), HumanText] | None = None
     outcome: Literal["treatment", "temporary_disability", "permanent_disability", "death"] | None = None
     road_accident: bool = Field(default=False, description="JKK on a road: a police report is required")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ REFUSED_IGNORABLE = frozenset(
     [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
      *range(0xE0100, 0xE01F0)]
 )  # fmt: skip
-MULTILINE_ALLOWED = frozenset("\n\t")
 TEXT_CHARACTERS = "text_characters"
 
 
@@ -46,19 +44,16 @@ _INVISIBLE = (
     "\\ud800-\\uf8ff"
 )
 TEXT_PATTERN = f"^[^{_INVISIBLE}]*$"
-LINES_PATTERN = f"^(?:[\\n\\t]|[^{_INVISIBLE}])*$"
 
 
-def _clean(value: Any, multiline: bool) -> Any:
+def _clean(value: Any) -> Any:
     """NFC, and refused if it holds a control or invisible formatting character anywhere
     (checked before whitespace is stripped: a control character never slips in at the ends)."""
     if not isinstance(value, str):
         return value  # the str schema then says what is wrong
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n") if multiline else value)
-    allowed = MULTILINE_ALLOWED if multiline else frozenset()
+    text = unicodedata.normalize("NFC", value)
     for char in text:
-        refused = unicodedata.category(char) in REFUSED_CATEGORIES or ord(char) in REFUSED_IGNORABLE
-        if refused and char not in allowed:
+        if unicodedata.category(char) in REFUSED_CATEGORIES or ord(char) in REFUSED_IGNORABLE:
             raise PydanticCustomError(
                 TEXT_CHARACTERS,
                 "text holds a control or invisible formatting character (U+{code})",
@@ -72,28 +67,23 @@ class _PersonText:
     """Pydantic metadata: NFC and no invisible characters (runs before the string's own checks),
     and the pattern that says so in the JSON Schema."""
 
-    multiline: bool = False
-
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            functools.partial(_clean, multiline=self.multiline), handler(source)
-        )
+        return core_schema.no_info_before_validator_function(_clean, handler(source))
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema["pattern"] = LINES_PATTERN if self.multiline else TEXT_PATTERN
+        json_schema["pattern"] = TEXT_PATTERN
         return json_schema
 
 
-# Text that people read (names, addresses, descriptions, notes), everywhere the API takes it:
-# NFC, and refused (422 VALIDATION_ERROR) if it holds a control (C0/C1), bidi-override, zero-width
-# or other invisible formatting character. Used last in the annotation, after its bounds (so that
-# it runs first, on the text as sent): `Annotated[str, bounded(2, 100), HumanText]`. HumanLines
-# lets line breaks and tabs through (descriptions, notes, reasons).
+# Text that people read (names, addresses, descriptions, notes, reasons), everywhere the API takes
+# it: NFC, and refused (422 VALIDATION_ERROR) if it holds a control (C0/C1: line breaks and tabs
+# too, as CONTRACT "Errors" says), bidi-override, zero-width or other invisible formatting
+# character. Used last in the annotation, after its bounds (so that it runs first, on the text as
+# sent): `Annotated[str, bounded(2, 100), HumanText]`.
 HumanText = _PersonText()
-HumanLines = _PersonText(multiline=True)
 
 
 def bounded(min_length: int, max_length: int, *, to_lower: bool = False) -> StringConstraints:

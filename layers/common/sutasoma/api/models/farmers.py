@@ -11,7 +11,7 @@ from sutasoma.api.models.base import ApiModel
 from sutasoma.api.models.common import (
     Address,
     Commodity,
-    HumanLines,
+    HumanText,
     Income,
     IsoDate,
     Name,
@@ -178,7 +178,7 @@ class DeathCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     date_of_death: IsoDate
-    note: Annotated[str, bounded(0, 500), HumanLines] | None = None
+    note: Annotated[str, bounded(0, 500), HumanText] | None = None
 
 
 class CorrectionCreate(ApiModel):
@@ -190,6 +190,6 @@ class CorrectionCreate(ApiModel):
     birth_date: IsoDate | None = None
     sex: Literal["M", "F"] | None = None
     nik: Annotated[str, StringConstraints(max_length=64)] | None = None
-    reason: Annotated[str, bounded(5, 500), HumanLines] = Field(
+    reason: Annotated[str, bounded(5, 500), HumanText] = Field(
         description="Why the identity is corrected (e.g. the KTP was misread); kept with the farmer"
     )
