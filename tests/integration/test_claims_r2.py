@@ -290,7 +290,7 @@ def test_a_second_refiling_of_a_live_refiling_is_a_duplicate(road: Road) -> None
     """CONTRACT: a duplicate is a claim of the same farmer, type and incident date that is not
     REJECTED: refiling again while the refiling lives, or naming a claim BPJS has not rejected,
     is 409 DUPLICATE_CLAIM naming the live claim (it was 422)."""
-    fid = paid_farmer(road, 9113)
+    fid = paid_farmer(road, 9117)
     first = file_claim(road, jkk(fid, "treatment")).body
     named_live = file_claim(road, jkk(fid, "treatment", previous_claim_id=first["claim_id"]))
     assert named_live.status == 409 and named_live.body["code"] == "DUPLICATE_CLAIM", named_live.body
