@@ -29,9 +29,11 @@ export function makeSender(api) {
       if (item.photo && !item.ktp_uploaded) {
         const target = await api.post(`/farmers/${item.farmer_id}/ktp`, { content_type: "image/jpeg" });
         await uploadPresigned(target, item.photo, "image/jpeg", "ktp.jpg");
-        await progress({ ktp_uploaded: true });
+        await progress({ ktp_uploaded: true, ktp_object_key: target.object_key ?? null });
       }
-      return { status: "sent", result: item.result ?? { farmer_id: item.farmer_id } };
+      // The KTP counts only once the server has checked it: the screen waits for that (ktp.js).
+      const result = item.result ?? { farmer_id: item.farmer_id };
+      return { status: "sent", result: item.photo ? { ...result, ktp_object_key: item.ktp_object_key ?? null } : result };
     },
 
     async payment(item) {

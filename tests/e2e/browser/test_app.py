@@ -53,7 +53,9 @@ def test_an_agent_signs_in_registers_a_farmer_with_a_ktp_photo_pays_and_gets_the
     name, nik = unique_name(), new_nik()
     fill_registration(phone, name=name, nik=nik, photo=camera_photo)
     phone.heading("Terdaftar")
-    expect(page.get_by_text(f"{name} terdaftar dengan foto KTP")).to_be_visible()
+    expect(page.get_by_text(f"{name} terdaftar.")).to_be_visible()
+    # The photo counts once the server has checked it (a second or two later).
+    expect(page.get_by_text("Foto KTP tersimpan: sudah diperiksa server.")).to_be_visible(timeout=15_000)
 
     agent = user(AGENT)
     (farmer,) = farmers_named(agent, name)

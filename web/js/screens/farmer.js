@@ -4,29 +4,35 @@ import { maskNik } from "../nik.js";
 import { kecamatanName, villageName } from "../places.js";
 import { shrinkPhoto } from "../photo.js";
 import { uploadPresigned } from "../upload.js";
-import { clear, h, notice, toast } from "../ui.js";
+import { ktpChecked, ktpResultWords, ktpStateWords } from "../ktp.js";
+import { clear, fill, h, notice, toast } from "../ui.js";
 import { backLink, coverageChip, definition, staleNote } from "./parts.js";
 
 function ktpAction(app, farmer) {
   const input = h("input", { type: "file", accept: "image/*", capture: "environment", class: "visually-hidden", id: "ktp-file" });
-  const status = h("p", { class: "hint", role: "status" }, farmer.ktp_uploaded_at ? `Foto KTP tersimpan ${dateTime(farmer.ktp_uploaded_at)}.` : "");
+  const state = ktpStateWords(farmer);
+  const status = h("div", { class: "ktp-state", role: "status" }, state.kind === "ok" ? h("p", { class: "hint" }, state.text) : notice(state.kind, state.text));
   input.addEventListener("change", async () => {
     const file = input.files?.[0];
     if (!file) return;
-    status.textContent = "Memperkecil dan mengunggah foto…";
+    fill(status, h("p", { class: "hint" }, "Memperkecil dan mengunggah foto…"));
     try {
       const photo = await shrinkPhoto(file);
       const target = await app.api.post(`/farmers/${farmer.farmer_id}/ktp`, { content_type: "image/jpeg" });
       await uploadPresigned(target, photo, "image/jpeg", "ktp.jpg");
-      status.textContent = `Foto KTP terunggah (${Math.round(photo.size / 1024)} KB).`;
-      toast("Foto KTP terunggah.");
+      fill(status, h("p", { class: "hint" }, "Foto terkirim; menunggu pemeriksaan server…"));
+      const result = await ktpChecked(app.api, farmer.farmer_id, farmer.ktp_uploaded_at ?? null, target.object_key ?? null);
+      const words = ktpResultWords(result);
+      fill(status, notice(words.kind, words.text));
+      toast(result.state === "stored" ? "Foto KTP tersimpan." : result.state === "refused" ? "Foto KTP ditolak." : "Foto KTP belum selesai diperiksa.");
+      if (result.state === "stored") Object.assign(farmer, { ktp_uploaded_at: result.farmer.ktp_uploaded_at, ktp_refused: result.farmer.ktp_refused });
     } catch (error) {
-      status.textContent = error.detail ?? error.message;
+      fill(status, notice("error", error.detail ?? error.message));
     } finally {
       input.value = "";
     }
   });
-  return h("div", {}, h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"), input, status);
+  return h("div", { class: "ktp" }, h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"), input, status);
 }
 
 /** An ended membership in words: nothing is due any more; what was paid beyond it is given back. */

@@ -5,7 +5,8 @@ import { RELATIONSHIP, date, todayWita } from "../format.js";
 import { ageOn, mismatches, parseNik } from "../nik.js";
 import { shrinkPhoto } from "../photo.js";
 import { kecamatanList, kecamatanName, villageName, villagesOf } from "../places.js";
-import { clear, field, h, notice, select, showProblem } from "../ui.js";
+import { ktpChecked, ktpResultWords } from "../ktp.js";
+import { clear, field, fill, h, notice, select, showProblem } from "../ui.js";
 import { sendNow } from "./send-now.js";
 
 const PHONE = /^(\+62|62|0)8[0-9]{7,12}$/;
@@ -268,9 +269,20 @@ export async function render({ app, go }) {
       const outcome = await sendNow(app, item);
       if (outcome.state === "sent") {
         const farmer = outcome.result;
+        // The KTP photo counts once the server has checked it: wait for that, then say which.
+        const ktpBox = h("div", { class: "ktp-check" }, photo ? notice("info", "Memeriksa foto KTP…") : notice("error", "Tanpa foto KTP: ambil fotonya dari halaman petani."));
+        if (photo) {
+          ktpChecked(app.api, farmer.farmer_id, null, farmer.ktp_object_key ?? null)
+            .then((result) => {
+              const words = ktpResultWords(result);
+              fill(ktpBox, notice(words.kind, words.text));
+            })
+            .catch((error) => fill(ktpBox, notice("info", `Foto KTP terkirim; hasil pemeriksaan belum dapat dibaca (${error.detail ?? error.message}).`)));
+        }
         clear(form.parentNode).append(
           h("h1", {}, "Terdaftar"),
-          notice("success", `${body.full_name} terdaftar${photo ? " dengan foto KTP" : ""}. BPJS akan mengonfirmasi kepesertaan.`),
+          notice("success", `${body.full_name} terdaftar. BPJS akan mengonfirmasi kepesertaan.`),
+          ktpBox,
           h(
             "div",
             { class: "actions-grid" },
