@@ -54,7 +54,7 @@ export class Api {
     }
   }
 
-  async request(method, path, { body, query, idempotencyKey, accept = "json", retried = false } = {}) {
+  async request(method, path, { body, query, idempotencyKey, ifMatch, accept = "json", withEtag = false, retried = false } = {}) {
     const url = new URL(this.base + path);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
@@ -62,6 +62,7 @@ export class Api {
     const headers = { Authorization: `Bearer ${await this.token()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+    if (ifMatch) headers["If-Match"] = ifMatch;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
     let response;
@@ -80,7 +81,7 @@ export class Api {
     }
     if (response.status === 401 && !retried) {
       await this.token(true);
-      return this.request(method, path, { body, query, idempotencyKey, accept, retried: true });
+      return this.request(method, path, { body, query, idempotencyKey, ifMatch, accept, withEtag, retried: true });
     }
     if (!response.ok) {
       const problem = await response.json().catch(() => null);
@@ -88,7 +89,9 @@ export class Api {
     }
     if (accept === "blob") return response.blob();
     if (response.status === 204) return null;
-    return response.json();
+    const data = await response.json();
+    // The record's version (PATCH /farmers/{id} takes it back as If-Match): {data, etag}.
+    return withEtag ? { data, etag: response.headers.get("ETag") } : data;
   }
 
   /** GET; when offline, the last answer of this session (marked `stale`) if there is one. */
@@ -120,8 +123,9 @@ export class Api {
     return this.request("POST", path, { ...options, body });
   }
 
-  patch(path, body) {
-    return this.request("PATCH", path, { body });
+  /** PATCH with the ETag the record was read with: 412 PRECONDITION_FAILED if someone changed it since. */
+  patch(path, body, { ifMatch } = {}) {
+    return this.request("PATCH", path, { body, ifMatch, withEtag: true });
   }
 
   blob(path) {

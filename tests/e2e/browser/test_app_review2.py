@@ -20,12 +20,17 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from sutasoma.domain.periods import add_months
 from tests.e2e.browser.conftest import (
     AGENT,
+    COORDINATOR,
     Phone,
     farmers_named,
     fill_registration,
     new_nik,
+    pay,
+    register_confirmed,
+    tiny_jpeg,
     unique_name,
 )
 
@@ -101,3 +106,129 @@ def test_a_refused_ktp_photo_is_said_to_be_refused_at_registration_and_on_the_fa
     expect(page.locator(".ktp-state")).to_contain_text(
         re.compile(r"Foto KTP tersimpan .* ditolak"), timeout=15_000
     )
+
+
+def month_long(period: str) -> str:
+    names = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]  # fmt: skip
+    year, month = period.split("-")
+    return f"{names[int(month) - 1]} {year}"
+
+
+def test_an_agent_changes_a_farmers_income_and_phone_after_someone_else_changed_the_record(
+    phone: Phone, user: Callable[[str], httpx.Client]
+) -> None:
+    agent, coordinator = user(AGENT), user(COORDINATOR)
+    farmer = register_confirmed(agent, monthly_income=1_500_000)
+    farmer_id = farmer["farmer_id"]
+    paid = pay(agent, farmer_id, 2)
+    next_month = add_months(paid["periods"][-1], 1)
+    page = phone.page
+    phone.sign_in(AGENT)
+    phone.go(f"/petani/{farmer_id}")
+    phone.heading(farmer["full_name"])
+    expect(page.get_by_role("link", name="Koreksi data diri")).to_have_count(0)
+    expect(page.get_by_role("button", name="Lihat foto KTP")).to_have_count(0)
+    page.get_by_role("link", name="Ubah data").click()
+    phone.heading("Ubah data petani")
+    # The income note names the month the new income applies from.
+    expect(page.get_by_text(re.compile(f"berlaku mulai {month_long(next_month)}"))).to_be_visible()
+    too_small, overflow = phone.layout_problems()
+    assert too_small == [] and overflow == 0, (too_small, overflow)
+
+    # Meanwhile the coordinator changes the address: the agent's save is refused (412) and reloaded.
+    changed = coordinator.patch(f"/farmers/{farmer_id}", json={"address": "Dusun Baru RT 02"})
+    assert changed.status_code == 200, changed.text
+    page.get_by_label("Penghasilan per bulan (Rp)").fill("3000000")
+    page.get_by_label("No. HP petani").fill("081399990000")
+    page.get_by_role("button", name="Simpan perubahan").click()
+    expect(page.get_by_text(re.compile("baru saja diubah orang lain"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_label("Alamat")).to_have_value("Dusun Baru RT 02")
+    assert agent.get(f"/farmers/{farmer_id}").json()["monthly_income"] == 1_500_000
+
+    page.get_by_label("Penghasilan per bulan (Rp)").fill("3000000")
+    page.get_by_label("No. HP petani").fill("081399990000")
+    page.get_by_role("button", name="Simpan perubahan").click()
+    phone.heading(farmer["full_name"])
+    now = agent.get(f"/farmers/{farmer_id}").json()
+    assert (now["monthly_income"], now["phone"], now["address"]) == (
+        3_000_000,
+        "081399990000",
+        "Dusun Baru RT 02",
+    )
+    # The page says what the next unpaid month costs at the new income, not "Iuran bulan ini".
+    next_quote = agent.get(f"/farmers/{farmer_id}/payments/quote", params={"months": 1}).json()
+    assert next_quote["periods"] == [next_month]
+    coverage = page.locator(".coverage-card")
+    expect(coverage).to_contain_text("Iuran bulan ini sudah dibayar")
+    expect(coverage).to_contain_text(rupiah(next_quote["amount"]))
+    expect(coverage).not_to_contain_text(f"Iuran bulan ini {rupiah(now['monthly_contribution'])}")
+
+
+def test_a_coordinator_corrects_an_identity_with_a_reason_and_opens_the_ktp_copy(
+    phone: Phone, user: Callable[[str], httpx.Client], stack: dict[str, Any], browser: Any
+) -> None:
+    agent = user(AGENT)
+    farmer = register_confirmed(agent)
+    farmer_id = farmer["farmer_id"]
+    page = phone.page
+    phone.sign_in(COORDINATOR)
+    phone.go(f"/petani/{farmer_id}")
+    phone.heading(farmer["full_name"])
+    # No copy yet: said so.
+    page.get_by_role("button", name="Lihat foto KTP").click()
+    expect(page.get_by_text("Belum ada foto KTP yang tersimpan.")).to_be_visible(timeout=15_000)
+
+    page.get_by_role("link", name="Koreksi data diri").click()
+    phone.heading("Koreksi data diri")
+    too_small, overflow = phone.layout_problems()
+    assert too_small == [] and overflow == 0, (too_small, overflow)
+    nik = page.get_by_label("NIK (16 digit dari KTP)")
+    nik.fill("9912345678901234")
+    expect(page.get_by_text("Kode provinsi 99 pada NIK tidak dikenal.")).to_be_visible()
+    nik.fill(farmer_nik := agent.get(f"/farmers/{farmer_id}").json()["nik"])
+    new_name = unique_name("Koreksi")
+    page.get_by_label("Nama lengkap sesuai KTP").fill(new_name)
+    page.get_by_label("Alasan koreksi").fill("abc")
+    page.get_by_role("button", name="Simpan koreksi").click()
+    expect(page.get_by_text("Tulis alasan koreksi, 5–500 karakter.")).to_be_visible()
+    page.get_by_label("Alasan koreksi").fill("Nama salah ketik;\ndicocokkan dengan KTP asli")
+    page.get_by_role("button", name="Simpan koreksi").click()
+    phone.heading(new_name)
+    now = agent.get(f"/farmers/{farmer_id}").json()
+    assert now["full_name"] == new_name and now["nik"] == farmer_nik
+
+    # A stored copy opens as a picture.
+    upload_ktp(agent, farmer_id, tiny_jpeg(browser))
+    page.reload()
+    phone.heading(new_name)
+    page.get_by_role("button", name="Lihat foto KTP").click()
+    picture = page.get_by_role("img", name=f"Foto KTP {new_name}")
+    expect(picture).to_be_visible(timeout=15_000)
+    wait_for(
+        lambda: picture.evaluate("img => img.complete && img.naturalWidth > 0"), "the KTP copy never loaded"
+    )
+
+
+def test_an_agent_cannot_open_the_correction_screen(
+    phone: Phone, user: Callable[[str], httpx.Client]
+) -> None:
+    farmer = register_confirmed(user(AGENT))
+    phone.sign_in(AGENT)
+    phone.go(f"/petani/{farmer['farmer_id']}/koreksi")
+    phone.heading("Khusus koordinator")
+
+
+def upload_ktp(agent: httpx.Client, farmer_id: str, jpeg: bytes) -> None:
+    target = agent.post(f"/farmers/{farmer_id}/ktp", json={"content_type": "image/jpeg"}).json()
+    with httpx.Client(timeout=30.0, trust_env=False) as s3:
+        sent = s3.post(
+            target["upload_url"], data=target["fields"], files={"file": ("ktp.jpg", jpeg, "image/jpeg")}
+        )
+    assert sent.status_code in (200, 204), sent.text
+    wait_for(
+        lambda: agent.get(f"/farmers/{farmer_id}").json()["ktp_uploaded_at"], "the KTP copy was never checked"
+    )
+
+
+def rupiah(amount: int) -> str:
+    return "Rp " + f"{amount:,}".replace(",", ".")

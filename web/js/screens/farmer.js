@@ -1,11 +1,11 @@
 // One farmer: coverage in words and colour, identity, payments, claims, and what can be done.
-import { CLAIM_STATUS, REGISTRATION, RELATIONSHIP, coverageWords, date, dateTime, periods, rupiah } from "../format.js";
+import { CLAIM_STATUS, REGISTRATION, RELATIONSHIP, addMonths, coverageWords, currentPeriod, date, dateTime, period, periods, rupiah } from "../format.js";
 import { maskNik } from "../nik.js";
 import { kecamatanName, villageName } from "../places.js";
 import { shrinkPhoto } from "../photo.js";
 import { uploadPresigned } from "../upload.js";
 import { ktpChecked, ktpResultWords, ktpStateWords } from "../ktp.js";
-import { clear, fill, h, notice, toast } from "../ui.js";
+import { add, clear, fill, h, notice, toast } from "../ui.js";
 import { backLink, coverageChip, definition, staleNote } from "./parts.js";
 
 function ktpAction(app, farmer) {
@@ -32,7 +32,53 @@ function ktpAction(app, farmer) {
       input.value = "";
     }
   });
-  return h("div", { class: "ktp" }, h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"), input, status);
+  return h(
+    "div",
+    { class: "ktp" },
+    h("label", { for: "ktp-file", class: "button secondary" }, farmer.ktp_uploaded_at ? "Ganti foto KTP" : "Foto KTP"),
+    input,
+    app.isCoordinator() ? ktpViewer(app, farmer) : null,
+    status,
+  );
+}
+
+/** "Lihat foto KTP" (coordinator, admin): GET /farmers/{id}/ktp, a short-lived link (audited). */
+function ktpViewer(app, farmer) {
+  const viewer = h("div", { class: "doc-viewer" });
+  const open = h("button", { type: "button", class: "secondary" }, "Lihat foto KTP");
+  open.addEventListener("click", async () => {
+    open.disabled = true;
+    clear(viewer);
+    try {
+      const link = await app.api.request("GET", `/farmers/${farmer.farmer_id}/ktp`);
+      add(
+        viewer,
+        h("img", { src: link.download_url, alt: `Foto KTP ${farmer.full_name}`, class: "doc-image", width: 320, height: 200 }),
+        h("a", { href: link.download_url, target: "_blank", rel: "noopener", class: "button secondary" }, "Buka di tab baru"),
+      );
+    } catch (error) {
+      add(viewer, notice(error.status === 404 ? "info" : "error", error.status === 404 ? "Belum ada foto KTP yang tersimpan." : error.detail ?? error.message));
+    } finally {
+      open.disabled = false;
+    }
+  });
+  return [open, viewer];
+}
+
+/** What the contribution line says: this month's when it is still to pay; when it is paid, what
+ *  the next unpaid month costs (a new income applies from then, DOMAIN), from the server's quote. */
+function contributionLine(farmer, next) {
+  const paid = farmer.coverage.paid_through;
+  if (paid && paid >= currentPeriod()) {
+    const month = addMonths(paid, 1);
+    return h(
+      "p",
+      { class: "contribution" },
+      "Iuran bulan ini sudah dibayar. ",
+      next?.periods?.[0] === month ? `Bulan berikutnya yang dibayar (${period(month)}): ${rupiah(next.amount)}.` : `Bulan berikutnya yang dibayar: ${period(month)}.`,
+    );
+  }
+  return h("p", { class: "contribution" }, `Iuran bulan ini ${rupiah(farmer.monthly_contribution)}`);
 }
 
 /** An ended membership in words: nothing is due any more; what was paid beyond it is given back. */
@@ -49,9 +95,13 @@ function endedWords(farmer) {
 export async function render({ app, params }) {
   const id = params.id;
   const farmer = await app.api.get(`/farmers/${id}`);
-  const [payments, claims] = await Promise.all([
+  const paidAhead = farmer.coverage.paid_through && farmer.coverage.paid_through >= currentPeriod();
+  // Paid ahead: the next unpaid month's price (the server quotes at most a year ahead).
+  const quoteNext = paidAhead && !farmer.deceased_on && farmer.coverage.state !== "ENDED" && farmer.coverage.paid_through < addMonths(currentPeriod(), 11);
+  const [payments, claims, next] = await Promise.all([
     app.api.get(`/farmers/${id}/payments`, { limit: 12 }).catch(() => null),
     app.api.get("/claims", { farmer_id: id, limit: 20 }).catch(() => null),
+    quoteNext ? app.api.get(`/farmers/${id}/payments/quote`, { months: 1 }).catch(() => null) : null,
   ]);
   const waiting = (await app.outbox.items()).filter((i) => i.farmer_id === id || i.farmer_key === id);
   const cov = coverageWords(farmer.coverage);
@@ -100,6 +150,11 @@ export async function render({ app, params }) {
     actions.append(h("a", { href: `#/petani/${id}/klaim`, class: "button secondary" }, "Ajukan klaim"));
   }
   if (!deceased) actions.append(h("a", { href: `#/petani/${id}/kematian`, class: "button secondary" }, "Catat kematian"));
+  const role = app.session?.role;
+  if (!deceased && ["agent", "coordinator", "admin"].includes(role)) {
+    actions.append(h("a", { href: `#/petani/${id}/ubah`, class: "button secondary" }, "Ubah data"));
+  }
+  if (app.isCoordinator()) actions.append(h("a", { href: `#/petani/${id}/koreksi`, class: "button secondary" }, "Koreksi data diri"));
 
   return h(
     "section",
@@ -116,7 +171,7 @@ export async function render({ app, params }) {
             h("p", { class: "coverage-hint" }, endedWords(farmer)),
             h("p", {}, h("a", { href: "#/pengembalian", class: "button secondary" }, "Lihat pengembalian")),
           ]
-        : [h("p", { class: "coverage-hint" }, cov.hint), h("p", {}, `Iuran bulan ini ${rupiah(farmer.monthly_contribution)}`)],
+        : [h("p", { class: "coverage-hint" }, cov.hint), farmer.coverage.state === "LAPSED" ? null : contributionLine(farmer, next)],
     ),
     waiting.length
       ? notice("info", `${waiting.length} catatan untuk petani ini menunggu dikirim.`, { label: "Lihat", run: () => (location.hash = "#/kirim") })

@@ -9,8 +9,8 @@ import { ktpChecked, ktpResultWords } from "../ktp.js";
 import { clear, field, fill, h, notice, select, showProblem } from "../ui.js";
 import { sendNow } from "./send-now.js";
 
-const PHONE = /^(\+62|62|0)8[0-9]{7,12}$/;
-const COMMODITIES = ["padi", "jagung", "kakao", "kedelai", "kacang tanah", "sayuran", "buah", "ternak", "perikanan"];
+export const PHONE = /^(\+62|62|0)8[0-9]{7,12}$/;
+export const COMMODITIES = ["padi", "jagung", "kakao", "kedelai", "kacang tanah", "sayuran", "buah", "ternak", "perikanan"];
 
 export const CONSENT_TEXT =
   "Saya setuju data pribadi saya (NIK, nama, tanggal lahir, alamat, nomor HP, ahli waris dan foto KTP) " +
@@ -19,13 +19,14 @@ export const CONSENT_TEXT =
   "Pelindungan Data Pribadi. Data disimpan selama saya menjadi peserta dan dapat saya minta untuk dilihat " +
   "atau diperbaiki melalui penyuluh.";
 
-function heirRow(onRemove) {
-  const name = h("input", { name: "heir-name", autocomplete: "off" });
+/** One heir's row (filled in with `heir` when it is given: Ubah data petani). */
+export function heirRow(onRemove, heir = null) {
+  const name = h("input", { name: "heir-name", autocomplete: "off", value: heir?.full_name ?? "" });
   const relationship = select(
     Object.entries(RELATIONSHIP).filter(([k]) => k !== "self"),
-    { name: "heir-relationship", value: "spouse" },
+    { name: "heir-relationship", value: heir?.relationship ?? "spouse" },
   );
-  const phone = h("input", { name: "heir-phone", type: "tel", inputmode: "tel", autocomplete: "off" });
+  const phone = h("input", { name: "heir-phone", type: "tel", inputmode: "tel", autocomplete: "off", value: heir?.phone ?? "" });
   const nameField = field("Nama", name);
   const phoneField = field("No. HP (boleh kosong)", phone);
   const row = h(
