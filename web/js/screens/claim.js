@@ -41,7 +41,7 @@ export function estimate(claim) {
     h(
       "ul",
       { class: "estimate-items" },
-      est.items.map((i) => h("li", {}, h("span", {}, i.name), " ", h("span", { class: "amount" }, i.amount === null ? "sesuai biaya" : rupiah(i.amount)), h("span", { class: "hint block" }, i.rule))),
+      est.items.map((i) => h("li", {}, h("span", {}, i.name), " ", h("span", { class: "amount" }, i.amount !== null ? rupiah(i.amount) : i.code === "JKK_PERMANENT_DISABILITY" ? "menunggu persentase" : "sesuai biaya"), h("span", { class: "hint block" }, i.rule))),
     ),
     h("p", { class: "hint" }, "Perkiraan; jumlah akhir ditetapkan BPJS Ketenagakerjaan."),
   );

@@ -82,7 +82,7 @@ export async function render({ app, params, go }) {
     backLink("#/verifikasi", "Verifikasi klaim"),
     h("h1", {}, `Verifikasi klaim ${claim.type}`),
     staleNote(claim),
-    h("p", { class: "lead" }, h("span", { class: ["chip", `claim-${claim.status.toLowerCase()}`] }, CLAIM_STATUS[claim.status] ?? claim.status), ` diajukan oleh ${claim.created_by}`),
+    h("p", { class: "lead" }, h("span", { class: ["chip", `claim-${claim.status.toLowerCase()}`] }, CLAIM_STATUS[claim.status] ?? claim.status), ` · dicatat oleh ${claim.created_by}`),
     mine ? notice("error", "Anda yang mengajukan klaim ini. Verifikasi dilakukan koordinator lain atau admin (prinsip empat mata).") : null,
     missing.length ? notice("error", `Dokumen wajib belum lengkap: ${missing.map((d) => d.name).join(", ")}.`) : null,
     definition([
