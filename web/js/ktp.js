@@ -3,15 +3,15 @@
 // upload (its `object_key`) with the reason in Bahasa Indonesia. Until then nothing is "stored".
 import { dateTime } from "./format.js";
 
-const TRIES = 40;
-const EVERY_MS = 300;
+// Each look is a GET /farmers/{id}, an audited whole-NIK read: a few, further apart (~20 s in all).
+const WAITS_MS = [400, 700, 1000, 1500, 2000, 3000, 4000, 4000, 4000];
 
 /** Waits for the server's check of the upload `objectKey` (null: any refusal checked after the
  *  upload began). `before` is the farmer's `ktp_uploaded_at` before the upload.
  *  -> {state: "stored" | "refused" | "unchecked", farmer} */
-export async function ktpChecked(api, farmerId, before, objectKey, { tries = TRIES, every = EVERY_MS, since = null } = {}) {
+export async function ktpChecked(api, farmerId, before, objectKey, { waits = WAITS_MS, since = null } = {}) {
   let farmer = null;
-  for (let i = 0; i < tries; i += 1) {
+  for (let i = 0; i <= waits.length; i += 1) {
     farmer = await api.get(`/farmers/${farmerId}`);
     if (farmer.ktp_uploaded_at && farmer.ktp_uploaded_at !== before && (!before || farmer.ktp_uploaded_at > before)) {
       return { state: "stored", farmer };
@@ -20,7 +20,7 @@ export async function ktpChecked(api, farmerId, before, objectKey, { tries = TRI
     if (refused && (objectKey ? refused.object_key === objectKey : !since || refused.checked_at >= since)) {
       return { state: "refused", farmer };
     }
-    await new Promise((resolve) => setTimeout(resolve, every));
+    if (i < waits.length) await new Promise((resolve) => setTimeout(resolve, waits[i]));
   }
   return { state: "unchecked", farmer };
 }

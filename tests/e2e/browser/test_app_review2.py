@@ -72,7 +72,7 @@ def test_a_refused_ktp_photo_is_said_to_be_refused_at_registration_and_on_the_fa
     phone.heading("Terdaftar")
     expect(page.get_by_text(f"{name} terdaftar.")).to_be_visible()
     refused = page.locator(".ktp-check").get_by_role("alert")
-    expect(refused).to_contain_text("Foto KTP ditolak", timeout=15_000)
+    expect(refused).to_contain_text("Foto KTP ditolak", timeout=25_000)
     expect(refused).to_contain_text("hampir kosong")
     expect(page.get_by_text("dengan foto KTP")).to_have_count(0)
     (listed,) = farmers_named(agent, name)
@@ -82,29 +82,29 @@ def test_a_refused_ktp_photo_is_said_to_be_refused_at_registration_and_on_the_fa
     # The farmer page says plainly that there is no KTP copy, and why.
     page.get_by_role("link", name="Buka data petani").click()
     state = page.locator(".ktp-state")
-    expect(state).to_contain_text("Foto KTP belum ada", timeout=15_000)
+    expect(state).to_contain_text("Foto KTP belum ada", timeout=25_000)
     expect(state).to_contain_text("ditolak")
 
     # Again from the farmer page: refused, then a real photo stored.
     page.locator("#ktp-file").set_input_files(
         files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": tiny_png()}]
     )
-    expect(state).to_contain_text("Foto KTP ditolak", timeout=15_000)
+    expect(state).to_contain_text("Foto KTP ditolak", timeout=25_000)
     expect(page.get_by_text("terunggah")).to_have_count(0)
     page.locator("#ktp-file").set_input_files(
         files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": camera_photo}]
     )
-    expect(state).to_contain_text("Foto KTP tersimpan", timeout=20_000)
+    expect(state).to_contain_text("Foto KTP tersimpan", timeout=25_000)
     assert agent.get(f"/farmers/{listed['farmer_id']}").json()["ktp_uploaded_at"]
 
     # A refused photo after a stored one: the stored one stays, and the refusal is said.
     page.locator("#ktp-file").set_input_files(
         files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": tiny_png()}]
     )
-    expect(state).to_contain_text("Foto KTP ditolak", timeout=15_000)
+    expect(state).to_contain_text("Foto KTP ditolak", timeout=25_000)
     page.reload()
     expect(page.locator(".ktp-state")).to_contain_text(
-        re.compile(r"Foto KTP tersimpan .* ditolak"), timeout=15_000
+        re.compile(r"Foto KTP tersimpan .* ditolak"), timeout=25_000
     )
 
 
@@ -141,7 +141,7 @@ def test_an_agent_changes_a_farmers_income_and_phone_after_someone_else_changed_
     page.get_by_label("Penghasilan per bulan (Rp)").fill("3000000")
     page.get_by_label("No. HP petani").fill("081399990000")
     page.get_by_role("button", name="Simpan perubahan").click()
-    expect(page.get_by_text(re.compile("baru saja diubah orang lain"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile("baru saja diubah orang lain"))).to_be_visible(timeout=25_000)
     expect(page.get_by_label("Alamat")).to_have_value("Dusun Baru RT 02")
     assert agent.get(f"/farmers/{farmer_id}").json()["monthly_income"] == 1_500_000
 
@@ -176,7 +176,7 @@ def test_a_coordinator_corrects_an_identity_with_a_reason_and_opens_the_ktp_copy
     phone.heading(farmer["full_name"])
     # No copy yet: said so.
     page.get_by_role("button", name="Lihat foto KTP").click()
-    expect(page.get_by_text("Belum ada foto KTP yang tersimpan.")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Belum ada foto KTP yang tersimpan.")).to_be_visible(timeout=25_000)
 
     page.get_by_role("link", name="Koreksi data diri").click()
     phone.heading("Koreksi data diri")
@@ -203,7 +203,7 @@ def test_a_coordinator_corrects_an_identity_with_a_reason_and_opens_the_ktp_copy
     phone.heading(new_name)
     page.get_by_role("button", name="Lihat foto KTP").click()
     picture = page.get_by_role("img", name=f"Foto KTP {new_name}")
-    expect(picture).to_be_visible(timeout=15_000)
+    expect(picture).to_be_visible(timeout=25_000)
     wait_for(
         lambda: picture.evaluate("img => img.complete && img.naturalWidth > 0"), "the KTP copy never loaded"
     )
