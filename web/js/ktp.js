@@ -39,7 +39,8 @@ export function ktpStateWords(farmer) {
   const refused = farmer.ktp_refused;
   if (farmer.ktp_uploaded_at) {
     const stored = `Foto KTP tersimpan ${dateTime(farmer.ktp_uploaded_at)}.`;
-    if (refused && refused.checked_at > farmer.ktp_uploaded_at) {
+    // Times are to the second: a refusal checked in the stored copy's second came after it.
+    if (refused && refused.checked_at >= farmer.ktp_uploaded_at) {
       return { kind: "info", text: `${stored} Foto yang dikirim ${dateTime(refused.checked_at)} ditolak: ${refused.reason} Foto yang tersimpan tetap dipakai.` };
     }
     return { kind: "ok", text: stored };
