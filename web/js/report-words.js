@@ -177,3 +177,11 @@ export function provisionalBanner(report, current) {
     text: `Laporan resmi ${period(report.period, true)} belum dibuat: yang tampil adalah pratinjau, tanpa peringkat.`,
   };
 }
+
+/** Why a month asked for in the link is not the one shown (only this month and the 12 before). */
+export function otherMonthWords(asked, current, shown) {
+  const valid = /^\d{4}-(0[1-9]|1[0-2])$/.test(asked);
+  const name = valid ? period(asked, true) : `"${asked}"`;
+  const why = !valid ? "bukan bulan yang dikenal" : asked > current ? "belum berakhir" : "di luar 12 bulan terakhir";
+  return `Laporan ${name} tidak dapat dibuka di sini (${why}); yang tampil ${period(shown, true)}.`;
+}

@@ -16,6 +16,7 @@ import {
   targetText,
   versionChoices,
   versionLine,
+  otherMonthWords,
 } from "../js/report-words.js";
 
 test("a difference of rates is in percentage points, with a comma", () => {
@@ -113,4 +114,13 @@ test("a timestamp's day is the day in WITA", () => {
   assert.equal(dayWita("2026-12-06T17:30:00Z"), "7 Des 2026");
   assert.equal(dayWita("2026-12-06T15:59:59Z"), "6 Des 2026");
   assert.equal(dayWita("2026-12-06"), "6 Des 2026");
+});
+
+test("a month asked for in the link but not in the picker is named, and why", () => {
+  assert.equal(
+    otherMonthWords("2027-01", "2026-12", "2026-11"),
+    "Laporan Januari 2027 tidak dapat dibuka di sini (belum berakhir); yang tampil November 2026.",
+  );
+  assert.match(otherMonthWords("2025-10", "2026-12", "2026-11"), /Oktober 2025 .*di luar 12 bulan terakhir.*November 2026/);
+  assert.match(otherMonthWords("2026-13", "2026-12", "2026-11"), /"2026-13" .*bukan bulan yang dikenal/);
 });

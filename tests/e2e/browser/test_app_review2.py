@@ -232,3 +232,22 @@ def upload_ktp(agent: httpx.Client, farmer_id: str, jpeg: bytes) -> None:
 
 def rupiah(amount: int) -> str:
     return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def test_a_report_month_outside_the_picker_is_said_not_swapped_silently(phone: Phone) -> None:
+    """`#/laporan?periode=` of a month the picker does not offer (not ended, too old, not a month)
+    shows last month's report with a notice that names the month asked for and why."""
+    page = phone.page
+    phone.sign_in(COORDINATOR)
+    for asked, why in (
+        ("2099-01", "belum berakhir"),
+        ("2020-01", "di luar 12 bulan terakhir"),
+        ("bulan", "bukan bulan"),
+    ):
+        phone.go(f"/laporan?periode={asked}")
+        phone.heading("Laporan bulanan")
+        expect(page.locator("main")).to_contain_text(why, timeout=25_000)
+        expect(page.locator("main")).to_contain_text("tidak dapat dibuka di sini")
+    phone.go("/laporan")
+    phone.heading("Laporan bulanan")
+    expect(page.get_by_text("tidak dapat dibuka di sini")).to_have_count(0)

@@ -11,6 +11,7 @@ import {
   fieldChange,
   fileName,
   madeAt,
+  otherMonthWords,
   provisionalBanner,
   rateChange,
   rupiahChange,
@@ -297,6 +298,7 @@ export async function render({ app, query, go }) {
   monthPicker.addEventListener("change", () => go(`/laporan?periode=${monthPicker.value}`));
   const filters = h("div", { class: "filters" }, field("Bulan", monthPicker));
   const head = [h("h1", {}, "Laporan bulanan"), filters];
+  if (query.periode && query.periode !== chosen) head.push(notice("info", otherMonthWords(query.periode, current, chosen)));
 
   const { latest, missing } = await read(app, chosen);
   if (missing) {
