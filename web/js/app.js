@@ -65,7 +65,7 @@ export const app = {
       expired: () => {
         this.session = null;
         forgetSession();
-        location.hash = "#/masuk";
+        location.hash = "#/masuk?berakhir=1"; // the sign-in screen says why
       },
     };
     this.api = new Api(this.config, sessionRef);

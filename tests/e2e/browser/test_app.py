@@ -481,3 +481,20 @@ def test_every_screen_fits_a_360_px_phone_with_touch_targets_of_48_px(
         too_small, overflow = phone.layout_problems()
         assert too_small == [], f"{route}: {too_small}"
         assert overflow <= 0, f"{route} scrolls sideways by {overflow} px"
+
+
+def test_an_ended_session_is_said_on_the_sign_in_screen(phone: Phone) -> None:
+    """A refresh token Cognito no longer accepts (NotAuthorizedException) ends the session: the
+    sign-in screen says so instead of appearing without a word."""
+    page = phone.page
+    phone.sign_in(AGENT)
+    page.evaluate(
+        """() => { const s = JSON.parse(localStorage.getItem('sutasoma.session'));
+                   s.expiresAt = Date.now() + 30000; s.refreshToken = 'tidak-berlaku';
+                   localStorage.setItem('sutasoma.session', JSON.stringify(s)); }"""
+    )
+    page.reload()
+    expect(page.get_by_text("Sesi Anda telah berakhir")).to_be_visible(timeout=25_000)
+    assert page.evaluate("localStorage.getItem('sutasoma.session')") is None
+    phone.sign_in(AGENT)
+    expect(page.get_by_text("Sesi Anda telah berakhir")).to_have_count(0)

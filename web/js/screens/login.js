@@ -2,8 +2,11 @@
 import { setNewPassword, signIn } from "../auth.js";
 import { clear, field, h, notice } from "../ui.js";
 
-export async function render({ app, go }) {
+export async function render({ app, go, query = {} }) {
   const box = h("div", { class: "form-status" });
+  if (query.berakhir) {
+    box.append(notice("info", "Sesi Anda telah berakhir. Masuk lagi: catatan yang menunggu dikirim tetap tersimpan di HP ini."));
+  }
   const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "none" });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password" });
   const button = h("button", { type: "submit", class: "primary wide" }, "Masuk");
