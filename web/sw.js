@@ -3,7 +3,7 @@
 // offline. Calls to the API, Cognito and S3 go to other origins and pass untouched: nothing
 // personal is ever put in a cache here (what waits to be sent is in IndexedDB, see js/outbox.js).
 // `make web` (scripts/web_assets.py) rewrites the next two lines from the files of web/.
-const VERSION = "f8d6206dd517";
+const VERSION = "01c78c0822ac";
 const SHELL = ["./", "app.css", "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png", "icons/icon.svg", "icons/tab-add.svg", "icons/tab-claim.svg", "icons/tab-home.svg", "icons/tab-more.svg", "icons/tab-people.svg", "index.html", "js/api.js", "js/app.js", "js/auth.js", "js/file-tab.js", "js/format.js", "js/idb-store.js", "js/ktp.js", "js/main.js", "js/nik.js", "js/outbox.js", "js/photo.js", "js/places.js", "js/reference-data.js", "js/report-words.js", "js/screens/claim-new.js", "js/screens/claim.js", "js/screens/claims.js", "js/screens/correction.js", "js/screens/death.js", "js/screens/farmer-edit.js", "js/screens/farmer.js", "js/screens/farmers.js", "js/screens/home.js", "js/screens/login.js", "js/screens/menu.js", "js/screens/outbox.js", "js/screens/parts.js", "js/screens/pay.js", "js/screens/receipt.js", "js/screens/refunds.js", "js/screens/register.js", "js/screens/report.js", "js/screens/send-now.js", "js/screens/verify.js", "js/sender.js", "js/ui.js", "js/upload.js", "manifest.webmanifest"];
 const SHELL_CACHE = `sutasoma-shell-${VERSION}`;
 const CONFIG_CACHE = "sutasoma-config";

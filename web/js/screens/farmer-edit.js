@@ -7,7 +7,7 @@ import { addMonths, period, rupiah } from "../format.js";
 import { villageName, villagesOf } from "../places.js";
 import { clear, field, fill, h, notice, select, showProblem, toast } from "../ui.js";
 import { backLink } from "./parts.js";
-import { COMMODITIES, PHONE, heirRow } from "./register.js";
+import { COMMODITIES, PHONE, heirList } from "./register.js";
 
 /** DOMAIN: income changes apply from the next month not yet paid; months already paid keep theirs. */
 export function incomeFrom(coverage) {
@@ -27,13 +27,7 @@ function form(app, farmer, etag, reload, go) {
   const address = h("input", { name: "address", autocomplete: "off", value: farmer.address });
   const commodity = h("input", { name: "commodity", list: "commodities-edit", autocomplete: "off", value: farmer.commodity });
   const income = h("input", { name: "monthly_income", type: "number", inputmode: "numeric", min: 1000000, step: 1000, value: farmer.monthly_income });
-  const heirs = h("div", { class: "heirs" }, farmer.heirs.map((heir) => heirRow((r) => r.remove(), heir)));
-  const addHeir = h("button", { type: "button", class: "secondary" }, "+ Tambah ahli waris");
-  addHeir.addEventListener("click", () => {
-    const row = heirRow((r) => r.remove());
-    heirs.append(row);
-    row.querySelector("input")?.focus();
-  });
+  const { heirs, addHeir } = heirList(farmer.heirs);
   const fields = {
     phone: field("No. HP petani", phone, { required: true }),
     village_code: field("Desa/kelurahan", village, { required: true }),

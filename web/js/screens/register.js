@@ -19,6 +19,18 @@ export const CONSENT_TEXT =
   "Pelindungan Data Pribadi. Data disimpan selama saya menjadi peserta dan dapat saya minta untuk dilihat " +
   "atau diperbaiki melalui penyuluh.";
 
+/** The heirs' rows (`existing` filled in: Ubah data petani) and the button that adds one. */
+export function heirList(existing = []) {
+  const heirs = h("div", { class: "heirs" }, existing.map((heir) => heirRow((r) => r.remove(), heir)));
+  const addHeir = h("button", { type: "button", class: "secondary" }, "+ Tambah ahli waris");
+  addHeir.addEventListener("click", () => {
+    const row = heirRow((r) => r.remove());
+    heirs.append(row);
+    row.querySelector("input")?.focus();
+  });
+  return { heirs, addHeir };
+}
+
 /** One heir's row (filled in with `heir` when it is given: Ubah data petani). */
 export function heirRow(onRemove, heir = null) {
   const name = h("input", { name: "heir-name", autocomplete: "off", value: heir?.full_name ?? "" });
@@ -107,13 +119,7 @@ export async function render({ app, go }) {
     }
   });
 
-  const heirs = h("div", { class: "heirs" });
-  const addHeir = h("button", { type: "button", class: "secondary" }, "+ Tambah ahli waris");
-  addHeir.addEventListener("click", () => {
-    const row = heirRow((r) => r.remove());
-    heirs.append(row);
-    row.querySelector("input")?.focus();
-  });
+  const { heirs, addHeir } = heirList();
 
   const fields = {
     nik: field("NIK (16 digit dari KTP)", nik, { required: true }),
