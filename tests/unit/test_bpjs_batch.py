@@ -8,10 +8,11 @@ import random
 import threading
 import time
 from bisect import bisect_left
+from collections import Counter
 
 import pytest
 
-from sutasoma.adapters.pacer import JITTER_S, SlotPacer, slot_seconds
+from sutasoma.adapters.pacer import JITTER_S, SlotPacer, burst_for, ceiling_per_second, slot_seconds
 from sutasoma.app.bpjs_batch import deliver_batch
 from sutasoma.app.fifo_batch import NotStarted, QueuedMessage, run_in_rounds, run_one_group_after_another
 
@@ -193,7 +194,12 @@ def most_in_any_second(times: list[float]) -> int:
 
 
 def simulate(
-    limit: float, consumers: int, seed: int, seconds: float = 20.0, busy: bool = True
+    limit: float,
+    consumers: int,
+    seed: int,
+    seconds: float = 20.0,
+    busy: bool = True,
+    burst: int | None = None,
 ) -> list[float]:
     """`consumers` concurrency units of Lambda (never more invocations at once), each a chain of
     invocations handed from one execution environment to another with tiny gaps (the hand-over
@@ -203,7 +209,10 @@ def simulate(
     sends: list[float] = []
     for _ in range(consumers):
         environments = [(Timeline(), None) for _ in range(3)]
-        paced = [(t, SlotPacer(limit, consumers, clock=t.clock, sleep=t.sleep)) for t, _ in environments]
+        paced = [
+            (t, SlotPacer(limit, consumers, clock=t.clock, sleep=t.sleep, burst=burst))
+            for t, _ in environments
+        ]
         at = rng.uniform(0, 0.05)
         while at < seconds:
             timeline, pacer = paced[rng.randrange(len(paced))]
@@ -218,19 +227,37 @@ def simulate(
     return sends
 
 
-@pytest.mark.parametrize(("limit", "consumers"), [(20, 2), (100, 2), (400, 2), (50, 5), (9, 4)])
+@pytest.mark.parametrize(
+    ("limit", "consumers", "burst"),
+    [(20, 2, None), (100, 2, None), (400, 2, None), (400, 2, 1), (1000, 2, 10), (50, 5, None), (9, 4, None)],
+)
 @pytest.mark.parametrize("seed", range(3))
-def test_the_limit_holds_across_consumers_and_hand_overs(limit: int, consumers: int, seed: int) -> None:
-    sends = simulate(limit, consumers, seed)
+def test_the_limit_holds_across_consumers_and_hand_overs(
+    limit: int, consumers: int, burst: int | None, seed: int
+) -> None:
+    sends = simulate(limit, consumers, seed, burst=burst)
     assert most_in_any_second(sends) <= limit
     # Arrivals may move by JITTER_S each way: still within the limit over a second of arrivals.
     rng = random.Random(seed)
     assert most_in_any_second([t + rng.uniform(-JITTER_S, JITTER_S) for t in sends]) <= limit
     # ... and the share is used: calls back to back get at least 85 % of what the slots allow
     # (an invocation gives up the rest of the slot it started in).
-    flat_out = simulate(limit, consumers, seed, busy=False)
+    flat_out = simulate(limit, consumers, seed, busy=False, burst=burst)
     assert most_in_any_second(flat_out) <= limit
-    assert len(flat_out) / 20.0 >= 0.85 * consumers / slot_seconds(limit, consumers)
+    b = burst or burst_for(limit, consumers)
+    assert len(flat_out) / 20.0 >= 0.85 * consumers * b / slot_seconds(limit, consumers, b)
+
+
+@pytest.mark.parametrize(
+    ("limit", "consumers", "burst"),
+    [(20, 2, 1), (39, 2, 1), (40, 2, 1), (100, 2, 2), (200, 2, 5), (400, 2, 10), (4000, 2, 10)],
+)
+def test_a_burst_is_a_batch_at_most_and_costs_at_most_a_tenth_of_the_share(
+    limit: int, consumers: int, burst: int
+) -> None:
+    assert burst_for(limit, consumers) == burst
+    share = limit / consumers
+    assert ceiling_per_second(limit, consumers) >= consumers * (0.9 * share - 2) / (1 + 2 * JITTER_S)
 
 
 def test_a_limit_too_small_to_share_is_refused() -> None:
@@ -238,8 +265,10 @@ def test_a_limit_too_small_to_share_is_refused() -> None:
         slot_seconds(4, 2)
 
 
-def test_threads_of_one_environment_take_one_slot_each() -> None:
-    pacer = SlotPacer(200, 2)  # slots of ~10 ms
+@pytest.mark.parametrize(("limit", "per_slot"), [(40, 1), (200, 5)])
+def test_threads_of_one_environment_share_a_slot_up_to_the_burst(limit: int, per_slot: int) -> None:
+    pacer = SlotPacer(limit, 2)  # 1 call per ~55 ms slot, or 5 per ~58 ms slot
+    assert pacer.burst == per_slot
     pacer.begin()
     times: list[float] = []
     lock = threading.Lock()
@@ -254,5 +283,6 @@ def test_threads_of_one_environment_take_one_slot_each() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    slots = sorted(int(t // pacer.slot) for t in times)
-    assert len(set(slots)) == 10  # ten calls, ten different slots
+    per_slot_seen = Counter(int(t // pacer.slot) for t in times)
+    assert len(times) == 10 and max(per_slot_seen.values()) <= per_slot
+    assert len(per_slot_seen) == 10 // per_slot  # no slot left with room while calls waited
