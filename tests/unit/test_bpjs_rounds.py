@@ -195,3 +195,20 @@ def test_a_decision_that_raises_is_never_recorded() -> None:
     outcome = run_in_rounds(messages, decide, rounds.record, parallel=10)
     assert set(outcome.failed) == {"a1"} and set(outcome.done) == {"b1"}
     assert rounds.records == [["b1"]]
+
+
+def test_batches_after_the_first_reuse_the_environments_threads() -> None:
+    """A warm invocation starts no threads: the batch's farmers run on the threads the first
+    batch started (a Lambda environment runs one invocation at a time)."""
+    ran_on: list[threading.Thread] = []
+
+    def decide(message: QueuedMessage) -> str:
+        time.sleep(0.01)  # all ten at once: ten threads busy
+        ran_on.append(threading.current_thread())
+        return "decided"
+
+    for _ in range(3):
+        outcome = run_in_rounds(batch(*"abcdefghij"), decide, lambda d: {m.message_id: "DONE" for m, _ in d})
+        assert len(outcome.done) == 10
+    assert len(ran_on) == 30 and len(set(ran_on)) <= 10
+    assert threading.main_thread() not in ran_on

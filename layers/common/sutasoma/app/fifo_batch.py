@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,14 @@ def _admitted(
     return admitted
 
 
+@cache
+def threads(size: int) -> ThreadPoolExecutor:
+    """The execution environment's threads for a batch's farmers, kept from one invocation to the
+    next (Lambda runs one invocation at a time in an environment): a batch no longer starts ten
+    threads and waits for them to end. The pool starts a thread only when none is idle."""
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="fifo-batch")
+
+
 def run_in_rounds[D](
     messages: Sequence[QueuedMessage],
     decide: Callable[[QueuedMessage], D],
@@ -126,20 +135,20 @@ def run_in_rounds[D](
     group: its later messages are left untried."""
     outcome = BatchOutcome()
     going = groups_of(messages)
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(going)))) as pool:
-        for position in range(max((len(g) for g in going), default=0)):
-            going = _admitted([g for g in going if position < len(g)], position, may_start, outcome)
-            results = _round(pool, [group[position] for group in going], decide, record)
-            still = []
-            for group in going:
-                result = results[group[position].message_id]
-                if isinstance(result, Exception):
-                    outcome.failed[group[position].message_id] = result
-                    outcome.untried += [m.message_id for m in group[position + 1 :]]
-                else:
-                    outcome.done[group[position].message_id] = result
-                    still.append(group)
-            going = still
+    pool = threads(max(1, parallel))
+    for position in range(max((len(g) for g in going), default=0)):
+        going = _admitted([g for g in going if position < len(g)], position, may_start, outcome)
+        results = _round(pool, [group[position] for group in going], decide, record)
+        still = []
+        for group in going:
+            result = results[group[position].message_id]
+            if isinstance(result, Exception):
+                outcome.failed[group[position].message_id] = result
+                outcome.untried += [m.message_id for m in group[position + 1 :]]
+            else:
+                outcome.done[group[position].message_id] = result
+                still.append(group)
+        going = still
     return outcome
 
 
