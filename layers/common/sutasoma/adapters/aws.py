@@ -15,7 +15,16 @@ import boto3
 from botocore.config import Config
 
 # Lambda has a few seconds per request: fail fast and let the caller retry, rather than hang.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
+# No client-side parameter validation: our requests are built by code (the repositories), AWS
+# validates them again anyway, and botocore's walk of every parameter against its shape cost ~7 %
+# of the BPJS consumer's CPU (docs/benchmarks.md); a malformed request still fails, as AWS's
+# ValidationException instead of botocore's ParamValidationError.
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    parameter_validation=False,
+)
 
 # Answers that mean "AWS is busy or unreachable right now", not "this request is wrong".
 TRANSIENT_ERROR_CODES = frozenset(
