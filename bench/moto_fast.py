@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
+import re
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -96,3 +99,185 @@ def cached_update_expressions() -> Iterator[None]:
         yield
     finally:
         parser.make = original
+
+
+def _moto(module: str) -> Any:
+    """One of moto's modules, whose names are patched here (untyped: moto does not export them)."""
+    return importlib.import_module(module)
+
+
+# A name (#n) or value (:v) an expression refers to.
+_REFERENCE = re.compile(r"[#:][A-Za-z0-9_]+")
+
+
+def _referenced(expression: str | None, mapping: dict[str, Any] | None) -> tuple[tuple[str, str], ...] | None:
+    """The entries of `mapping` that `expression` names, as a key (None stays None: moto tells the
+    two apart)."""
+    if mapping is None:
+        return None
+    used = set(_REFERENCE.findall(expression or ""))
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in mapping.items() if k in used))
+
+
+class _Parsed:
+    """What `create_condition_expression_parser` returns, as far as moto's models use it."""
+
+    def __init__(self, op: Any) -> None:
+        self._op = op
+
+    def parse(self) -> Any:
+        return self._op
+
+
+@contextlib.contextmanager
+def cached_condition_expressions() -> Iterator[None]:
+    """moto parses a write's ConditionExpression twice (TransactWriteItems checks it, then the
+    write itself parses it again), each time from its text; here once per text and the names and
+    values it refers to. The parsed condition is only evaluated (`Op.expr(item)`), never changed.
+    Only the parses of moto's models (writes, and Query/Scan filters) are cached: the request
+    handlers' own parse that finds unused names and values is untouched."""
+    models, table = _moto("moto.dynamodb.models"), _moto("moto.dynamodb.models.table")
+    original = models.get_filter_expression
+
+    @functools.lru_cache(maxsize=4096)
+    def parse(expression: str | None, names: Any, values: Any) -> Any:
+        return original(
+            expression,
+            None if names is None else {k: json.loads(v) for k, v in names},
+            None if values is None else {k: json.loads(v) for k, v in values},
+        )
+
+    def get_filter_expression(expression: str | None, names: Any, values: Any) -> Any:
+        return parse(expression, _referenced(expression, names), _referenced(expression, values))
+
+    def create_condition_expression_parser(expression: str | None, names: Any, values: Any) -> _Parsed:
+        return _Parsed(get_filter_expression(expression, names, values))
+
+    patched = [(models, "get_filter_expression", get_filter_expression),
+               (models, "create_condition_expression_parser", create_condition_expression_parser),
+               (table, "get_filter_expression", get_filter_expression)]  # fmt: skip
+    saved = [(module, name, getattr(module, name)) for module, name, _ in patched]
+    for module, name, function in patched:
+        setattr(module, name, function)
+    try:
+        yield
+    finally:
+        for module, name, function in saved:
+            setattr(module, name, function)
+
+
+@contextlib.contextmanager
+def pickled_update_expression_copies() -> Iterator[None]:
+    """moto's update validator deep-copies the parsed UpdateExpression before it resolves names
+    and values into it (copy.deepcopy walks ~40 nodes in Python); a pickle round trip makes the
+    same independent copy at a third of the cost. Anything else the validators copy (a DynamoType
+    in list_append, which has its own __deepcopy__) still goes to copy.deepcopy."""
+    import copy
+    import pickle
+
+    validators = _moto("moto.dynamodb.parsing.validators")
+    node = _moto("moto.dynamodb.parsing.ast_nodes").Node
+    original = validators.deepcopy  # moto's import of copy.deepcopy
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, node):
+            return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes, just made
+        return copy.deepcopy(value, memo)
+
+    validators.deepcopy = deepcopy
+    try:
+        yield
+    finally:
+        validators.deepcopy = original
+
+
+@contextlib.contextmanager
+def cached_traversal_node_types() -> Iterator[None]:
+    """moto's update validators walk the expression tree ten times per update item, and at every
+    node build the tuple of node types they process from a new mapping (`nodes_to_be_processed`,
+    "cached" by its docstring, not by its code): here built once per validator instance. The
+    mapping's keys are classes fixed in each validator's code."""
+    traverser = _moto("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    original = traverser.nodes_to_be_processed
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        types: tuple[type, ...] | None = self.__dict__.get("_sutasoma_node_types")
+        if types is None:
+            types = self.__dict__["_sutasoma_node_types"] = original(self)
+        return types
+
+    traverser.nodes_to_be_processed = nodes_to_be_processed
+    try:
+        yield
+    finally:
+        traverser.nodes_to_be_processed = original
+
+
+@contextlib.contextmanager
+def static_update_checks_once() -> Iterator[None]:
+    """Three of moto's ten passes over an update expression (how many actions, overlapping paths,
+    a key attribute changed) read only the parsed expression, its attribute names and the table's
+    key: once all ten have passed for one parsed tree (parses are cached: the same text is the
+    same tree) with the same names and key, later updates skip those three. The other seven, which
+    read the values and the item, always run."""
+    from moto.dynamodb.parsing import validators
+
+    static = (
+        validators.ActionCountValidator,
+        validators.OverlappingPathsValidator,
+        validators.UpdateHashRangeKeyValidator,
+    )
+    passed: weakref.WeakKeyDictionary[Any, set[Any]] = weakref.WeakKeyDictionary()
+    validator = validators.UpdateExpressionValidator
+    original_init, original_validate = validator.__init__, validator.validate
+
+    def __init__(self: Any, expression: Any, expression_attribute_names: Any, expression_attribute_values: Any,
+                 item: Any, table: Any) -> None:  # fmt: skip
+        original_init(self, expression, expression_attribute_names, expression_attribute_values, item, table)
+        key = (tuple(sorted((expression_attribute_names or {}).items())), tuple(table.table_key_attrs))
+        self._sutasoma_checked = (expression, key)
+        if key in passed.get(expression, ()):
+            self.processors = [p for p in self.processors if not isinstance(p, static)]
+
+    def validate(self: Any) -> Any:
+        validated = original_validate(self)
+        expression, key = self._sutasoma_checked
+        passed.setdefault(expression, set()).add(key)
+        return validated
+
+    validator.__init__ = __init__  # type: ignore[method-assign]
+    validator.validate = validate  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        validator.__init__ = original_init  # type: ignore[method-assign]
+        validator.validate = original_validate  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def cached_dispatch_lookups() -> Iterator[None]:
+    """For every request moto lists its handler class's methods with `inspect.getmembers` and
+    converts the action's name to snake case: both pure, both cached here."""
+    responses = _moto("moto.core.responses")
+    saved = (responses.method_names_from_class, responses.camelcase_to_underscores)
+    responses.method_names_from_class = functools.cache(saved[0])
+    responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(saved[1])
+    try:
+        yield
+    finally:
+        responses.method_names_from_class, responses.camelcase_to_underscores = saved
+
+
+@contextlib.contextmanager
+def faster_writes() -> Iterator[None]:
+    """Every speed-up above at once but the plain JSON responses (update and condition parses, the
+    validators' copy and passes, the request dispatch's lookups)."""
+    with (
+        cached_dispatch_lookups(),
+        cached_update_expressions(),
+        cached_condition_expressions(),
+        pickled_update_expression_copies(),
+        cached_traversal_node_types(),
+        static_update_checks_once(),
+    ):
+        yield

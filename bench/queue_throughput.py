@@ -7,7 +7,9 @@ BPJS is another host, and in this process it would share moto's GIL). N farmers 
 through the register handler (each registration writes the farmer and its outbox entry and sends
 one PARTICIPANT_REGISTRATION message). Then the queue is drained the way Lambda's SQS event
 source does it: receive up to 10 messages -> one handler invocation with the SQS event
-(local.pollers.sqs.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done.
+(local.pollers.sqs.build_sqs_event) -> DeleteMessageBatch of what `settle` says is done. As
+Lambda's pollers do, the next batch is received while an invocation runs and a batch is deleted
+after it, on threads of their own (`_EventSource`; `--inline-source`: one after another).
 
 Each concurrent "execution environment" is its own child interpreter (`python -m
 bench.queue_throughput --worker`): it imports functions/bpjs_sync/app.py like the Lambda runtime
@@ -24,7 +26,10 @@ ready before the clock starts; each one's first batch is cold (clients, secret, 
 Each scenario starts from an empty table (the stack is reset) and a fresh simulator. moto's
 TransactWriteItems is patched in this process to back up the items a transaction touches instead
 of deep-copying the whole table (`item_level_transaction_backup`): unpatched it costs ~100 ms per
-transaction at 200 farmers and would be most of what is measured.
+transaction at 200 farmers and would be most of what is measured. moto's per-request work that
+DynamoDB would not do on our CPU (answers serialized shape by shape, expressions parsed and
+checked again for every item) is cut by bench/moto_fast.py, every answer unchanged; the report
+gives each side's CPU per message during the drain.
 
 At the end every registered farmer is read back: the run is only worth its figures if all of them
 are CONFIRMED, BPJS registered each NIK once, and the queue and its DLQ are empty.
@@ -46,14 +51,16 @@ import threading
 import time
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_ID = "BpjsSyncFunction"
-DEFAULT_FARMERS = 200
+# Messages per scenario: 20 batches per instance, so that each instance's first (cold) batch, ~2.5×
+# a warm one, is a small part of the drain (with 200 it was ~15 % of it).
+DEFAULT_FARMERS = 400
 DEFAULT_LATENCY_MS = 50
 # BPJS's limit in the first scenario: far enough above 150 msg/s that the consumer, not the limit,
 # is what is measured (the template's default limit is the second scenario's).
@@ -88,7 +95,6 @@ class _Meter:
     each call timed on its own thread."""
 
     def __init__(self) -> None:
-        self.phase = "source"
         self.calls: dict[str, Counter[str]] = {"handler": Counter(), "source": Counter()}
         self.sends: Counter[str] = Counter()
         self.aws_s = 0.0
@@ -97,6 +103,14 @@ class _Meter:
         self.bpjs_calls = 0
         self._lock = threading.Lock()
         self._local = threading.local()
+
+    @property
+    def phase(self) -> str:
+        """The event source's threads call `in_source` first; every other thread is the handler's."""
+        return str(getattr(self._local, "phase", "handler"))
+
+    def in_source(self) -> None:
+        self._local.phase = "source"
 
     def before_call(self, event_name: str, **kwargs: Any) -> None:
         operation = event_name.split(".", 2)[2]
@@ -119,6 +133,92 @@ class _Meter:
         with self._lock:
             self.bpjs_s += seconds
             self.bpjs_calls += 1
+
+
+class _EventSource:
+    """One concurrency slot's share of Lambda's SQS event source. Lambda's pollers are not the
+    function: they receive the next batch while an invocation runs and delete a batch's messages
+    after it returns, off the invocation's path (a poller serves up to 10 invocations at once).
+    So here too, on threads of their own: the next batch is received while the handler runs (one
+    ahead, no more), and deletes run behind it. With `inline` (`--inline-source`) the loop
+    receives, invokes and deletes one after another instead, as the benchmark did before
+    2026-12-07. SQS keeps a FIFO group's next message back while one of it is in flight, so
+    receiving ahead never breaks a farmer's order."""
+
+    def __init__(self, sqs: Any, meter: _Meter, config: dict[str, Any]) -> None:
+        import queue
+
+        self._sqs, self._meter, self._config = sqs, meter, config
+        self.inline = bool(config.get("inline_source"))
+        self._received: queue.Queue[tuple[float, list[dict[str, Any]]]] = queue.Queue()
+        self._deletes: queue.Queue[tuple[dict[str, Any], list[str]] | None] = queue.Queue()
+        self._may_receive = threading.Semaphore(1)
+        self._threads = [] if self.inline else [
+            threading.Thread(target=self._poll, daemon=True), threading.Thread(target=self._delete_behind, daemon=True)
+        ]  # fmt: skip
+        for thread in self._threads:
+            thread.start()
+
+    def _receive(self) -> tuple[float, list[dict[str, Any]]]:
+        at = time.monotonic()
+        messages = self._sqs.receive_message(
+            QueueUrl=self._config["queue_url"],
+            MaxNumberOfMessages=self._config["batch_size"],
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        return at, messages
+
+    def _delete_now(self, batch: dict[str, Any], handles: list[str]) -> None:
+        if handles:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._config["queue_url"],
+                Entries=[{"Id": str(n), "ReceiptHandle": h} for n, h in enumerate(handles)],
+            )
+        batch["finished_at"] = time.monotonic()
+
+    def _poll(self) -> None:
+        self._meter.in_source()
+        while True:
+            self._may_receive.acquire()  # the batch before was taken by the handler
+            at, messages = self._receive()
+            self._received.put((at, messages))
+            if not messages:
+                return
+
+    def _delete_behind(self) -> None:
+        self._meter.in_source()
+        while (work := self._deletes.get()) is not None:
+            self._delete_now(*work)
+
+    def next_batch(self) -> tuple[float, list[dict[str, Any]]]:
+        if self.inline:
+            self._meter.in_source()
+            try:
+                return self._receive()
+            finally:
+                self._meter._local.phase = "handler"
+        taken = self._received.get()
+        self._may_receive.release()  # receive the next one while this one runs
+        return taken
+
+    def delete(self, batch: dict[str, Any], handles: list[str]) -> None:
+        if self.inline:
+            self._meter.in_source()
+            try:
+                self._delete_now(batch, handles)
+            finally:
+                self._meter._local.phase = "handler"
+        else:
+            self._deletes.put((batch, handles))
+
+    def close(self) -> None:
+        """Every delete done (the drain's clock stops at the last one)."""
+        self._deletes.put(None)
+        for thread in self._threads:
+            thread.join()
 
 
 def _install_meter(meter: _Meter) -> None:
@@ -175,25 +275,18 @@ def worker() -> int:
     from local.pollers.sqs import build_sqs_event, settle
 
     sqs = boto3.client("sqs", region_name=REGION)  # the event source's own client
-    queue_url, queue_arn = config["queue_url"], config["queue_arn"]
+    queue_arn = config["queue_arn"]
 
     protocol.write("ready\n")
     if sys.stdin.readline().strip() != "go":
         return 1
+    cpu_before = time.process_time()  # every thread of this process: handler, its threads, event source
+    source = _EventSource(sqs, meter, config)
     batches: list[dict[str, Any]] = []
     op_types: Counter[str] = Counter()
     message_ids: list[str] = []
     while True:
-        meter.phase = "source"
-        received_at = time.monotonic()
-        messages = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=config["batch_size"],
-            AttributeNames=["All"],
-            MessageSystemAttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
+        received_at, messages = source.next_batch()
         if not messages:
             break
         ids = [m["MessageId"] for m in messages]
@@ -202,7 +295,6 @@ def worker() -> int:
         event = build_sqs_event(messages, queue_arn, REGION)
         context = _Context(spec.function_name, spec.memory_mb, spec.timeout_s, str(uuid.uuid4()))
         aws_before, bpjs_before = meter.aws_s, meter.bpjs_s
-        meter.phase = "handler"
         started = time.monotonic()
         error = None
         try:
@@ -210,29 +302,27 @@ def worker() -> int:
         except Exception as raised:  # Lambda: the whole batch comes back after its visibility timeout
             result, error = None, f"{type(raised).__name__}: {raised}"
         handled = time.monotonic()
-        meter.phase = "source"
         batch = {
             "size": len(messages),
             "handler_s": handled - started,
             "aws_s": meter.aws_s - aws_before,
             "bpjs_s": meter.bpjs_s - bpjs_before,
             "error": error,
+            "received_at": received_at,
         }
         if error is None:
             settlement = settle(result, ids, config["report_batch_item_failures"])
             done = [m["ReceiptHandle"] for m in messages if m["MessageId"] in settlement.delete]
-            if done:
-                sqs.delete_message_batch(
-                    QueueUrl=queue_url,
-                    Entries=[{"Id": str(n), "ReceiptHandle": h} for n, h in enumerate(done)],
-                )
             batch["deleted"], batch["failed"] = len(done), len(settlement.failed)
         else:
+            done = []
             batch["deleted"], batch["failed"] = 0, len(messages)
-        batch["received_at"], batch["finished_at"] = received_at, time.monotonic()
+        source.delete(batch, done)
         batches.append(batch)
+    source.close()
     result_line = {
         "finished_at": time.monotonic(),
+        "cpu_s": time.process_time() - cpu_before,
         "batches": batches,
         "message_ids": message_ids,
         "op_types": dict(op_types),
@@ -255,6 +345,7 @@ class Scenario:
     instances: int
     latency_ms: int
     rate_limit: int  # BPJS's limit, calls/s across the instances: BPJS_RATE_LIMIT and the simulator's
+    inline_source: bool = False  # receive, invoke, delete one after another (`_EventSource`)
 
 
 @dataclass
@@ -271,6 +362,7 @@ class Outcome:
     queue_depth: int
     dlq_depth: int
     rate: dict[str, Any] = field(default_factory=dict)  # the simulator's count: busiest second, 429s
+    cpu: dict[str, float | None] = field(default_factory=dict)  # CPU seconds during the drain, by process
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -292,9 +384,9 @@ class Outcome:
     @property
     def ceiling(self) -> float:
         """Calls/s the instances' shares of the limit allow at most (sutasoma.adapters.pacer)."""
-        from sutasoma.adapters.pacer import slot_seconds
+        from sutasoma.adapters.pacer import ceiling_per_second
 
-        return self.scenario.instances / slot_seconds(self.scenario.rate_limit, self.scenario.instances)
+        return ceiling_per_second(self.scenario.rate_limit, self.scenario.instances)
 
     def calls(self, phase: str) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -393,8 +485,20 @@ def _statuses(stack: Any, farmer_ids: list[str]) -> tuple[int, Counter[str]]:
     return confirmed, +statuses
 
 
-def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict[str, Any]]]:
-    """Start `instances` children, let them import and get ready, then start the clock."""
+def _process_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _drain(
+    stack: Any, instances: int, log_path: Path, simulator_pid: int, inline_source: bool
+) -> tuple[float, list[dict[str, Any]], dict[str, float | None]]:
+    """Start `instances` children, let them import and get ready, then start the clock. Also the
+    CPU each side used during the drain: this process (moto), the consumers, the simulator."""
     from local.pollers.sqs import sqs_event_sources
 
     spec = stack.functions[FUNCTION_ID]
@@ -406,6 +510,7 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
         "batch_size": source.batch_size,
         "report_batch_item_failures": source.report_batch_item_failures,
         "log_path": str(log_path),
+        "inline_source": inline_source,
     }
     env = _child_environment(stack)
     children = [
@@ -429,6 +534,7 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
             if child.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"a worker did not start; see {log_path}")
         started = time.monotonic()
+        moto_cpu, simulator_cpu = time.process_time(), _process_cpu_s(simulator_pid)
         for child in children:
             assert child.stdin
             child.stdin.write("go\n")
@@ -440,13 +546,23 @@ def _drain(stack: Any, instances: int, log_path: Path) -> tuple[float, list[dict
             if not line:
                 raise RuntimeError(f"a worker died; see {log_path}")
             results.append(json.loads(line))
+        moto_cpu = time.process_time() - moto_cpu
+        simulator_after = _process_cpu_s(simulator_pid)
+        for child in children:
             child.wait(timeout=30)
     finally:
         for child in children:
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    return max(r["finished_at"] for r in results) - started, results
+    cpu = {
+        "moto": moto_cpu,
+        "consumers": sum(r["cpu_s"] for r in results),
+        "simulator": None
+        if simulator_cpu is None or simulator_after is None
+        else simulator_after - simulator_cpu,
+    }
+    return max(r["finished_at"] for r in results) - started, results, cpu
 
 
 class SimulatorProcess:
@@ -513,7 +629,9 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
         queue_url, dlq_url = stack.ref("BpjsOutboundQueue"), stack.ref("BpjsOutboundDlq")
         queued = _depth(sqs, queue_url)
         simulator.configure({"latency_ms": scenario.latency_ms, "rate_limit": scenario.rate_limit})
-        drain_s, children = _drain(stack, scenario.instances, log_path)
+        drain_s, children, cpu = _drain(
+            stack, scenario.instances, log_path, simulator.process.pid, scenario.inline_source
+        )
         confirmed, statuses = _statuses(stack, farmer_ids)
         requests = simulator.request_log()
         counts = requests["counts"]
@@ -531,6 +649,7 @@ def run_scenario(stack: Any, scenario: Scenario, farmers: int, year: int, log_pa
             queue_depth=_depth(sqs, queue_url),
             dlq_depth=_depth(sqs, dlq_url),
             rate=requests["rate"],
+            cpu=cpu,
         )
     finally:
         for name in ("BPJS_BASE_URL", "BPJS_RATE_LIMIT", "BPJS_MAX_CONCURRENCY"):
@@ -580,6 +699,16 @@ def _p99(values: list[float]) -> float:
 
 def _ops(calls: Counter[str], per: int) -> str:
     return ", ".join(f"{op} {n / per:.2f}" for op, n in sorted(calls.items())) or "-"
+
+
+def _cpu(o: Outcome) -> str:
+    """Each side's CPU per message, and how busy the machine's cores were while the queue drained."""
+    known = {name: seconds for name, seconds in o.cpu.items() if seconds is not None}
+    if not known or not o.drain_s:
+        return "-"
+    parts = ", ".join(f"{name} {_ms(seconds / o.farmers)} ms" for name, seconds in known.items())
+    busy = sum(known.values()) / (o.drain_s * (os.cpu_count() or 1))
+    return f"{parts}; {_ms(sum(known.values()) / o.farmers)} ms in all, the {os.cpu_count()} cores {busy:.0%} busy"
 
 
 def report(outcomes: list[Outcome]) -> str:
@@ -634,6 +763,9 @@ def report(outcomes: list[Outcome]) -> str:
         calls = o.calls("handler")
         means = ", ".join(f"{op} {_ms(seconds[op] / calls[op])} ms" for op in sorted(seconds) if calls[op])
         lines.append(f"    {o.scenario.label}: {means}")
+    lines.append("  CPU during the drain, per message (this machine's cores run all of it):")
+    for o in outcomes:
+        lines.append(f"    {o.scenario.label}: {_cpu(o)}")
     lines.append("")
     lines.append("  AWS calls per message (botocore before-call, summed over the instances)")
     for o in outcomes:
@@ -677,7 +809,9 @@ class Result:
     ok: bool
 
 
-def scenarios(latency_ms: int, instances: int, rate_limit: int, default_limit: int) -> list[Scenario]:
+def scenarios(
+    latency_ms: int, instances: int, rate_limit: int, default_limit: int, inline_source: bool = False
+) -> list[Scenario]:
     """At the default concurrency: a generous limit (what the consumer can do), the template's
     default limit (the limiter binding), and BPJS answering at once (what our side costs)."""
     chosen = [
@@ -699,6 +833,8 @@ def scenarios(latency_ms: int, instances: int, rate_limit: int, default_limit: i
         chosen.append(
             Scenario(f"{instances} instances, BPJS 0 ms, limit {rate_limit}/s", instances, 0, rate_limit)
         )
+    if inline_source:
+        return [replace(s, label=f"{s.label}, source inline", inline_source=True) for s in chosen]
     return chosen
 
 
@@ -707,11 +843,12 @@ def measure(
     latency_ms: int = DEFAULT_LATENCY_MS,
     instances: int | None = None,
     rate_limit: int = DEFAULT_RATE_LIMIT,
+    inline_source: bool = False,
 ) -> Result:
     """Every scenario, moto in this process (the simulator and the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
-    from bench.moto_fast import PlainJsonResponses, cached_update_expressions
+    from bench.moto_fast import PlainJsonResponses, faster_writes
     from local.pollers.sqs import sqs_event_sources
     from tests.support.stack import start_stack
 
@@ -726,15 +863,17 @@ def measure(
         with (
             tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp,
             plain.active(),
-            cached_update_expressions(),
+            faster_writes(),
         ):
-            for n, scenario in enumerate(scenarios(latency_ms, concurrency, rate_limit, default_limit)):
+            chosen = scenarios(latency_ms, concurrency, rate_limit, default_limit, inline_source)
+            for n, scenario in enumerate(chosen):
                 log_path = Path(tmp) / f"scenario-{n}.log"
                 outcomes.append(run_scenario(stack, scenario, farmers, 1975 + n, log_path))
     finally:
         server.stop()
     text = (
-        report(outcomes) + f"\n  moto: {plain.summary()}; update expressions parsed once (bench/moto_fast.py)"
+        report(outcomes)
+        + f"\n  moto: {plain.summary()}; writes without moto's repeated parses and passes (bench/moto_fast.py)"
     )
     if not patched:
         text += "\n  (moto was started before: its TransactWriteItems copies whole tables, times inflated)"
@@ -773,11 +912,16 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_RATE_LIMIT,
         help="BPJS's limit, calls/s, of the first scenario",
     )
+    parser.add_argument(
+        "--inline-source",
+        action="store_true",
+        help="receive, invoke and delete one after another (the event source on the invocation's path)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker()
-    result = measure(args.farmers, args.latency_ms, args.instances, args.rate_limit)
+    result = measure(args.farmers, args.latency_ms, args.instances, args.rate_limit, args.inline_source)
     print(result.text)
     return 0 if result.ok else 1
 

@@ -1,0 +1,170 @@
+"""bench/moto_fast.py: the benchmarks' moto speed-ups change no answer. The same script of writes,
+failed writes and filtered reads runs against moto as shipped and under `faster_writes` (twice,
+so that every cache is hit and the update checks skipped where they may be); every answer, every
+error and the table left behind must be the same."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bench.moto_fast import faster_writes
+from tests.local.conftest import Moto
+
+KEY = {"PK": {"S": "FARMER#1"}, "SK": {"S": "PROFILE"}}
+VERSIONED = "SET #v = :next, #s = :s"
+ONLY_AT = "#v = :at"
+
+
+def _table(dynamodb: Any) -> str:
+    name = f"fast-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def _update(
+    table: str, expression: str, names: dict[str, str], values: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    params = {
+        "TableName": table,
+        "Key": KEY,
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+    }
+    return params | ({"ExpressionAttributeValues": values} if values else {}) | extra
+
+
+def _versioned(table: str, at: int, status: str) -> dict[str, Any]:
+    return _update(
+        table,
+        VERSIONED,
+        {"#v": "version", "#s": "status"},
+        {":next": {"N": str(at + 1)}, ":s": {"S": status}, ":at": {"N": str(at)}},
+        ConditionExpression=ONLY_AT,
+        ReturnValues="ALL_NEW",
+    )
+
+
+def _script(dynamodb: Any, table: str) -> list[Any]:
+    """Every answer (without request metadata) or error (code, message, cancellation reasons)."""
+
+    def call(operation: str, **params: Any) -> Any:
+        try:
+            answer = getattr(dynamodb, operation)(**params)
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            message = error.response["Error"].get("Message", "").replace(table, "TABLE")
+            return ("error", error.response["Error"]["Code"], message, reasons)
+        answer.pop("ResponseMetadata", None)
+        return json.loads(json.dumps(answer).replace(table, "TABLE"))
+
+    farmer = {**KEY, "version": {"N": "1"}, "status": {"S": "PENDING"}, "tags": {"L": []}, "hits": {"N": "0"}}
+    audit = {"PK": {"S": "AUDIT#1"}, "SK": {"S": "1"}, "what": {"S": "confirmed"}}
+    outbox = {"PK": {"S": "FARMER#1"}, "SK": {"S": "OUTBOX#1"}, "version": {"N": "1"}}
+    transaction = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"PK": outbox["PK"], "SK": outbox["SK"]},
+                "UpdateExpression": "SET #v = :next",
+                "ConditionExpression": "attribute_exists(PK) AND #v = :at",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": {":next": {"N": "2"}, ":at": {"N": "1"}},
+            }
+        },
+        {"Put": {"TableName": table, "Item": audit, "ConditionExpression": "attribute_not_exists(PK)"}},
+    ]
+    return [
+        call("put_item", TableName=table, Item=farmer),
+        call("put_item", TableName=table, Item=outbox),
+        call("update_item", **_versioned(table, 1, "CONFIRMED")),  # the condition holds
+        call("update_item", **_versioned(table, 1, "REJECTED")),  # same text, the condition fails
+        call("update_item", **_versioned(table, 2, "REJECTED")),  # same text, holds again
+        call("transact_write_items", TransactItems=transaction),
+        call("transact_write_items", TransactItems=transaction),  # cancelled: both conditions fail
+        # The same expression text with names that change the key: refused every time.
+        call("update_item", **_update(table, "SET #f = :v", {"#f": "status"}, {":v": {"S": "X"}})),
+        call("update_item", **_update(table, "SET #f = :v", {"#f": "SK"}, {":v": {"S": "X"}})),
+        call("update_item", **_update(table, "SET #f = :v", {"#f": "SK"}, {":v": {"S": "X"}})),
+        call(
+            "update_item",
+            **_update(table, "SET #a = :a, #a = :b", {"#a": "status"}, {":a": {"S": "A"}, ":b": {"S": "B"}}),
+        ),
+        call(
+            "update_item",
+            **_update(
+                table,
+                "SET #l = list_append(if_not_exists(#l, :none), :more) ADD #h :one REMOVE #gone",
+                {"#l": "tags", "#h": "hits", "#gone": "status"},
+                {":none": {"L": []}, ":more": {"L": [{"S": "padi"}]}, ":one": {"N": "1"}},
+                ReturnValues="ALL_NEW",
+            ),
+        ),
+        call(
+            "update_item",
+            **_update(
+                table,
+                "SET #h = #h + :one",
+                {"#h": "hits"},
+                {":one": {"N": "1"}},
+                ConditionExpression="#h < :cap",
+                ReturnValues="UPDATED_NEW",
+            )
+            | {"ExpressionAttributeValues": {":one": {"N": "1"}, ":cap": {"N": "2"}}},
+        ),
+        call(
+            "update_item",
+            **_update(
+                table,
+                "SET #h = #h + :one",
+                {"#h": "hits"},
+                {":one": {"N": "1"}},
+                ConditionExpression="#h < :cap",
+                ReturnValues="UPDATED_NEW",
+            )
+            | {"ExpressionAttributeValues": {":one": {"N": "1"}, ":cap": {"N": "2"}}},
+        ),
+        call(
+            "query",
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="#v >= :v",
+            ExpressionAttributeNames={"#v": "version"},
+            ExpressionAttributeValues={":pk": {"S": "FARMER#1"}, ":v": {"N": "2"}},
+        ),
+        call(
+            "query",
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="#v >= :v",
+            ExpressionAttributeNames={"#v": "version"},
+            ExpressionAttributeValues={":pk": {"S": "FARMER#1"}, ":v": {"N": "3"}},
+        ),
+        sorted(call("scan", TableName=table)["Items"], key=lambda item: (item["PK"]["S"], item["SK"]["S"])),
+    ]
+
+
+def test_every_answer_and_the_table_left_are_moto_s_own(moto: Moto) -> None:
+    dynamodb = moto("dynamodb")
+    shipped = _script(dynamodb, _table(dynamodb))
+    with faster_writes():
+        fast = [_script(dynamodb, _table(dynamodb)) for _ in range(2)]
+    assert fast == [shipped, shipped]
+    # The script is worth comparing: it met each kind of answer.
+    codes = {step[1] for step in shipped if isinstance(step, tuple)}
+    assert {"ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"} <= codes
+    assert shipped[6][3] == ["ConditionalCheckFailed", "ConditionalCheckFailed"]
+    (profile,) = [item for item in shipped[-1] if item["SK"] == {"S": "PROFILE"}]
+    assert (
+        profile["tags"] == {"L": [{"S": "padi"}]}
+        and profile["hits"] == {"N": "2"}
+        and "status" not in profile
+    )
