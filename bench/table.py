@@ -294,9 +294,11 @@ def _queue_figures(queue_text: str | None) -> list[tuple[str, str]]:
     if not queue_text:
         return []
     figures: list[tuple[str, str]] = []
-    for line in queue_text.splitlines():
-        match = re.match(r"\s+(\d instances?, BPJS \d+ ms)\s+(\d+(?:\.\d+)?)\s", line)
-        if match and match.group(1) not in dict(figures):  # the first table only (msg/s)
+    first_table = queue_text.split("where a warm batch's time goes")[0]  # the msg/s table
+    for line in first_table.splitlines():
+        # "  2 instances, BPJS 50 ms, limit 400/s     156.4    400 ...": the scenario, then msg/s.
+        match = re.match(r"\s+(\d+ instances?, BPJS \d+ ms.*?)\s{2,}(\d+(?:\.\d+)?)\s", line)
+        if match and match.group(1) not in dict(figures):
             figures.append((match.group(1), match.group(2)))
     return figures
 
