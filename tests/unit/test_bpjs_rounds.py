@@ -212,3 +212,38 @@ def test_batches_after_the_first_reuse_the_environments_threads() -> None:
         assert len(outcome.done) == 10
     assert len(ran_on) == 30 and len(set(ran_on)) <= 10
     assert threading.main_thread() not in ran_on
+
+
+def test_a_batch_keeps_to_its_parallel_and_two_batches_at_once_each_get_theirs() -> None:
+    """The threads are the process's (the local stack runs a function's concurrent invocations in
+    one process): each batch decides at most `parallel` messages at a time, and one batch does
+    not wait for another's threads."""
+    lock = threading.Lock()
+    running: dict[str, int] = {"now": 0, "most": 0}
+
+    def decide(message: QueuedMessage) -> str:
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.05)
+        with lock:
+            running["now"] -= 1
+        return "decided"
+
+    def record(decided: list[tuple[QueuedMessage, str]]) -> dict[str, str | Exception]:
+        return {m.message_id: "DONE" for m, _ in decided}
+
+    outcome = run_in_rounds(batch(*"abcdefghij"), decide, record, parallel=3)
+    assert len(outcome.done) == 10 and running["most"] == 3
+
+    running["most"] = 0
+    outcomes = []
+    batches = [
+        threading.Thread(target=lambda: outcomes.append(run_in_rounds(batch(*"abcdefghij"), decide, record)))
+        for _ in range(2)
+    ]
+    for thread in batches:
+        thread.start()
+    for thread in batches:
+        thread.join()
+    assert [len(o.done) for o in outcomes] == [10, 10] and running["most"] == 20

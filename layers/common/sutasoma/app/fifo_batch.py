@@ -17,7 +17,7 @@ configured to deliver one message at a time (`parallel` 1).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -113,12 +113,18 @@ def _admitted(
     return admitted
 
 
+# Threads the process may keep for batches. A Lambda environment runs one invocation at a time,
+# so it starts no more than one batch's `parallel`; the local stack runs a function's concurrent
+# invocations in one process, which share these.
+POOL_THREADS = 32
+
+
 @cache
-def threads(size: int) -> ThreadPoolExecutor:
+def threads() -> ThreadPoolExecutor:
     """The execution environment's threads for a batch's farmers, kept from one invocation to the
-    next (Lambda runs one invocation at a time in an environment): a batch no longer starts ten
-    threads and waits for them to end. The pool starts a thread only when none is idle."""
-    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="fifo-batch")
+    next: a batch no longer starts ten threads and waits for them to end. The pool starts a thread
+    only when none is idle; each batch keeps to its own `parallel` (`_round`)."""
+    return ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="fifo-batch")
 
 
 def run_in_rounds[D](
@@ -135,10 +141,10 @@ def run_in_rounds[D](
     group: its later messages are left untried."""
     outcome = BatchOutcome()
     going = groups_of(messages)
-    pool = threads(max(1, parallel))
+    pool, parallel = threads(), max(1, parallel)
     for position in range(max((len(g) for g in going), default=0)):
         going = _admitted([g for g in going if position < len(g)], position, may_start, outcome)
-        results = _round(pool, [group[position] for group in going], decide, record)
+        results = _round(pool, [group[position] for group in going], decide, record, parallel)
         still = []
         for group in going:
             result = results[group[position].message_id]
@@ -157,13 +163,23 @@ def _round[D](
     round_: list[QueuedMessage],
     decide: Callable[[QueuedMessage], D],
     record: Callable[[list[tuple[QueuedMessage, D]]], dict[str, str | Exception]],
+    parallel: int,
 ) -> dict[str, str | Exception]:
-    """One round's messages decided side by side. What is decided is recorded at once, with what
-    else was decided while the previous record was written: the writes overlap the decisions
-    still waiting (for BPJS), and come in a few records, not one per message."""
+    """One round's messages decided side by side, at most `parallel` at a time. What is decided is
+    recorded at once, with what else was decided while the previous record was written: the
+    writes overlap the decisions still waiting (for BPJS), and come in a few records, not one per
+    message."""
     results: dict[str, str | Exception] = {}
     order = {message.message_id: n for n, message in enumerate(round_)}
-    waiting = {pool.submit(_decided, decide, message): message for message in round_}
+    queued = list(reversed(round_))
+    waiting: dict[Future[D | Exception], QueuedMessage] = {}
+
+    def start_more() -> None:
+        while queued and len(waiting) < parallel:
+            message = queued.pop()
+            waiting[pool.submit(_decided, decide, message)] = message
+
+    start_more()
     while waiting:
         done, _ = wait(waiting, return_when=FIRST_COMPLETED)
         ready: list[tuple[QueuedMessage, D]] = []
@@ -173,6 +189,7 @@ def _round[D](
                 results[message.message_id] = decision
             else:
                 ready.append((message, decision))
+        start_more()  # decided while these are recorded
         ready.sort(key=lambda pair: order[pair[0].message_id])
         if ready:
             try:
