@@ -46,9 +46,8 @@ def slot_seconds(
     limit_per_second: float, consumers: int, burst: int = 1, jitter_s: float = JITTER_S
 ) -> float:
     """Length of one slot: one consumer's bursts of `burst` calls are at least this far apart."""
-    share = (
-        limit_per_second / (consumers * burst) - 2
-    )  # bursts per second one consumer may send, less the 2 edge slots
+    # Bursts per second one consumer may send, less the 2 edge slots.
+    share = limit_per_second / (consumers * burst) - 2
     if share <= 0:
         raise ValueError(
             f"a limit of {limit_per_second}/s cannot be shared by {consumers} consumers: "
