@@ -21,7 +21,7 @@ import pytest
 
 from sutasoma.app.reconcile import reconcile
 from sutasoma.domain.clock import WITA, period_of, today_wita, use_clock
-from sutasoma.domain.periods import add_months
+from sutasoma.domain.periods import add_months, date_words
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.runtime import wiring
 from tests.support.events import claims_for, http_event
@@ -243,7 +243,8 @@ def test_a_death_ends_the_membership_and_the_months_after_it_are_given_back(road
 
     again = death(road, fid, today())
     assert (again.status, again.body["code"]) == (409, "FARMER_DECEASED")
-    assert today().isoformat() in again.body["detail"]
+    assert again.body["deceased_on"] == today().isoformat()  # the date as data; the detail says it in words
+    assert date_words(today()) in again.body["detail"]
     foreign = death(road, fid, today(), claims=AGENT_GANRA)
     assert (foreign.status, foreign.body["code"]) == (403, "FORBIDDEN")
 

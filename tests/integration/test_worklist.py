@@ -13,7 +13,7 @@ import pytest
 
 from sutasoma.adapters.dynamo import keys
 from sutasoma.domain.clock import WITA, period_of, today_wita, use_clock
-from sutasoma.domain.periods import add_months
+from sutasoma.domain.periods import add_months, month_words
 from sutasoma.domain.tariff import contribution_for
 from sutasoma.domain.worklist import classify
 from tests.support.events import claims_for, http_event
@@ -205,7 +205,7 @@ def test_farmers_in_each_state_land_in_their_list_sorted_by_village_then_name(
     assert by_id[one]["amount_due"] == amount(owed_one) and by_id[one]["action"] == "COLLECT_ARREARS"
     assert by_id[one]["coverage"]["state"] == "ARREARS"
     assert by_id[one]["action_text"].startswith(
-        f"Tagih tunggakan 1 bulan ({owed_one[0]}) dan iuran bulan {CURRENT} yang jatuh tempo, "
+        f"Tagih tunggakan 1 bulan ({month_words(owed_one[0])}) dan iuran bulan {month_words(CURRENT)} yang jatuh tempo, "
     )
     owed_two = [add_months(CURRENT, -2), add_months(CURRENT, -1), CURRENT]
     assert (by_id[two]["months_owed"], by_id[two]["months_unpaid"], by_id[two]["periods_due"]) == (

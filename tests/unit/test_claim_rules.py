@@ -244,13 +244,13 @@ def test_not_covered_says_when_the_months_payment_was_recorded() -> None:
     with pytest.raises(NotCovered) as caught:
         check_eligibility(CONFIRMED, [late], date(2026, 11, 20), date(2026, 12, 7), deadline_years=5)
     (reason,) = caught.value.errors
-    assert late.receipt_number in reason.message and "dicatat 2026-12-07" in reason.message
-    assert "sesudah tanggal kejadian 2026-11-20" in reason.message
+    assert late.receipt_number in reason.message and "dicatat 7 Desember 2026" in reason.message
+    assert "sesudah tanggal kejadian 20 November 2026" in reason.message
     with pytest.raises(NotCovered) as unpaid:
         check_eligibility(CONFIRMED, [], date(2026, 11, 20), date(2026, 12, 7), deadline_years=5)
     assert (
         unpaid.value.errors[0].message
-        == "Iuran bulan 2026-11 belum dibayar pada atau sebelum tanggal kejadian."
+        == "Iuran bulan November 2026 belum dibayar pada atau sebelum tanggal kejadian."
     )
 
 
@@ -268,7 +268,7 @@ def test_a_month_bpjs_refused_covers_nothing_and_counts_for_nothing() -> None:
     with pytest.raises(NotCovered) as caught:
         check_eligibility(CONFIRMED, [posted, refused], incident, incident, deadline_years=5)
     assert caught.value.errors[0].message == (
-        f"Iuran bulan 2026-12 (kuitansi {refused.receipt_number}) ditolak BPJS dan dikembalikan: bulan itu tidak "
+        f"Iuran bulan Desember 2026 (kuitansi {refused.receipt_number}) ditolak BPJS dan dikembalikan: bulan itu tidak "
         "terlindungi."
     )
     waiting = refused.model_copy(update={"bpjs_status": BpjsPostingStatus.QUEUED, "bpjs_failure": None})
@@ -332,3 +332,12 @@ def test_the_income_of_an_incident_month_paid_by_an_import_is_the_imports() -> N
     assert income_at_incident([later_payment], incident, [imported]) == 3_000_000
     earlier_payment = payment_record(["2026-12"], "2026-10-20T00:00:00Z", income=3_000_000)
     assert income_at_incident([earlier_payment], incident, [imported]) == 2_000_000
+
+
+def test_months_and_dates_in_messages_are_said_in_words() -> None:
+    from sutasoma.domain.periods import date_words, month_words, months_words
+
+    assert month_words("2026-11") == "November 2026" and month_words("2027-01") == "Januari 2027"
+    assert months_words(("2026-11",)) == "November 2026"
+    assert months_words(("2026-11", "2026-12", "2027-01")) == "November 2026 s.d. Januari 2027"
+    assert date_words(date(2027, 1, 10)) == "10 Januari 2027"

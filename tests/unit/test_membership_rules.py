@@ -272,7 +272,7 @@ def test_a_reactivated_member_pays_nothing_dated_before_the_reactivation() -> No
     now = datetime(2026, 12, 7, 12, 0, tzinfo=WITA)
     with pytest.raises(PaidAtInvalid) as before:
         check_paid_at(datetime(2026, 11, 30, 20, 0, tzinfo=WITA), now, member_since(farmer), reactivated=True)
-    assert "diaktifkan kembali (2026-12-07)" in before.value.detail
+    assert "diaktifkan kembali (7 Desember 2026)" in before.value.detail
     check_paid_at(datetime(2026, 12, 7, 9, 0, tzinfo=WITA), now, member_since(farmer), reactivated=True)
 
 

@@ -245,7 +245,8 @@ class FarmerRecords:
             raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; tidak dapat diaktifkan kembali.")
         if farmer.deceased_on is not None:
             raise FarmerDeceased(
-                "Petani ini sudah meninggal dunia; kepesertaan tidak dapat diaktifkan kembali."
+                "Petani ini sudah meninggal dunia; kepesertaan tidak dapat diaktifkan kembali.",
+                extra={"deceased_on": farmer.deceased_on.isoformat()},
             )
         now = now_utc()
         today, stamp = today_wita(now), iso_utc(now)

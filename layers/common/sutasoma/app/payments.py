@@ -43,6 +43,7 @@ from sutasoma.domain.payment import (
     quote_for,
     receipt_number,
 )
+from sutasoma.domain.periods import date_words, month_words
 from sutasoma.domain.records import Record
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.runtime.observability import logger, metrics
@@ -72,7 +73,8 @@ def may_pay(farmer: FarmerRecord) -> None:
     """Contributions are taken only from a living member BPJS has not rejected."""
     if farmer.deceased_on is not None:
         raise FarmerDeceased(
-            f"Petani ini meninggal dunia pada {farmer.deceased_on.isoformat()}; iuran tidak dapat diterima lagi."
+            f"Petani ini meninggal dunia pada {date_words(farmer.deceased_on)}; iuran tidak dapat diterima lagi.",
+            extra={"deceased_on": farmer.deceased_on.isoformat()},
         )
     if farmer.registration_status is RegistrationStatus.REJECTED:
         raise FarmerRejected("Pendaftaran petani ini ditolak BPJS; iuran tidak dapat diterima.")
@@ -95,8 +97,9 @@ def check_payment(farmer: FarmerRecord, request: PaymentRequest, now: datetime) 
     quote = quote_for(farmer.paid_through, request.months, farmer.monthly_income, paid_at, now)
     if request.first_period != quote.first_period:
         raise QuoteStale(
-            f"Iuran bulan {request.first_period} sudah tidak ditagih: bulan pertama yang belum dibayar kini "
-            f"{quote.first_period} ({format_rupiah(quote.amount)} untuk {request.months} bulan). Periksa rincian baru.",
+            f"Iuran bulan {month_words(request.first_period)} sudah tidak ditagih: bulan pertama yang belum dibayar "
+            f"kini {month_words(quote.first_period)} ({format_rupiah(quote.amount)} untuk {request.months} bulan). "
+            "Periksa rincian baru.",
             [FieldError("first_period", f"Seharusnya {quote.first_period}.")],
             extra={"quote": quote_body(quote)},
         )

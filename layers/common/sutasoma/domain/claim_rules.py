@@ -11,7 +11,7 @@ from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.errors import FieldError, IncidentDateInvalid, NotCovered
 from sutasoma.domain.farmer import FarmerRecord, ImportedCoverage
 from sutasoma.domain.payment import BpjsPostingStatus, PaymentRecord
-from sutasoma.domain.periods import add_months, months_between
+from sutasoma.domain.periods import add_months, date_words, month_words, months_between
 from sutasoma.domain.registration import RegistrationStatus
 
 # Policy: sources disagree (2 or 5 years); configurable through settings.
@@ -66,7 +66,7 @@ def check_incident_date(
         )
     if deceased_on is not None and incident > deceased_on:
         raise IncidentDateInvalid(
-            f"Petani meninggal dunia pada {deceased_on.isoformat()}: tidak ada kejadian sesudahnya.",
+            f"Petani meninggal dunia pada {date_words(deceased_on)}: tidak ada kejadian sesudahnya.",
             [FieldError("incident_date", f"Sesudah tanggal kematian {deceased_on.isoformat()}.")],
         )
 
@@ -100,22 +100,22 @@ def uncovered_month(month: str, payments: list[PaymentRecord], farmer: FarmerRec
     late = sorted((recorded_on(p), p.receipt_number) for p in standing(payments) if month in p.periods)
     if refused and not late:
         return (
-            f"Iuran bulan {month} (kuitansi {refused[0]}) ditolak BPJS dan dikembalikan: bulan itu tidak "
+            f"Iuran bulan {month_words(month)} (kuitansi {refused[0]}) ditolak BPJS dan dikembalikan: bulan itu tidak "
             "terlindungi."
         )
     if late:
         recorded, receipt = late[0]
         return (
-            f"Iuran bulan {month} dibayar dengan kuitansi {receipt} yang dicatat {recorded.isoformat()}, sesudah "
-            f"tanggal kejadian {incident.isoformat()}: hanya pembayaran yang dicatat pada atau sebelum tanggal "
+            f"Iuran bulan {month_words(month)} dibayar dengan kuitansi {receipt} yang dicatat {date_words(recorded)}, "
+            f"sesudah tanggal kejadian {date_words(incident)}: hanya pembayaran yang dicatat pada atau sebelum tanggal "
             "kejadian yang melindunginya."
         )
     if month in imported_months(farmer):
         return (
-            f"Iuran bulan {month} tercatat lewat impor sesudah tanggal kejadian {incident.isoformat()}: hanya "
+            f"Iuran bulan {month_words(month)} tercatat lewat impor sesudah tanggal kejadian {date_words(incident)}: hanya "
             "pembayaran yang dicatat pada atau sebelum tanggal kejadian yang melindunginya."
         )
-    return f"Iuran bulan {month} belum dibayar pada atau sebelum tanggal kejadian."
+    return f"Iuran bulan {month_words(month)} belum dibayar pada atau sebelum tanggal kejadian."
 
 
 def report_warnings(claim_type: ClaimType, incident: date, now: datetime) -> tuple[str, ...]:
@@ -155,7 +155,7 @@ def check_death_date(farmer: FarmerRecord, incident: date) -> None:
     """A death claim's incident is the death: it must agree with a death already recorded."""
     if farmer.deceased_on is not None and incident != farmer.deceased_on:
         raise IncidentDateInvalid(
-            f"Kematian petani ini sudah tercatat pada {farmer.deceased_on.isoformat()}; "
+            f"Kematian petani ini sudah tercatat pada {date_words(farmer.deceased_on)}; "
             "tanggal kejadian klaim kematian harus sama.",
             [FieldError("incident_date", f"Seharusnya {farmer.deceased_on.isoformat()}.")],
         )

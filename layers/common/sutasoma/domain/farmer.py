@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sutasoma.domain.clock import WITA, day_wita_of
 from sutasoma.domain.coverage import Coverage, coverage_on
 from sutasoma.domain.errors import FarmerDeceased, FieldError, IncidentDateInvalid
+from sutasoma.domain.periods import date_words
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.registration import RegistrationStatus
 from sutasoma.domain.uploads import FileCheck
@@ -197,7 +198,8 @@ def member_since(farmer: FarmerRecord) -> date:
 def check_date_of_death(farmer: FarmerRecord, date_of_death: date, today: date) -> None:
     if farmer.deceased_on is not None:
         raise FarmerDeceased(
-            f"Kematian petani ini sudah tercatat (tanggal {farmer.deceased_on.isoformat()})."
+            f"Kematian petani ini sudah tercatat (tanggal {date_words(farmer.deceased_on)}).",
+            extra={"deceased_on": farmer.deceased_on.isoformat()},
         )
     if date_of_death > today:
         raise IncidentDateInvalid(

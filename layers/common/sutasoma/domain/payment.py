@@ -10,6 +10,7 @@ from enum import StrEnum
 from sutasoma.domain.clock import WITA, day_wita_of, period_of
 from sutasoma.domain.coverage import PlanRefusal, plan_payment
 from sutasoma.domain.errors import FarmerLapsed, FieldError, PaidAtInvalid, TooFarAhead
+from sutasoma.domain.periods import date_words, month_words
 from sutasoma.domain.records import Record, Versioned
 from sutasoma.domain.tariff import contribution_for
 
@@ -87,8 +88,13 @@ def quote_for(
         )
     if plan.refusal is PlanRefusal.TOO_FAR_AHEAD:
         raise TooFarAhead(
-            f"Pembayaran di muka paling jauh sampai {plan.latest_allowed} (satu tahun).",
-            [FieldError("months", f"Bulan terakhir {plan.last} melewati {plan.latest_allowed}.")],
+            f"Pembayaran di muka paling jauh sampai {month_words(plan.latest_allowed)} (satu tahun).",
+            [
+                FieldError(
+                    "months",
+                    f"Bulan terakhir {month_words(plan.last)} melewati {month_words(plan.latest_allowed)}.",
+                )
+            ],
             extra={"latest_period": plan.latest_allowed},
         )
     lines = tuple(
@@ -118,7 +124,7 @@ def check_paid_at(
     if paid_at < datetime.combine(registered_on, time.min, tzinfo=WITA):
         event = "diaktifkan kembali" if reactivated else "didaftarkan"
         raise PaidAtInvalid(
-            f"Waktu pembayaran tidak boleh sebelum petani {event} ({registered_on.isoformat()}).",
+            f"Waktu pembayaran tidak boleh sebelum petani {event} ({date_words(registered_on)}).",
             [FieldError("paid_at", f"Sebelum tanggal petani {event}.")],
         )
     if paid_at > now + PAID_AT_CLOCK_SKEW:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -30,3 +32,29 @@ def add_months(period: str, months: int) -> str:
 def months_between(start: str, end: str) -> int:
     """`end - start` in months (negative when end comes first)."""
     return month_index(end) - month_index(start)
+
+
+# ------------------------------------------------------------------ months and dates in words
+# How a penyuluh reads them in a message: "November 2026", "10 Januari 2027" (the codes and the
+# fields keep YYYY-MM and YYYY-MM-DD).
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
+
+def month_words(period: str) -> str:
+    """`2026-11` -> `November 2026`."""
+    year, month = parse_period(period)
+    return f"{MONTHS_ID[month - 1]} {year}"
+
+
+def months_words(periods: Sequence[str]) -> str:
+    """One month, or the first and last of a run: `November 2026 s.d. Januari 2027`."""
+    first, last = month_words(periods[0]), month_words(periods[-1])
+    return first if len(periods) == 1 else f"{first} s.d. {last}"
+
+
+def date_words(day: date) -> str:
+    """`2027-01-10` -> `10 Januari 2027`."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"

@@ -28,7 +28,7 @@ from sutasoma.domain.coverage import DUE_DAY, MAX_ARREARS_MONTHS, Coverage, Cove
 from sutasoma.domain.documents import DOC_NAMES, DocType
 from sutasoma.domain.farmer import FarmerRecord
 from sutasoma.domain.money import format_rupiah
-from sutasoma.domain.periods import add_months, parse_period
+from sutasoma.domain.periods import add_months, date_words, month_words, months_words, parse_period
 from sutasoma.domain.places import places
 from sutasoma.domain.refund import RefundReason, RefundRecord
 from sutasoma.domain.registration import RegistrationStatus
@@ -174,25 +174,32 @@ def _visit(farmer: FarmerRecord, coverage: Coverage, current: str) -> _Visit | N
 
 
 def _months(periods: tuple[str, ...]) -> str:
-    return periods[0] if len(periods) == 1 else f"{periods[0]} s.d. {periods[-1]}"
+    return months_words(periods)
 
 
 def _action_text(visit: _Visit, amount: int, current: str, overdue: int) -> str:
     rupiah, periods = format_rupiah(amount), visit.periods
     match visit.action:
         case WorklistAction.COLLECT_FIRST_PAYMENT:
-            return f"Tagih iuran pertama bulan {current} ({rupiah}); perlindungan dimulai bulan yang dibayar."
+            return (
+                f"Tagih iuran pertama bulan {month_words(current)} ({rupiah}); perlindungan dimulai bulan "
+                "yang dibayar."
+            )
         case WorklistAction.COLLECT_DUE:
             return (
-                f"Iuran bulan {periods[0]} jatuh tempo ({rupiah}): tagih paling lambat {visit.act_by}"
+                f"Iuran bulan {month_words(periods[0])} jatuh tempo ({rupiah}): tagih paling lambat {_by(visit)}"
                 " agar tidak menjadi tunggakan."
             )
         case WorklistAction.COLLECT_ARREARS:
-            return f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {visit.act_by}."
+            return f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {_by(visit)}."
     return (
-        f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {visit.act_by}: setelah itu kepesertaan "
+        f"{_arrears(periods, overdue)}, {rupiah}, paling lambat {_by(visit)}: setelah itu kepesertaan "
         "berakhir dan petani harus didaftarkan ulang."
     )
+
+
+def _by(visit: _Visit) -> str:
+    return date_words(visit.act_by) if visit.act_by else "-"
 
 
 def _arrears(periods: tuple[str, ...], overdue: int) -> str:

@@ -11,36 +11,19 @@ from typing import TYPE_CHECKING
 from sutasoma.domain.clock import WITA
 from sutasoma.domain.money import format_int as format_int
 from sutasoma.domain.money import format_rupiah as format_rupiah
-from sutasoma.domain.periods import add_months, parse_period
+from sutasoma.domain.periods import MONTHS_ID, add_months, month_words, parse_period
 
 if TYPE_CHECKING:  # annotations only
     from sutasoma.reports.models import Report
 
 REGENCY_NAME = "Kabupaten Soppeng"
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 MONTHS_ID_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
 # --------------------------------------------------------------------------- months and times
 
 
-def month_name(period: str) -> str:
-    """`2026-11` -> `November 2026`."""
-    year, month = parse_period(period)
-    return f"{MONTHS_ID[month - 1]} {year}"
+month_name = month_words  # `2026-11` -> `November 2026`
 
 
 def month_short(period: str) -> str:
