@@ -101,6 +101,19 @@ def cached_update_expressions() -> Iterator[None]:
         parser.make = original
 
 
+@contextlib.contextmanager
+def _replaced(*swaps: tuple[Any, str, Any]) -> Iterator[None]:
+    """Each (owner, name, value): `owner.name` is `value` inside the block, what it was after."""
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in swaps]
+    for owner, name, value in swaps:
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
 def _moto(module: str) -> Any:
     """One of moto's modules, whose names are patched here (untyped: moto does not export them)."""
     return importlib.import_module(module)
@@ -153,17 +166,12 @@ def cached_condition_expressions() -> Iterator[None]:
     def create_condition_expression_parser(expression: str | None, names: Any, values: Any) -> _Parsed:
         return _Parsed(get_filter_expression(expression, names, values))
 
-    patched = [(models, "get_filter_expression", get_filter_expression),
-               (models, "create_condition_expression_parser", create_condition_expression_parser),
-               (table, "get_filter_expression", get_filter_expression)]  # fmt: skip
-    saved = [(module, name, getattr(module, name)) for module, name, _ in patched]
-    for module, name, function in patched:
-        setattr(module, name, function)
-    try:
+    with _replaced(
+        (models, "get_filter_expression", get_filter_expression),
+        (models, "create_condition_expression_parser", create_condition_expression_parser),
+        (table, "get_filter_expression", get_filter_expression),
+    ):
         yield
-    finally:
-        for module, name, function in saved:
-            setattr(module, name, function)
 
 
 @contextlib.contextmanager
@@ -177,18 +185,14 @@ def pickled_update_expression_copies() -> Iterator[None]:
 
     validators = _moto("moto.dynamodb.parsing.validators")
     node = _moto("moto.dynamodb.parsing.ast_nodes").Node
-    original = validators.deepcopy  # moto's import of copy.deepcopy
 
     def deepcopy(value: Any, memo: Any = None) -> Any:
         if isinstance(value, node):
             return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes, just made
         return copy.deepcopy(value, memo)
 
-    validators.deepcopy = deepcopy
-    try:
+    with _replaced((validators, "deepcopy", deepcopy)):
         yield
-    finally:
-        validators.deepcopy = original
 
 
 @contextlib.contextmanager
@@ -206,11 +210,8 @@ def cached_traversal_node_types() -> Iterator[None]:
             types = self.__dict__["_sutasoma_node_types"] = original(self)
         return types
 
-    traverser.nodes_to_be_processed = nodes_to_be_processed
-    try:
+    with _replaced((traverser, "nodes_to_be_processed", nodes_to_be_processed)):
         yield
-    finally:
-        traverser.nodes_to_be_processed = original
 
 
 @contextlib.contextmanager
@@ -245,13 +246,8 @@ def static_update_checks_once() -> Iterator[None]:
         passed.setdefault(expression, set()).add(key)
         return validated
 
-    validator.__init__ = __init__  # type: ignore[method-assign]
-    validator.validate = validate  # type: ignore[method-assign]
-    try:
+    with _replaced((validator, "__init__", __init__), (validator, "validate", validate)):
         yield
-    finally:
-        validator.__init__ = original_init  # type: ignore[method-assign]
-        validator.validate = original_validate  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
@@ -259,13 +255,15 @@ def cached_dispatch_lookups() -> Iterator[None]:
     """For every request moto lists its handler class's methods with `inspect.getmembers` and
     converts the action's name to snake case: both pure, both cached here."""
     responses = _moto("moto.core.responses")
-    saved = (responses.method_names_from_class, responses.camelcase_to_underscores)
-    responses.method_names_from_class = functools.cache(saved[0])
-    responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(saved[1])
-    try:
+    with _replaced(
+        (responses, "method_names_from_class", functools.cache(responses.method_names_from_class)),
+        (
+            responses,
+            "camelcase_to_underscores",
+            functools.lru_cache(maxsize=1024)(responses.camelcase_to_underscores),
+        ),
+    ):
         yield
-    finally:
-        responses.method_names_from_class, responses.camelcase_to_underscores = saved
 
 
 @contextlib.contextmanager
