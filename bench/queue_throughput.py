@@ -51,6 +51,7 @@ import threading
 import time
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,15 @@ class _Meter:
 
     def in_source(self) -> None:
         self._local.phase = "source"
+
+    @contextlib.contextmanager
+    def as_source(self) -> Iterator[None]:
+        """The calls of this block are the event source's (the inline loop's receive and delete)."""
+        self.in_source()
+        try:
+            yield
+        finally:
+            self._local.phase = "handler"
 
     def before_call(self, event_name: str, **kwargs: Any) -> None:
         operation = event_name.split(".", 2)[2]
@@ -195,22 +205,16 @@ class _EventSource:
 
     def next_batch(self) -> tuple[float, list[dict[str, Any]]]:
         if self.inline:
-            self._meter.in_source()
-            try:
+            with self._meter.as_source():
                 return self._receive()
-            finally:
-                self._meter._local.phase = "handler"
         taken = self._received.get()
         self._may_receive.release()  # receive the next one while this one runs
         return taken
 
     def delete(self, batch: dict[str, Any], handles: list[str]) -> None:
         if self.inline:
-            self._meter.in_source()
-            try:
+            with self._meter.as_source():
                 self._delete_now(batch, handles)
-            finally:
-                self._meter._local.phase = "handler"
         else:
             self._deletes.put((batch, handles))
 
