@@ -13,9 +13,10 @@ listed with its reason in docs/local-stack.md "moto's internals that local/ patc
 - `plain_json_stream_records`: GetRecords answered with json.dumps instead of moto's serializer;
 - `partition_scoped_queries`, `plain_json_reads` (local/aws/moto_reads.py, applied with the lock):
   a Query reads its partition, not the sorted table; reads answered with json.dumps;
-- `serialize_moto_sqs`: SQS message operations one at a time, long polls waiting outside the lock;
-- `cheap_sqs_sends`: a send or a receive reads the queue's settings without counting its
-  messages, and a send finds a duplicate FIFO deduplication id in a dict, not in every message.
+- `serialize_moto_sqs`, `cheap_sqs_messages` (local/aws/moto_sqs.py): SQS message operations one
+  at a time, long polls waiting outside the lock; a send or a receive costs no pass over every
+  message of the queue (its settings read without counting them, a receive walking the queue only
+  as far as it hands out, a duplicate FIFO deduplication id found in a dict).
 - `s3_object_events`: each object S3 would announce (moto's `notifications.send_event`) also handed
   to the local EventBridge (local/eventbridge/), which moto has no way to reach;
 - `cognito_pre_token_generation`: tokens moto's Cognito issues pass through the pool's
@@ -216,125 +217,6 @@ def _roll_back(backups: list[tuple[Any, Any, Any, Any]], streamed: dict[Any, int
                 partition[range_value] = before
             elif not partition:
                 table.items.pop(hash_value, None)
-
-
-_SQS_MESSAGE_METHODS = (
-    "send_message", "send_message_batch", "receive_message", "delete_message", "delete_message_batch",
-    "change_message_visibility", "change_message_visibility_batch", "purge_queue",
-)  # fmt: skip
-
-# How often a waiting long poll looks again when nothing woke it (a visibility timeout or a
-# message delay running out wakes nobody).
-SQS_LONG_POLL_RECHECK_S = 0.1
-
-
-def serialize_moto_sqs() -> None:
-    """One SQS message operation at a time inside moto, with long polls that wait outside the lock.
-
-    moto's queues are not thread-safe either: a receive iterates the set of in-flight messages
-    that a concurrent delete changes ("Set changed size during iteration"), and two receives
-    could hand out the same message. The SQS pollers, the gateway's functions and the functions
-    they call all use SQS at once, so message operations take one lock. A long poll
-    (WaitTimeSeconds) must not hold it while it waits: moto's wait is replaced by a wait on a
-    condition of that lock, which releases it, and which every other message operation
-    notifies. moto's own wait also spins when the visible messages all belong to FIFO groups
-    that are in flight; this one sleeps until something changes. Idempotent.
-    """
-    from moto.sqs.models import Queue, SQSBackend
-
-    if getattr(SQSBackend, "_sutasoma_serialized", False):
-        return
-    cheap_sqs_sends()  # first, so that the lock wraps it
-    condition = threading.Condition(threading.RLock())
-
-    for name in _SQS_MESSAGE_METHODS:
-        original = getattr(SQSBackend, name)
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with condition:
-                try:
-                    return __original(self, *args, **kwargs)
-                finally:
-                    condition.notify_all()
-
-        setattr(SQSBackend, name, locked)
-
-    original_wait = Queue.wait_for_messages
-
-    def wait_for_messages(self: Any, timeout: int) -> None:
-        try:
-            # Releases the lock (all levels) while waiting, takes it back before returning.
-            condition.wait(timeout=min(float(timeout), SQS_LONG_POLL_RECHECK_S))
-        except RuntimeError:  # not called under the lock (not through SQSBackend): moto's own wait
-            original_wait(self, timeout)
-
-    Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]  # moto's method
-    SQSBackend._sutasoma_serialized = True  # type: ignore[attr-defined]  # our flag on moto's class
-
-
-_sending = threading.local()
-
-
-def cheap_sqs_sends() -> None:
-    """Sending or receiving a message costs what it costs in SQS, not passes over every message.
-
-    moto's SendMessage reads `Queue.attributes` three times per message, and that property counts
-    the queue's messages (ApproximateNumberOfMessages*: a pass over all of them each) although the
-    send only wants ContentBasedDeduplication; then it looks for the same deduplication id in
-    every message still queued. ReceiveMessage reads the retention period the same way, for each
-    message it hands out. With the thousands of messages of a member import waiting in the FIFO
-    bpjs-outbound queue, each send or receive cost millions of steps: a 3,000-row commit took
-    minutes, and bpjs_sync drained about one look-up a second. Here, while a message is sent or
-    received, `attributes` leaves the three counts out, and a queue remembers each deduplication
-    id's last send in a dict (SQS itself deduplicates for 5 minutes, deleted messages included:
-    closer to it than moto). moto's own Lambda event source mappings (which add_message would
-    call) are not used here. Idempotent.
-    """
-    from moto.sqs.models import DEDUPLICATION_TIME_IN_SECONDS, Queue, SQSBackend
-
-    if getattr(Queue, "_sutasoma_cheap_sends", False):
-        return
-    full: Any = Queue.__dict__["attributes"]  # the property itself
-    counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
-              "ApproximateNumberOfMessagesNotVisible")  # fmt: skip
-
-    def attributes(self: Any) -> dict[str, Any]:
-        if not getattr(_sending, "depth", 0):
-            return full.fget(self)  # type: ignore[no-any-return]  # moto's getter
-        saved = self.BASE_ATTRIBUTES
-        self.BASE_ATTRIBUTES = [a for a in saved if a not in counts]
-        try:
-            return full.fget(self)  # type: ignore[no-any-return]
-        finally:
-            del self.BASE_ATTRIBUTES  # back to the class's list
-
-    def add_message(self: Any, message: Any) -> None:
-        if self.fifo_queue and message.deduplication_id:
-            seen = self.__dict__.setdefault("_sutasoma_deduplication", {})
-            sent = seen.get(message.deduplication_id)
-            if sent is not None and (message.sent_timestamp - sent) / 1000 < DEDUPLICATION_TIME_IN_SECONDS:
-                return
-            seen[message.deduplication_id] = message.sent_timestamp
-        with self._messages_lock:
-            self._messages.append(message)
-            self._messages_lock.notify_all()
-
-    def sending(original: Any) -> Any:
-        def send(self: Any, *args: Any, **kwargs: Any) -> Any:
-            _sending.depth = getattr(_sending, "depth", 0) + 1
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                _sending.depth -= 1
-
-        return send
-
-    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]  # moto's property
-    Queue.add_message = add_message  # type: ignore[method-assign]  # moto's method
-    SQSBackend.send_message = sending(SQSBackend.send_message)  # type: ignore[method-assign]  # moto's method
-    SQSBackend.send_message_batch = sending(SQSBackend.send_message_batch)  # type: ignore[method-assign]  # moto's
-    SQSBackend.receive_message = sending(SQSBackend.receive_message)  # type: ignore[method-assign]  # moto's
-    Queue._sutasoma_cheap_sends = True  # type: ignore[attr-defined]  # our flag on moto's class
 
 
 # ---------------------------------------------------------------------------------- S3 events

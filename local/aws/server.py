@@ -11,8 +11,8 @@ from local.aws.moto_patches import (
     cognito_pre_token_generation,
     s3_object_events,
     serialize_moto_dynamodb,
-    serialize_moto_sqs,
 )
+from local.aws.moto_sqs import serialize_moto_sqs
 from local.template.specs import REGION
 
 
