@@ -7,15 +7,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.bpjs.rules import error_answer
 from local.pollers.sqs import build_sqs_event, settle
+from local.template.cfn_yaml import load_yaml
 from sutasoma.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from sutasoma.domain.changes import ChangeSet
-from tests.support.road import Road
+from tests.support.road import TEST_BPJS_RATE_LIMIT, Road
 
 pytestmark = pytest.mark.usefixtures("calm_bpjs")
 
@@ -52,13 +54,13 @@ class Watch:
 
 @pytest.fixture
 def watch(road: Road) -> Iterator[Watch]:
-    """The simulator watched; BPJS's limit far above what these tests send (the default, 20 calls a
-    second shared by 2 consumers, would space one consumer's calls 130 ms apart)."""
+    """The simulator watched; BPJS's limit far above what these tests send (the road's, not the
+    template's default: 20 calls a second shared by 2 consumers would space one consumer's calls
+    100 ms apart)."""
+    assert int(road.stack.env_overrides["BPJS_RATE_LIMIT"]) >= 1000
     watching = Watch(road)
     road.bpjs.sim.handle = watching.handle  # type: ignore[method-assign]
-    road.stack.env_overrides["BPJS_RATE_LIMIT"] = "1000"
     yield watching
-    road.stack.env_overrides.pop("BPJS_RATE_LIMIT", None)
     del road.bpjs.sim.handle  # the class's method again
 
 
@@ -195,3 +197,20 @@ def test_a_batchs_outcomes_reach_dynamodb_in_a_few_transactions_each_written_onc
         assert len(completed) == 1
     assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 10
     assert road.depth(road.queue_url) == 0
+
+
+def test_the_templates_default_limit_paces_a_consumer_to_its_share(road: Road) -> None:
+    parameters = load_yaml(Path(__file__).parents[2] / "template.yaml")["Parameters"]
+    limit, consumers = parameters["BpjsRateLimit"]["Default"], parameters["BpjsMaxConcurrency"]["Default"]
+    farmers = [road.new_farmer(8800 + n)["farmer_id"] for n in range(12)]
+    road.stack.env_overrides["BPJS_RATE_LIMIT"] = str(limit)
+    try:
+        assert road.pump() == (12, 0)
+    finally:
+        road.stack.env_overrides["BPJS_RATE_LIMIT"] = str(TEST_BPJS_RATE_LIMIT)
+    # One consumer of `consumers` sent twelve registrations of one batch: never more than its share
+    # of the limit in any second (unpaced, the twelve leave within a few milliseconds).
+    log = road.bpjs.sim.request_log()
+    assert log["rate"]["max_in_any_second"] <= limit / consumers < 12
+    assert len(road.bpjs.answered("POST /bpu/v1/participants")) == 12
+    assert {road.farmer(f)["registration_status"] for f in farmers} == {"CONFIRMED"}
