@@ -202,7 +202,7 @@ def test_a_batchs_outcomes_reach_dynamodb_in_a_few_transactions_each_written_onc
 def test_the_templates_default_limit_paces_a_consumer_to_its_share(road: Road) -> None:
     parameters = load_yaml(Path(__file__).parents[2] / "template.yaml")["Parameters"]
     limit, consumers = parameters["BpjsRateLimit"]["Default"], parameters["BpjsMaxConcurrency"]["Default"]
-    farmers = [road.new_farmer(8800 + n)["farmer_id"] for n in range(12)]
+    farmers = [road.new_farmer(9300 + n)["farmer_id"] for n in range(12)]
     road.stack.env_overrides["BPJS_RATE_LIMIT"] = str(limit)
     try:
         assert road.pump() == (12, 0)
