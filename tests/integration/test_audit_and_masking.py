@@ -25,8 +25,7 @@ from tests.support.log_scan import PERSONAL
 from tests.support.road import AGENT, Road, get_claim, pay_one_month
 from tests.support.uploads import documents_in
 
-TODAY = today_wita()
-CURRENT = period_of(TODAY)
+CURRENT = period_of(today_wita())
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 ADMIN = claims_for("admin", username="admin.dinas")
 MASKED_PHONE = re.compile(r"^(\+62|62|0)8\d\d\*+\d{4}$")

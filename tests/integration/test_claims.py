@@ -15,7 +15,6 @@ from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, file_claim, get_claim
 from tests.support.uploads import JPEG, post_file
 
-TODAY = today_wita()
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 OTHER_COORDINATOR = claims_for("coordinator", "73.12.01", username="koordinator.marioriwawo")
 
@@ -66,7 +65,10 @@ def counter(road: Road, name: str) -> int:
         road.stack.clients("dynamodb")
         .get_item(
             TableName=road.stack.ref("DomainTable"),
-            Key={name: {"S": value} for name, value in keys.counter(period_of(TODAY), "73.12.04").items()},
+            Key={
+                name: {"S": value}
+                for name, value in keys.counter(period_of(today_wita()), "73.12.04").items()
+            },
         )
         .get("Item", {})
     )
@@ -207,18 +209,23 @@ def test_refusals(road: Road) -> None:
     fid = farmer["farmer_id"]
     cases: list[tuple[dict[str, Any], dict[str, str], int, str]] = [
         (
-            claim_body(fid, incident_date=(TODAY + timedelta(days=1)).isoformat()),
+            claim_body(fid, incident_date=(today_wita() + timedelta(days=1)).isoformat()),
             AGENT,
             422,
             "INCIDENT_DATE_INVALID",
         ),
         (
-            claim_body(fid, incident_date=TODAY.replace(year=TODAY.year - 6).isoformat()),
+            claim_body(fid, incident_date=today_wita().replace(year=today_wita().year - 6).isoformat()),
             AGENT,
             422,
             "INCIDENT_DATE_INVALID",
         ),
-        (claim_body(fid, incident_date=(TODAY - timedelta(days=40)).isoformat()), AGENT, 422, "NOT_COVERED"),
+        (
+            claim_body(fid, incident_date=(today_wita() - timedelta(days=40)).isoformat()),
+            AGENT,
+            422,
+            "NOT_COVERED",
+        ),
         (claim_body(fid, "JKM", outcome="treatment"), AGENT, 422, "VALIDATION_ERROR"),
         (claim_body(fid, type="JKX"), AGENT, 422, "VALIDATION_ERROR"),
         (claim_body(fid), claims_for("agent", "73.12.01"), 403, "FORBIDDEN"),

@@ -20,7 +20,6 @@ from tests.support.events import claims_for, http_event
 from tests.support.road import AGENT, Road, file_claim, get_claim
 from tests.support.uploads import JPEG, post_file
 
-TODAY = today_wita()
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 ADMIN = claims_for("admin", username="admin.dinas")
 
@@ -103,12 +102,15 @@ def test_a_death_claim_records_the_death_with_its_membership_rules(road: Road) -
     filed = file_claim(road, claim_body(fid))
     assert filed.status == 201, filed.body
     farmer = road.farmer(fid)
-    assert farmer["deceased_on"] == TODAY.isoformat()
+    assert farmer["deceased_on"] == today_wita().isoformat()
     assert farmer["coverage"]["state"] == "ENDED"
     refunds = road.pay(http_event("GET", "/refunds", query={"status": "OPEN"}, claims=AGENT)).body["items"]
     [refund] = [r for r in refunds if r["farmer_id"] == fid]
     assert refund["reason"] == "PAID_AFTER_DEATH"
-    assert refund["periods"] == [add_months(period_of(TODAY), 1), add_months(period_of(TODAY), 2)]
+    assert refund["periods"] == [
+        add_months(period_of(today_wita()), 1),
+        add_months(period_of(today_wita()), 2),
+    ]
     quote = road.pay(http_event("GET", "/farmers/{farmer_id}/payments/quote", path_params={"farmer_id": fid},
                                 claims=AGENT))  # fmt: skip
     assert (quote.status, quote.body["code"]) == (409, "FARMER_DECEASED")
@@ -117,7 +119,7 @@ def test_a_death_claim_records_the_death_with_its_membership_rules(road: Road) -
 @contextmanager
 def on_day(day: int) -> Iterator[date]:
     """The business clock on `day` of this month, 10:00 WITA."""
-    moment = datetime.combine(TODAY.replace(day=day), time(10), tzinfo=WITA)
+    moment = datetime.combine(today_wita().replace(day=day), time(10), tzinfo=WITA)
     with use_clock(lambda: moment.astimezone(UTC)):
         yield moment.date()
 

@@ -26,8 +26,7 @@ AGENT = claims_for("agent", "73.12.04", username="agen.lalabata")
 COORDINATOR = claims_for("coordinator", "73.12.04", username="koordinator.lalabata")
 AGENT_GANRA = claims_for("agent", "73.12.07", username="agen.ganra")
 ADMIN = claims_for("admin", username="admin.dinas")
-TODAY = today_wita()
-CURRENT = period_of(TODAY)
+CURRENT = period_of(today_wita())
 
 
 class Desk:
@@ -98,7 +97,7 @@ class Desk:
         body = {
             "farmer_id": farmer_id,
             "type": "JKM",
-            "incident_date": TODAY.isoformat(),
+            "incident_date": today_wita().isoformat(),
             "description": "Meninggal dunia karena sakit di rumah.",
             "claimant": {"full_name": "Baso Lamade", "relationship": "spouse", "phone": "081298765432"},
         }
@@ -143,7 +142,7 @@ def day_10() -> Iterator[date]:
 @contextmanager
 def on_day(day: int) -> Iterator[date]:
     """The business clock on `day` of this month, 10:00 WITA."""
-    moment = datetime.combine(TODAY.replace(day=day), time(10), tzinfo=WITA)
+    moment = datetime.combine(today_wita().replace(day=day), time(10), tzinfo=WITA)
     with use_clock(lambda: moment.astimezone(UTC)):
         yield moment.date()
 
@@ -299,7 +298,11 @@ def test_a_claim_waits_for_documents_until_verified(desk: Desk) -> None:
         "Almarhum Lamade",
         "Umpungeng",
     )
-    assert (entry["type"], entry["status"], entry["incident_date"]) == ("JKM", "SUBMITTED", TODAY.isoformat())
+    assert (entry["type"], entry["status"], entry["incident_date"]) == (
+        "JKM",
+        "SUBMITTED",
+        today_wita().isoformat(),
+    )
     assert (entry["claimant_name"], entry["claimant_phone"]) == ("Baso Lamade", "081298765432")
     assert [d["doc_type"] for d in entry["required_documents"]] == claim["required_documents"]
     assert {"doc_type": "death_certificate", "name": "Akta/surat kematian"} in entry["required_documents"]
