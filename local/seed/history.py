@@ -410,7 +410,7 @@ class _Replay:
         return int(quote.json()["amount"])
 
     def _file_claim(self, farmer: Farmer, at: datetime) -> str | None:
-        """File the farmer's claim (incident the day before), once BPJS has confirmed the farmer;
+        """File the farmer's claim (its incident as planned), once BPJS has confirmed the farmer;
         upload its documents if the plan says so. The claim id, or None if it was not filed."""
         claim = farmer.claim
         assert claim is not None and farmer.farmer_id is not None  # nosec B101 # - a local tool never run with -O; type narrowing
@@ -422,9 +422,8 @@ class _Replay:
             self.report.claims_skipped += 1
             log.warning("history: a claim not filed, its farmer is %s", status)
             return None
-        incident = (at.astimezone(WITA) - timedelta(days=1)).date()
         key = str(uuid.uuid5(SEED_NAMESPACE, f"history/claim/{farmer.key}"))
-        filed = self.api(farmer.agent, "POST", "/claims", key=key, json=_claim_body(farmer, incident))
+        filed = self.api(farmer.agent, "POST", "/claims", key=key, json=_claim_body(farmer, claim.incident))
         if filed.status_code != 201:
             self.failed("POST /claims", filed)
             return None

@@ -9,7 +9,7 @@ import itertools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from local.seed.farmers import SEED, DemoFarmer, demo_farmers
@@ -57,6 +57,7 @@ class PlannedClaim:
     outcome: str | None  # JKK outcome
     month: str  # month of the incident
     documents: bool  # documents uploaded and the claim verified the next day
+    incident: date  # the day before the filing, never before the visit that paid its month
 
 
 # The membership cases the history always shows, each by one farmer of this BPP (its agent's
@@ -278,7 +279,12 @@ def _plan_claims(
             if filed >= days.last_day:
                 continue
             used = set() if len(used) == kecamatan_count - 1 else used | {pick.body["kecamatan_code"]}
-            pick.claim = PlannedClaim(claim_type, outcome, month, documents)
+            # Only payments made on or before the incident's day cover it (DOMAIN "Coverage"): a
+            # claim filed on the visit's own day is for an incident of that day.
+            incident = max(
+                (filed - timedelta(days=1)).astimezone(WITA).date(), that_visit.at.astimezone(WITA).date()
+            )
+            pick.claim = PlannedClaim(claim_type, outcome, month, documents, incident)
             claims.append(days.event(filed, "claim", pick))
             break
     return claims

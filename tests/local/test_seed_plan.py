@@ -6,7 +6,7 @@ the API is checked on the seeded stack (tests/e2e/test_local_reports.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -111,3 +111,43 @@ def test_the_plan_is_the_same_for_the_same_day(soppeng: Sequence[Kecamatan]) -> 
 
     now = datetime(2026, 12, 6, 2, tzinfo=UTC)
     assert shape(now) == shape(now + timedelta(hours=3))  # any time of the same WITA day
+
+
+# Every night of a month, just after midnight WITA: the history then ends the evening before, and
+# this month's claims are filed within days of their visit (on 2026-12-08 one was filed on its
+# visit's own day for an incident the day before the payment, and the API refused it).
+NIGHTS = [datetime(2026, 12, day, 0, 13, tzinfo=WITA) for day in range(1, 32)]
+
+
+@pytest.mark.parametrize("now", DAYS + NIGHTS, ids=lambda d: d.isoformat(timespec="minutes"))
+def test_every_claim_is_for_an_incident_its_payment_covers(
+    soppeng: Sequence[Kecamatan], now: datetime
+) -> None:
+    _, _, events = plan_history(soppeng, now.astimezone(UTC))
+    paid_on: dict[tuple[int, str], date] = {}  # (farmer, month) -> the day that month was paid
+    claims = 0
+    for event in events:
+        farmer, day = event.farmer, event.at.astimezone(WITA).date()
+        if farmer is None:
+            continue
+        if event.kind == "visit" and not farmer.dead:
+            months_paid = months_to_pay(farmer, business_period(event.at))
+            if months_paid > 0:
+                first = (
+                    business_period(event.at)
+                    if farmer.paid_through is None
+                    else add_months(farmer.paid_through, 1)
+                )
+                for n in range(months_paid):
+                    paid_on.setdefault((id(farmer), add_months(first, n)), day)
+                farmer.paid_through = add_months(first, months_paid - 1)
+        if event.kind == "death":
+            farmer.dead = True
+        if event.kind == "claim":
+            assert farmer.claim is not None
+            incident = farmer.claim.incident
+            month = f"{incident.year:04d}-{incident.month:02d}"
+            assert incident <= day < now.astimezone(WITA).date()
+            assert paid_on[(id(farmer), month)] <= incident, (farmer.claim, day)
+            claims += 1
+    assert claims >= 6
