@@ -85,8 +85,21 @@ def imported(user: Callable[[str], httpx.Client], members: list[list[str]]) -> d
     assert committed.status_code == 202, committed.text
     done = wait_for(status, lambda s: s["status"] in ("COMMITTED", "FAILED"), 120)
     assert done["status"] == "COMMITTED", done
-    # BPJS's look-ups run after the commit (bpjs_sync, MaximumConcurrency 2).
+    # BPJS's look-ups run after the commit (bpjs_sync, MaximumConcurrency 2): the mismatches are a
+    # few of them, the others may still be queued when the last mismatch is counted.
     looked = wait_for(status, lambda s: s["bpjs_mismatches"] >= ROWS // MISMATCH_EVERY, 120)
+
+    def checks() -> dict[str, Any]:
+        exported = admin.get("/farmers/export", params={"format": "csv"})
+        assert exported.status_code == 200, exported.text
+        return dict(
+            Counter(
+                r["Cek BPJS (impor)"]
+                for r in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
+            )
+        )
+
+    assert "PENDING" not in wait_for(checks, lambda counted: "PENDING" not in counted, 120)
     return {"checked": checked, "done": looked, "import_id": import_id}
 
 
