@@ -60,6 +60,13 @@ def wait_for(
         time.sleep(0.5)
 
 
+def exported_rows(admin: httpx.Client) -> list[dict[str, str]]:
+    """Every farmer, as the CSV export lists them."""
+    exported = admin.get("/farmers/export", params={"format": "csv"})
+    assert exported.status_code == 200, exported.text
+    return list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+
+
 @pytest.fixture(scope="module")
 def imported(user: Callable[[str], httpx.Client], members: list[list[str]]) -> dict[str, Any]:
     admin = user("admin")
@@ -90,14 +97,7 @@ def imported(user: Callable[[str], httpx.Client], members: list[list[str]]) -> d
     looked = wait_for(status, lambda s: s["bpjs_mismatches"] >= ROWS // MISMATCH_EVERY, 120)
 
     def checks() -> dict[str, Any]:
-        exported = admin.get("/farmers/export", params={"format": "csv"})
-        assert exported.status_code == 200, exported.text
-        return dict(
-            Counter(
-                r["Cek BPJS (impor)"]
-                for r in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
-            )
-        )
+        return dict(Counter(r["Cek BPJS (impor)"] for r in exported_rows(admin)))
 
     assert "PENDING" not in wait_for(checks, lambda counted: "PENDING" not in counted, 120)
     return {"checked": checked, "done": looked, "import_id": import_id}
@@ -120,9 +120,7 @@ def test_imported_farmers_are_confirmed_members_with_their_kpj(
     kpj = {row[10]: row for row in members[1:]}
     for item in listed:
         assert item["kpj_number"].endswith("99") and item["kpj_number"] in kpj
-    exported = admin.get("/farmers/export", params={"format": "csv"})
-    assert exported.status_code == 200, exported.text
-    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = exported_rows(admin)
     assert len(rows) == ROWS
     by_kpj = {r["Nomor KPJ"]: r for r in rows}
     for number, member in kpj.items():

@@ -197,7 +197,8 @@ def open_road(moto_stack: MotoStack) -> Iterator[Road]:
     # This simulator has no rate limit, and the template's (20 calls/s shared by 2 consumers) would
     # space one consumer's BPJS calls 100 ms apart: a test pumping an import's 240 look-ups would
     # wait 24 s. The pacer itself is tested in tests/unit/test_bpjs_batch.py, the template's
-    # default limit held end to end in tests/e2e and by `make bench`.
+    # default limit through the handler in tests/integration/test_bpjs_concurrency.py and by
+    # `make bench`.
     moto_stack.env_overrides.update(
         BPJS_BASE_URL=server.url, OUTBOX_GRACE_SECONDS="0", BPJS_RATE_LIMIT=str(TEST_BPJS_RATE_LIMIT)
     )
