@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from local.bpjs.config import ConfigError
 from local.bpjs.simulator import Simulator
+from local.keepalive import KeepAliveHandler, serve_keep_alive, stop_keep_alive
 
 log = logging.getLogger("local.bpjs")
 
@@ -124,7 +125,7 @@ def _is_loopback_address(address: str) -> bool:
         return False
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _QuietHandler(KeepAliveHandler):
     """werkzeug's request lines would carry paths with KPJ numbers: the simulator logs its own."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -147,9 +148,8 @@ class SimulatorServer:
 
     def stop(self) -> None:
         self.simulator.close()
-        self.server.shutdown()
+        stop_keep_alive(self.server)
         self.thread.join(timeout=10)
-        self.server.server_close()
 
 
 def normalize_base_path(base_path: str) -> str:
@@ -161,11 +161,11 @@ def normalize_base_path(base_path: str) -> str:
 def serve(
     simulator: Simulator, port: int = 0, host: str = "127.0.0.1", base_path: str = ""
 ) -> SimulatorServer:
-    """Serve the simulator on a background thread (threaded: one thread per request)."""
+    """Serve the simulator on a background thread (a thread per connection, kept alive: local.keepalive)."""
     if not _is_loopback_address(host):
         raise ValueError("the simulator listens on a loopback address only")
     app = SimulatorApp(simulator, base_path)
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = serve_keep_alive(host, port, app, _QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="bpjs-simulator", daemon=True
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from local.gateway.app import Gateway
+from local.keepalive import KeepAliveHandler, serve_keep_alive, stop_keep_alive
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _QuietHandler(KeepAliveHandler):
     """werkzeug's request line includes the query string, which may carry personal data:
     the gateway writes its own access log instead."""
 
@@ -29,14 +30,13 @@ class GatewayServer:
         return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
+        stop_keep_alive(self.server)
         self.thread.join(timeout=10)
-        self.server.server_close()
 
 
 def serve(app: Gateway, port: int, host: str = "127.0.0.1") -> GatewayServer:
-    """Serve the gateway on a background thread (threaded: one thread per request)."""
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    """Serve the gateway on a background thread (a thread per connection, kept alive: local.keepalive)."""
+    server = serve_keep_alive(host, port, app, _QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
     thread.start()
     return GatewayServer(server, thread)
