@@ -55,6 +55,22 @@ def test_a_rounds_outcomes_are_one_commit_with_each_farmers_writes_and_audit(wor
         assert farmer.registration_status is RegistrationStatus.CONFIRMED and farmer.kpj_number
     delivered = world.table.of(OutboxEntry)
     assert len(delivered) == 10 and all(e.delivered_at and e.outcome == "CONFIRMED" for e in delivered)
+    # Each audit record names what BPJS's answer changed on the farmer (names, never values).
+    for audit in commit.audit:
+        assert {"registration_status", "kpj_number"} <= set(audit.fields)
+        assert not {"version", "updated_at", "history"} & set(audit.fields)
+        assert list(audit.fields) == sorted(audit.fields)
+
+
+def test_an_updates_changed_fields_are_those_changed_set_or_cleared(world: World) -> None:
+    from sutasoma.domain.changes import Updated
+
+    [message] = registrations(world, 1)
+    farmer = world.farmer(message.group_id)
+    assert farmer.phone is not None and farmer.kpj_number is None
+    after = farmer.next(phone=None, kpj_number="26000000001", full_name=farmer.full_name)
+    assert Updated(farmer, after).changed_fields() == {"phone", "kpj_number", "version"}
+    assert Updated(farmer, farmer.next()).changed_fields() == {"version"}
 
 
 def test_a_farmer_changed_since_the_decision_is_decided_again_and_the_others_still_written(

@@ -259,11 +259,8 @@ class BpjsSync:
         delivered = entry.next(delivered_at=stamp, outcome=outcome.name)
         subject = outcome.subject or entry.farmer_id
         resource = f"claim/{subject}" if outcome.subject else f"farmer/{entry.farmer_id}"
-        changed = tuple(
-            sorted({name for write in outcome.changes.writes if isinstance(write, Updated)
-                    for name, value in write.after.stored().items() if write.before.stored().get(name) != value}
-                   - {"version", "updated_at", "history"})
-        )  # fmt: skip
+        updated = [write.changed_fields() for write in outcome.changes.writes if isinstance(write, Updated)]
+        changed = tuple(sorted(set().union(*updated) - {"version", "updated_at", "history"}))
         audit = by_party(
             SYSTEM, AuditAction.BPJS_OPERATION_COMPLETED, subject, resource, stamp, farmer_id=entry.farmer_id,
             fields=changed, detail={"op_id": entry.op_id, "outcome": outcome.name},

@@ -36,6 +36,11 @@ class Updated:
         if self.after.version != self.before.version + 1:
             raise ValueError("an update writes the next version of the record it read (use .next())")
 
+    def changed_fields(self) -> set[str]:
+        """The stored fields whose value the update changes, sets or clears."""
+        before, after = self.before.stored(), self.after.stored()
+        return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
 
 @dataclass(frozen=True)
 class Deleted:
