@@ -46,7 +46,10 @@ class _Connections:
 
     def add(self, connection: socket.socket) -> None:
         with self._lock:
-            self._open.add(connection)
+            if not self.stopped:
+                self._open.add(connection)
+                return
+        _close(connection)  # accepted just as the server stopped: it serves nothing more
 
     def discard(self, connection: socket.socket) -> None:
         with self._lock:
@@ -57,8 +60,12 @@ class _Connections:
             self.stopped = True
             connections, self._open = list(self._open), set()
         for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
+            _close(connection)
+
+
+def _close(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the client
+        connection.shutdown(socket.SHUT_RDWR)
 
 
 def _connections(server: Any) -> _Connections | None:
@@ -123,9 +130,6 @@ class KeepAliveHandler(WSGIRequestHandler):
                 body.exhaust()  # what the application left unread of this request's body
         except Exception:
             self.close_connection = True  # the client went away mid-body
-        connections = _connections(self.server)
-        if connections is not None and connections.stopped:
-            self.close_connection = True
 
 
 def serve_keep_alive(
