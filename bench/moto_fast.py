@@ -174,6 +174,73 @@ def cached_condition_expressions() -> Iterator[None]:
         yield
 
 
+class _RequestCondition:
+    """What moto's request handlers use of a `ConditionExpressionParser`: `parse()`, then the
+    names and values it found (lists the handler may extend: each call gets its own)."""
+
+    def __init__(self, expression: str | None, names: Any, values: Any, parse: Any) -> None:
+        self._key = (expression, _referenced(expression, names), _referenced(expression, values))
+        self._arguments = (expression, names, values)
+        self._parse = parse
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> Any:
+        op, names, values = self._parse(self._key, self._arguments)
+        self.expr_attr_names_found, self.expr_attr_values_found = list(names), list(values)
+        return op
+
+
+@contextlib.contextmanager
+def cached_request_conditions() -> Iterator[None]:
+    """moto's request handlers parse each write's ConditionExpression once more (TransactWriteItems:
+    every item's), only to find the names and values it uses: here once per text and the names
+    and values it refers to. A parse that raises is not kept: the next one raises again."""
+    comparisons, responses = _moto("moto.dynamodb.comparisons"), _moto("moto.dynamodb.responses")
+    parsers: dict[Any, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
+
+    def parse(key: Any, arguments: tuple[Any, Any, Any]) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+        parsed = parsers.get(key)
+        if parsed is None:
+            parser = comparisons.ConditionExpressionParser(*arguments)
+            op = parser.parse()
+            parsed = parsers[key] = (
+                op,
+                tuple(parser.expr_attr_names_found),
+                tuple(parser.expr_attr_values_found),
+            )
+        return parsed
+
+    def create(expression: str | None, names: Any, values: Any) -> _RequestCondition:
+        return _RequestCondition(expression, names, values, parse)
+
+    with _replaced((responses, "create_condition_expression_parser", create)):
+        yield
+
+
+@contextlib.contextmanager
+def linear_item_size_checks() -> Iterator[None]:
+    """moto builds an item attribute by attribute, and its size check adds up the whole item again
+    at each one (quadratic in the attributes: a farmer's ~40 are ~800 sizes). Here the same limit
+    on the same sum, once: sizes are never negative, so the sum passes 405,000 bytes part way
+    exactly when it does at the end, and the same ItemSizeTooLarge is raised."""
+    dynamo_type = _moto("moto.dynamodb.models.dynamo_type")
+    item_class, limited, wrap = dynamo_type.Item, dynamo_type.LimitedSizeDict, dynamo_type.DynamoType
+    bytesize = _moto("moto.dynamodb.models.utilities").bytesize
+    too_large = _moto("moto.dynamodb.exceptions").ItemSizeTooLarge
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key, self.range_key = hash_key, range_key
+        values = {key: wrap(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > 405000:
+            raise too_large
+        self.attrs = limited.__new__(limited)
+        dict.update(self.attrs, values)
+
+    with _replaced((item_class, "__init__", __init__)):
+        yield
+
+
 @contextlib.contextmanager
 def pickled_update_expression_copies() -> Iterator[None]:
     """moto's update validator deep-copies the parsed UpdateExpression before it resolves names
@@ -274,6 +341,8 @@ def faster_writes() -> Iterator[None]:
         cached_dispatch_lookups(),
         cached_update_expressions(),
         cached_condition_expressions(),
+        cached_request_conditions(),
+        linear_item_size_checks(),
         pickled_update_expression_copies(),
         cached_traversal_node_types(),
         static_update_checks_once(),

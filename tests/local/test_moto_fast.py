@@ -53,6 +53,19 @@ def _versioned(table: str, at: int, status: str) -> dict[str, Any]:
     )
 
 
+def _with_condition(put: dict[str, Any], names: dict[str, str], condition: str = "#x = :v") -> dict[str, Any]:
+    """The Put of a transaction under `condition` (values: `:v`)."""
+    return {
+        "Put": put["Put"]
+        | {
+            "Item": {**put["Put"]["Item"], "SK": {"S": "conditional"}},
+            "ConditionExpression": f"attribute_not_exists(PK) OR {condition}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":v": {"S": "confirmed"}},
+        }
+    }
+
+
 def _script(dynamodb: Any, table: str) -> list[Any]:
     """Every answer (without request metadata) or error (code, message, cancellation reasons)."""
 
@@ -114,6 +127,22 @@ def _script(dynamodb: Any, table: str) -> list[Any]:
         ),
         call("update_item", **below_cap),  # hits 1 -> 2
         call("update_item", **below_cap),  # the same update: at the cap now, refused
+        # Items near DynamoDB's size limit: one under it stored, one over it refused.
+        call("put_item", TableName=table, Item={**audit, "SK": {"S": "big"}, "blob": {"S": "x" * 404_000}}),
+        call(
+            "put_item",
+            TableName=table,
+            Item={**audit, "SK": {"S": "huge"}, "a": {"S": "x" * 300_000}, "b": {"S": "y" * 200_000}},
+        ),
+        # A transaction's condition naming a placeholder it was not given, then one given a name
+        # it does not use: both refused (the second after the same text was parsed), then done.
+        call(
+            "transact_write_items", TransactItems=[_with_condition(transaction[1], {"#x": "what"}, "#y = :v")]
+        ),
+        call(
+            "transact_write_items", TransactItems=[_with_condition(transaction[1], {"#x": "what", "#z": "a"})]
+        ),
+        call("transact_write_items", TransactItems=[_with_condition(transaction[1], {"#x": "what"})]),
         call(
             "query",
             TableName=table,
@@ -144,6 +173,16 @@ def test_every_answer_and_the_table_left_are_moto_s_own(moto: Moto) -> None:
     codes = {step[1] for step in shipped if isinstance(step, tuple)}
     assert {"ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"} <= codes
     assert shipped[6][3] == ["ConditionalCheckFailed", "ConditionalCheckFailed"]
+    assert shipped[14:19] == [
+        {},
+        ("error", "ValidationException", "Item size has exceeded the maximum allowed size", []),
+        shipped[16],
+        shipped[17],
+        shipped[5],  # as the first transaction: done
+    ]
+    # moto answers the unknown placeholder with a 500 (a KeyError of its own), the unused name with
+    # a ValidationException: either way the fast path must answer the same.
+    assert shipped[16][:2] == ("error", "500") and shipped[17][:2] == ("error", "ValidationException")
     (profile,) = [item for item in shipped[-1] if item["SK"] == {"S": "PROFILE"}]
     assert (
         profile["tags"] == {"L": [{"S": "padi"}]}
