@@ -241,21 +241,59 @@ def linear_item_size_checks() -> Iterator[None]:
         yield
 
 
+class _NotPlain(Exception):
+    """A node holding more than its type, parent and children (strings and nodes)."""
+
+
+_PLAIN_NODE = frozenset({"type", "parent", "children"})
+_IMMUTABLE_LEAVES = (str, int, float, bool, type(None))
+
+
+def _cloned_tree(root: Any, node_class: type) -> Any:
+    """An independent copy of a parsed tree whose nodes hold only their type name, their parent
+    and children that are nodes or immutable leaves: what `copy.deepcopy` makes of it, parents
+    pointing into the copy. Raises _NotPlain for anything else."""
+
+    def clone(node: Any, parent: Any) -> Any:
+        attributes = node.__dict__
+        children = attributes.get("children")
+        if attributes.keys() - _PLAIN_NODE or not isinstance(children, list | None):
+            raise _NotPlain
+        copied = object.__new__(type(node))
+        copied.__dict__ = {**attributes, "parent": parent}
+        if children is not None:
+            copied.children = [child_of(copied, node, child) for child in children]
+        return copied
+
+    def child_of(copied: Any, original: Any, child: Any) -> Any:
+        if isinstance(child, node_class):
+            if child.__dict__.get("parent") is not original:
+                raise _NotPlain
+            return clone(child, copied)
+        if not isinstance(child, _IMMUTABLE_LEAVES):
+            raise _NotPlain
+        return child
+
+    return clone(root, None)
+
+
 @contextlib.contextmanager
-def pickled_update_expression_copies() -> Iterator[None]:
+def cloned_update_expression_copies() -> Iterator[None]:
     """moto's update validator deep-copies the parsed UpdateExpression before it resolves names
-    and values into it (copy.deepcopy walks ~40 nodes in Python); a pickle round trip makes the
-    same independent copy at a third of the cost. Anything else the validators copy (a DynamoType
-    in list_append, which has its own __deepcopy__) still goes to copy.deepcopy."""
+    and values into it (copy.deepcopy walks ~40 nodes in Python, a pickle round trip a third of
+    that); a parsed tree holds only node types, parents and children, so it is cloned node by node
+    (`_cloned_tree`), at under half a pickle's cost. A tree that holds anything else, a subtree
+    (deepcopy would copy its parents too) and anything else the validators copy (a DynamoType in
+    list_append) still go to copy.deepcopy."""
     import copy
-    import pickle
 
     validators = _moto("moto.dynamodb.parsing.validators")
     node = _moto("moto.dynamodb.parsing.ast_nodes").Node
 
     def deepcopy(value: Any, memo: Any = None) -> Any:
-        if isinstance(value, node):
-            return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes, just made
+        if memo is None and isinstance(value, node) and value.__dict__.get("parent") is None:
+            with contextlib.suppress(_NotPlain):
+                return _cloned_tree(value, node)
         return copy.deepcopy(value, memo)
 
     with _replaced((validators, "deepcopy", deepcopy)):
@@ -278,6 +316,35 @@ def cached_traversal_node_types() -> Iterator[None]:
         return types
 
     with _replaced((traverser, "nodes_to_be_processed", nodes_to_be_processed)):
+        yield
+
+
+@contextlib.contextmanager
+def class_level_node_checks() -> Iterator[None]:
+    """moto's expression nodes are ABCs: each `isinstance` of a node goes through ABCMeta, and a
+    validator pass asks it of every node twice (is it a node, is it one this pass processes), ~800
+    times per update item. The answer depends only on the node's class, so it is asked once per
+    class here; the traversal is moto's own, line for line."""
+    ast_nodes = _moto("moto.dynamodb.parsing.ast_nodes")
+    node_class = ast_nodes.Node
+    is_node = functools.cache(lambda cls: issubclass(cls, node_class))
+    processed = functools.cache(issubclass)
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        if is_node(type(node)):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    self.pre_processing_of_child(node, i)
+                    self.traverse_node_recursively(child_node, i)
+            if processed(type(node), self.nodes_to_be_processed()):
+                node = self.process(node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+    with _replaced((ast_nodes.DepthFirstTraverser, "traverse_node_recursively", traverse_node_recursively)):
         yield
 
 
@@ -343,8 +410,9 @@ def faster_writes() -> Iterator[None]:
         cached_condition_expressions(),
         cached_request_conditions(),
         linear_item_size_checks(),
-        pickled_update_expression_copies(),
+        cloned_update_expression_copies(),
         cached_traversal_node_types(),
+        class_level_node_checks(),
         static_update_checks_once(),
     ):
         yield
