@@ -852,12 +852,12 @@ def measure(
     """Every scenario, moto in this process (the simulator and the consumers in children)."""
     started = time.perf_counter()
     patched = item_level_transaction_backup()  # before start_stack: its lock must wrap this
-    from bench.moto_fast import PlainJsonResponses, faster_writes
+    from bench.moto_fast import PlainJsonRequests, PlainJsonResponses, faster_writes
     from local.pollers.sqs import sqs_event_sources
     from tests.support.stack import start_stack
 
     _quiet()
-    plain = PlainJsonResponses()
+    plain, requests = PlainJsonResponses(), PlainJsonRequests()
     server, stack = start_stack()
     try:
         (source,) = sqs_event_sources([stack.functions[FUNCTION_ID]])
@@ -867,6 +867,7 @@ def measure(
         with (
             tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp,
             plain.active(),
+            requests.active(),
             faster_writes(),
         ):
             chosen = scenarios(latency_ms, concurrency, rate_limit, default_limit, inline_source)
@@ -877,11 +878,13 @@ def measure(
         server.stop()
     text = (
         report(outcomes)
-        + f"\n  moto: {plain.summary()}; writes without moto's repeated parses and passes (bench/moto_fast.py)"
+        + f"\n  moto: {plain.summary()}; {requests.summary()}; writes without moto's repeated parses and"
+        + " passes (bench/moto_fast.py)"
     )
     if not patched:
         text += "\n  (moto was started before: its TransactWriteItems copies whole tables, times inflated)"
-    return Result(f"{text}\n  ({time.perf_counter() - started:.0f}s)", all(o.ok for o in outcomes))
+    same = plain.same and requests.same  # moto's own answers, as the fast paths checked them
+    return Result(f"{text}\n  ({time.perf_counter() - started:.0f}s)", same and all(o.ok for o in outcomes))
 
 
 def run(
