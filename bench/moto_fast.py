@@ -140,7 +140,7 @@ class PlainJsonRequests:
             handler.params = params
             return None
 
-        DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]
+        DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
@@ -387,8 +387,8 @@ def class_level_node_checks() -> Iterator[None]:
     class here; the traversal is moto's own, line for line."""
     ast_nodes = _moto("moto.dynamodb.parsing.ast_nodes")
     node_class = ast_nodes.Node
-    is_node = functools.cache(lambda cls: issubclass(cls, node_class))
-    processed = functools.cache(issubclass)
+    is_node: Any = functools.cache(lambda cls: issubclass(cls, node_class))
+    processed: Any = functools.cache(issubclass)
 
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         if is_node(type(node)):
