@@ -25,8 +25,16 @@ def _table(dynamodb: Any) -> str:
     dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK")],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK", "gsi1")],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByGsi1",
+                "KeySchema": [{"AttributeName": "gsi1", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
         BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     return name
 
@@ -65,6 +73,47 @@ def _with_condition(put: dict[str, Any], names: dict[str, str], condition: str =
             "ExpressionAttributeValues": {":v": {"S": "confirmed"}},
         }
     }
+
+
+def _plain_updates(call: Any, table: str) -> list[Any]:
+    def plain(expression: str, names: dict[str, str], values: dict[str, Any]) -> Any:
+        params = _update(table, expression, names, values, ReturnValues="ALL_NEW")
+        return call("update_item", **params | {"Key": {**KEY, "PK": {"S": "FARMER#2"}}})
+
+    grow, shrink = "SET #n = :n REMOVE #o", "REMOVE #o SET #n = :n"
+    big, small = {"S": "x" * 300_000}, {"S": "x"}
+    return [
+        plain(
+            "SET #g = :g, #h = :h REMOVE #t",
+            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
+            {":g": {"S": "a"}, ":h": {"N": "5"}},
+        ),
+        plain(
+            "SET #g = :g, #h = :h REMOVE #t",
+            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
+            {":g": {"N": "1"}, ":h": {"N": "6"}},
+        ),
+        plain(
+            "SET #g = :g, #h = :h REMOVE #t",
+            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
+            {":g": {"S": ""}, ":h": {"N": "6"}},
+        ),
+        plain(
+            "SET #h = :h, #m = :m",
+            {"#h": "hits", "#m": "meta"},
+            {":h": {"N": "7"}, ":m": {"M": {"k": {"L": [{"S": "v"}]}}}},
+        ),
+        plain("SET #h = :h, #m = :m", {"#h": "hits", "#m": "meta"}, {":h": {"N": "8"}}),
+        plain(
+            "SET #h = :h, #m = :m", {"#h": "hits", "#m": "meta"}, {":h": {"N": "9"}, ":m": {"SS": ["a", "b"]}}
+        ),
+        plain(grow, {"#n": "new", "#o": "old"}, {":n": small}),
+        plain("SET #o = :o", {"#o": "old"}, {":o": big}),
+        plain(grow, {"#n": "new", "#o": "old"}, {":n": big}),  # the set comes first: too large
+        plain(shrink, {"#n": "new", "#o": "old"}, {":n": small}),
+        plain("SET #o = :o", {"#o": "old"}, {":o": big}),
+        plain(shrink, {"#n": "new", "#o": "old"}, {":n": big}),  # the remove comes first: fits
+    ]
 
 
 def _script(dynamodb: Any, table: str) -> list[Any]:
@@ -145,6 +194,10 @@ def _script(dynamodb: Any, table: str) -> list[Any]:
             "transact_write_items", TransactItems=[_with_condition(transaction[1], {"#x": "what", "#z": "a"})]
         ),
         call("transact_write_items", TransactItems=[_with_condition(transaction[1], {"#x": "what"})]),
+        # Plain updates (SET #n = :v, REMOVE #n), each text first validated by moto, then again
+        # with what only the values decide: a value not given, an index key of the wrong type or
+        # empty, an item grown past the limit set before or after a remove.
+        *_plain_updates(call, table),
         # A binary attribute (base64 on the wire): stored and read back as bytes.
         call(
             "put_item", TableName=table, Item={**audit, "SK": {"S": "seal"}, "seal": {"B": b"\x00\xffseal"}}
@@ -190,12 +243,27 @@ def test_every_answer_and_the_table_left_are_moto_s_own(moto: Moto) -> None:
     # moto answers the unknown placeholder with a 500 (a KeyError of its own), the unused name with
     # a ValidationException: either way the fast path must answer the same.
     assert shipped[16][:2] == ("error", "500") and shipped[17][:2] == ("error", "ValidationException")
-    (profile,) = [item for item in shipped[-1] if item["SK"] == {"S": "PROFILE"}]
+    profile, plain_profile = (
+        next(item for item in shipped[-1] if item["PK"] == {"S": pk} and item["SK"] == {"S": "PROFILE"})
+        for pk in ("FARMER#1", "FARMER#2")
+    )
     assert (
         profile["tags"] == {"L": [{"S": "padi"}]}
         and profile["hits"] == {"N": "2"}
         and "status" not in profile
     )
+    # The plain updates: each refusal moto's own, and the item as the accepted ones left it.
+    plain = shipped[19:31]
+    # moto refuses the value not given and the item grown past the limit (it lets an index key of
+    # the wrong type or empty through: the fast path sends those to moto, which answers as it does).
+    errors = [(n, step[2][:40]) for n, step in enumerate(plain) if isinstance(step, tuple)]
+    assert errors == [
+        (4, "Invalid UpdateExpression: An expression "),
+        (8, "Item size to update has exceeded the max"),
+    ]
+    assert plain_profile["hits"] == {"N": "9"} and plain_profile["meta"] == {"SS": ["a", "b"]}
+    assert plain_profile["gsi1"] == {"S": ""} and plain_profile["new"] == {"S": "x" * 300_000}
+    assert "old" not in plain_profile and "tags" not in plain_profile
 
 
 def test_requests_read_as_plain_json_are_the_same_requests(moto: Moto) -> None:
