@@ -40,11 +40,14 @@ from bench.moto_updates import (
 )
 
 
-class PlainJsonResponses:
-    CHECKS = 1
+class _SpotChecks:
+    """The first `CHECKS` uses of a fast path per operation also done moto's way and compared:
+    `same` stays True while every one agreed."""
 
-    def __init__(self, operations: frozenset[str] | None = None) -> None:
-        self.operations = operations  # None: every DynamoDB operation
+    CHECKS = 1
+    WHAT = ""  # what is checked against what, for the summary
+
+    def __init__(self) -> None:
         self.checked: Counter[str] = Counter()
         self.same = True
         self._lock = threading.Lock()
@@ -58,7 +61,15 @@ class PlainJsonResponses:
 
     def summary(self) -> str:
         checked = ", ".join(f"{op} {n}" for op, n in sorted(self.checked.items()))
-        return f"plain JSON responses checked against moto's serializer ({checked}): same {self.same}"
+        return f"{self.WHAT} ({checked}): same {self.same}"
+
+
+class PlainJsonResponses(_SpotChecks):
+    WHAT = "plain JSON responses checked against moto's serializer"
+
+    def __init__(self, operations: frozenset[str] | None = None) -> None:
+        super().__init__()
+        self.operations = operations  # None: every DynamoDB operation
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -97,7 +108,7 @@ class PlainJsonResponses:
             DynamoResult.execute_result = patched  # type: ignore[method-assign]
 
 
-class PlainJsonRequests:
+class PlainJsonRequests(_SpotChecks):
     """DynamoDB requests read with `json.loads` instead of moto's parser, which walks the body
     against botocore's input shape (~1 ms for a transaction of 24 items, json.loads ~0.1). For
     DynamoDB's JSON protocol the two agree but for binary attributes (B, BS: base64 text that
@@ -105,23 +116,8 @@ class PlainJsonRequests:
     not JSON; the first requests of each operation are parsed both ways and compared (`same`)."""
 
     CHECKS = 2
+    WHAT = "plain JSON requests checked against moto's parser"
     BINARY = (b'"B"', b'"BS"')
-
-    def __init__(self) -> None:
-        self.checked: Counter[str] = Counter()
-        self.same = True
-        self._lock = threading.Lock()
-
-    def _check_next(self, operation: str) -> bool:
-        with self._lock:
-            if self.checked[operation] >= self.CHECKS:
-                return False
-            self.checked[operation] += 1
-            return True
-
-    def summary(self) -> str:
-        checked = ", ".join(f"{op} {n}" for op, n in sorted(self.checked.items()))
-        return f"plain JSON requests checked against moto's parser ({checked}): same {self.same}"
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:

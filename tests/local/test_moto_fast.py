@@ -81,23 +81,12 @@ def _plain_updates(call: Any, table: str) -> list[Any]:
         return call("update_item", **params | {"Key": {**KEY, "PK": {"S": "FARMER#2"}}})
 
     grow, shrink = "SET #n = :n REMOVE #o", "REMOVE #o SET #n = :n"
+    keyed, keyed_names = "SET #g = :g, #h = :h REMOVE #t", {"#g": "gsi1", "#h": "hits", "#t": "tags"}
     big, small = {"S": "x" * 300_000}, {"S": "x"}
     return [
-        plain(
-            "SET #g = :g, #h = :h REMOVE #t",
-            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
-            {":g": {"S": "a"}, ":h": {"N": "5"}},
-        ),
-        plain(
-            "SET #g = :g, #h = :h REMOVE #t",
-            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
-            {":g": {"N": "1"}, ":h": {"N": "6"}},
-        ),
-        plain(
-            "SET #g = :g, #h = :h REMOVE #t",
-            {"#g": "gsi1", "#h": "hits", "#t": "tags"},
-            {":g": {"S": ""}, ":h": {"N": "6"}},
-        ),
+        plain(keyed, keyed_names, {":g": {"S": "a"}, ":h": {"N": "5"}}),
+        plain(keyed, keyed_names, {":g": {"N": "1"}, ":h": {"N": "6"}}),
+        plain(keyed, keyed_names, {":g": {"S": ""}, ":h": {"N": "6"}}),
         plain(
             "SET #h = :h, #m = :m",
             {"#h": "hits", "#m": "meta"},
