@@ -77,7 +77,6 @@ class PlainJsonResponses(_SpotChecks):
 
         from local.aws.moto_reads import moto_execute_result
 
-        patched = DynamoResult.execute_result
         original = moto_execute_result()  # moto's own serializer, what every answer is checked against
         plain = self
 
@@ -101,11 +100,8 @@ class PlainJsonResponses(_SpotChecks):
                 )
             return 200, headers, body
 
-        DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
-        try:
+        with replaced((DynamoResult, "execute_result", execute_result)):
             yield
-        finally:
-            DynamoResult.execute_result = patched  # type: ignore[method-assign]
 
 
 class PlainJsonRequests(_SpotChecks):
@@ -142,11 +138,8 @@ class PlainJsonRequests(_SpotChecks):
             handler.params = params
             return None
 
-        DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]
-        try:
+        with replaced((DynamoHandler, "parse_parameters", parse_parameters)):
             yield
-        finally:
-            DynamoHandler.parse_parameters = original  # type: ignore[method-assign]
 
 
 # A name (#n) or value (:v) an expression refers to.
